@@ -1,0 +1,218 @@
+/*
+ * config.h -- the hotline's configuration, loaded from YAML under config/.
+ *
+ * config/hotline.yaml holds the service settings and names the other files
+ * (locations, guides, safety, sms, flow, zips).  A loaded configuration is
+ * immutable and reference counted: a request keeps the one it started with
+ * while SIGHUP swaps in a new one, so a reload never changes a call midway.
+ *
+ * Loading never stops at the first problem: every problem is collected as
+ * "file:line: message" so an operator fixes them all in one pass.
+ */
+#ifndef HOTLINE_CONFIG_H
+#define HOTLINE_CONFIG_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+struct fy_node;
+struct fy_document;
+
+#define LANG_MAX 4
+
+/* A text in every configured language (index = language index). */
+struct i18n {
+	char	*text[LANG_MAX];
+};
+
+/* A PCRE2 pattern per language (NULL where none). */
+struct i18n_re {
+	pcre2_code	*re[LANG_MAX];
+};
+
+struct prompt {
+	char	*id;
+	char	*text[LANG_MAX];	/* prompts/<lang>/<id>.txt, trailing space trimmed */
+	char	*audio[LANG_MAX];	/* "prompts/<lang>/<id>.wav" relative URL path, or NULL */
+	time_t	 text_mtime[LANG_MAX];
+	time_t	 audio_mtime[LANG_MAX];
+};
+
+/* A guide part: a prompt to speak/send, or a pause (prompt == NULL). */
+struct guide_part {
+	struct prompt	*prompt;
+	int		 pause;		/* seconds of silence on the phone */
+};
+
+struct guide {
+	char			 *id;
+	char			 *topic;
+	struct i18n		  title;
+	struct guide_part	 *parts;
+	size_t			  nparts;
+	struct guide		**guides;	/* a collection: its guides */
+	size_t			  nguides;
+};
+
+struct hours_span {
+	int	open;		/* minutes after local midnight; -1 = closed */
+	int	close;
+};
+
+struct location {
+	char			*id;
+	char			*key;		/* menu key */
+	struct i18n		 name;
+	struct i18n_re		 speech;
+	char			*address;
+	struct i18n		 address_spoken;
+	char			*phone;		/* E.164 */
+	char			*oncall_sms;	/* E.164 or NULL */
+	char			*oncall_email;
+	char			*timezone;
+	double			 lat, lon;
+	struct hours_span	 hours[7];	/* 0 = Sunday */
+	char			**holidays;	/* "YYYY-MM-DD", sorted */
+	size_t			 nholidays;
+	int			 emergency_closed;
+};
+
+struct zip {
+	char	zip[6];
+	double	lat, lon;
+};
+
+struct flow;		/* flow.h: the voice menu graph */
+struct smscfg;		/* keyword.h: SMS keywords and messages */
+
+struct config {
+	int			 refs;
+	char			*path;		/* config/hotline.yaml as given */
+	char			*dir;		/* its directory: other files are relative to it */
+
+	/* service */
+	char			*listen;	/* host:port */
+	char			*public_url;	/* no trailing slash */
+	char			*store;		/* sqlite:PATH or postgresql://... */
+	int			 verify_signatures;
+	size_t			 max_body;
+	size_t			 max_headers;
+	int			 timeout;	/* seconds, per connection */
+	int			 max_connections;
+	int			 store_threads;
+	char			*log_level;
+	char			*secret;	/* keyed hashes of ids in events (HOTLINE_SECRET or file) */
+
+	/* provider */
+	char			*provider_api;
+	char			*account_sid;
+	char			*auth_token;
+	char			*sms_from;	/* E.164, or NULL with messaging_service_sid */
+	char			*messaging_service_sid;
+	char			*voice_caller_id;
+	double			 send_rate;	/* outbound requests per second */
+	int			 send_concurrency;
+	int			 send_max_attempts;
+
+	/* staff and notifications */
+	char			*smtp_url;
+	char			*smtp_from;
+	char			*chat_webhook;
+	int			 notify_sms;
+	int			 notify_email;
+	int			 notify_chat;
+	int			 notify_wait_minutes;	/* "waits too long" */
+	int			 claim_timeout;		/* seconds */
+	int			 callback_max_attempts;
+	int			 session_hours;
+	char			*front_desk;	/* E.164 */
+	int			 dial_timeout;
+
+	/* languages and voices */
+	size_t			 nlangs;
+	char			*langs[LANG_MAX];	/* "en", "es" */
+	char			*say_voice[LANG_MAX];	/* <Say voice=...> */
+	char			*say_language[LANG_MAX];	/* <Say language=...> e.g. en-US */
+	char			*prompts_dir;
+
+	struct prompt		*prompts;	/* sorted by id */
+	size_t			 nprompts;
+	struct guide		*guides;
+	size_t			 nguides;
+	struct location		*locations;
+	size_t			 nlocations;
+	struct zip		*zips;		/* sorted by zip */
+	size_t			 nzips;
+	struct i18n_re		 red_flags;
+
+	struct flow		*flow;
+	struct smscfg		*sms;
+};
+
+/*
+ * A loading context: one YAML file being read, and where problems go.
+ * Module loaders (flow_load, smscfg_load) use the cfg_* helpers with it.
+ */
+struct cfgctx {
+	struct config		 *cfg;
+	const char		 *file;		/* as shown in messages */
+	struct fy_document	 *doc;
+	char			**errors;	/* "file:line: message" */
+	size_t			  nerrors;
+};
+
+/*
+ * Load path (environment overrides applied).  Returns the configuration
+ * with one reference, or NULL with every problem in *errors (a NULL-ended
+ * array the caller frees with config_errors_free).
+ */
+struct config	*config_load(const char *path, char ***errors);
+void		 config_errors_free(char **errors);
+struct config	*config_ref(struct config *);
+void		 config_unref(struct config *);
+
+/* Look-ups; NULL when absent. */
+int		 config_lang(const struct config *, const char *code);	/* index or -1 */
+struct prompt	*config_prompt(const struct config *, const char *id);
+struct guide	*config_guide(const struct config *, const char *id);
+struct location	*config_location(const struct config *, const char *id);
+const struct zip *config_zip(const struct config *, const char *zip);
+/* Text in language lang, falling back to the first language. */
+const char	*i18n_get(const struct i18n *, int lang);
+
+/* --- helpers for module loaders ------------------------------------------ */
+
+void		 cfg_error(struct cfgctx *, struct fy_node *at, const char *fmt,
+		     ...) __attribute__((format(printf, 3, 4)));
+int		 cfg_line(struct fy_node *);
+struct fy_node	*cfg_get(struct fy_node *map, const char *key);
+/* Scalar value of key in map: NULL (and an error when required) if absent. */
+const char	*cfg_str(struct cfgctx *, struct fy_node *map, const char *key,
+		     int required);
+int		 cfg_int(struct cfgctx *, struct fy_node *map, const char *key,
+		     int def, int min, int max);
+int		 cfg_bool(struct cfgctx *, struct fy_node *map, const char *key,
+		     int def);
+/* { en: "...", es: "..." } or a plain string (every language). */
+int		 cfg_i18n(struct cfgctx *, struct fy_node *map, const char *key,
+		     struct i18n *out, int required);
+/*
+ * A PCRE2 pattern, compiled caseless + UTF and JIT-compiled; refused (with
+ * an error) if it does not compile or matches the empty string.
+ */
+pcre2_code	*cfg_pattern(struct cfgctx *, struct fy_node *at,
+		     const char *pattern);
+int		 cfg_i18n_re(struct cfgctx *, struct fy_node *map, const char *key,
+		     struct i18n_re *out, int required);
+/* A prompt named at node at; an error when missing in any language. */
+struct prompt	*cfg_prompt_ref(struct cfgctx *, struct fy_node *at, const char *id);
+void		 i18n_free(struct i18n *);
+void		 i18n_re_free(struct i18n_re *);
+
+/* 1 when re matches s (NUL-terminated). */
+int		 re_match(const pcre2_code *re, const char *s);
+
+#endif

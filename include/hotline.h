@@ -1,0 +1,45 @@
+/*
+ * hotline.h -- the running service: one event loop and the parts hung on
+ * it.  hotlined.c owns it; modules get it through struct hreq or their
+ * *_init call.
+ */
+#ifndef HOTLINE_HOTLINE_H
+#define HOTLINE_HOTLINE_H
+
+struct event_base;
+struct config;
+struct http;
+struct store;
+struct curlev;
+struct outbox;
+struct staff;
+
+struct hotline {
+	struct event_base	*base;
+	struct config		*cfg;		/* current; requests hold refs */
+	char			*config_path;
+	struct http		*http;
+	struct store		*store;
+	struct curlev		*curl;
+	struct outbox		*outbox;	/* outbox.c */
+	struct staff		*staff;		/* staff.c */
+	int			 stopping;
+	long long		 started_ms;
+};
+
+/* The configuration now in force (no reference taken). */
+struct config	*hotline_config(struct hotline *);
+
+/* Module set-up, called once at start in this order; each registers its routes. */
+void	voice_init(struct hotline *);
+void	sms_init(struct hotline *);
+void	outbox_init(struct hotline *);
+void	staff_init(struct hotline *);
+void	prompt_init(struct hotline *);
+/* Module tear-down at exit (after the loop ends). */
+void	outbox_free(struct outbox *);
+void	staff_free(struct staff *);
+/* Called after SIGHUP swapped in a new configuration. */
+void	staff_reconfigure(struct hotline *);
+
+#endif

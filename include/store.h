@@ -1,0 +1,113 @@
+/*
+ * store.h -- durable state, off the event loop.
+ *
+ * A handler that needs the store runs in three steps: parse on the loop,
+ * submit a transaction function that a store thread runs on its own
+ * connection (plain synchronous db_* calls), then finish on the loop in
+ * the done callback.  The loop never waits on a disk or a database.
+ *
+ * A store thread takes every job queued at that moment and commits them
+ * together (group commit); each job runs inside its own savepoint, so one
+ * job failing rolls back only itself.  The same SQL text runs on SQLite and
+ * PostgreSQL: placeholders are written '?', ids come back with RETURNING.
+ */
+#ifndef HOTLINE_STORE_H
+#define HOTLINE_STORE_H
+
+#include <stdarg.h>
+
+struct event_base;
+struct store;
+struct db;
+
+enum db_kind { DB_SQLITE, DB_PG };
+
+/*
+ * A transaction body, run on a store thread.  Return 0 to keep its work,
+ * -1 to roll it back (done is then called with ok = 0).
+ */
+typedef int	(*store_tx_fn)(struct db *, void *arg);
+/* On the loop, after the commit (ok = 1) or a failure (ok = 0). */
+typedef void	(*store_done_fn)(int ok, void *arg);
+
+/*
+ * Open url ("sqlite:PATH" or "postgresql://...") with threads store
+ * threads (SQLite uses one writer whatever is asked), apply migrations.
+ * base may be NULL for command-line use (store_run only).  NULL with *err
+ * (caller frees) on failure.
+ */
+struct store	*store_open(struct event_base *base, const char *url,
+		     int threads, char **err);
+/* Finishes queued jobs (their done callbacks do not run) and closes. */
+void		 store_close(struct store *);
+/* Queue a transaction; done runs on the loop. Returns 0, or -1 if closing. */
+int		 store_submit(struct store *, store_tx_fn fn, store_done_fn done,
+		     void *arg);
+/* Run a transaction now on the calling thread (command-line tools). */
+int		 store_run(struct store *, store_tx_fn fn, void *arg);
+/* Jobs queued and not yet finished. */
+int		 store_pending(struct store *);
+/* 1 if the last transaction succeeded (for /readyz), 0 if it failed. */
+int		 store_healthy(struct store *);
+enum db_kind	 store_kind(struct store *);
+/* Test hook: make the next n transactions fail as if the disk were gone. */
+void		 store_fail_next(struct store *, int n);
+
+/*
+ * --- SQL on a store thread's connection --------------------------------
+ * types names each argument after sql: 'i' long long, 'd' double,
+ * 's' const char * (NULL binds SQL NULL).
+ */
+struct db_res;
+
+int		 db_exec(struct db *, const char *sql, const char *types, ...);
+/* Rows changed by the last db_exec. */
+long long	 db_changes(struct db *);
+struct db_res	*db_query(struct db *, const char *sql, const char *types, ...);
+/* 1: a row is ready; 0: no more rows; -1: error. */
+int		 db_next(struct db_res *);
+const char	*db_text(struct db_res *, int col);	/* NULL for SQL NULL */
+long long	 db_int(struct db_res *, int col);
+double		 db_double(struct db_res *, int col);
+int		 db_isnull(struct db_res *, int col);
+void		 db_done(struct db_res *);
+/*
+ * First column of the first row as an integer: 0 with *out set, 1 when
+ * there is no row (or it is NULL), -1 on error.
+ */
+int		 db_int_query(struct db *, long long *out, const char *sql,
+		     const char *types, ...);
+const char	*db_error(struct db *);
+enum db_kind	 db_kind(struct db *);
+
+/* --- backend interface (store_sqlite.c, store_pg.c) ---------------------- */
+struct db_ops {
+	const char	*name;
+	struct db	*(*open)(const char *url, char **err);
+	void		 (*close)(struct db *);
+	int		 (*exec)(struct db *, const char *sql, const char *types,
+			     va_list ap);
+	struct db_res	*(*query)(struct db *, const char *sql, const char *types,
+			     va_list ap);
+	int		 (*next)(struct db_res *);
+	const char	*(*text)(struct db_res *, int col);
+	int		 (*isnull)(struct db_res *, int col);
+	void		 (*done)(struct db_res *);
+	long long	 (*changes)(struct db *);
+	const char	*(*error)(struct db *);
+	/* max threads worth running (SQLite: 1 writer) */
+	int		 max_threads;
+};
+
+/* Every backend's struct db starts with this. */
+struct db {
+	const struct db_ops	*ops;
+	enum db_kind		 kind;
+};
+
+extern const struct db_ops	store_sqlite_ops;
+#ifdef HAVE_PQ
+extern const struct db_ops	store_pg_ops;
+#endif
+
+#endif

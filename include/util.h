@@ -1,0 +1,54 @@
+/*
+ * util.h -- small helpers shared by every module: files, phone numbers,
+ * time (with a clock tests can pin), keyed hashes and random tokens.
+ */
+#ifndef HOTLINE_UTIL_H
+#define HOTLINE_UTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* Whole file, NUL-terminated; NULL if unreadable or over max bytes. Caller frees. */
+char	*util_read_file(const char *path, size_t max, size_t *lenp);
+/* Strip leading and trailing white space in place. */
+char	*util_trim(char *);
+int	 util_utf8_valid(const char *);
+
+/*
+ * A phone number in E.164, or NULL: "+18175550123", "(817) 555-0123",
+ * "817.555.0123" and "1 817 555 0123" give "+18175550123" (North American
+ * numbering is assumed when there is no '+').  Caller frees.
+ */
+char	*util_phone_e164(const char *);
+
+/* "host:port" -> host (into host[hostlen]) and port; 0 or -1. */
+int	 util_hostport(const char *s, char *host, size_t hostlen, int *port);
+
+/*
+ * Now.  HOTLINE_CLOCK pins it for tests and demos: an epoch number or
+ * "YYYY-MM-DDTHH:MM:SS" followed by Z or +HH:MM / -HH:MM; with a leading
+ * '+' (e.g. "+2026-12-01T10:00:00-06:00") the pinned clock keeps running
+ * from that instant.
+ */
+time_t	 util_now(void);
+/* Local broken-down time of t in the IANA zone tz (e.g. America/Chicago). */
+int	 util_localtime(const char *tz, time_t t, struct tm *out);
+int	 util_tz_valid(const char *tz);
+/* ISO 8601 UTC "2026-11-29T12:00:00Z" into buf (at least 21 bytes). */
+char	*util_iso8601(time_t t, char *buf, size_t len);
+
+/*
+ * Keyed hash (HMAC-SHA-256 with the install's secret) of s as 16 hex
+ * digits: stable ids for events and reports that do not reveal a phone
+ * number or call id.  out holds at least 17 bytes.
+ */
+char	*util_hash(const char *secret, const char *s, char *out);
+/* n random bytes from the system as 2n hex digits. Caller frees. */
+char	*util_random_hex(size_t n);
+/* SHA-256 of s as 64 hex digits into out (65 bytes). */
+char	*util_sha256_hex(const char *s, size_t len, char *out);
+
+/* Milliseconds from a monotonic clock. */
+long long util_mono_ms(void);
+
+#endif

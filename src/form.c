@@ -1,0 +1,267 @@
+/*
+ * form.c -- application/x-www-form-urlencoded parsing and encoding.
+ *
+ * Bodies come straight off the network, so every decoded name and value is
+ * checked before anything else sees it: no NUL (it would silently truncate
+ * the string for every later strcmp), no broken escapes, valid UTF-8 only.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "form.h"
+#include "xmalloc.h"
+
+static int	form_hexval(unsigned char);
+static char	*form_decode(const char *, size_t, const char **);
+static size_t	 form_utf8_next(const unsigned char *, size_t);
+
+static int
+form_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at the start of s, or 0.  The
+ * byte ranges are those of RFC 3629 table 3-7, which is what excludes
+ * overlong forms, surrogates and code points above U+10FFFF.
+ */
+static size_t
+form_utf8_next(const unsigned char *s, size_t len)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		need, i;
+
+	if (len == 0)
+		return (0);
+	if (s[0] < 0x80)
+		return (1);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return (0);
+	if (len < need)
+		return (0);
+	if (s[1] < lo || s[1] > hi)
+		return (0);
+	for (i = 2; i < need; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return (0);
+	}
+	return (need);
+}
+
+int
+form_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n;
+
+	while (len > 0) {
+		if ((n = form_utf8_next(p, len)) == 0)
+			return (0);
+		p += n;
+		len -= n;
+	}
+	return (1);
+}
+
+/* Decode one name or value; NULL with *err set if it is not acceptable. */
+static char *
+form_decode(const char *s, size_t len, const char **err)
+{
+	char	*out;
+	size_t	 i, o = 0;
+	int	 hi, lo;
+
+	out = xmalloc(len + 1);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+')
+			out[o++] = ' ';
+		else if (s[i] == '%') {
+			if (len - i < 3 ||
+			    (hi = form_hexval((unsigned char)s[i + 1])) == -1 ||
+			    (lo = form_hexval((unsigned char)s[i + 2])) == -1) {
+				*err = "bad percent escape";
+				goto fail;
+			}
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else
+			out[o++] = s[i];
+		if (out[o - 1] == '\0') {
+			*err = "NUL byte";
+			goto fail;
+		}
+	}
+	out[o] = '\0';
+	if (!form_utf8_valid(out, o)) {
+		*err = "invalid UTF-8";
+		goto fail;
+	}
+	return (out);
+
+fail:
+	free(out);
+	return (NULL);
+}
+
+int
+form_parse(struct form *f, const char *body, size_t len, const char **err)
+{
+	const char	*p = body, *end = body + len, *amp, *eq;
+	char		*name, *value;
+
+	f->params = NULL;
+	f->n = 0;
+	*err = NULL;
+
+	while (p < end) {
+		if ((amp = memchr(p, '&', end - p)) == NULL)
+			amp = end;
+		if (amp == p) {
+			p++;
+			continue;
+		}
+		if (f->n == FORM_MAX_PARAMS) {
+			*err = "too many parameters";
+			goto fail;
+		}
+		if ((eq = memchr(p, '=', amp - p)) == NULL)
+			eq = amp;
+		/*
+		 * An empty name cannot be looked up and no provider sends one;
+		 * taking it would only give the signature one more input.
+		 */
+		if (eq == p) {
+			*err = "empty parameter name";
+			goto fail;
+		}
+		if ((name = form_decode(p, eq - p, err)) == NULL)
+			goto fail;
+		if (eq == amp)
+			value = xstrdup("");
+		else if ((value = form_decode(eq + 1, amp - eq - 1, err)) ==
+		    NULL) {
+			free(name);
+			goto fail;
+		}
+		f->params = xreallocarray(f->params, f->n + 1,
+		    sizeof *f->params);
+		f->params[f->n].name = name;
+		f->params[f->n].value = value;
+		f->n++;
+		p = amp + 1;
+	}
+	return (0);
+
+fail:
+	form_free(f);
+	return (-1);
+}
+
+const char *
+form_get(const struct form *f, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < f->n; i++) {
+		if (strcmp(f->params[i].name, name) == 0)
+			return (f->params[i].value);
+	}
+	return (NULL);
+}
+
+void
+form_add(struct form *f, const char *name, const char *value)
+{
+	f->params = xreallocarray(f->params, f->n + 1, sizeof *f->params);
+	f->params[f->n].name = xstrdup(name);
+	f->params[f->n].value = xstrdup(value);
+	f->n++;
+}
+
+char *
+form_escape(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*out;
+	size_t			 o = 0;
+
+	out = xreallocarray(NULL, strlen(s) + 1, 3);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~')
+			out[o++] = (char)*p;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 0xf];
+		}
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+char *
+form_encode(const struct form *f)
+{
+	char	*out, *name, *value;
+	size_t	 i, len = 0, size = 1, nl, vl;
+
+	out = xmalloc(size);
+	for (i = 0; i < f->n; i++) {
+		name = form_escape(f->params[i].name);
+		value = form_escape(f->params[i].value);
+		nl = strlen(name);
+		vl = strlen(value);
+		size = len + nl + vl + 3;
+		out = xreallocarray(out, size, 1);
+		if (i != 0)
+			out[len++] = '&';
+		memcpy(out + len, name, nl);
+		len += nl;
+		out[len++] = '=';
+		memcpy(out + len, value, vl);
+		len += vl;
+		free(value);
+		free(name);
+	}
+	out[len] = '\0';
+	return (out);
+}
+
+void
+form_free(struct form *f)
+{
+	size_t	i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->params[i].name);
+		free(f->params[i].value);
+	}
+	free(f->params);
+	f->params = NULL;
+	f->n = 0;
+}

@@ -1,0 +1,325 @@
+/*
+ * hotlined.c -- the service: load the configuration, open the store, run
+ * one event loop with the HTTP server, the outbox dispatcher and the staff
+ * dashboard's live updates on it.
+ *
+ * SIGHUP loads the configuration again; a configuration with problems is
+ * refused and the old one keeps running.  SIGTERM stops accepting
+ * connections, lets requests, store jobs and sends in flight finish (at
+ * most drain_seconds), then exits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+
+#include "config.h"
+#include "curlev.h"
+#include "hotline.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define DRAIN_SECONDS 10
+
+static struct hotline	 hl;
+static struct event	*drain_ev;
+static long long	 drain_started;
+
+struct config *
+hotline_config(struct hotline *h)
+{
+	return (h->cfg);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: hotlined [--config FILE] [--check] [--port-file FILE]\n"
+	    "  --config FILE     configuration (default config/hotline.yaml)\n"
+	    "  --check           check configuration, prompts and patterns; "
+	    "print file:line: problems\n"
+	    "  --port-file FILE  write the bound port to FILE once listening\n"
+	    "environment: HOTLINE_LISTEN HOTLINE_PUBLIC_URL HOTLINE_STORE "
+	    "HOTLINE_PROVIDER_API\n"
+	    "             TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN HOTLINE_SMTP_URL "
+	    "HOTLINE_LOG_LEVEL\n");
+	exit(2);
+}
+
+static void
+health_cb(struct hreq *r)
+{
+	http_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+static int
+ready_tx(struct db *db, void *arg)
+{
+	long long	one = 0;
+
+	return (db_int_query(db, &one, "SELECT 1", "") == 0 ? 0 : -1);
+}
+
+static void
+ready_done(int ok, void *arg)
+{
+	struct hreq	*r = arg;
+
+	if (ok)
+		http_reply(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
+	else
+		http_error(r, 503, "store not reachable");
+}
+
+static void
+ready_cb(struct hreq *r)
+{
+	if (hl.stopping) {
+		http_error(r, 503, "shutting down");
+		return;
+	}
+	if (store_submit(hl.store, ready_tx, ready_done, r) != 0)
+		http_error(r, 503, "store closing");
+}
+
+static void
+metrics_cb(struct hreq *r)
+{
+	struct evbuffer	*b;
+	size_t		 len;
+	char		*s;
+
+	metrics_set("hotline_uptime_seconds", "",
+	    (util_mono_ms() - hl.started_ms) / 1000.0);
+	metrics_set("hotline_store_pending", "", store_pending(hl.store));
+	metrics_set("hotline_http_in_flight", "", http_in_flight(hl.http));
+	metrics_set("hotline_outbound_in_flight", "", curlev_pending(hl.curl));
+	b = evbuffer_new();
+	metrics_render(b);
+	len = evbuffer_get_length(b);
+	s = xmalloc(len + 1);
+	evbuffer_remove(b, s, len);
+	evbuffer_free(b);
+	http_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", s, len);
+	free(s);
+}
+
+static void
+print_errors(char **errors)
+{
+	size_t	i;
+
+	for (i = 0; errors != NULL && errors[i] != NULL; i++)
+		fprintf(stderr, "%s\n", errors[i]);
+}
+
+static void
+reload(void)
+{
+	struct config	*cfg;
+	char		**errors;
+	size_t		 i;
+	enum log_level	 lvl;
+
+	if ((cfg = config_load(hl.config_path, &errors)) == NULL) {
+		for (i = 0; errors[i] != NULL; i++)
+			log_error("reload: %s", errors[i]);
+		log_error("reload: new configuration refused (%zu problems); "
+		    "the old one stays in force", i);
+		metrics_add("hotline_reloads_total", "result=\"refused\"", 1);
+		config_errors_free(errors);
+		return;
+	}
+	if (strcmp(cfg->listen, hl.cfg->listen) != 0 ||
+	    strcmp(cfg->store, hl.cfg->store) != 0)
+		log_warn("reload: listen and store changes need a restart");
+	config_unref(hl.cfg);
+	hl.cfg = cfg;
+	http_configure(hl.http, cfg);
+	if (log_level_parse(cfg->log_level, &lvl) == 0)
+		log_set_level(lvl);
+	staff_reconfigure(&hl);
+	metrics_add("hotline_reloads_total", "result=\"ok\"", 1);
+	log_info("reload: configuration reloaded from %s", hl.config_path);
+}
+
+static void
+drain_check(evutil_socket_t fd, short what, void *arg)
+{
+	int	busy;
+
+	busy = http_in_flight(hl.http) + store_pending(hl.store) +
+	    curlev_pending(hl.curl);
+	if (busy == 0 || util_mono_ms() - drain_started > DRAIN_SECONDS * 1000) {
+		if (busy != 0)
+			log_warn("shutdown: %d requests/jobs still open after "
+			    "%ds; stopping anyway (pending outbox rows resume "
+			    "at the next start)", busy, DRAIN_SECONDS);
+		event_base_loopexit(hl.base, NULL);
+	}
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct timeval	tv = { 0, 50 * 1000 };
+
+	if (sig == SIGHUP) {
+		reload();
+		return;
+	}
+	if (hl.stopping)
+		return;
+	hl.stopping = 1;
+	log_info("shutdown: %s received; finishing requests in flight",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	http_stop_listening(hl.http);
+	drain_started = util_mono_ms();
+	drain_ev = event_new(hl.base, -1, EV_PERSIST, drain_check, NULL);
+	event_add(drain_ev, &tv);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*path = "config/hotline.yaml", *port_file = NULL;
+	char		**errors, *err;
+	struct event	*sighup, *sigterm, *sigint;
+	enum log_level	 lvl;
+	FILE		*f;
+	int		 ch, check = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:kp:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'k':
+			check = 1;
+			break;
+		case 'p':
+			port_file = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(LOG_INFO);
+	(void)util_now();
+	memset(&hl, 0, sizeof hl);
+	hl.started_ms = util_mono_ms();
+	hl.config_path = xstrdup(path);
+	if ((hl.cfg = config_load(path, &errors)) == NULL) {
+		print_errors(errors);
+		config_errors_free(errors);
+		fprintf(stderr, "hotlined: %s: configuration has problems\n", path);
+		return (1);
+	}
+	if (check) {
+		printf("%s: ok\n", path);
+		config_unref(hl.cfg);
+		return (0);
+	}
+	if (log_level_parse(hl.cfg->log_level, &lvl) == 0)
+		log_set_level(lvl);
+	if (!hl.cfg->verify_signatures)
+		log_warn("hotlined: WARNING: webhook signature checking is OFF "
+		    "(verify_signatures: false). Never run like this on a "
+		    "public number.");
+	else if (hl.cfg->auth_token == NULL)
+		log_warn("hotlined: no auth token (TWILIO_AUTH_TOKEN): every "
+		    "provider webhook will be refused with 403");
+
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		fatalx("hotlined: curl_global_init failed");
+	if (evthread_use_pthreads() != 0)
+		fatalx("hotlined: evthread_use_pthreads failed");
+	if ((hl.base = event_base_new()) == NULL)
+		fatalx("hotlined: event_base_new failed");
+	if ((hl.store = store_open(hl.base, hl.cfg->store,
+	    hl.cfg->store_threads, &err)) == NULL)
+		fatalx("hotlined: store: %s", err);
+	hl.curl = curlev_new(hl.base, hl.cfg->send_concurrency * 2 + 4);
+	hl.http = http_new(&hl, hl.base);
+	http_configure(hl.http, hl.cfg);
+
+	metrics_help("hotline_http_requests_total", "counter",
+	    "HTTP requests answered, by route and status code.");
+	metrics_help("hotline_http_request_seconds", "histogram",
+	    "Time from request to reply, by route.");
+	http_route(hl.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0,
+	    "healthz", health_cb);
+	http_route(hl.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/readyz", 0,
+	    "readyz", ready_cb);
+	http_route(hl.http, EVHTTP_REQ_GET, "/metrics", 0, "metrics",
+	    metrics_cb);
+	voice_init(&hl);
+	sms_init(&hl);
+	outbox_init(&hl);
+	staff_init(&hl);
+	prompt_init(&hl);
+
+	if (http_listen(hl.http, hl.cfg->listen) != 0)
+		fatalx("hotlined: cannot listen on %s", hl.cfg->listen);
+	if (port_file != NULL) {
+		if ((f = fopen(port_file, "w")) == NULL)
+			fatal("hotlined: %s", port_file);
+		fprintf(f, "%d\n", http_port(hl.http));
+		fclose(f);
+	}
+	log_info("hotlined: listening on %s (port %d), store %s, public URL %s",
+	    hl.cfg->listen, http_port(hl.http),
+	    store_kind(hl.store) == DB_PG ? "postgresql" : "sqlite",
+	    hl.cfg->public_url);
+
+	sighup = evsignal_new(hl.base, SIGHUP, signal_cb, NULL);
+	sigterm = evsignal_new(hl.base, SIGTERM, signal_cb, NULL);
+	sigint = evsignal_new(hl.base, SIGINT, signal_cb, NULL);
+	event_add(sighup, NULL);
+	event_add(sigterm, NULL);
+	event_add(sigint, NULL);
+
+	event_base_dispatch(hl.base);
+
+	log_info("hotlined: stopped");
+	event_free(sighup);
+	event_free(sigterm);
+	event_free(sigint);
+	if (drain_ev != NULL)
+		event_free(drain_ev);
+	outbox_free(hl.outbox);
+	staff_free(hl.staff);
+	curlev_free(hl.curl);
+	http_free(hl.http);
+	store_close(hl.store);
+	event_base_free(hl.base);
+	config_unref(hl.cfg);
+	free(hl.config_path);
+	curl_global_cleanup();
+	return (0);
+}

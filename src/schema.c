@@ -1,0 +1,172 @@
+/*
+ * schema.c -- the store's tables, as migrations.  Never edit a migration
+ * that has shipped: add a new one.  The same text runs on SQLite and
+ * PostgreSQL; times are Unix seconds (BIGINT).
+ */
+#include <stddef.h>
+
+#include "schema.h"
+
+const struct schema_migration schema_migrations[] = {
+{ 1, "initial",
+/*
+ * Webhooks already answered, by the provider's idempotency token or
+ * MessageSid / CallSid+step: a redelivery gets the same answer and no
+ * second side effect.
+ */
+"CREATE TABLE webhooks ("
+"  key TEXT PRIMARY KEY,"
+"  at BIGINT NOT NULL,"
+"  status INTEGER NOT NULL,"
+"  content_type TEXT NOT NULL,"
+"  response TEXT NOT NULL);\n"
+"CREATE INDEX webhooks_at ON webhooks (at);\n"
+
+/* One row per call: what must outlive it (no phone number). */
+"CREATE TABLE calls ("
+"  call_sid TEXT PRIMARY KEY,"
+"  caller_hash TEXT,"
+"  language TEXT,"
+"  started_at BIGINT NOT NULL,"
+"  ended_at BIGINT,"
+"  status TEXT NOT NULL,"
+"  duration INTEGER,"
+"  last_node TEXT,"
+"  steps INTEGER NOT NULL DEFAULT 0);\n"
+
+/*
+ * PHI-free events for reports: subject is a keyed hash of the call or
+ * number, input a key or an intent name, never free text.
+ */
+"CREATE TABLE events ("
+"  id {ID},"
+"  at BIGINT NOT NULL,"
+"  kind TEXT NOT NULL,"
+"  subject TEXT,"
+"  node TEXT,"
+"  input TEXT,"
+"  location TEXT,"
+"  language TEXT,"
+"  ms INTEGER);\n"
+"CREATE INDEX events_at ON events (at);\n"
+"CREATE INDEX events_kind ON events (kind, at);\n"
+
+/* Every text in and out.  Bodies stay in the store, never in logs. */
+"CREATE TABLE messages ("
+"  id {ID},"
+"  sid TEXT UNIQUE,"
+"  direction TEXT NOT NULL,"
+"  phone TEXT NOT NULL,"
+"  language TEXT,"
+"  keyword TEXT,"
+"  body TEXT,"
+"  status TEXT NOT NULL,"
+"  error_code INTEGER,"
+"  replied INTEGER NOT NULL DEFAULT 0,"
+"  at BIGINT NOT NULL,"
+"  updated_at BIGINT NOT NULL);\n"
+"CREATE INDEX messages_phone ON messages (phone, at);\n"
+
+/* Who must not be texted, and the audit trail of every change. */
+"CREATE TABLE optouts ("
+"  phone TEXT PRIMARY KEY,"
+"  opted_out INTEGER NOT NULL,"
+"  at BIGINT NOT NULL,"
+"  source TEXT NOT NULL);\n"
+"CREATE TABLE optout_audit ("
+"  id {ID},"
+"  phone TEXT NOT NULL,"
+"  action TEXT NOT NULL,"
+"  source TEXT NOT NULL,"
+"  keyword TEXT,"
+"  at BIGINT NOT NULL);\n"
+
+/*
+ * The callback queue.  queued_at is the place in line and survives a
+ * repeat request; one open entry per number.
+ */
+"CREATE TABLE callbacks ("
+"  id {ID},"
+"  phone TEXT NOT NULL,"
+"  location TEXT,"
+"  topic TEXT,"
+"  language TEXT NOT NULL,"
+"  preferred_window TEXT,"
+"  priority INTEGER NOT NULL DEFAULT 0,"
+"  status TEXT NOT NULL,"
+"  source TEXT NOT NULL,"
+"  created_at BIGINT NOT NULL,"
+"  updated_at BIGINT NOT NULL,"
+"  queued_at BIGINT NOT NULL,"
+"  not_before BIGINT NOT NULL DEFAULT 0,"
+"  attempts INTEGER NOT NULL DEFAULT 0,"
+"  claimed_by TEXT,"
+"  claimed_at BIGINT,"
+"  first_attempt_at BIGINT,"
+"  done_at BIGINT,"
+"  outcome TEXT,"
+"  recording_url TEXT,"
+"  call_sid TEXT,"
+"  notified_wait INTEGER NOT NULL DEFAULT 0);\n"
+"CREATE UNIQUE INDEX callbacks_open ON callbacks (phone) "
+"  WHERE status IN ('waiting', 'claimed');\n"
+"CREATE INDEX callbacks_queue ON callbacks (status, priority, queued_at);\n"
+"CREATE TABLE callback_notes ("
+"  id {ID},"
+"  callback_id BIGINT NOT NULL,"
+"  at BIGINT NOT NULL,"
+"  author TEXT NOT NULL,"
+"  text TEXT NOT NULL);\n"
+"CREATE INDEX callback_notes_cb ON callback_notes (callback_id);\n"
+
+/*
+ * The transactional outbox: written in the same transaction as the state
+ * it belongs to, delivered afterwards with retries.  dedupe makes a second
+ * enqueue of the same message a no-op.
+ */
+"CREATE TABLE outbox ("
+"  id {ID},"
+"  kind TEXT NOT NULL,"
+"  dedupe TEXT NOT NULL UNIQUE,"
+"  recipient TEXT NOT NULL,"
+"  payload TEXT NOT NULL,"
+"  status TEXT NOT NULL,"
+"  attempts INTEGER NOT NULL DEFAULT 0,"
+"  next_at BIGINT NOT NULL,"
+"  created_at BIGINT NOT NULL,"
+"  updated_at BIGINT NOT NULL,"
+"  started_at BIGINT,"
+"  provider_sid TEXT,"
+"  error_code INTEGER,"
+"  last_error TEXT);\n"
+"CREATE INDEX outbox_due ON outbox (status, next_at);\n"
+
+/* Staff accounts, API tokens and dashboard sessions (all hashed). */
+"CREATE TABLE staff ("
+"  name TEXT PRIMARY KEY,"
+"  password_hash TEXT,"
+"  locations TEXT NOT NULL DEFAULT '*',"
+"  phone TEXT,"
+"  email TEXT,"
+"  disabled INTEGER NOT NULL DEFAULT 0,"
+"  created_at BIGINT NOT NULL);\n"
+"CREATE TABLE staff_tokens ("
+"  token_hash TEXT PRIMARY KEY,"
+"  name TEXT NOT NULL,"
+"  created_at BIGINT NOT NULL,"
+"  last_used BIGINT);\n"
+"CREATE TABLE sessions ("
+"  id_hash TEXT PRIMARY KEY,"
+"  name TEXT NOT NULL,"
+"  csrf TEXT NOT NULL,"
+"  created_at BIGINT NOT NULL,"
+"  expires_at BIGINT NOT NULL);\n"
+"CREATE TABLE login_attempts ("
+"  id {ID},"
+"  key TEXT NOT NULL,"
+"  at BIGINT NOT NULL,"
+"  ok INTEGER NOT NULL);\n"
+"CREATE INDEX login_attempts_key ON login_attempts (key, at)"
+},
+{ 0, NULL, NULL }
+};

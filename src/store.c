@@ -1,0 +1,554 @@
+/*
+ * store.c -- store threads, group commit, migrations and the db_* calls
+ * that dispatch to a backend (store_sqlite.c, store_pg.c).
+ *
+ * Jobs go into one FIFO.  Each store thread, when woken, takes every job
+ * queued at that moment (up to STORE_BATCH), runs them in one transaction
+ * with a savepoint each, commits once and hands the finished jobs to the
+ * loop through a mutex-protected list and one event made active from the
+ * thread (libevent is set up for threads in hotlined.c).  A durable commit
+ * (fsync) is the expensive part of a write, so under load many webhooks
+ * share one.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "schema.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define STORE_BATCH	64
+#define STORE_THREADS	16
+
+struct store_job {
+	store_tx_fn		 fn;
+	store_done_fn		 done;
+	void			*arg;
+	int			 ok;
+	struct store_job	*next;
+};
+
+struct store_thread {
+	struct store	*store;
+	pthread_t	 tid;
+	struct db	*db;
+};
+
+struct store {
+	const struct db_ops	*ops;
+	char			*url;
+	struct event_base	*base;
+	struct event		*done_ev;
+
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	struct store_job	*head, *tail;	/* waiting to run */
+	struct store_job	*fin_head, *fin_tail;	/* waiting for the loop */
+	int			 pending;
+	int			 stopping;
+	int			 healthy;
+	int			 fail_next;
+
+	struct store_thread	 threads[STORE_THREADS];
+	int			 nthreads;
+	struct db		*sync_db;	/* store_run, migrations */
+	pthread_mutex_t		 sync_lock;
+};
+
+/* --- db_* dispatch ------------------------------------------------------- */
+
+int
+db_exec(struct db *db, const char *sql, const char *types, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, types);
+	rc = db->ops->exec(db, sql, types, ap);
+	va_end(ap);
+	return (rc);
+}
+
+struct db_res *
+db_query(struct db *db, const char *sql, const char *types, ...)
+{
+	va_list		 ap;
+	struct db_res	*r;
+
+	va_start(ap, types);
+	r = db->ops->query(db, sql, types, ap);
+	va_end(ap);
+	return (r);
+}
+
+/* Every result starts with its db so these can dispatch. */
+struct db_res {
+	struct db	*db;
+};
+
+int
+db_next(struct db_res *r)
+{
+	return (r->db->ops->next(r));
+}
+
+const char *
+db_text(struct db_res *r, int col)
+{
+	return (r->db->ops->text(r, col));
+}
+
+long long
+db_int(struct db_res *r, int col)
+{
+	const char	*s = r->db->ops->text(r, col);
+
+	return (s != NULL ? strtoll(s, NULL, 10) : 0);
+}
+
+double
+db_double(struct db_res *r, int col)
+{
+	const char	*s = r->db->ops->text(r, col);
+
+	return (s != NULL ? strtod(s, NULL) : 0.0);
+}
+
+int
+db_isnull(struct db_res *r, int col)
+{
+	return (r->db->ops->isnull(r, col));
+}
+
+void
+db_done(struct db_res *r)
+{
+	if (r != NULL)
+		r->db->ops->done(r);
+}
+
+long long
+db_changes(struct db *db)
+{
+	return (db->ops->changes(db));
+}
+
+const char *
+db_error(struct db *db)
+{
+	return (db->ops->error(db));
+}
+
+enum db_kind
+db_kind(struct db *db)
+{
+	return (db->kind);
+}
+
+int
+db_int_query(struct db *db, long long *out, const char *sql,
+    const char *types, ...)
+{
+	va_list		 ap;
+	struct db_res	*r;
+	int		 rc;
+
+	va_start(ap, types);
+	r = db->ops->query(db, sql, types, ap);
+	va_end(ap);
+	if (r == NULL)
+		return (-1);
+	rc = db_next(r);
+	if (rc == 1) {
+		if (db_isnull(r, 0))
+			rc = 1;
+		else {
+			*out = db_int(r, 0);
+			rc = 0;
+		}
+	} else if (rc == 0)
+		rc = 1;
+	db_done(r);
+	return (rc);
+}
+
+/* --- migrations ---------------------------------------------------------- */
+
+/*
+ * Each migration's SQL is written once; {ID} becomes the backend's
+ * auto-increment key.  Statements are separated by ";\n".
+ */
+static char *
+store_dialect(const struct db *db, const char *sql)
+{
+	const char	*id = db->kind == DB_PG ? "BIGSERIAL PRIMARY KEY" :
+			    "INTEGER PRIMARY KEY AUTOINCREMENT";
+	size_t		 n = 0, idlen = strlen(id);
+	const char	*p;
+	char		*out, *o;
+
+	for (p = sql; (p = strstr(p, "{ID}")) != NULL; p += 4)
+		n++;
+	out = o = xmalloc(strlen(sql) + n * idlen + 1);
+	for (p = sql; *p != '\0';) {
+		if (strncmp(p, "{ID}", 4) == 0) {
+			memcpy(o, id, idlen);
+			o += idlen;
+			p += 4;
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return (out);
+}
+
+static int
+store_migrate(struct db *db, char **err)
+{
+	const struct schema_migration	*m;
+	long long			 have = 0;
+	char				*sql, *stmt, *next;
+
+	if (db_exec(db, "BEGIN", "") != 0)
+		goto fail;
+	if (db->kind == DB_PG &&
+	    db_exec(db, "SELECT pg_advisory_xact_lock(7346554)", "") != 0)
+		goto fail;
+	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)", "") != 0)
+		goto fail;
+	if (db_int_query(db, &have, "SELECT MAX(version) FROM schema_migrations",
+	    "") == -1)
+		goto fail;
+	for (m = schema_migrations; m->sql != NULL; m++) {
+		if (m->version <= have)
+			continue;
+		sql = store_dialect(db, m->sql);
+		for (stmt = sql; stmt != NULL && *stmt != '\0'; stmt = next) {
+			if ((next = strstr(stmt, ";\n")) != NULL) {
+				*next = '\0';
+				next += 2;
+			}
+			while (*stmt == '\n' || *stmt == ' ' || *stmt == '\t')
+				stmt++;
+			if (*stmt == '\0')
+				continue;
+			if (db_exec(db, stmt, "") != 0) {
+				xasprintf(err, "migration %d failed: %s",
+				    m->version, db_error(db));
+				free(sql);
+				db_exec(db, "ROLLBACK", "");
+				return (-1);
+			}
+		}
+		free(sql);
+		if (db_exec(db, "INSERT INTO schema_migrations (version, "
+		    "applied_at) VALUES (?, ?)", "ii", (long long)m->version,
+		    (long long)time(NULL)) != 0)
+			goto fail;
+		log_info("store: applied migration %d (%s)", m->version,
+		    m->name);
+	}
+	if (db_exec(db, "COMMIT", "") != 0)
+		goto fail;
+	return (0);
+fail:
+	xasprintf(err, "migrations failed: %s", db_error(db));
+	db_exec(db, "ROLLBACK", "");
+	return (-1);
+}
+
+/* --- running jobs -------------------------------------------------------- */
+
+/*
+ * Run a batch in one transaction.  A savepoint per job lets a failing job
+ * roll back alone; if the commit itself fails, every job in the batch fails.
+ */
+static void
+store_run_batch(struct store *s, struct db *db, struct store_job *batch)
+{
+	struct store_job	*j;
+	int			 fail_all = 0, inject;
+
+	pthread_mutex_lock(&s->lock);
+	inject = s->fail_next > 0;
+	if (inject)
+		s->fail_next--;
+	pthread_mutex_unlock(&s->lock);
+	if (inject) {
+		for (j = batch; j != NULL; j = j->next)
+			j->ok = 0;
+		log_warn("store: transaction failed (injected for a test)");
+		return;
+	}
+	if (db_exec(db, "BEGIN", "") != 0) {
+		log_error("store: BEGIN failed: %s", db_error(db));
+		for (j = batch; j != NULL; j = j->next)
+			j->ok = 0;
+		return;
+	}
+	for (j = batch; j != NULL; j = j->next) {
+		if (db_exec(db, "SAVEPOINT job", "") != 0) {
+			fail_all = 1;
+			break;
+		}
+		j->ok = (j->fn(db, j->arg) == 0);
+		if (!j->ok) {
+			if (db_exec(db, "ROLLBACK TO SAVEPOINT job", "") != 0) {
+				fail_all = 1;
+				break;
+			}
+		}
+		if (db_exec(db, "RELEASE SAVEPOINT job", "") != 0) {
+			fail_all = 1;
+			break;
+		}
+	}
+	if (fail_all || db_exec(db, "COMMIT", "") != 0) {
+		log_error("store: commit failed: %s", db_error(db));
+		db_exec(db, "ROLLBACK", "");
+		for (j = batch; j != NULL; j = j->next)
+			j->ok = 0;
+	}
+}
+
+static void *
+store_thread_main(void *arg)
+{
+	struct store_thread	*t = arg;
+	struct store		*s = t->store;
+	struct store_job	*batch, *last, *j;
+	int			 n, anyfail;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (s->head == NULL && !s->stopping)
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (s->head == NULL && s->stopping)
+			break;
+		batch = last = s->head;
+		for (n = 1; last->next != NULL && n < STORE_BATCH; n++)
+			last = last->next;
+		s->head = last->next;
+		if (s->head == NULL)
+			s->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&s->lock);
+
+		store_run_batch(s, t->db, batch);
+
+		anyfail = 0;
+		for (j = batch; j != NULL; j = j->next)
+			anyfail |= !j->ok;
+		pthread_mutex_lock(&s->lock);
+		s->healthy = !anyfail || s->healthy;
+		if (anyfail)
+			s->healthy = 0;
+		else
+			s->healthy = 1;
+		if (s->fin_tail != NULL)
+			s->fin_tail->next = batch;
+		else
+			s->fin_head = batch;
+		s->fin_tail = last;
+		if (s->done_ev != NULL)
+			event_active(s->done_ev, EV_READ, 0);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return (NULL);
+}
+
+/* On the loop: call the done callbacks of finished jobs. */
+static void
+store_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store		*s = arg;
+	struct store_job	*list, *j;
+
+	pthread_mutex_lock(&s->lock);
+	list = s->fin_head;
+	s->fin_head = s->fin_tail = NULL;
+	pthread_mutex_unlock(&s->lock);
+	while ((j = list) != NULL) {
+		list = j->next;
+		pthread_mutex_lock(&s->lock);
+		s->pending--;
+		pthread_mutex_unlock(&s->lock);
+		if (j->done != NULL)
+			j->done(j->ok, j->arg);
+		free(j);
+	}
+}
+
+struct store *
+store_open(struct event_base *base, const char *url, int threads, char **err)
+{
+	struct store	*s;
+	int		 i;
+
+	*err = NULL;
+	s = xcalloc(1, sizeof *s);
+	if (strncmp(url, "sqlite:", 7) == 0)
+		s->ops = &store_sqlite_ops;
+#ifdef HAVE_PQ
+	else if (strncmp(url, "postgresql://", 13) == 0 ||
+	    strncmp(url, "postgres://", 11) == 0)
+		s->ops = &store_pg_ops;
+#endif
+	else {
+		xasprintf(err, "unsupported store '%s'", url);
+		free(s);
+		return (NULL);
+	}
+	s->url = xstrdup(url);
+	s->base = base;
+	s->healthy = 1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->sync_lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if ((s->sync_db = s->ops->open(url, err)) == NULL)
+		goto fail;
+	if (store_migrate(s->sync_db, err) != 0)
+		goto fail;
+	if (base == NULL)
+		return (s);
+
+	s->done_ev = event_new(base, -1, EV_PERSIST, store_done_cb, s);
+	if (threads > s->ops->max_threads)
+		threads = s->ops->max_threads;
+	if (threads > STORE_THREADS)
+		threads = STORE_THREADS;
+	if (threads < 1)
+		threads = 1;
+	for (i = 0; i < threads; i++) {
+		s->threads[i].store = s;
+		if ((s->threads[i].db = s->ops->open(url, err)) == NULL)
+			goto fail;
+		if (pthread_create(&s->threads[i].tid, NULL, store_thread_main,
+		    &s->threads[i]) != 0) {
+			s->ops->close(s->threads[i].db);
+			xasprintf(err, "pthread_create: %s", strerror(errno));
+			goto fail;
+		}
+		s->nthreads++;
+	}
+	return (s);
+fail:
+	store_close(s);
+	return (NULL);
+}
+
+void
+store_close(struct store *s)
+{
+	struct store_job	*j;
+	int			 i;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	for (i = 0; i < s->nthreads; i++) {
+		pthread_join(s->threads[i].tid, NULL);
+		s->ops->close(s->threads[i].db);
+	}
+	while ((j = s->fin_head) != NULL) {
+		s->fin_head = j->next;
+		free(j);
+	}
+	if (s->done_ev != NULL)
+		event_free(s->done_ev);
+	if (s->sync_db != NULL)
+		s->ops->close(s->sync_db);
+	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->sync_lock);
+	pthread_cond_destroy(&s->cond);
+	free(s->url);
+	free(s);
+}
+
+int
+store_submit(struct store *s, store_tx_fn fn, store_done_fn done, void *arg)
+{
+	struct store_job	*j;
+
+	if (s->nthreads == 0)
+		return (-1);
+	j = xcalloc(1, sizeof *j);
+	j->fn = fn;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&s->lock);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		free(j);
+		return (-1);
+	}
+	if (s->tail != NULL)
+		s->tail->next = j;
+	else
+		s->head = j;
+	s->tail = j;
+	s->pending++;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return (0);
+}
+
+int
+store_run(struct store *s, store_tx_fn fn, void *arg)
+{
+	struct store_job	j;
+
+	memset(&j, 0, sizeof j);
+	j.fn = fn;
+	j.arg = arg;
+	pthread_mutex_lock(&s->sync_lock);
+	store_run_batch(s, s->sync_db, &j);
+	pthread_mutex_unlock(&s->sync_lock);
+	return (j.ok ? 0 : -1);
+}
+
+int
+store_pending(struct store *s)
+{
+	int	n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->pending;
+	pthread_mutex_unlock(&s->lock);
+	return (n);
+}
+
+int
+store_healthy(struct store *s)
+{
+	int	h;
+
+	pthread_mutex_lock(&s->lock);
+	h = s->healthy;
+	pthread_mutex_unlock(&s->lock);
+	return (h);
+}
+
+enum db_kind
+store_kind(struct store *s)
+{
+	return (s->sync_db->kind);
+}
+
+void
+store_fail_next(struct store *s, int n)
+{
+	pthread_mutex_lock(&s->lock);
+	s->fail_next = n;
+	pthread_mutex_unlock(&s->lock);
+}

@@ -1,0 +1,318 @@
+/*
+ * store_sqlite.c -- the embedded store: SQLite in WAL mode.
+ *
+ * One connection per store thread; SQLite allows one writer at a time, so
+ * the store runs a single writer thread and relies on group commit for
+ * throughput.  synchronous=FULL makes every commit durable; prepared
+ * statements are cached per connection.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define SQLITE_CACHE 96
+
+struct sqlite_db {
+	struct db	 db;
+	sqlite3		*h;
+	struct {
+		const char	*sql;
+		char		*copy;
+		sqlite3_stmt	*st;
+	}		 cache[SQLITE_CACHE];
+	int		 ncache;
+	int		 next_evict;
+	char		 err[512];
+};
+
+struct sqlite_res {
+	struct db	*db;
+	sqlite3_stmt	*st;
+	int		 cached;
+	int		 first;
+};
+
+static void
+sqlite_seterr(struct sqlite_db *s, const char *what)
+{
+	snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->h));
+}
+
+/* Make the folder for the database file (data/ in a fresh checkout). */
+static void
+sqlite_mkdirs(const char *path)
+{
+	char	*dir, *p;
+
+	dir = xstrdup(path);
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+			break;
+		*p = '/';
+	}
+	free(dir);
+}
+
+static struct db *
+sqlite_open(const char *url, char **err)
+{
+	struct sqlite_db	*s;
+	const char		*path = url + strlen("sqlite:");
+	char			*msg = NULL;
+
+	if (*path == '\0') {
+		xasprintf(err, "sqlite store needs a path: sqlite:PATH");
+		return (NULL);
+	}
+	if (strcmp(path, ":memory:") != 0)
+		sqlite_mkdirs(path);
+	s = xcalloc(1, sizeof *s);
+	s->db.ops = &store_sqlite_ops;
+	s->db.kind = DB_SQLITE;
+	if (sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		xasprintf(err, "cannot open %s: %s", path,
+		    s->h != NULL ? sqlite3_errmsg(s->h) : "out of memory");
+		sqlite3_close(s->h);
+		free(s);
+		return (NULL);
+	}
+	sqlite3_busy_timeout(s->h, 10000);
+	if (sqlite3_exec(s->h, "PRAGMA journal_mode=WAL; "
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+	    "PRAGMA temp_store=MEMORY;", NULL, NULL, &msg) != SQLITE_OK) {
+		xasprintf(err, "cannot set up %s: %s", path,
+		    msg != NULL ? msg : "?");
+		sqlite3_free(msg);
+		sqlite3_close(s->h);
+		free(s);
+		return (NULL);
+	}
+	return (&s->db);
+}
+
+static void
+sqlite_close(struct db *db)
+{
+	struct sqlite_db	*s = (struct sqlite_db *)db;
+	int			 i;
+
+	for (i = 0; i < s->ncache; i++) {
+		sqlite3_finalize(s->cache[i].st);
+		free(s->cache[i].copy);
+	}
+	sqlite3_close(s->h);
+	free(s);
+}
+
+/* A prepared statement for sql, from the cache when it has been seen. */
+static sqlite3_stmt *
+sqlite_prepare(struct sqlite_db *s, const char *sql, int *cached)
+{
+	sqlite3_stmt	*st;
+	int		 i;
+
+	for (i = 0; i < s->ncache; i++) {
+		if (s->cache[i].sql == sql ||
+		    strcmp(s->cache[i].copy, sql) == 0) {
+			*cached = 1;
+			return (s->cache[i].st);
+		}
+	}
+	if (sqlite3_prepare_v3(s->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL) != SQLITE_OK) {
+		sqlite_seterr(s, "prepare");
+		return (NULL);
+	}
+	/* Transaction control statements are not worth caching. */
+	if (strncmp(sql, "SAVEPOINT", 9) == 0 || strncmp(sql, "CREATE", 6) == 0) {
+		*cached = 0;
+		return (st);
+	}
+	if (s->ncache < SQLITE_CACHE)
+		i = s->ncache++;
+	else {
+		i = s->next_evict;
+		s->next_evict = (s->next_evict + 1) % SQLITE_CACHE;
+		sqlite3_finalize(s->cache[i].st);
+		free(s->cache[i].copy);
+	}
+	s->cache[i].sql = sql;
+	s->cache[i].copy = xstrdup(sql);
+	s->cache[i].st = st;
+	*cached = 1;
+	return (st);
+}
+
+static int
+sqlite_bind(struct sqlite_db *s, sqlite3_stmt *st, const char *types,
+    va_list ap)
+{
+	const char	*t, *str;
+	int		 i = 1, rc = SQLITE_OK;
+
+	for (t = types; *t != '\0'; t++, i++) {
+		switch (*t) {
+		case 'i':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, long long));
+			break;
+		case 'd':
+			rc = sqlite3_bind_double(st, i, va_arg(ap, double));
+			break;
+		case 's':
+			str = va_arg(ap, const char *);
+			if (str == NULL)
+				rc = sqlite3_bind_null(st, i);
+			else
+				rc = sqlite3_bind_text(st, i, str, -1,
+				    SQLITE_TRANSIENT);
+			break;
+		default:
+			snprintf(s->err, sizeof s->err, "bad type '%c'", *t);
+			return (-1);
+		}
+		if (rc != SQLITE_OK) {
+			sqlite_seterr(s, "bind");
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+static int
+sqlite_exec(struct db *db, const char *sql, const char *types, va_list ap)
+{
+	struct sqlite_db	*s = (struct sqlite_db *)db;
+	sqlite3_stmt		*st;
+	int			 cached, rc;
+
+	if ((st = sqlite_prepare(s, sql, &cached)) == NULL)
+		return (-1);
+	if (sqlite_bind(s, st, types, ap) != 0) {
+		rc = -1;
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		sqlite_seterr(s, "step");
+		rc = -1;
+	} else
+		rc = 0;
+out:
+	if (cached) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	} else
+		sqlite3_finalize(st);
+	return (rc);
+}
+
+static struct db_res *
+sqlite_query(struct db *db, const char *sql, const char *types, va_list ap)
+{
+	struct sqlite_db	*s = (struct sqlite_db *)db;
+	struct sqlite_res	*r;
+	sqlite3_stmt		*st;
+	int			 cached;
+
+	if ((st = sqlite_prepare(s, sql, &cached)) == NULL)
+		return (NULL);
+	if (sqlite_bind(s, st, types, ap) != 0) {
+		if (cached) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+		} else
+			sqlite3_finalize(st);
+		return (NULL);
+	}
+	r = xcalloc(1, sizeof *r);
+	r->db = db;
+	r->st = st;
+	r->cached = cached;
+	return ((struct db_res *)r);
+}
+
+static int
+sqlite_next(struct db_res *res)
+{
+	struct sqlite_res	*r = (struct sqlite_res *)res;
+	int			 rc;
+
+	rc = sqlite3_step(r->st);
+	if (rc == SQLITE_ROW)
+		return (1);
+	if (rc == SQLITE_DONE)
+		return (0);
+	sqlite_seterr((struct sqlite_db *)r->db, "step");
+	return (-1);
+}
+
+static const char *
+sqlite_text(struct db_res *res, int col)
+{
+	struct sqlite_res	*r = (struct sqlite_res *)res;
+
+	return ((const char *)sqlite3_column_text(r->st, col));
+}
+
+static int
+sqlite_isnull(struct db_res *res, int col)
+{
+	struct sqlite_res	*r = (struct sqlite_res *)res;
+
+	return (sqlite3_column_type(r->st, col) == SQLITE_NULL);
+}
+
+static void
+sqlite_done(struct db_res *res)
+{
+	struct sqlite_res	*r = (struct sqlite_res *)res;
+
+	if (r->cached) {
+		sqlite3_reset(r->st);
+		sqlite3_clear_bindings(r->st);
+	} else
+		sqlite3_finalize(r->st);
+	free(r);
+}
+
+static long long
+sqlite_changes(struct db *db)
+{
+	return (sqlite3_changes64(((struct sqlite_db *)db)->h));
+}
+
+static const char *
+sqlite_error(struct db *db)
+{
+	return (((struct sqlite_db *)db)->err);
+}
+
+const struct db_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.exec = sqlite_exec,
+	.query = sqlite_query,
+	.next = sqlite_next,
+	.text = sqlite_text,
+	.isnull = sqlite_isnull,
+	.done = sqlite_done,
+	.changes = sqlite_changes,
+	.error = sqlite_error,
+	.max_threads = 1,
+};

@@ -1,0 +1,309 @@
+/* util.c -- small shared helpers (see util.h). */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "form.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+char *
+util_read_file(const char *path, size_t max, size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (NULL);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size > max) {
+		close(fd);
+		return (NULL);
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	buf[off] = '\0';
+	if (lenp != NULL)
+		*lenp = off;
+	return (buf);
+}
+
+char *
+util_trim(char *s)
+{
+	size_t	len, start = 0;
+
+	while (s[start] != '\0' && isspace((unsigned char)s[start]))
+		start++;
+	if (start > 0)
+		memmove(s, s + start, strlen(s + start) + 1);
+	len = strlen(s);
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		s[--len] = '\0';
+	return (s);
+}
+
+int
+util_utf8_valid(const char *s)
+{
+	return (form_utf8_valid(s, strlen(s)));
+}
+
+char *
+util_phone_e164(const char *in)
+{
+	char	digits[20], *out;
+	size_t	n = 0;
+	int	plus = 0;
+	const char *p;
+
+	if (in == NULL)
+		return (NULL);
+	for (p = in; *p == ' '; p++)
+		;
+	if (*p == '+') {
+		plus = 1;
+		p++;
+	}
+	for (; *p != '\0'; p++) {
+		if (isdigit((unsigned char)*p)) {
+			if (n >= 15)
+				return (NULL);
+			digits[n++] = *p;
+		} else if (strchr(" -.()", *p) == NULL)
+			return (NULL);
+	}
+	digits[n] = '\0';
+	if (plus) {
+		if (n < 8 || n > 15 || digits[0] == '0')
+			return (NULL);
+		if (digits[0] == '1' && n != 11)
+			return (NULL);
+		xasprintf(&out, "+%s", digits);
+		return (out);
+	}
+	if (n == 11 && digits[0] == '1')
+		memmove(digits, digits + 1, n--);
+	if (n != 10 || digits[0] < '2' || digits[3] < '2')
+		return (NULL);
+	xasprintf(&out, "+1%s", digits);
+	return (out);
+}
+
+int
+util_hostport(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char	*colon;
+	char		*end;
+	long		 p;
+
+	if (s == NULL || (colon = strrchr(s, ':')) == NULL || colon == s)
+		return (-1);
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || end == colon + 1 || p < 0 || p > 65535)
+		return (-1);
+	if (host != NULL) {
+		if ((size_t)(colon - s) >= hostlen)
+			return (-1);
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+		/* [::1]:8080 */
+		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+			memmove(host, host + 1, strlen(host));
+			host[strlen(host) - 1] = '\0';
+		}
+	}
+	if (port != NULL)
+		*port = (int)p;
+	return (0);
+}
+
+static time_t
+util_parse_clock(const char *s)
+{
+	struct tm	 tm;
+	const char	*rest;
+	char		*end;
+	long		 off = 0;
+	long long	 v;
+
+	v = strtoll(s, &end, 10);
+	if (*end == '\0' && end != s)
+		return ((time_t)v);
+	memset(&tm, 0, sizeof tm);
+	if ((rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return ((time_t)-1);
+	if (*rest == 'Z' || *rest == '\0')
+		off = 0;
+	else if ((*rest == '+' || *rest == '-') && strlen(rest) == 6 &&
+	    rest[3] == ':') {
+		off = ((rest[1] - '0') * 10 + (rest[2] - '0')) * 3600 +
+		    ((rest[4] - '0') * 10 + (rest[5] - '0')) * 60;
+		if (*rest == '-')
+			off = -off;
+	} else
+		return ((time_t)-1);
+	return (timegm(&tm) - off);
+}
+
+time_t
+util_now(void)
+{
+	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
+	static time_t		 pinned = (time_t)-1, started;
+	static int		 running;
+	const char		*s;
+
+	(void)once;
+	if (pinned == (time_t)-1 && (s = getenv("HOTLINE_CLOCK")) != NULL &&
+	    *s != '\0') {
+		running = (*s == '+');
+		pinned = util_parse_clock(running ? s + 1 : s);
+		started = time(NULL);
+		if (pinned == (time_t)-1)
+			log_warn("util_now: HOTLINE_CLOCK '%s' not understood; "
+			    "using the real clock", s);
+		else
+			log_warn("util_now: clock pinned by HOTLINE_CLOCK");
+		if (pinned == (time_t)-1)
+			pinned = (time_t)-2;
+	}
+	if (pinned >= 0)
+		return (running ? pinned + (time(NULL) - started) : pinned);
+	return (time(NULL));
+}
+
+/*
+ * glibc converts to local time only through the TZ variable, which is
+ * process-wide; conversions are serialised and TZ is put back afterwards.
+ */
+static pthread_mutex_t	util_tz_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int
+util_localtime(const char *tz, time_t t, struct tm *out)
+{
+	char	*old;
+	int	 rc = 0;
+
+	pthread_mutex_lock(&util_tz_lock);
+	old = getenv("TZ") != NULL ? xstrdup(getenv("TZ")) : NULL;
+	setenv("TZ", tz, 1);
+	tzset();
+	if (localtime_r(&t, out) == NULL)
+		rc = -1;
+	if (old != NULL) {
+		setenv("TZ", old, 1);
+		free(old);
+	} else
+		unsetenv("TZ");
+	tzset();
+	pthread_mutex_unlock(&util_tz_lock);
+	return (rc);
+}
+
+int
+util_tz_valid(const char *tz)
+{
+	char		 path[512];
+	struct stat	 st;
+
+	if (tz == NULL || *tz == '\0' || strstr(tz, "..") != NULL ||
+	    tz[0] == '/')
+		return (0);
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+	return (stat(path, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+char *
+util_iso8601(time_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return (buf);
+}
+
+static void
+util_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+char *
+util_hash(const char *secret, const char *s, char *out)
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen = 0;
+
+	HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	    (const unsigned char *)s, strlen(s), md, &mdlen);
+	util_hex(md, 8, out);
+	return (out);
+}
+
+char *
+util_random_hex(size_t n)
+{
+	unsigned char	*b;
+	char		*out;
+
+	b = xmalloc(n);
+	if (RAND_bytes(b, (int)n) != 1)
+		fatalx("util_random_hex: RAND_bytes failed");
+	out = xmalloc(2 * n + 1);
+	util_hex(b, n, out);
+	free(b);
+	return (out);
+}
+
+char *
+util_sha256_hex(const char *s, size_t len, char *out)
+{
+	unsigned char	md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)s, len, md);
+	util_hex(md, sizeof md, out);
+	return (out);
+}
+
+long long
+util_mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
