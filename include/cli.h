@@ -1,0 +1,29 @@
+/*
+ * cli.h -- the hotline command-line tool's subcommands.  hotline.c parses
+ * the global options, loads the configuration, and hands the rest of the
+ * command line to one of these.  Each returns the process exit status.
+ */
+#ifndef HOTLINE_CLI_H
+#define HOTLINE_CLI_H
+
+struct config;
+struct store;
+
+struct cli {
+	const char	*config_path;
+	struct config	*cfg;		/* loaded (environment overrides applied) */
+	struct store	*store;		/* opened on first cli_store() */
+};
+
+/* The store named by the configuration, opened for synchronous use (store_run). */
+struct store	*cli_store(struct cli *);
+
+int	cli_check_config(struct cli *, int argc, char **argv);	/* hotline.c */
+int	cli_staff(struct cli *, int argc, char **argv);		/* cli_staff.c */
+int	cli_callbacks(struct cli *, int argc, char **argv);	/* cli_staff.c */
+int	cli_call(struct cli *, int argc, char **argv);		/* cli_call.c */
+int	cli_sms(struct cli *, int argc, char **argv);		/* cli_sms.c */
+int	cli_prompts(struct cli *, int argc, char **argv);	/* cli_prompts.c */
+int	cli_report(struct cli *, int argc, char **argv);	/* report.c */
+
+#endif

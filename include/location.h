@@ -1,0 +1,47 @@
+/*
+ * location.h -- the clinic's locations: open or closed now, hours in
+ * words, nearest by ZIP.  Times are computed in each location's own
+ * timezone from util_now(), which tests can pin with HOTLINE_CLOCK.
+ */
+#ifndef HOTLINE_LOCATION_H
+#define HOTLINE_LOCATION_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct config;
+struct location;
+
+/* 1 when open at t (hours, holidays and the emergency-closed switch). */
+int		 location_is_open(const struct location *, time_t t);
+/* 1 when any location is open at t. */
+int		 location_any_open(const struct config *, time_t t);
+/*
+ * The location's hours on the day t falls on (local), in words, e.g.
+ * "8 AM to 5 PM" / "8 a. m. a 5 p. m." or the closed word, into buf.
+ * Returns 0 if open that day, 1 if closed (holiday, emergency, weekly).
+ */
+int		 location_hours_text(const struct location *, time_t t, int lang,
+		     const struct config *, char *buf, size_t len);
+/*
+ * The next opening time after t (within 14 days), or 0.  When open now,
+ * returns t.
+ */
+time_t		 location_next_open(const struct location *, time_t t);
+/* The same in words: "tomorrow at 8 AM", "Monday at 9 AM" (lang). */
+void		 location_next_open_text(const struct location *, time_t t,
+		     int lang, char *buf, size_t len);
+/* Distance in miles between two points (haversine). */
+double		 location_miles(double lat1, double lon1, double lat2,
+		     double lon2);
+/*
+ * The nearest location to a 5-digit ZIP: NULL when the ZIP is unknown.
+ * *miles gets the distance when not NULL.
+ */
+struct location	*location_nearest_zip(const struct config *, const char *zip,
+		     double *miles);
+/* The location whose key or speech pattern matches input, or NULL. */
+struct location	*location_match(const struct config *, const char *digits,
+		     const char *speech, int lang);
+
+#endif

@@ -1,0 +1,331 @@
+"""Black-box test harness: start the real hotlined on a loopback port with a
+temporary store and talk to it as the provider, a texter or staff would.
+
+Nothing here reaches past 127.0.0.1.  Python's standard library only.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+TOP_SRCDIR = os.path.abspath(os.environ.get(
+    "top_srcdir", os.path.join(os.path.dirname(__file__), "..", "..")))
+TOP_BUILDDIR = os.path.abspath(os.environ.get("top_builddir", TOP_SRCDIR))
+HOTLINED = os.path.join(TOP_BUILDDIR, "src", "hotlined")
+HOTLINE = os.path.join(TOP_BUILDDIR, "src", "hotline")
+CONFIG = os.path.join(TOP_SRCDIR, "config", "hotline.yaml")
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+ACCOUNT_SID = "AC" + "0" * 32
+CALLER = "+18175550199"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def sign(url, params, token=AUTH_TOKEN):
+    """X-Twilio-Signature as the provider computes it (PROTOCOL.md)."""
+    data = url
+    if isinstance(params, dict):
+        params = list(params.items())
+    by_name = {}
+    for k, v in params:
+        by_name.setdefault(k, set()).add(v)
+    for k in sorted(by_name):
+        for v in sorted(by_name[k]):
+            data += k + v
+    mac = hmac.new(token.encode(), data.encode("utf-8"), hashlib.sha1)
+    return base64.b64encode(mac.digest()).decode()
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+    def xml(self):
+        return ET.fromstring(self.body)
+
+
+def http(method, url, body=None, headers=None, timeout=15):
+    req = urllib.request.Request(url, data=body, method=method,
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return Response(r.status, dict(r.headers), r.read())
+    except urllib.error.HTTPError as e:
+        return Response(e.code, dict(e.headers), e.read())
+
+
+class Hotlined:
+    """One hotlined process with its own temporary store."""
+
+    def __init__(self, env=None, config=CONFIG, store=None, workdir=None):
+        self.workdir = workdir or tempfile.mkdtemp(prefix="hotline-test-")
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.config = config
+        self.store = store or "sqlite:%s/hotline.db" % self.workdir
+        self.env = dict(os.environ)
+        self.env.update({
+            "HOTLINE_LISTEN": "127.0.0.1:%d" % self.port,
+            "HOTLINE_PUBLIC_URL": self.base,
+            "HOTLINE_STORE": self.store,
+            "HOTLINE_PROVIDER_API": "http://127.0.0.1:1",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "HOTLINE_LOG_LEVEL": "debug",
+        })
+        self.env.pop("HOTLINE_CLOCK", None)
+        if env:
+            self.env.update(env)
+        self.proc = None
+        self.log_path = os.path.join(self.workdir, "hotlined.log")
+
+    def start(self, wait=True):
+        self.logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [HOTLINED, "--config", self.config], env=self.env,
+            stdout=self.logf, stderr=self.logf, cwd=self.workdir)
+        if wait:
+            deadline = time.time() + 15
+            while time.time() < deadline:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("hotlined exited: %s" % self.log())
+                try:
+                    if http("GET", self.base + "/healthz", timeout=1).status == 200:
+                        return self
+                except OSError:
+                    pass
+                time.sleep(0.05)
+            raise RuntimeError("hotlined did not come up: %s" % self.log())
+        return self
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+        rc = self.proc.returncode
+        self.proc = None
+        return rc
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- requests ---------------------------------------------------------
+
+    def get(self, path, headers=None):
+        return http("GET", self.base + path, headers=headers)
+
+    def request(self, method, path, body=None, headers=None):
+        return http(method, self.base + path, body=body, headers=headers)
+
+    def webhook(self, path, params, signed=True, token=AUTH_TOKEN,
+                headers=None):
+        """POST a form as the provider does, signed over public URL + path."""
+        if isinstance(params, dict):
+            params = list(params.items())
+        body = urllib.parse.urlencode(params).encode()
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        if signed:
+            h["X-Twilio-Signature"] = sign(self.base + path, params, token)
+        if headers:
+            h.update(headers)
+        return http("POST", self.base + path, body=body, headers=h)
+
+    def sms(self, body, frm=CALLER, sid=None, extra=None):
+        """An inbound text; returns the Response (TwiML)."""
+        params = {
+            "MessageSid": sid or "SM" + os.urandom(16).hex(),
+            "AccountSid": ACCOUNT_SID, "From": frm, "To": "+18175550100",
+            "Body": body, "NumMedia": "0", "NumSegments": "1",
+            "SmsStatus": "received", "ApiVersion": "2010-04-01",
+        }
+        if extra:
+            params.update(extra)
+        return self.webhook("/sms/incoming", params)
+
+    def call_params(self, call_sid, frm=CALLER, **extra):
+        p = {"CallSid": call_sid, "AccountSid": ACCOUNT_SID, "From": frm,
+             "To": "+18175550100", "Caller": frm, "Called": "+18175550100",
+             "CallStatus": "in-progress", "Direction": "inbound",
+             "ApiVersion": "2010-04-01"}
+        p.update(extra)
+        return p
+
+    def follow(self, url, params):
+        """POST to a URL the service wrote into its TwiML (absolute or path)."""
+        if url.startswith(self.base):
+            url = url[len(self.base):]
+        return self.webhook(url, params)
+
+
+def sms_text(resp):
+    """The texts in a <Response><Message> reply."""
+    root = resp.xml()
+    out = []
+    for m in root.iter("Message"):
+        body = m.find("Body")
+        out.append((body.text if body is not None else m.text) or "")
+    return out
+
+
+class FakeProvider:
+    """A stand-in for the provider's REST API on loopback.
+
+    Records every request; `fail` is a list of (status, json) answers to
+    give to the next requests before answering normally."""
+
+    def __init__(self):
+        self.requests = []
+        self.fail = []
+        self.lock = threading.Lock()
+        self.delay = 0
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                outer._record(self, b"")
+                self._send(200, {"messages": [], "calls": []})
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                req = outer._record(self, body)
+                if outer.delay:
+                    time.sleep(outer.delay)
+                with outer.lock:
+                    answer = outer.fail.pop(0) if outer.fail else None
+                if answer is not None:
+                    self._send(answer[0], answer[1])
+                    return
+                form = dict(urllib.parse.parse_qsl(body.decode()))
+                if self.path.endswith("/Calls.json"):
+                    sid = "CA" + os.urandom(16).hex()
+                    self._send(201, {"sid": sid, "status": "queued",
+                                     "to": form.get("To")})
+                else:
+                    sid = "SM" + os.urandom(16).hex()
+                    self._send(201, {"sid": sid, "status": "queued",
+                                     "to": form.get("To"),
+                                     "body": form.get("Body"),
+                                     "num_segments": "1"})
+                req["sid"] = sid
+
+            def _send(self, code, obj):
+                data = json.dumps(obj).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def _record(self, handler, body):
+        req = {"method": handler.command, "path": handler.path,
+               "headers": dict(handler.headers), "body": body,
+               "form": dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))),
+               "at": time.time()}
+        with self.lock:
+            self.requests.append(req)
+        return req
+
+    def messages(self):
+        with self.lock:
+            return [r for r in self.requests
+                    if r["method"] == "POST" and r["path"].endswith("/Messages.json")]
+
+    def calls(self):
+        with self.lock:
+            return [r for r in self.requests
+                    if r["method"] == "POST" and r["path"].endswith("/Calls.json")]
+
+    def wait_for(self, pred, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if pred():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class HotlineTestCase(unittest.TestCase):
+    """A test case with a fresh hotlined (self.h) and a fake provider (self.provider)."""
+
+    env = None
+
+    def setUp(self):
+        self.provider = FakeProvider()
+        env = {"HOTLINE_PROVIDER_API": self.provider.url}
+        if self.env:
+            env.update(self.env)
+        self.h = Hotlined(env=env)
+        self.h.start()
+
+    def tearDown(self):
+        log = self.h.log()
+        self.h.cleanup()
+        self.provider.close()
+        # Logs never hold a full phone number.
+        self.assertNotIn(CALLER, log, "a full phone number reached the log")
