@@ -13,7 +13,7 @@
 static int
 location_is_holiday(const struct location *l, const struct tm *tm)
 {
-	char	day[16];
+	char	day[48];
 	size_t	i;
 
 	snprintf(day, sizeof day, "%04d-%02d-%02d", tm->tm_year + 1900,

@@ -1,0 +1,2 @@
+/* auth.c */
+#include "cli.h"

@@ -1,0 +1,2 @@
+/* cli_call.c */
+#include "cli.h"

@@ -1,0 +1,2 @@
+/* cli_prompts.c */
+#include "cli.h"

@@ -1,0 +1,2 @@
+/* cli_sms.c */
+#include "cli.h"

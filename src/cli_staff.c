@@ -1,0 +1,2 @@
+/* cli_staff.c */
+#include "cli.h"

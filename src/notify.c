@@ -1,0 +1,2 @@
+/* notify.c */
+#include "cli.h"

@@ -1,0 +1,2 @@
+/* report.c */
+#include "cli.h"
