@@ -1,1 +1,375 @@
-int main(void){return 0;}
+/*
+ * test_core.c -- unit tests of the foundation: util, location, config,
+ * store (SQLite) and metrics.
+ */
+#include <sys/stat.h>
+
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "config.h"
+#include "location.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "util.h"
+
+static const char *
+srcdir(void)
+{
+	const char	*s = getenv("top_srcdir");
+
+	return (s != NULL ? s : ".");
+}
+
+static struct config *
+load_shipped(void)
+{
+	char		 path[1024];
+	char		**errors = NULL;
+	struct config	*cfg;
+	size_t		 i;
+
+	snprintf(path, sizeof path, "%s/config/hotline.yaml", srcdir());
+	cfg = config_load(path, &errors);
+	for (i = 0; errors != NULL && errors[i] != NULL; i++)
+		fprintf(stderr, "%s\n", errors[i]);
+	config_errors_free(errors);
+	return (cfg);
+}
+
+START_TEST(test_phone_e164)
+{
+	char	*p;
+
+	p = util_phone_e164("(817) 555-0123");
+	ck_assert_str_eq(p, "+18175550123");
+	free(p);
+	p = util_phone_e164("1 817 555 0123");
+	ck_assert_str_eq(p, "+18175550123");
+	free(p);
+	p = util_phone_e164("+447911123456");
+	ck_assert_str_eq(p, "+447911123456");
+	free(p);
+	ck_assert_ptr_null(util_phone_e164("555-0123"));
+	ck_assert_ptr_null(util_phone_e164("817-555-012x"));
+	ck_assert_ptr_null(util_phone_e164("+1817555012"));
+	ck_assert_ptr_null(util_phone_e164("0175550123"));
+	ck_assert_ptr_null(util_phone_e164(""));
+}
+END_TEST
+
+START_TEST(test_log_phone_masks)
+{
+	char	buf[LOG_PHONE_LEN];
+
+	ck_assert_str_eq(log_phone("+18175550123", buf), "+1817***0123");
+	ck_assert_str_eq(log_phone("12", buf), "***");
+	ck_assert_str_eq(log_phone(NULL, buf), "-");
+	ck_assert_ptr_null(strstr(log_phone("+18175550123", buf), "555"));
+}
+END_TEST
+
+START_TEST(test_hostport)
+{
+	char	host[64];
+	int	port;
+
+	ck_assert_int_eq(util_hostport("127.0.0.1:8080", host, sizeof host,
+	    &port), 0);
+	ck_assert_str_eq(host, "127.0.0.1");
+	ck_assert_int_eq(port, 8080);
+	ck_assert_int_eq(util_hostport("[::1]:99", host, sizeof host, &port), 0);
+	ck_assert_str_eq(host, "::1");
+	ck_assert_int_eq(util_hostport("nope", host, sizeof host, &port), -1);
+	ck_assert_int_eq(util_hostport("h:70000", host, sizeof host, &port), -1);
+}
+END_TEST
+
+START_TEST(test_hash_stable_and_keyed)
+{
+	char	a[17], b[17], c[17];
+
+	util_hash("k1", "CA123", a);
+	util_hash("k1", "CA123", b);
+	util_hash("k2", "CA123", c);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+	ck_assert_int_eq(strlen(a), 16);
+}
+END_TEST
+
+START_TEST(test_location_hours)
+{
+	struct config	*cfg = load_shipped();
+	struct location	*l;
+	char		 buf[128];
+	time_t		 tue10, tue22, xmas;
+
+	ck_assert_ptr_nonnull(cfg);
+	l = config_location(cfg, "coppell");
+	ck_assert_ptr_nonnull(l);
+	/* Tuesday 1 December 2026, 10:00 and 22:00 in Texas (UTC-6) */
+	tue10 = 1796083200 + 16 * 3600;
+	tue22 = tue10 + 12 * 3600;
+	xmas = 1798156800 + 18 * 3600;	/* 2026-12-25 12:00 local */
+	ck_assert_int_eq(location_is_open(l, tue10), 1);
+	ck_assert_int_eq(location_is_open(l, tue22), 0);
+	ck_assert_int_eq(location_is_open(l, xmas), 0);
+	ck_assert_int_eq(location_hours_text(l, xmas, 0, cfg, buf, sizeof buf),
+	    1);
+	ck_assert_str_eq(buf, "closed");
+	ck_assert_int_eq(location_hours_text(l, tue10, 0, cfg, buf, sizeof buf),
+	    0);
+	ck_assert_ptr_nonnull(strstr(buf, "AM to "));
+	ck_assert(location_next_open(l, tue22) > tue22);
+	location_next_open_text(l, tue22, 0, buf, sizeof buf);
+	ck_assert_ptr_nonnull(strstr(buf, "tomorrow at"));
+	l->emergency_closed = 1;
+	ck_assert_int_eq(location_is_open(l, tue10), 0);
+	l->emergency_closed = 0;
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(test_nearest_zip)
+{
+	struct config	*cfg = load_shipped();
+	struct location	*l;
+	double		 miles = -1;
+
+	ck_assert_ptr_nonnull(cfg);
+	l = location_nearest_zip(cfg, "75019", &miles);	/* Coppell */
+	ck_assert_ptr_nonnull(l);
+	ck_assert_str_eq(l->id, "coppell");
+	ck_assert(miles >= 0 && miles < 10);
+	l = location_nearest_zip(cfg, "76102", NULL);	/* downtown Fort Worth */
+	ck_assert_str_eq(l->id, "fort-worth");
+	l = location_nearest_zip(cfg, "75002", NULL);	/* Allen */
+	ck_assert_str_eq(l->id, "allen");
+	l = location_nearest_zip(cfg, "75040", NULL);	/* Garland */
+	ck_assert_str_eq(l->id, "garland");
+	ck_assert_ptr_null(location_nearest_zip(cfg, "00000", NULL));
+	ck_assert_ptr_null(location_nearest_zip(cfg, "7501", NULL));
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(test_config_env_overrides)
+{
+	struct config	*cfg;
+
+	setenv("HOTLINE_LISTEN", "127.0.0.1:9999", 1);
+	setenv("HOTLINE_STORE", "sqlite:/tmp/x.db", 1);
+	setenv("TWILIO_AUTH_TOKEN", "tok", 1);
+	cfg = load_shipped();
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_str_eq(cfg->listen, "127.0.0.1:9999");
+	ck_assert_str_eq(cfg->store, "sqlite:/tmp/x.db");
+	ck_assert_str_eq(cfg->auth_token, "tok");
+	ck_assert_int_eq(cfg->nlangs, 2);
+	ck_assert_int_eq(config_lang(cfg, "es"), 1);
+	ck_assert_ptr_nonnull(config_prompt(cfg, "emergency"));
+	ck_assert_ptr_nonnull(config_guide(cfg, "stretches"));
+	ck_assert_int_eq(cfg->nlocations, 4);
+	config_unref(cfg);
+	unsetenv("HOTLINE_LISTEN");
+	unsetenv("HOTLINE_STORE");
+	unsetenv("TWILIO_AUTH_TOKEN");
+}
+END_TEST
+
+/* --- store -------------------------------------------------------------- */
+
+static int
+tx_insert(struct db *db, void *arg)
+{
+	long long	*n = arg;
+
+	return (db_exec(db, "INSERT INTO events (at, kind) VALUES (?, 'test')",
+	    "i", *n));
+}
+
+static int
+tx_fail(struct db *db, void *arg)
+{
+	db_exec(db, "INSERT INTO events (at, kind) VALUES (0, 'rolled-back')",
+	    "");
+	return (-1);
+}
+
+static int	done_ok, done_fail, done_total;
+
+static void
+done_cb(int ok, void *arg)
+{
+	struct event_base *base = arg;
+
+	if (ok)
+		done_ok++;
+	else
+		done_fail++;
+	if (++done_total == 201)
+		event_base_loopbreak(base);
+}
+
+static int
+tx_count(struct db *db, void *arg)
+{
+	long long	*out = arg;
+
+	return (db_int_query(db, out, "SELECT COUNT(*) FROM events WHERE "
+	    "kind = ?", "s", "test") == 0 ? 0 : -1);
+}
+
+static int
+tx_count_rb(struct db *db, void *arg)
+{
+	long long	*out = arg;
+
+	return (db_int_query(db, out, "SELECT COUNT(*) FROM events WHERE "
+	    "kind = 'rolled-back'", "") == 0 ? 0 : -1);
+}
+
+START_TEST(test_store_group_commit_and_savepoints)
+{
+	char			 dir[] = "/tmp/hotline-core-XXXXXX", url[256];
+	struct event_base	*base;
+	struct store		*s;
+	char			*err = NULL;
+	long long		 vals[200], n = -1;
+	int			 i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(url, sizeof url, "sqlite:%s/sub/h.db", dir);
+	evthread_use_pthreads();
+	base = event_base_new();
+	s = store_open(base, url, 4, &err);
+	ck_assert_msg(s != NULL, "%s", err ? err : "");
+	done_ok = done_fail = done_total = 0;
+	for (i = 0; i < 200; i++) {
+		vals[i] = i;
+		ck_assert_int_eq(store_submit(s, tx_insert, done_cb, base), 0);
+		(void)vals;
+	}
+	ck_assert_int_eq(store_submit(s, tx_fail, done_cb, base), 0);
+	{
+		/* the loop needs something pending to keep running */
+		struct event	*keep = event_new(base, -1, EV_PERSIST, NULL, NULL);
+		struct timeval	 tv = { 3600, 0 };
+
+		event_add(keep, &tv);
+		event_base_dispatch(base);
+		event_free(keep);
+	}
+	ck_assert_int_eq(done_ok, 200);
+	ck_assert_int_eq(done_fail, 1);
+	ck_assert_int_eq(store_run(s, tx_count, &n), 0);
+	ck_assert_int_eq(n, 200);
+	ck_assert_int_eq(store_run(s, tx_count_rb, &n), 0);
+	ck_assert_int_eq(n, 0);
+	store_close(s);
+
+	/* Reopen: data kept, migrations not applied twice. */
+	s = store_open(NULL, url, 1, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_run(s, tx_count, &n), 0);
+	ck_assert_int_eq(n, 200);
+	store_close(s);
+	event_base_free(base);
+}
+END_TEST
+
+static int
+tx_types(struct db *db, void *arg)
+{
+	struct db_res	*r;
+	int		 ok;
+
+	if (db_exec(db, "INSERT INTO optouts (phone, opted_out, at, source) "
+	    "VALUES (?, ?, ?, ?)", "siis", "+18175550123", 1LL, 42LL, NULL) == 0)
+		return (-1);	/* source is NOT NULL: must fail */
+	if (db_exec(db, "INSERT INTO optouts (phone, opted_out, at, source) "
+	    "VALUES (?, ?, ?, ?)", "siis", "+18175550123", 1LL, 42LL, "t") != 0)
+		return (-1);
+	r = db_query(db, "SELECT phone, at, source FROM optouts", "");
+	ok = r != NULL && db_next(r) == 1 &&
+	    strcmp(db_text(r, 0), "+18175550123") == 0 && db_int(r, 1) == 42 &&
+	    !db_isnull(r, 2) && db_next(r) == 0;
+	db_done(r);
+	return (ok ? 0 : -1);
+}
+
+START_TEST(test_store_types)
+{
+	char		 dir[] = "/tmp/hotline-core-XXXXXX", url[256];
+	struct store	*s;
+	char		*err = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(url, sizeof url, "sqlite:%s/h.db", dir);
+	s = store_open(NULL, url, 1, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_run(s, tx_types, NULL), 0);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_metrics_render)
+{
+	struct evbuffer	*b = evbuffer_new();
+	char		*s;
+	size_t		 len;
+
+	metrics_help("t_total", "counter", "A test counter.");
+	metrics_add("t_total", "a=\"1\"", 2);
+	metrics_add("t_total", "a=\"1\"", 1);
+	metrics_observe("t_seconds", "", 0.02);
+	metrics_render(b);
+	len = evbuffer_get_length(b);
+	s = calloc(1, len + 1);
+	evbuffer_remove(b, s, len);
+	ck_assert_ptr_nonnull(strstr(s, "# HELP t_total A test counter.\n"));
+	ck_assert_ptr_nonnull(strstr(s, "t_total{a=\"1\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(s, "t_seconds_bucket{le=\"0.025\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(s, "t_seconds_bucket{le=\"0.01\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(s, "t_seconds_count 1\n"));
+	free(s);
+	evbuffer_free(b);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("core");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_phone_e164);
+	tcase_add_test(tc, test_log_phone_masks);
+	tcase_add_test(tc, test_hostport);
+	tcase_add_test(tc, test_hash_stable_and_keyed);
+	tcase_add_test(tc, test_location_hours);
+	tcase_add_test(tc, test_nearest_zip);
+	tcase_add_test(tc, test_config_env_overrides);
+	tcase_add_test(tc, test_store_group_commit_and_savepoints);
+	tcase_add_test(tc, test_store_types);
+	tcase_add_test(tc, test_metrics_render);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
