@@ -41,6 +41,9 @@ char		*form_encode(const struct form *f);
 char		*form_escape(const char *s);
 /* 1 when the len bytes at s are valid UTF-8 (no overlongs, no surrogates). */
 int		 form_utf8_valid(const char *s, size_t len);
+/* Length of the UTF-8 sequence at s (0 if malformed), its code point in *cp. */
+size_t		 form_utf8_decode(const unsigned char *s, size_t len,
+		     unsigned int *cp);
 void		 form_free(struct form *f);
 
 #endif

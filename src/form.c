@@ -14,7 +14,6 @@
 
 static int	form_hexval(unsigned char);
 static char	*form_decode(const char *, size_t, const char **);
-static size_t	 form_utf8_next(const unsigned char *, size_t);
 
 static int
 form_hexval(unsigned char c)
@@ -29,43 +28,46 @@ form_hexval(unsigned char c)
 }
 
 /*
- * Length of the well-formed UTF-8 sequence at the start of s, or 0.  The
- * byte ranges are those of RFC 3629 table 3-7, which is what excludes
- * overlong forms, surrogates and code points above U+10FFFF.
+ * Length of the well-formed UTF-8 sequence at the start of s, or 0, with
+ * its code point in *cp.  The byte ranges are those of RFC 3629 table 3-7,
+ * which is what excludes overlong forms, surrogates and code points above
+ * U+10FFFF.
  */
-static size_t
-form_utf8_next(const unsigned char *s, size_t len)
+size_t
+form_utf8_decode(const unsigned char *s, size_t len, unsigned int *cp)
 {
 	unsigned char	lo = 0x80, hi = 0xbf;
 	size_t		need, i;
 
-	if (len == 0)
-		return (0);
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		*cp = s[0];
 		return (1);
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
 		need = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		*cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
 		need = 3;
+		*cp = s[0] & 0x0f;
 		if (s[0] == 0xe0)
 			lo = 0xa0;
 		else if (s[0] == 0xed)
 			hi = 0x9f;
 	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
 		need = 4;
+		*cp = s[0] & 0x07;
 		if (s[0] == 0xf0)
 			lo = 0x90;
 		else if (s[0] == 0xf4)
 			hi = 0x8f;
 	} else
 		return (0);
-	if (len < need)
+	if (len < need || s[1] < lo || s[1] > hi)
 		return (0);
-	if (s[1] < lo || s[1] > hi)
-		return (0);
-	for (i = 2; i < need; i++) {
+	for (i = 1; i < need; i++) {
 		if (s[i] < 0x80 || s[i] > 0xbf)
 			return (0);
+		*cp = (*cp << 6) | (s[i] & 0x3f);
 	}
 	return (need);
 }
@@ -75,9 +77,10 @@ form_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 n;
+	unsigned int		 cp;
 
 	while (len > 0) {
-		if ((n = form_utf8_next(p, len)) == 0)
+		if ((n = form_utf8_decode(p, len, &cp)) == 0)
 			return (0);
 		p += n;
 		len -= n;

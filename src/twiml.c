@@ -13,6 +13,7 @@
 
 #include <event2/buffer.h>
 
+#include "form.h"
 #include "log.h"
 #include "twiml.h"
 #include "xmalloc.h"
@@ -61,8 +62,6 @@ struct twiml {
 	size_t			 len;
 };
 
-static size_t			 xml_utf8_next(const unsigned char *, size_t,
-				     unsigned int *);
 static const struct twiml_elem	*twiml_elem_find(const char *);
 static int			 twiml_may_nest(const struct twiml_elem *,
 				     const char *);
@@ -70,46 +69,6 @@ static int			 twiml_attr_name_ok(const char *);
 static void			 twiml_end_pending(struct twiml *);
 static void			 twiml_vopen(struct twiml *, const char *,
 				     va_list);
-
-/* Like form.c's decoder, but also yields the code point. */
-static size_t
-xml_utf8_next(const unsigned char *s, size_t len, unsigned int *cp)
-{
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		need, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return (1);
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 2;
-		*cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 3;
-		*cp = s[0] & 0x0f;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 4;
-		*cp = s[0] & 0x07;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return (0);
-	if (len < need || s[1] < lo || s[1] > hi)
-		return (0);
-	for (i = 1; i < need; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return (0);
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	}
-	return (need);
-}
 
 void
 xml_escape(struct evbuffer *out, const char *s)
@@ -119,7 +78,7 @@ xml_escape(struct evbuffer *out, const char *s)
 	unsigned int		 cp;
 
 	while (len > 0) {
-		if ((n = xml_utf8_next(p, len, &cp)) == 0) {
+		if ((n = form_utf8_decode(p, len, &cp)) == 0) {
 			p++;
 			len--;
 			continue;
