@@ -28,7 +28,11 @@ struct hotline {
 };
 
 /* The configuration now in force (no reference taken). */
-struct config	*hotline_config(struct hotline *);
+static inline struct config *
+hotline_config(struct hotline *h)
+{
+	return (h->cfg);
+}
 
 /* Module set-up, called once at start in this order; each registers its routes. */
 void	voice_init(struct hotline *);

@@ -1,2 +1,376 @@
-/* auth.c */
-#include "cli.h"
+/*
+ * auth.c -- staff passwords, tokens, sessions and login limits (see auth.h).
+ *
+ * Nothing secret is stored as given: passwords as yescrypt hashes (the
+ * format mkpasswd writes, so an operator can also set one by hand), API
+ * tokens and session ids as SHA-256 of 32 random bytes -- long enough that
+ * a fast hash is safe, and a lookup by hash needs no per-row work.
+ */
+#include <crypt.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+void
+auth_staff_clear(struct auth_staff *s)
+{
+	free(s->name);
+	free(s->locations);
+	free(s->phone);
+	free(s->email);
+	free(s->csrf);
+	memset(s, 0, sizeof *s);
+}
+
+int
+auth_name_valid(const char *s)
+{
+	size_t	n;
+
+	if (s == NULL || *s == '\0')
+		return (0);
+	for (n = 0; s[n] != '\0'; n++) {
+		if (n >= AUTH_NAME_MAX)
+			return (0);
+		if (!isalnum((unsigned char)s[n]) && strchr("._@-", s[n]) == NULL)
+			return (0);
+	}
+	return (1);
+}
+
+char *
+auth_hash_password(const char *pw)
+{
+	struct crypt_data	*cd;
+	char			*salt, *h, *out = NULL;
+
+	if ((salt = crypt_gensalt_ra("$y$", 0, NULL, 0)) == NULL) {
+		log_error("auth_hash_password: crypt_gensalt_ra failed");
+		return (NULL);
+	}
+	cd = xcalloc(1, sizeof *cd);
+	h = crypt_r(pw, salt, cd);
+	if (h != NULL && h[0] == '$')
+		out = xstrdup(h);
+	else
+		log_error("auth_hash_password: crypt_r failed");
+	explicit_bzero(cd, sizeof *cd);
+	free(cd);
+	free(salt);
+	return (out);
+}
+
+int
+auth_equal(const char *a, const char *b)
+{
+	size_t		la, lb, i;
+	unsigned char	d;
+
+	if (a == NULL || b == NULL)
+		return (0);
+	la = strlen(a);
+	lb = strlen(b);
+	d = la != lb;
+	for (i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return (d == 0);
+}
+
+int
+auth_verify_password(const char *pw, const char *hash)
+{
+	struct crypt_data	*cd;
+	char			*h;
+	int			 ok;
+
+	if (pw == NULL || hash == NULL || hash[0] != '$')
+		return (0);
+	cd = xcalloc(1, sizeof *cd);
+	h = crypt_r(pw, hash, cd);
+	/* A failed crypt_r returns a string starting with '*', never a match. */
+	ok = h != NULL && h[0] == '$' && auth_equal(h, hash);
+	explicit_bzero(cd, sizeof *cd);
+	free(cd);
+	return (ok);
+}
+
+int
+auth_location_allowed(const char *locations, const char *loc)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (loc == NULL)
+		return (1);
+	if (locations == NULL)
+		return (0);
+	if (strcmp(locations, "*") == 0)
+		return (1);
+	n = strlen(loc);
+	for (p = locations; *p != '\0';) {
+		while (*p == ',' || *p == ' ')
+			p++;
+		if (strncmp(p, loc, n) == 0 && (p[n] == ',' || p[n] == '\0' ||
+		    p[n] == ' '))
+			return (1);
+		if ((p = strchr(p, ',')) == NULL)
+			break;
+	}
+	return (0);
+}
+
+char *
+auth_cookie(const char *header, const char *name)
+{
+	const char	*p, *end;
+	size_t		 n = strlen(name);
+
+	if (header == NULL)
+		return (NULL);
+	for (p = header; *p != '\0';) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		end = strchr(p, ';');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 &&
+		    p[n] == '=')
+			return (xstrndup(p + n + 1, (size_t)(end - p - n - 1)));
+		p = end;
+	}
+	return (NULL);
+}
+
+/* --- in a transaction ---------------------------------------------------- */
+
+int
+auth_staff_put(struct db *db, const char *name, const char *hash,
+    const char *locations, const char *phone, const char *email, time_t now)
+{
+	if (!auth_name_valid(name))
+		return (-1);
+	return (db_exec(db, "INSERT INTO staff (name, password_hash, locations, "
+	    "phone, email, disabled, created_at) VALUES (?, ?, ?, ?, ?, 0, ?) "
+	    "ON CONFLICT (name) DO UPDATE SET "
+	    "password_hash = COALESCE(excluded.password_hash, "
+	    "staff.password_hash), locations = excluded.locations, "
+	    "phone = COALESCE(excluded.phone, staff.phone), "
+	    "email = COALESCE(excluded.email, staff.email), disabled = 0",
+	    "sssssi", name, hash, locations != NULL ? locations : "*", phone,
+	    email, (long long)now));
+}
+
+static char *
+auth_dup(struct db_res *r, int col)
+{
+	return (db_isnull(r, col) ? NULL : xstrdup(db_text(r, col)));
+}
+
+int
+auth_staff_get(struct db *db, const char *name, struct auth_staff *out)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	r = db_query(db, "SELECT name, locations, phone, email FROM staff "
+	    "WHERE name = ? AND disabled = 0", "s", name);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		out->name = auth_dup(r, 0);
+		out->locations = auth_dup(r, 1);
+		out->phone = auth_dup(r, 2);
+		out->email = auth_dup(r, 3);
+	}
+	db_done(r);
+	return (rc);
+}
+
+int
+auth_token_new(struct db *db, const char *name, time_t now, char **token)
+{
+	char	 h[65];
+
+	*token = util_random_hex(32);
+	util_sha256_hex(*token, strlen(*token), h);
+	if (db_exec(db, "INSERT INTO staff_tokens (token_hash, name, "
+	    "created_at) VALUES (?, ?, ?)", "ssi", h, name,
+	    (long long)now) != 0) {
+		free(*token);
+		*token = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+/* Look up the name a hashed secret in table belongs to; 1, 0 or -1. */
+static int
+auth_lookup(struct db *db, const char *sql, const char *secret, time_t now,
+    struct auth_staff *out, char **csrf)
+{
+	struct db_res	*r;
+	char		 h[65], *name = NULL;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	if (secret == NULL || strlen(secret) != 64)
+		return (0);
+	util_sha256_hex(secret, strlen(secret), h);
+	if ((r = db_query(db, sql, "si", h, (long long)now)) == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		name = xstrdup(db_text(r, 0));
+		if (csrf != NULL)
+			*csrf = auth_dup(r, 1);
+	}
+	db_done(r);
+	if (rc != 1)
+		return (rc);
+	rc = auth_staff_get(db, name, out);
+	free(name);
+	return (rc);
+}
+
+int
+auth_token_check(struct db *db, const char *token, time_t now,
+    struct auth_staff *out)
+{
+	char	h[65];
+	int	rc;
+
+	rc = auth_lookup(db, "SELECT name FROM staff_tokens WHERE "
+	    "token_hash = ? AND ? >= 0", token, now, out, NULL);
+	if (rc == 1) {
+		util_sha256_hex(token, strlen(token), h);
+		if (db_exec(db, "UPDATE staff_tokens SET last_used = ? WHERE "
+		    "token_hash = ?", "is", (long long)now, h) != 0) {
+			auth_staff_clear(out);
+			return (-1);
+		}
+	}
+	return (rc);
+}
+
+int
+auth_session_new(struct db *db, const char *name, int hours, time_t now,
+    char **sid, char **csrf)
+{
+	char	h[65];
+
+	*sid = util_random_hex(32);
+	*csrf = util_random_hex(32);
+	util_sha256_hex(*sid, strlen(*sid), h);
+	/* Expired sessions go when someone logs in, so the table stays small. */
+	if (db_exec(db, "DELETE FROM sessions WHERE expires_at < ?", "i",
+	    (long long)now) != 0 ||
+	    db_exec(db, "INSERT INTO sessions (id_hash, name, csrf, created_at, "
+	    "expires_at) VALUES (?, ?, ?, ?, ?)", "sssii", h, name, *csrf,
+	    (long long)now, (long long)now + (long long)hours * 3600) != 0) {
+		free(*sid);
+		free(*csrf);
+		*sid = *csrf = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+auth_session_check(struct db *db, const char *sid, time_t now,
+    struct auth_staff *out)
+{
+	char	*csrf = NULL;
+	int	 rc;
+
+	rc = auth_lookup(db, "SELECT name, csrf FROM sessions WHERE "
+	    "id_hash = ? AND expires_at > ?", sid, now, out, &csrf);
+	if (rc == 1)
+		out->csrf = csrf;
+	else
+		free(csrf);
+	return (rc);
+}
+
+int
+auth_session_end(struct db *db, const char *sid)
+{
+	char	h[65];
+
+	if (sid == NULL || strlen(sid) != 64)
+		return (0);
+	util_sha256_hex(sid, strlen(sid), h);
+	return (db_exec(db, "DELETE FROM sessions WHERE id_hash = ?", "s", h));
+}
+
+static int
+auth_failures(struct db *db, const char *key, time_t now, long long *n)
+{
+	return (db_int_query(db, n, "SELECT COUNT(*) FROM login_attempts WHERE "
+	    "key = ? AND at > ? AND ok = 0", "si", key,
+	    (long long)(now - AUTH_LOGIN_WINDOW)) == -1 ? -1 : 0);
+}
+
+int
+auth_login(struct db *db, const char *name, const char *pw, const char *ip,
+    time_t now, struct auth_staff *out)
+{
+	struct db_res	*r;
+	char		*ukey, *ikey, *hash = NULL;
+	long long	 nu = 0, ni = 0;
+	int		 rc = 0;
+
+	memset(out, 0, sizeof *out);
+	if (!auth_name_valid(name))
+		name = "-";
+	xasprintf(&ukey, "user:%s", name);
+	xasprintf(&ikey, "ip:%s", ip != NULL ? ip : "-");
+	if (auth_failures(db, ukey, now, &nu) != 0 ||
+	    auth_failures(db, ikey, now, &ni) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (nu >= AUTH_LOGIN_MAX_USER || ni >= AUTH_LOGIN_MAX_IP) {
+		log_warn("auth_login: refused: too many failed logins "
+		    "(user %lld, address %lld)", nu, ni);
+		rc = 2;
+	} else {
+		r = db_query(db, "SELECT password_hash FROM staff WHERE "
+		    "name = ? AND disabled = 0", "s", name);
+		if (r == NULL) {
+			rc = -1;
+			goto out;
+		}
+		if (db_next(r) == 1 && !db_isnull(r, 0))
+			hash = xstrdup(db_text(r, 0));
+		db_done(r);
+		/* Hash even for unknown names so timing does not tell. */
+		if (hash == NULL)
+			free(auth_hash_password(pw));
+		else if (auth_verify_password(pw, hash))
+			rc = 1;
+		free(hash);
+	}
+	/* Refused attempts count too: guessing on keeps the door shut. */
+	if (db_exec(db, "INSERT INTO login_attempts (key, at, ok) "
+	    "VALUES (?, ?, ?), (?, ?, ?)", "siisii", ukey, (long long)now,
+	    (long long)(rc == 1), ikey, (long long)now, (long long)(rc == 1)) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (rc == 1 && auth_staff_get(db, name, out) != 1)
+		rc = -1;
+	/* Old attempts no longer count; drop them. */
+	if (rc != -1 && db_exec(db, "DELETE FROM login_attempts WHERE at < ?",
+	    "i", (long long)(now - 2 * AUTH_LOGIN_WINDOW)) != 0)
+		rc = -1;
+out:
+	free(ukey);
+	free(ikey);
+	return (rc);
+}

@@ -5,13 +5,38 @@
  * request updates that entry and keeps its queued_at, so nobody jumps the
  * line by asking twice and nobody loses their place by asking again.
  */
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "callback.h"
 #include "config.h"
+#include "location.h"
 #include "log.h"
+#include "notify.h"
+#include "outbox.h"
 #include "store.h"
+#include "xmalloc.h"
+
+/* A failed attempt is tried again no sooner than this (seconds). */
+#define CALLBACK_RETRY_DELAY 1800
+
+static atomic_int callback_changed;
+
+void
+callback_mark_changed(void)
+{
+	atomic_store(&callback_changed, 1);
+}
+
+int
+callback_take_changed(void)
+{
+	return (atomic_exchange(&callback_changed, 0));
+}
 
 /* Minutes one callback takes when there is no history yet. */
 #define CALLBACK_DEFAULT_MINUTES 10
@@ -61,7 +86,8 @@ callback_wait_minutes(struct db *db, const char *location, int position,
 	int		per;
 
 	/* How long recent callbacks took from claim to done. */
-	if (db_int_query(db, &avg, "SELECT AVG(done_at - claimed_at) FROM "
+	if (db_int_query(db, &avg, "SELECT CAST(AVG(done_at - claimed_at) AS "
+	    "BIGINT) FROM "
 	    "(SELECT done_at, claimed_at FROM callbacks WHERE done_at IS NOT "
 	    "NULL AND claimed_at IS NOT NULL AND done_at >= claimed_at "
 	    "ORDER BY done_at DESC LIMIT 20) t", "") != 0 || avg <= 0)
@@ -128,6 +154,300 @@ callback_request(struct db *db, const struct config *cfg,
 		return (-1);
 	res->wait_minutes = callback_wait_minutes(db, q->location,
 	    res->position, q->now);
-	(void)cfg;
+	/* Staff hear about a new entry in the same transaction that made it. */
+	if (res->created && cfg != NULL &&
+	    notify_callback(db, cfg, id, "joined", q->now) < 0)
+		return (-1);
+	callback_mark_changed();
 	return (0);
+}
+
+/* Status and holder of an entry: 1 found, 0 not, -1 error. */
+static int
+callback_state(struct db *db, long long id, char *status, size_t slen,
+    char *holder, size_t hlen)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	r = db_query(db, "SELECT status, claimed_by FROM callbacks WHERE id = ?",
+	    "i", id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		snprintf(status, slen, "%s", db_text(r, 0));
+		snprintf(holder, hlen, "%s", db_isnull(r, 1) ? "" :
+		    db_text(r, 1));
+	}
+	db_done(r);
+	return (rc);
+}
+
+int
+callback_claim(struct db *db, long long id, const char *staff, time_t now)
+{
+	char	status[32], holder[128];
+	int	rc;
+
+	/*
+	 * The status test in the WHERE clause is what makes a claim atomic:
+	 * of concurrent claims only one UPDATE finds the row still waiting
+	 * (SQLite serialises writers; PostgreSQL re-checks the row after the
+	 * first claimant's commit).
+	 */
+	if (db_exec(db, "UPDATE callbacks SET status = 'claimed', "
+	    "claimed_by = ?, claimed_at = ?, updated_at = ? WHERE id = ? AND "
+	    "status = 'waiting'", "siii", staff, (long long)now, (long long)now,
+	    id) != 0)
+		return (CB_ERROR);
+	if (db_changes(db) == 1) {
+		callback_mark_changed();
+		return (CB_OK);
+	}
+	if ((rc = callback_state(db, id, status, sizeof status, holder,
+	    sizeof holder)) == -1)
+		return (CB_ERROR);
+	if (rc == 0)
+		return (CB_NOTFOUND);
+	if (strcmp(status, "claimed") == 0 && strcmp(holder, staff) == 0)
+		return (CB_OK);
+	return (CB_CONFLICT);
+}
+
+int
+callback_release(struct db *db, long long id, const char *staff, time_t now)
+{
+	char	status[32], holder[128];
+	int	rc;
+
+	if (db_exec(db, "UPDATE callbacks SET status = 'waiting', "
+	    "claimed_by = NULL, claimed_at = NULL, updated_at = ? WHERE id = ? "
+	    "AND status = 'claimed' AND claimed_by = ?", "iis", (long long)now,
+	    id, staff) != 0)
+		return (CB_ERROR);
+	if (db_changes(db) == 1) {
+		callback_mark_changed();
+		return (CB_OK);
+	}
+	if ((rc = callback_state(db, id, status, sizeof status, holder,
+	    sizeof holder)) == -1)
+		return (CB_ERROR);
+	if (rc == 0)
+		return (CB_NOTFOUND);
+	/* Releasing what is already back in line changes nothing. */
+	return (strcmp(status, "waiting") == 0 ? CB_OK : CB_CONFLICT);
+}
+
+static const char *const callback_outcomes[][2] = {
+	{ "reached", "done" },
+	{ "left_message", "done" },
+	{ "no_answer", "retry" },
+	{ "busy", "retry" },
+	{ "failed", "retry" },
+	{ "wrong_number", "cancelled" },
+	{ "cancelled", "cancelled" },
+};
+
+static const char *
+callback_outcome_effect(const char *outcome)
+{
+	size_t	i;
+
+	for (i = 0; outcome != NULL && i < sizeof callback_outcomes /
+	    sizeof callback_outcomes[0]; i++) {
+		if (strcmp(callback_outcomes[i][0], outcome) == 0)
+			return (callback_outcomes[i][1]);
+	}
+	return (NULL);
+}
+
+int
+callback_outcome_valid(const char *outcome)
+{
+	return (callback_outcome_effect(outcome) != NULL);
+}
+
+time_t
+callback_retry_at(const struct config *cfg, const char *location, time_t now)
+{
+	const struct location	*loc;
+	time_t			 t = now + CALLBACK_RETRY_DELAY, best = 0, n;
+	size_t			 i;
+
+	if (cfg == NULL)
+		return (t);
+	if (location != NULL && (loc = config_location(cfg, location)) != NULL) {
+		n = location_next_open(loc, t);
+		return (n != 0 ? n : t);
+	}
+	/* The shared queue: whichever location opens first. */
+	for (i = 0; i < cfg->nlocations; i++) {
+		n = location_next_open(&cfg->locations[i], t);
+		if (n != 0 && (best == 0 || n < best))
+			best = n;
+	}
+	return (best != 0 ? best : t);
+}
+
+/* The caller's "we could not reach you" text, in their language. */
+static int
+callback_tell_unreachable(struct db *db, const struct config *cfg,
+    long long id, time_t now, int *queued)
+{
+	struct db_res		*r;
+	const struct location	*loc;
+	const struct prompt	*p;
+	const char		*text, *ph = "", *at;
+	char			*phone = NULL, *key, *body;
+	int			 lang = 0, rc;
+	long long		 q;
+
+	if (cfg == NULL || (p = config_prompt(cfg, "sms_unreachable")) == NULL)
+		return (0);
+	r = db_query(db, "SELECT phone, language, location FROM callbacks "
+	    "WHERE id = ?", "i", id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		phone = xstrdup(db_text(r, 0));
+		if ((lang = config_lang(cfg, db_text(r, 1))) < 0)
+			lang = 0;
+		loc = db_isnull(r, 2) ? NULL : config_location(cfg,
+		    db_text(r, 2));
+		ph = loc != NULL && loc->phone != NULL ? loc->phone :
+		    cfg->front_desk != NULL ? cfg->front_desk : "";
+	}
+	db_done(r);
+	if (rc != 1)
+		return (rc == 0 ? 0 : -1);
+	text = p->text[lang] != NULL ? p->text[lang] : p->text[0];
+	if (text == NULL) {
+		free(phone);
+		return (0);
+	}
+	/* {phone} is the only placeholder: the clinic's number to call. */
+	if ((at = strstr(text, "{phone}")) != NULL)
+		xasprintf(&body, "%.*s%s%s", (int)(at - text), text, ph, at + 7);
+	else
+		body = xstrdup(text);
+	xasprintf(&key, "cb:%lld:unreachable", id);
+	q = outbox_enqueue(db, "sms", key, phone, json_pack("{s:s, s:s}", "to",
+	    phone, "body", body), now);
+	free(key);
+	free(body);
+	free(phone);
+	if (q == -1)
+		return (-1);
+	if (q > 0 && queued != NULL)
+		*queued = 1;
+	return (0);
+}
+
+
+int
+callback_finish(struct db *db, const struct config *cfg, long long id,
+    const char *staff, const char *outcome, time_t now, int *queued)
+{
+	const char	*effect;
+	char		 status[32], holder[128], *loc = NULL;
+	struct db_res	*r;
+	long long	 attempts = 0;
+	int		 rc, max;
+
+	if (queued != NULL)
+		*queued = 0;
+	if ((effect = callback_outcome_effect(outcome)) == NULL)
+		return (CB_ERROR);
+	if ((rc = callback_state(db, id, status, sizeof status, holder,
+	    sizeof holder)) == -1)
+		return (CB_ERROR);
+	if (rc == 0)
+		return (CB_NOTFOUND);
+	if (strcmp(status, "waiting") == 0 && staff != NULL) {
+		if ((rc = callback_claim(db, id, staff, now)) != CB_OK)
+			return (rc);
+	} else if (strcmp(status, "claimed") != 0 ||
+	    (staff != NULL && strcmp(holder, staff) != 0))
+		return (CB_CONFLICT);
+
+	r = db_query(db, "SELECT attempts, location FROM callbacks WHERE id = ?",
+	    "i", id);
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (CB_ERROR);
+	}
+	attempts = db_int(r, 0);
+	loc = db_isnull(r, 1) ? NULL : xstrdup(db_text(r, 1));
+	db_done(r);
+	if (strcmp(outcome, "cancelled") != 0)
+		attempts++;
+	max = cfg != NULL ? cfg->callback_max_attempts : 3;
+	if (strcmp(effect, "retry") == 0 && attempts < max) {
+		/* Back in line, same place, not before the next good time. */
+		rc = db_exec(db, "UPDATE callbacks SET status = 'waiting', "
+		    "claimed_by = NULL, claimed_at = NULL, attempts = ?, "
+		    "outcome = ?, not_before = ?, updated_at = ?, "
+		    "first_attempt_at = COALESCE(first_attempt_at, ?) "
+		    "WHERE id = ?", "isiiii", attempts, outcome,
+		    (long long)callback_retry_at(cfg, loc, now), (long long)now,
+		    (long long)now, id);
+	} else {
+		const char *st = strcmp(effect, "retry") == 0 ? "unreachable" :
+		    effect;
+
+		rc = db_exec(db, "UPDATE callbacks SET status = ?, "
+		    "attempts = ?, outcome = ?, done_at = ?, updated_at = ?, "
+		    "first_attempt_at = COALESCE(first_attempt_at, ?) "
+		    "WHERE id = ?", "sisiiii", st, attempts, outcome,
+		    (long long)now, (long long)now, (long long)now, id);
+		if (rc == 0 && strcmp(st, "unreachable") == 0)
+			rc = callback_tell_unreachable(db, cfg, id, now, queued);
+	}
+	free(loc);
+	if (rc != 0)
+		return (CB_ERROR);
+	callback_mark_changed();
+	return (CB_OK);
+}
+
+int
+callback_note(struct db *db, long long id, const char *author,
+    const char *text, time_t now)
+{
+	long long	one;
+	int		rc;
+
+	if (text == NULL || *text == '\0' || strlen(text) > CALLBACK_NOTE_MAX)
+		return (CB_ERROR);
+	rc = db_int_query(db, &one, "SELECT id FROM callbacks WHERE id = ?", "i",
+	    id);
+	if (rc == -1)
+		return (CB_ERROR);
+	if (rc == 1)
+		return (CB_NOTFOUND);
+	if (db_exec(db, "INSERT INTO callback_notes (callback_id, at, author, "
+	    "text) VALUES (?, ?, ?, ?)", "iiss", id, (long long)now, author,
+	    text) != 0 ||
+	    db_exec(db, "UPDATE callbacks SET updated_at = ? WHERE id = ?", "ii",
+	    (long long)now, id) != 0)
+		return (CB_ERROR);
+	callback_mark_changed();
+	return (CB_OK);
+}
+
+int
+callback_expire_claims(struct db *db, const struct config *cfg, time_t now)
+{
+	long long	n;
+
+	if (db_exec(db, "UPDATE callbacks SET status = 'waiting', "
+	    "claimed_by = NULL, claimed_at = NULL, updated_at = ? WHERE "
+	    "status = 'claimed' AND claimed_at < ?", "ii", (long long)now,
+	    (long long)(now - cfg->claim_timeout)) != 0)
+		return (-1);
+	if ((n = db_changes(db)) > 0) {
+		log_info("callback: %lld claim(s) timed out; back in line", n);
+		callback_mark_changed();
+	}
+	return ((int)n);
 }

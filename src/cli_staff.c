@@ -1,2 +1,543 @@
-/* cli_staff.c */
+/*
+ * cli_staff.c -- `hotline staff ...` and `hotline callbacks ...`: staff
+ * accounts and the callback queue from a terminal, on the same store and
+ * the same queue rules as the dashboard.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "callback.h"
 #include "cli.h"
+#include "config.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define CLI_PASSWORD_MAX 1024
+
+static int
+cli_staff_usage(void)
+{
+	fprintf(stderr,
+	    "usage: hotline staff add NAME [--password-stdin] "
+	    "[--locations a,b|*] [--phone +1...] [--email ADDRESS]\n"
+	    "       hotline staff token NAME\n"
+	    "       hotline staff list\n");
+	return (2);
+}
+
+static int
+cli_callbacks_usage(void)
+{
+	fprintf(stderr,
+	    "usage: hotline callbacks list [--status STATUS|open|all] [--json]\n"
+	    "       hotline callbacks claim ID --as NAME\n"
+	    "       hotline callbacks done ID --as NAME --outcome OUTCOME\n"
+	    "outcomes: reached left_message no_answer busy failed "
+	    "wrong_number cancelled\n");
+	return (2);
+}
+
+/* One line from stdin, without echo when it is a terminal. */
+static char *
+cli_read_password(int prompt)
+{
+	struct termios	 old, quiet;
+	char		 buf[CLI_PASSWORD_MAX + 2];
+	int		 tty = isatty(STDIN_FILENO), ok;
+	size_t		 n;
+
+	if (prompt && tty)
+		fprintf(stderr, "Password: ");
+	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	} else
+		tty = 0;
+	ok = fgets(buf, sizeof buf, stdin) != NULL;
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	if (!ok)
+		return (NULL);
+	n = strcspn(buf, "\r\n");
+	if (n > CLI_PASSWORD_MAX)
+		return (NULL);
+	buf[n] = '\0';
+	return (xstrdup(buf));
+}
+
+struct cli_staff_add {
+	const char	*name, *hash, *locations, *phone, *email;
+};
+
+static int
+cli_staff_add_tx(struct db *db, void *arg)
+{
+	struct cli_staff_add	*a = arg;
+
+	return (auth_staff_put(db, a->name, a->hash, a->locations, a->phone,
+	    a->email, util_now()));
+}
+
+/* Each location in a comma list must exist. */
+static int
+cli_locations_valid(struct cli *cli, const char *list)
+{
+	char	*copy, *p, *tok;
+	int	 ok = 1;
+
+	if (strcmp(list, "*") == 0)
+		return (1);
+	copy = xstrdup(list);
+	for (p = copy; (tok = strsep(&p, ",")) != NULL;) {
+		if (*tok == '\0' || config_location(cli->cfg, tok) == NULL) {
+			fprintf(stderr, "hotline: no location '%s' (see "
+			    "locations.yaml)\n", tok);
+			ok = 0;
+		}
+	}
+	free(copy);
+	return (ok);
+}
+
+static int
+cli_staff_add(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "password-stdin", no_argument, NULL, 'p' },
+		{ "locations", required_argument, NULL, 'l' },
+		{ "phone", required_argument, NULL, 'P' },
+		{ "email", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_staff_add	 a;
+	char			*pw, *pw2, *phone = NULL, *hash;
+	int			 ch, from_stdin = 0, rc;
+
+	memset(&a, 0, sizeof a);
+	a.locations = "*";
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			from_stdin = 1;
+			break;
+		case 'l':
+			a.locations = optarg;
+			break;
+		case 'P':
+			a.phone = optarg;
+			break;
+		case 'e':
+			a.email = optarg;
+			break;
+		default:
+			return (cli_staff_usage());
+		}
+	}
+	if (optind != argc - 1)
+		return (cli_staff_usage());
+	a.name = argv[optind];
+	if (!auth_name_valid(a.name)) {
+		fprintf(stderr, "hotline: a staff name is 1 to %d letters, "
+		    "digits or . _ @ -\n", AUTH_NAME_MAX);
+		return (1);
+	}
+	if (!cli_locations_valid(cli, a.locations))
+		return (1);
+	if (a.phone != NULL) {
+		if ((phone = util_phone_e164(a.phone)) == NULL) {
+			fprintf(stderr, "hotline: '%s' is not a phone number\n",
+			    a.phone);
+			return (1);
+		}
+		a.phone = phone;
+	}
+	if (a.email != NULL && strchr(a.email, '@') == NULL) {
+		fprintf(stderr, "hotline: '%s' is not an e-mail address\n",
+		    a.email);
+		free(phone);
+		return (1);
+	}
+	if ((pw = cli_read_password(!from_stdin)) == NULL || *pw == '\0') {
+		fprintf(stderr, "hotline: no password given\n");
+		free(pw);
+		free(phone);
+		return (1);
+	}
+	if (!from_stdin && isatty(STDIN_FILENO)) {
+		fprintf(stderr, "Again: ");
+		pw2 = cli_read_password(0);
+		if (pw2 == NULL || strcmp(pw, pw2) != 0) {
+			fprintf(stderr, "hotline: passwords differ\n");
+			free(pw);
+			free(pw2);
+			free(phone);
+			return (1);
+		}
+		free(pw2);
+	}
+	hash = auth_hash_password(pw);
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+	if (hash == NULL) {
+		free(phone);
+		return (1);
+	}
+	a.hash = hash;
+	rc = store_run(cli_store(cli), cli_staff_add_tx, &a);
+	free(hash);
+	free(phone);
+	if (rc != 0) {
+		fprintf(stderr, "hotline: could not save staff member %s\n",
+		    a.name);
+		return (1);
+	}
+	printf("staff %s saved (locations %s)\n", a.name, a.locations);
+	return (0);
+}
+
+struct cli_token {
+	const char	*name;
+	char		*token;
+	int		 found;
+};
+
+static int
+cli_token_tx(struct db *db, void *arg)
+{
+	struct cli_token	*t = arg;
+	struct auth_staff	 s;
+
+	if ((t->found = auth_staff_get(db, t->name, &s)) != 1)
+		return (t->found == 0 ? 0 : -1);
+	auth_staff_clear(&s);
+	return (auth_token_new(db, t->name, util_now(), &t->token));
+}
+
+static int
+cli_staff_token(struct cli *cli, int argc, char **argv)
+{
+	struct cli_token	t;
+
+	if (argc != 2)
+		return (cli_staff_usage());
+	memset(&t, 0, sizeof t);
+	t.name = argv[1];
+	if (store_run(cli_store(cli), cli_token_tx, &t) != 0) {
+		fprintf(stderr, "hotline: could not create a token\n");
+		return (1);
+	}
+	if (t.found != 1) {
+		fprintf(stderr, "hotline: no staff member '%s'\n", t.name);
+		return (1);
+	}
+	printf("API token for %s (shown once; send it as "
+	    "\"Authorization: Bearer TOKEN\"):\n%s\n", t.name, t.token);
+	free(t.token);
+	return (0);
+}
+
+static int
+cli_staff_list_tx(struct db *db, void *arg)
+{
+	struct db_res	*r;
+
+	(void)arg;
+	r = db_query(db, "SELECT name, locations, phone, email, disabled FROM "
+	    "staff ORDER BY name", "");
+	if (r == NULL)
+		return (-1);
+	printf("%-20s %-24s %-14s %s\n", "NAME", "LOCATIONS", "PHONE", "EMAIL");
+	while (db_next(r) == 1)
+		printf("%-20s %-24s %-14s %s%s\n", db_text(r, 0), db_text(r, 1),
+		    db_isnull(r, 2) ? "-" : db_text(r, 2),
+		    db_isnull(r, 3) ? "-" : db_text(r, 3),
+		    db_int(r, 4) ? " (disabled)" : "");
+	db_done(r);
+	return (0);
+}
+
+int
+cli_staff(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2)
+		return (cli_staff_usage());
+	if (strcmp(argv[1], "add") == 0)
+		return (cli_staff_add(cli, argc - 1, argv + 1));
+	if (strcmp(argv[1], "token") == 0)
+		return (cli_staff_token(cli, argc - 1, argv + 1));
+	if (strcmp(argv[1], "list") == 0 && argc == 2)
+		return (store_run(cli_store(cli), cli_staff_list_tx, NULL) == 0 ?
+		    0 : 1);
+	return (cli_staff_usage());
+}
+
+/* --- callbacks ----------------------------------------------------------- */
+
+struct cli_cb {
+	struct config	*cfg;
+	const char	*status;
+	int		 json;
+	long long	 id;
+	const char	*as;
+	const char	*outcome;
+	int		 rc;
+	int		 found;
+};
+
+static int
+cli_cb_list_tx(struct db *db, void *arg)
+{
+	struct cli_cb	*c = arg;
+	struct db_res	*r;
+	json_t		*items, *it;
+	char		 ts[32], *s;
+	time_t		 now = util_now();
+	int		 pos, all = strcmp(c->status, "all") == 0,
+			 open = strcmp(c->status, "open") == 0;
+
+	r = db_query(db, "SELECT id, phone, location, topic, language, "
+	    "priority, status, created_at, attempts, claimed_by, outcome, "
+	    "source FROM callbacks WHERE ? = 1 OR (? = 1 AND status IN "
+	    "('waiting', 'claimed')) OR status = ? ORDER BY "
+	    "CASE WHEN status IN ('waiting', 'claimed') THEN 0 ELSE 1 END, "
+	    "priority DESC, queued_at, id", "iis", (long long)all,
+	    (long long)open, c->status);
+	if (r == NULL)
+		return (-1);
+	items = json_array();
+	if (!c->json)
+		printf("%-6s %-4s %-13s %-12s %-12s %-3s %-4s %-11s %-4s %s\n",
+		    "ID", "POS", "PHONE", "LOCATION", "TOPIC", "LNG", "PRIO",
+		    "STATUS", "TRY", "CLAIMED BY");
+	while (db_next(r) == 1) {
+		it = json_pack("{s:I, s:s, s:s?, s:s?, s:s, s:I, s:s, s:s, "
+		    "s:I, s:s?, s:s?, s:s}",
+		    "id", (json_int_t)db_int(r, 0), "phone", db_text(r, 1),
+		    "location", db_text(r, 2), "topic", db_text(r, 3),
+		    "language", db_text(r, 4), "priority",
+		    (json_int_t)db_int(r, 5), "status", db_text(r, 6),
+		    "created_at", util_iso8601((time_t)db_int(r, 7), ts,
+		    sizeof ts), "attempts", (json_int_t)db_int(r, 8),
+		    "claimed_by", db_text(r, 9), "outcome", db_text(r, 10),
+		    "source", db_text(r, 11));
+		json_array_append_new(items, it);
+	}
+	db_done(r);
+	/* Positions need their own queries: after the listing's cursor is done. */
+	{
+		size_t	i;
+		json_t	*v;
+
+		json_array_foreach(items, i, v) {
+			pos = callback_position(db,
+			    json_integer_value(json_object_get(v, "id")));
+			json_object_set_new(v, "position", json_integer(pos > 0 ?
+			    pos : 0));
+			json_object_set_new(v, "wait_minutes", json_integer(
+			    pos > 0 ? callback_wait_minutes(db, NULL, pos, now) :
+			    0));
+		}
+		if (c->json) {
+			s = json_dumps(json_pack("{s:o}", "items", items),
+			    JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			printf("%s\n", s);
+			free(s);
+			return (0);
+		}
+		json_array_foreach(items, i, v) {
+			json_t	*p = json_object_get(v, "position");
+			char	 pbuf[16];
+
+			snprintf(pbuf, sizeof pbuf, "%lld",
+			    (long long)json_integer_value(p));
+			printf("%-6lld %-4s %-13s %-12s %-12s %-3s %-4s %-11s "
+			    "%-4lld %s\n",
+			    (long long)json_integer_value(json_object_get(v, "id")),
+			    json_integer_value(p) > 0 ? pbuf : "-",
+			    json_string_value(json_object_get(v, "phone")),
+			    json_is_string(json_object_get(v, "location")) ?
+			    json_string_value(json_object_get(v, "location")) :
+			    "(shared)",
+			    json_is_string(json_object_get(v, "topic")) ?
+			    json_string_value(json_object_get(v, "topic")) : "-",
+			    json_string_value(json_object_get(v, "language")),
+			    json_integer_value(json_object_get(v, "priority")) ?
+			    "RED" : "-",
+			    json_string_value(json_object_get(v, "status")),
+			    (long long)json_integer_value(json_object_get(v,
+			    "attempts")),
+			    json_is_string(json_object_get(v, "claimed_by")) ?
+			    json_string_value(json_object_get(v, "claimed_by")) :
+			    "-");
+		}
+		json_decref(items);
+	}
+	return (0);
+}
+
+static int
+cli_cb_act_tx(struct db *db, void *arg)
+{
+	struct cli_cb		*c = arg;
+	struct auth_staff	 s;
+	struct db_res		*r;
+	char			*loc = NULL;
+	int			 rc;
+
+	if ((c->found = auth_staff_get(db, c->as, &s)) != 1)
+		return (c->found == 0 ? 0 : -1);
+	r = db_query(db, "SELECT location FROM callbacks WHERE id = ?", "i",
+	    c->id);
+	if (r == NULL) {
+		auth_staff_clear(&s);
+		return (-1);
+	}
+	if ((rc = db_next(r)) == 1 && !db_isnull(r, 0))
+		loc = xstrdup(db_text(r, 0));
+	db_done(r);
+	if (rc != 1) {
+		auth_staff_clear(&s);
+		c->rc = CB_NOTFOUND;
+		return (rc == 0 ? 0 : -1);
+	}
+	if (!auth_location_allowed(s.locations, loc)) {
+		c->found = 2;
+		free(loc);
+		auth_staff_clear(&s);
+		return (0);
+	}
+	free(loc);
+	if (c->outcome != NULL)
+		c->rc = callback_finish(db, c->cfg, c->id, s.name, c->outcome,
+		    util_now(), NULL);
+	else
+		c->rc = callback_claim(db, c->id, s.name, util_now());
+	auth_staff_clear(&s);
+	return (c->rc == CB_ERROR ? -1 : 0);
+}
+
+static int
+cli_callbacks_act(struct cli *cli, int argc, char **argv, int done)
+{
+	static const struct option opts[] = {
+		{ "as", required_argument, NULL, 'a' },
+		{ "outcome", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_cb	 c;
+	const char	*errstr = NULL;
+	char		*end;
+	int		 ch;
+
+	memset(&c, 0, sizeof c);
+	c.cfg = cli->cfg;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			c.as = optarg;
+			break;
+		case 'o':
+			c.outcome = optarg;
+			break;
+		default:
+			return (cli_callbacks_usage());
+		}
+	}
+	if (optind != argc - 1 || c.as == NULL || (done && c.outcome == NULL) ||
+	    (!done && c.outcome != NULL))
+		return (cli_callbacks_usage());
+	errno = 0;
+	c.id = strtoll(argv[optind], &end, 10);
+	if (errno != 0 || *end != '\0' || c.id <= 0)
+		errstr = "not a callback id";
+	if (errstr != NULL) {
+		fprintf(stderr, "hotline: %s: %s\n", argv[optind], errstr);
+		return (1);
+	}
+	if (done && !callback_outcome_valid(c.outcome)) {
+		fprintf(stderr, "hotline: unknown outcome '%s'\n", c.outcome);
+		return (cli_callbacks_usage());
+	}
+	if (store_run(cli_store(cli), cli_cb_act_tx, &c) != 0) {
+		fprintf(stderr, "hotline: store error\n");
+		return (1);
+	}
+	if (c.found == 0) {
+		fprintf(stderr, "hotline: no staff member '%s'\n", c.as);
+		return (1);
+	}
+	if (c.found == 2) {
+		fprintf(stderr, "hotline: callback %lld belongs to a location "
+		    "%s does not work\n", c.id, c.as);
+		return (1);
+	}
+	switch (c.rc) {
+	case CB_OK:
+		printf("callback %lld %s by %s\n", c.id, done ? "recorded" :
+		    "claimed", c.as);
+		return (0);
+	case CB_NOTFOUND:
+		fprintf(stderr, "hotline: no callback %lld\n", c.id);
+		return (1);
+	case CB_CONFLICT:
+		fprintf(stderr, "hotline: callback %lld is claimed by someone "
+		    "else or closed\n", c.id);
+		return (3);
+	}
+	return (1);
+}
+
+int
+cli_callbacks(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_cb	c;
+	int		ch;
+
+	if (argc < 2)
+		return (cli_callbacks_usage());
+	if (strcmp(argv[1], "claim") == 0)
+		return (cli_callbacks_act(cli, argc - 1, argv + 1, 0));
+	if (strcmp(argv[1], "done") == 0)
+		return (cli_callbacks_act(cli, argc - 1, argv + 1, 1));
+	if (strcmp(argv[1], "list") != 0)
+		return (cli_callbacks_usage());
+	memset(&c, 0, sizeof c);
+	c.status = "open";
+	argc--;
+	argv++;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			c.status = optarg;
+			break;
+		case 'j':
+			c.json = 1;
+			break;
+		default:
+			return (cli_callbacks_usage());
+		}
+	}
+	if (optind != argc)
+		return (cli_callbacks_usage());
+	return (store_run(cli_store(cli), cli_cb_list_tx, &c) == 0 ? 0 : 1);
+}

@@ -28,6 +28,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "report.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -37,12 +38,6 @@
 static struct hotline	 hl;
 static struct event	*drain_ev;
 static long long	 drain_started;
-
-struct config *
-hotline_config(struct hotline *h)
-{
-	return (h->cfg);
-}
 
 static void
 usage(void)
@@ -96,13 +91,24 @@ ready_cb(struct hreq *r)
 		http_error(r, 503, "store closing");
 }
 
-static void
-metrics_cb(struct hreq *r)
+static int
+metrics_tx(struct db *db, void *arg)
 {
+	struct hreq	*r = arg;
+
+	return (report_metrics(db, r->cfg));
+}
+
+/* Rendered after the store refreshed the report gauges (or failed to). */
+static void
+metrics_done(int ok, void *arg)
+{
+	struct hreq	*r = arg;
 	struct evbuffer	*b;
 	size_t		 len;
 	char		*s;
 
+	metrics_set("hotline_report_ok", "", ok ? 1 : 0);
 	metrics_set("hotline_uptime_seconds", "",
 	    (util_mono_ms() - hl.started_ms) / 1000.0);
 	metrics_set("hotline_store_pending", "", store_pending(hl.store));
@@ -116,6 +122,19 @@ metrics_cb(struct hreq *r)
 	evbuffer_free(b);
 	http_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", s, len);
 	free(s);
+}
+
+/*
+ * The report gauges (calls, funnel, keywords, callbacks) come from the
+ * store, so a scrape is a store transaction; when the store is closing
+ * the rest is still rendered.
+ */
+static void
+metrics_cb(struct hreq *r)
+{
+	if (hl.stopping || store_submit(hl.store, metrics_tx, metrics_done,
+	    r) != 0)
+		metrics_done(0, r);
 }
 
 static void

@@ -1,20 +1,1402 @@
-/* staff.c -- the staff dashboard and JSON API. */
+/*
+ * staff.c -- what clinic staff use: the dashboard (GET /staff, files from
+ * web/staff), the JSON API under /api/v1 (callbacks, login, live events),
+ * click-to-call (the two /voice/staff-call* provider webhooks) and a timer
+ * that returns stale claims to the queue and pings staff when someone has
+ * waited too long.
+ *
+ * Every API request runs in three steps like any store handler: check the
+ * credentials' shape on the loop, authenticate and act in one transaction
+ * (so a claim and the check that the caller may claim it cannot drift
+ * apart), answer on the loop.
+ *
+ * Live updates are Server-Sent Events served as a long poll: a request to
+ * /api/v1/events is held until the queue changes (or 20 seconds pass) and
+ * then answered with one event; EventSource reconnects at once with
+ * Last-Event-ID.  Every answer is a complete HTTP reply, so a held request
+ * is an ordinary request in flight: shutdown answers them and drains, and
+ * a vanished browser costs nothing.  Changes are noticed three ways: this
+ * process's own writes (callback_mark_changed), and, while anyone
+ * listens, a cheap fingerprint of the queue read every second, which also
+ * sees the command-line tool and other instances on a shared PostgreSQL.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "auth.h"
+#include "callback.h"
+#include "config.h"
 #include "hotline.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "notify.h"
+#include "outbox.h"
+#include "store.h"
+#include "twiml.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#ifndef HOTLINE_DATADIR
+#define HOTLINE_DATADIR "/usr/local/share/hotline"
+#endif
+
+#define STAFF_TICK_MS		500
+#define STAFF_MAINT_MS		5000	/* claim timeouts, waiting too long */
+#define STAFF_FP_MS		1000	/* queue fingerprint while listened to */
+#define STAFF_HOLD_MS		20000	/* an events request is held this long */
+#define STAFF_MAX_WAITERS	512
+#define STAFF_WEB_MAX		(1024 * 1024)
+#define STAFF_LIMIT_DEFAULT	50
+#define STAFF_LIMIT_MAX		200
+#define STAFF_COOKIE		"hl_session"
+#define STAFF_LOGIN_COOKIE	"hl_login"
+
+struct staff_file {
+	const char	*name;
+	const char	*type;
+	char		*body;
+	size_t		 len;
+};
+
+struct staff_waiter {
+	struct hreq	*r;
+	long long	 deadline;
+};
+
+struct staff {
+	struct hotline		*hl;
+	struct event		*timer;
+	struct staff_file	 files[3];
+	long long		 seq;
+	struct staff_waiter	 waiters[STAFF_MAX_WAITERS];
+	int			 nwaiters;
+	int			 fp_busy;
+	int			 fp_force;
+	int			 fp_bump;	/* this process changed the queue */
+	long long		 fp_last;
+	char			*fp;
+	int			 maint_busy;
+	long long		 maint_last;
+};
+
+enum staff_op {
+	OP_SESSION, OP_LOGIN, OP_LOGOUT, OP_LIST, OP_GET, OP_ACT, OP_EVENTS,
+	OP_CALL_ANSWER, OP_CALL_RESULT
+};
+
+struct staff_job {
+	struct staff		*s;
+	struct hreq		*r;
+	struct config		*cfg;	/* r->cfg: referenced until the reply */
+	enum staff_op		 op;
+	time_t			 now;
+
+	/* credentials */
+	char			*token;
+	char			*sid;
+	char			*csrf;
+	int			 need_csrf;
+	struct auth_staff	 who;
+
+	/* input */
+	long long		 id;
+	char			*action;
+	char			*outcome;
+	char			*text;
+	char			*user;
+	char			*password;
+	char			*ip;
+	char			*status_f;
+	char			*location_f;
+	long long		 cur_prio, cur_queued, cur_id;
+	int			 has_cursor;
+	int			 limit;
+	char			*dial_status;
+
+	/* result */
+	int			 code;
+	const char		*why;
+	json_t			*out;
+	char			*cookie;
+	char			*twiml;
+	size_t			 twiml_len;
+	int			 queued;
+	int			 changed;
+};
+
+static struct staff	*staff_self;
+
+static void	staff_bump(struct staff *);
+
+/* --- static files ------------------------------------------------------- */
+
+static char *
+staff_web_dir(const struct config *cfg)
+{
+	struct stat	 st;
+	char		*d;
+
+	xasprintf(&d, "%s/../web/staff", cfg->dir);
+	if (stat(d, &st) == 0 && S_ISDIR(st.st_mode))
+		return (d);
+	free(d);
+	return (xstrdup(HOTLINE_DATADIR "/web/staff"));
+}
+
+/* Read the dashboard's files now, so serving them never touches the disk. */
+static void
+staff_load_files(struct staff *s, const struct config *cfg)
+{
+	char	*dir, *path;
+	size_t	 i;
+
+	dir = staff_web_dir(cfg);
+	for (i = 0; i < sizeof s->files / sizeof s->files[0]; i++) {
+		xasprintf(&path, "%s/%s", dir, s->files[i].name);
+		free(s->files[i].body);
+		s->files[i].body = util_read_file(path, STAFF_WEB_MAX,
+		    &s->files[i].len);
+		if (s->files[i].body == NULL)
+			log_warn("staff: cannot read %s: the dashboard is "
+			    "incomplete", path);
+		free(path);
+	}
+	free(dir);
+}
+
+static void
+staff_security_headers(struct hreq *r)
+{
+	http_add_header(r, "Content-Security-Policy", "default-src 'self'; "
+	    "media-src 'self' https:; img-src 'self' data:; "
+	    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+	http_add_header(r, "X-Frame-Options", "DENY");
+	http_add_header(r, "Referrer-Policy", "no-referrer");
+}
+
+static void
+staff_file_cb(struct hreq *r)
+{
+	struct staff		*s = staff_self;
+	const char		*name = "index.html";
+	size_t			 i;
+
+	if (r->params[0] != NULL)
+		name = r->params[0];
+	for (i = 0; i < sizeof s->files / sizeof s->files[0]; i++) {
+		if (strcmp(s->files[i].name, name) != 0)
+			continue;
+		if (s->files[i].body == NULL)
+			break;
+		staff_security_headers(r);
+		http_reply(r, 200, s->files[i].type, s->files[i].body,
+		    s->files[i].len);
+		return;
+	}
+	http_error(r, 404, "no such dashboard file");
+}
+
+/* --- jobs ---------------------------------------------------------------- */
+
+static struct staff_job *
+staff_job_new(struct hreq *r, enum staff_op op)
+{
+	struct staff_job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->s = staff_self;
+	j->r = r;
+	j->cfg = r->cfg;
+	j->op = op;
+	j->now = util_now();
+	j->code = 200;
+	return (j);
+}
+
+static void
+staff_job_free(struct staff_job *j)
+{
+	free(j->token);
+	free(j->sid);
+	free(j->csrf);
+	auth_staff_clear(&j->who);
+	free(j->action);
+	free(j->outcome);
+	free(j->text);
+	free(j->user);
+	if (j->password != NULL) {
+		explicit_bzero(j->password, strlen(j->password));
+		free(j->password);
+	}
+	free(j->ip);
+	free(j->status_f);
+	free(j->location_f);
+	free(j->dial_status);
+	if (j->out != NULL)
+		json_decref(j->out);
+	free(j->cookie);
+	free(j->twiml);
+	free(j);
+}
+
+static void
+staff_fail(struct staff_job *j, int code, const char *why)
+{
+	j->code = code;
+	j->why = why;
+}
+
+/*
+ * Take the credentials from the request: a bearer token, or the session
+ * cookie (with the CSRF header when the request changes something).
+ * 0, or -1 after answering 401.
+ */
+static int
+staff_credentials(struct staff_job *j, int mutating)
+{
+	const char	*h;
+
+	if ((h = http_header(j->r, "Authorization")) != NULL) {
+		if (strncasecmp(h, "Bearer ", 7) != 0)
+			goto refuse;
+		h += 7;
+		while (*h == ' ')
+			h++;
+		j->token = xstrdup(h);
+		return (0);
+	}
+	if ((j->sid = auth_cookie(http_header(j->r, "Cookie"),
+	    STAFF_COOKIE)) != NULL) {
+		j->need_csrf = mutating;
+		if ((h = http_header(j->r, "X-CSRF-Token")) != NULL)
+			j->csrf = xstrdup(h);
+		return (0);
+	}
+refuse:
+	http_add_header(j->r, "WWW-Authenticate", "Bearer");
+	http_error(j->r, 401, "log in, or send Authorization: Bearer TOKEN");
+	staff_job_free(j);
+	return (-1);
+}
+
+/* In the transaction: who is asking.  1, or 0 with the job's answer set. */
+static int
+staff_authenticate(struct db *db, struct staff_job *j)
+{
+	int	rc;
+
+	if (j->token != NULL)
+		rc = auth_token_check(db, j->token, j->now, &j->who);
+	else
+		rc = auth_session_check(db, j->sid, j->now, &j->who);
+	if (rc == -1)
+		return (-1);
+	if (rc == 0) {
+		staff_fail(j, 401, "not logged in (or the session expired)");
+		return (0);
+	}
+	if (j->token == NULL && j->need_csrf && !auth_equal(j->csrf,
+	    j->who.csrf)) {
+		staff_fail(j, 403, "missing or wrong X-CSRF-Token");
+		return (0);
+	}
+	return (1);
+}
+
+/* --- items ---------------------------------------------------------------- */
+
+static json_t *
+staff_str(struct db_res *r, int col)
+{
+	return (db_isnull(r, col) ? json_null() : json_string(db_text(r, col)));
+}
+
+/* One entry as the API shows it; NULL with *rc 0 when absent, -1 error. */
+static json_t *
+staff_item(struct db *db, long long id, time_t now, int *rc)
+{
+	struct db_res	*r;
+	json_t		*it, *notes;
+	char		 ts[32];
+	int		 pos;
+
+	r = db_query(db, "SELECT id, phone, location, topic, language, "
+	    "priority, status, created_at, attempts, claimed_by, "
+	    "preferred_window, outcome, recording_url, source, not_before, "
+	    "queued_at FROM callbacks WHERE id = ?", "i", id);
+	if (r == NULL) {
+		*rc = -1;
+		return (NULL);
+	}
+	if ((*rc = db_next(r)) != 1) {
+		db_done(r);
+		return (NULL);
+	}
+	it = json_object();
+	json_object_set_new(it, "id", json_integer(db_int(r, 0)));
+	json_object_set_new(it, "phone", staff_str(r, 1));
+	json_object_set_new(it, "location", staff_str(r, 2));
+	json_object_set_new(it, "topic", staff_str(r, 3));
+	json_object_set_new(it, "language", staff_str(r, 4));
+	json_object_set_new(it, "priority", json_integer(db_int(r, 5)));
+	json_object_set_new(it, "status", staff_str(r, 6));
+	json_object_set_new(it, "created_at", json_string(util_iso8601(
+	    (time_t)db_int(r, 7), ts, sizeof ts)));
+	json_object_set_new(it, "attempts", json_integer(db_int(r, 8)));
+	json_object_set_new(it, "claimed_by", staff_str(r, 9));
+	json_object_set_new(it, "preferred_window", staff_str(r, 10));
+	json_object_set_new(it, "outcome", staff_str(r, 11));
+	json_object_set_new(it, "recording_url", staff_str(r, 12));
+	json_object_set_new(it, "source", staff_str(r, 13));
+	json_object_set_new(it, "retry_after", db_int(r, 14) > now ?
+	    json_string(util_iso8601((time_t)db_int(r, 14), ts, sizeof ts)) :
+	    json_null());
+	json_object_set_new(it, "waited_minutes", json_integer(
+	    (now - db_int(r, 15)) / 60 > 0 ? (now - db_int(r, 15)) / 60 : 0));
+	db_done(r);
+
+	if ((pos = callback_position(db, id)) < 0)
+		goto fail;
+	json_object_set_new(it, "position", json_integer(pos));
+	json_object_set_new(it, "wait_minutes", json_integer(pos > 0 ?
+	    callback_wait_minutes(db, json_string_value(json_object_get(it,
+	    "location")), pos, now) : 0));
+
+	notes = json_array();
+	json_object_set_new(it, "notes", notes);
+	r = db_query(db, "SELECT at, author, text FROM callback_notes WHERE "
+	    "callback_id = ? ORDER BY at, id", "i", id);
+	if (r == NULL)
+		goto fail;
+	while (db_next(r) == 1)
+		json_array_append_new(notes, json_pack("{s:s, s:s, s:s}", "at",
+		    util_iso8601((time_t)db_int(r, 0), ts, sizeof ts), "author",
+		    db_text(r, 1), "text", db_text(r, 2)));
+	db_done(r);
+	return (it);
+fail:
+	json_decref(it);
+	*rc = -1;
+	return (NULL);
+}
+
+/* The entry's location, checked against who may see it: 1 ok, 0 (answered), -1. */
+static int
+staff_scope(struct db *db, struct staff_job *j)
+{
+	struct db_res	*r;
+	int		 rc, ok;
+
+	r = db_query(db, "SELECT location FROM callbacks WHERE id = ?", "i",
+	    j->id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) != 1) {
+		db_done(r);
+		if (rc == 0)
+			staff_fail(j, 404, "no such callback");
+		return (rc == 0 ? 0 : -1);
+	}
+	ok = auth_location_allowed(j->who.locations, db_isnull(r, 0) ? NULL :
+	    db_text(r, 0));
+	db_done(r);
+	if (!ok) {
+		staff_fail(j, 403, "this callback belongs to a location you do "
+		    "not work");
+		return (0);
+	}
+	return (1);
+}
+
+static int
+staff_list(struct db *db, struct staff_job *j)
+{
+	struct db_res	*r;
+	json_t		*items, *it;
+	long long	*ids = NULL, lp = 0, lq = 0, li = 0;
+	size_t		 n = 0, i;
+	char		*next = NULL;
+	int		 rc = 0;
+
+	r = db_query(db, "SELECT id, priority, queued_at FROM callbacks WHERE "
+	    "(? = 'all' OR (? = 'open' AND status IN ('waiting', 'claimed')) OR "
+	    "status = ?) AND "
+	    "(? = '' OR (? = 'shared' AND location IS NULL) OR location = ?) AND "
+	    "(? = '*' OR location IS NULL OR "
+	    "(',' || ? || ',') LIKE ('%,' || location || ',%')) AND "
+	    "(? = 0 OR priority < ? OR (priority = ? AND (queued_at > ? OR "
+	    "(queued_at = ? AND id > ?)))) "
+	    "ORDER BY priority DESC, queued_at, id LIMIT ?",
+	    "ssssssssiiiiiii", j->status_f, j->status_f, j->status_f,
+	    j->location_f, j->location_f, j->location_f, j->who.locations,
+	    j->who.locations, (long long)j->has_cursor, j->cur_prio,
+	    j->cur_prio, j->cur_queued, j->cur_queued, j->cur_id,
+	    (long long)j->limit);
+	if (r == NULL)
+		return (-1);
+	while (db_next(r) == 1) {
+		ids = xreallocarray(ids, n + 1, sizeof *ids);
+		ids[n++] = li = db_int(r, 0);
+		lp = db_int(r, 1);
+		lq = db_int(r, 2);
+	}
+	db_done(r);
+	items = json_array();
+	for (i = 0; i < n; i++) {
+		if ((it = staff_item(db, ids[i], j->now, &rc)) == NULL) {
+			if (rc == -1)
+				break;
+			continue;
+		}
+		json_array_append_new(items, it);
+	}
+	free(ids);
+	if (rc == -1) {
+		json_decref(items);
+		return (-1);
+	}
+	if (n == (size_t)j->limit)
+		xasprintf(&next, "%lld.%lld.%lld", lp, lq, li);
+	j->out = json_pack("{s:o, s:s?}", "items", items, "next", next);
+	free(next);
+	return (0);
+}
+
+static const char *
+staff_cb_error(struct staff_job *j, int rc)
+{
+	switch (rc) {
+	case CB_NOTFOUND:
+		j->code = 404;
+		return ("no such callback");
+	case CB_CONFLICT:
+		j->code = 409;
+		return ("another staff member has this callback, or it is closed");
+	}
+	j->code = 500;
+	return ("store error");
+}
+
+/* Click-to-call: the staff member's phone rings, then the caller's. */
+static int
+staff_call(struct db *db, struct staff_job *j)
+{
+	char		*key, *url;
+	long long	 q;
+	int		 rc;
+
+	if (j->who.phone == NULL) {
+		staff_fail(j, 400, "your staff account has no phone number "
+		    "(hotline staff add NAME --phone ...)");
+		return (0);
+	}
+	if (j->cfg->voice_caller_id == NULL) {
+		staff_fail(j, 503, "no voice_caller_id configured");
+		return (0);
+	}
+	if ((rc = callback_claim(db, j->id, j->who.name, j->now)) != CB_OK) {
+		j->why = staff_cb_error(j, rc);
+		return (rc == CB_ERROR ? -1 : 0);
+	}
+	xasprintf(&url, "%s/voice/staff-call?cb=%lld", j->cfg->public_url,
+	    j->id);
+	xasprintf(&key, "staffcall:%lld:%s:%lld", j->id, j->who.name,
+	    (long long)j->now);
+	q = outbox_enqueue(db, "call", key, j->who.phone, json_pack(
+	    "{s:s, s:s, s:s}", "to", j->who.phone, "from",
+	    j->cfg->voice_caller_id, "url", url), j->now);
+	free(key);
+	free(url);
+	if (q == -1)
+		return (-1);
+	j->queued = 1;
+	j->code = 202;
+	return (0);
+}
+
+static int
+staff_act(struct db *db, struct staff_job *j)
+{
+	int	rc = CB_OK, queued = 0;
+
+	if ((rc = staff_scope(db, j)) != 1)
+		return (rc);
+	rc = CB_OK;
+	if (strcmp(j->action, "claim") == 0)
+		rc = callback_claim(db, j->id, j->who.name, j->now);
+	else if (strcmp(j->action, "release") == 0)
+		rc = callback_release(db, j->id, j->who.name, j->now);
+	else if (strcmp(j->action, "done") == 0) {
+		rc = callback_finish(db, j->cfg, j->id, j->who.name,
+		    j->outcome, j->now, &queued);
+		if (rc == CB_OK && j->text != NULL)
+			rc = callback_note(db, j->id, j->who.name, j->text,
+			    j->now);
+		j->queued = queued;
+	} else if (strcmp(j->action, "note") == 0)
+		rc = callback_note(db, j->id, j->who.name, j->text, j->now);
+	else if (strcmp(j->action, "call") == 0) {
+		if (staff_call(db, j) != 0)
+			return (-1);
+		if (j->code >= 400)
+			return (0);
+	}
+	if (rc != CB_OK) {
+		j->why = staff_cb_error(j, rc);
+		if (rc == CB_CONFLICT && strcmp(j->action, "claim") == 0) {
+			/* Say who won, so the loser's screen can show it. */
+			j->out = staff_item(db, j->id, j->now, &rc);
+		}
+		return (rc == CB_ERROR ? -1 : 0);
+	}
+	j->changed = 1;
+	if ((j->out = staff_item(db, j->id, j->now, &rc)) == NULL)
+		return (-1);
+	return (0);
+}
+
+static json_t *
+staff_whoami(const struct config *cfg, const struct auth_staff *w)
+{
+	json_t	*locs;
+	size_t	 i;
+
+	locs = json_array();
+	for (i = 0; i < cfg->nlocations; i++) {
+		if (!auth_location_allowed(w->locations, cfg->locations[i].id))
+			continue;
+		json_array_append_new(locs, json_pack("{s:s, s:s}", "id",
+		    cfg->locations[i].id, "name",
+		    i18n_get(&cfg->locations[i].name, 0)));
+	}
+	return (json_pack("{s:s, s:s?, s:b, s:o}", "name", w->name, "csrf",
+	    w->csrf, "has_phone", w->phone != NULL, "locations", locs));
+}
+
+static const char *
+staff_language_name(const char *code)
+{
+	if (code == NULL)
+		return ("an unknown language");
+	if (strcmp(code, "en") == 0)
+		return ("English");
+	if (strcmp(code, "es") == 0)
+		return ("Spanish");
+	return (code);
+}
+
+/* TwiML for the staff member who answered a click-to-call. */
+static int
+staff_call_answer(struct db *db, struct staff_job *j)
+{
+	struct db_res	*r;
+	struct twiml	*t;
+	const char	*doc;
+	char		*say = NULL, *phone = NULL, *action, tmo[16];
+	size_t		 len;
+	int		 rc;
+
+	r = db_query(db, "SELECT phone, language, topic, priority, status "
+	    "FROM callbacks WHERE id = ?", "i", j->id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1 && strcmp(db_text(r, 4), "claimed") == 0) {
+		phone = xstrdup(db_text(r, 0));
+		xasprintf(&say, "Hotline callback number %lld. The caller "
+		    "speaks %s%s%s.%s Connecting you now.", j->id,
+		    staff_language_name(db_text(r, 1)),
+		    db_isnull(r, 2) ? "" : ", about ",
+		    db_isnull(r, 2) ? "" : db_text(r, 2),
+		    db_int(r, 3) > 0 ? " This caller mentioned a red flag "
+		    "symptom." : "");
+	}
+	db_done(r);
+	if (rc == -1)
+		return (-1);
+	t = twiml_new();
+	if (phone == NULL) {
+		twiml_leaf(t, "Say", "This callback is no longer open. "
+		    "Goodbye.", "voice", j->cfg->say_voice[0], "language",
+		    j->cfg->say_language[0], NULL);
+		twiml_leaf(t, "Hangup", NULL, NULL);
+	} else {
+		twiml_leaf(t, "Say", say, "voice", j->cfg->say_voice[0],
+		    "language", j->cfg->say_language[0], NULL);
+		xasprintf(&action, "%s/voice/staff-call-result?cb=%lld",
+		    j->cfg->public_url, j->id);
+		snprintf(tmo, sizeof tmo, "%d", j->cfg->dial_timeout);
+		twiml_open(t, "Dial", "callerId", j->cfg->voice_caller_id,
+		    "action", action, "timeout", tmo, NULL);
+		twiml_leaf(t, "Number", phone, NULL);
+		twiml_close(t);
+		free(action);
+	}
+	if ((doc = twiml_finish(t, &len)) != NULL) {
+		j->twiml = xstrndup(doc, len);
+		j->twiml_len = len;
+	}
+	twiml_free(t);
+	free(say);
+	free(phone);
+	return (j->twiml != NULL ? 0 : -1);
+}
+
+/* The provider's result of the caller's leg: an attempt reached or failed. */
+static int
+staff_call_result(struct db *db, struct staff_job *j)
+{
+	struct twiml	*t;
+	const char	*doc, *outcome, *words;
+	size_t		 len;
+	int		 rc;
+
+	if (j->dial_status == NULL)
+		outcome = "failed";
+	else if (strcmp(j->dial_status, "completed") == 0 ||
+	    strcmp(j->dial_status, "answered") == 0)
+		outcome = "reached";
+	else if (strcmp(j->dial_status, "no-answer") == 0)
+		outcome = "no_answer";
+	else if (strcmp(j->dial_status, "busy") == 0)
+		outcome = "busy";
+	else
+		outcome = "failed";
+	/* A redelivered result finds the entry no longer claimed: no-op. */
+	rc = callback_finish(db, j->cfg, j->id, NULL, outcome, j->now,
+	    &j->queued);
+	if (rc == CB_ERROR)
+		return (-1);
+	if (rc == CB_OK)
+		j->changed = 1;
+	words = strcmp(outcome, "reached") == 0 ? "The call is recorded as "
+	    "reached. Goodbye." : "The caller did not answer. The callback "
+	    "goes back in the queue. Goodbye.";
+	t = twiml_new();
+	twiml_leaf(t, "Say", words, "voice", j->cfg->say_voice[0], "language",
+	    j->cfg->say_language[0], NULL);
+	twiml_leaf(t, "Hangup", NULL, NULL);
+	if ((doc = twiml_finish(t, &len)) != NULL) {
+		j->twiml = xstrndup(doc, len);
+		j->twiml_len = len;
+	}
+	twiml_free(t);
+	return (j->twiml != NULL ? 0 : -1);
+}
+
+static int
+staff_tx(struct db *db, void *arg)
+{
+	struct staff_job	*j = arg;
+	int			 rc;
+
+	switch (j->op) {
+	case OP_CALL_ANSWER:
+		return (staff_call_answer(db, j));
+	case OP_CALL_RESULT:
+		return (staff_call_result(db, j));
+	case OP_LOGIN:
+		rc = auth_login(db, j->user, j->password, j->ip, j->now,
+		    &j->who);
+		if (rc == -1)
+			return (-1);
+		if (rc == 2) {
+			staff_fail(j, 429, "too many failed logins; wait 15 "
+			    "minutes");
+			return (0);
+		}
+		if (rc == 0) {
+			staff_fail(j, 401, "wrong name or password");
+			return (0);
+		}
+		if (auth_session_new(db, j->who.name, j->cfg->session_hours,
+		    j->now, &j->cookie, &j->who.csrf) != 0)
+			return (-1);
+		j->out = staff_whoami(j->cfg, &j->who);
+		return (0);
+	default:
+		break;
+	}
+	if ((rc = staff_authenticate(db, j)) != 1)
+		return (rc);
+	switch (j->op) {
+	case OP_SESSION:
+	case OP_EVENTS:
+		j->out = staff_whoami(j->cfg, &j->who);
+		return (0);
+	case OP_LOGOUT:
+		return (auth_session_end(db, j->sid));
+	case OP_LIST:
+		return (staff_list(db, j));
+	case OP_GET:
+		if ((rc = staff_scope(db, j)) != 1)
+			return (rc);
+		j->out = staff_item(db, j->id, j->now, &rc);
+		return (j->out != NULL ? 0 : -1);
+	case OP_ACT:
+		return (staff_act(db, j));
+	default:
+		return (-1);
+	}
+}
+
+/* --- live events ---------------------------------------------------------- */
+
+static void
+staff_event_reply(struct staff *s, struct hreq *r, int changed)
+{
+	char	*body;
+	int	 n;
+
+	if (changed)
+		n = xasprintf(&body, "retry: 300\nid: %lld\nevent: queue\n"
+		    "data: {\"seq\":%lld}\n\n", s->seq, s->seq);
+	else
+		n = xasprintf(&body, "retry: 300\nid: %lld\n: nothing new\n\n",
+		    s->seq);
+	http_reply(r, 200, "text/event-stream; charset=utf-8", body,
+	    (size_t)n);
+	free(body);
+}
+
+static void
+staff_events_start(struct staff *s, struct hreq *r)
+{
+	const char	*h;
+	long long	 last = -1;
+	char		*end;
+
+	if ((h = http_header(r, "Last-Event-ID")) != NULL ||
+	    (h = form_get(&r->args, "last")) != NULL) {
+		errno = 0;
+		last = strtoll(h, &end, 10);
+		if (errno != 0 || *end != '\0')
+			last = -1;
+	}
+	/* A new listener, or one that missed something: tell it now. */
+	if (last != s->seq || s->nwaiters == STAFF_MAX_WAITERS ||
+	    s->hl->stopping) {
+		staff_event_reply(s, r, 1);
+		return;
+	}
+	s->waiters[s->nwaiters].r = r;
+	s->waiters[s->nwaiters].deadline = util_mono_ms() + STAFF_HOLD_MS;
+	s->nwaiters++;
+}
+
+static void
+staff_bump(struct staff *s)
+{
+	int	i;
+
+	s->seq++;
+	for (i = 0; i < s->nwaiters; i++)
+		staff_event_reply(s, s->waiters[i].r, 1);
+	s->nwaiters = 0;
+}
+
+/* --- answering ------------------------------------------------------------ */
+
+static void
+staff_done(int ok, void *arg)
+{
+	struct staff_job	*j = arg;
+	struct staff		*s = j->s;
+	struct hreq		*r = j->r;
+	char			*c;
+	json_t			*err;
+
+	j->r = NULL;
+	if (!ok) {
+		if (j->op == OP_CALL_ANSWER || j->op == OP_CALL_RESULT)
+			log_error("staff: %s: store error", r->route);
+		http_error(r, 500, "store error; try again");
+		staff_job_free(j);
+		return;
+	}
+	if (j->queued)
+		outbox_kick(s->hl->outbox);
+	if (j->op == OP_CALL_ANSWER || j->op == OP_CALL_RESULT) {
+		http_twiml(r, j->twiml, j->twiml_len);
+		if (j->changed)
+			staff_bump(s);
+		staff_job_free(j);
+		return;
+	}
+	if (j->code >= 400) {
+		err = json_pack("{s:s}", "error", j->why != NULL ? j->why :
+		    "refused");
+		if (j->out != NULL) {
+			json_object_set(err, "item", j->out);
+		}
+		if (j->code == 401)
+			http_add_header(r, "WWW-Authenticate", "Bearer");
+		http_json(r, j->code, err);
+		staff_job_free(j);
+		return;
+	}
+	switch (j->op) {
+	case OP_EVENTS:
+		staff_events_start(s, r);
+		break;
+	case OP_LOGIN:
+		xasprintf(&c, "%s=%s; Path=/; HttpOnly; SameSite=Strict; "
+		    "Max-Age=%d%s", STAFF_COOKIE, j->cookie,
+		    j->cfg->session_hours * 3600,
+		    strncmp(j->cfg->public_url, "https:", 6) == 0 ?
+		    "; Secure" : "");
+		http_add_header(r, "Set-Cookie", c);
+		free(c);
+		log_info("staff: %s logged in", j->who.name);
+		http_json(r, 200, j->out);
+		j->out = NULL;
+		break;
+	case OP_LOGOUT:
+		http_add_header(r, "Set-Cookie", STAFF_COOKIE "=; Path=/; "
+		    "HttpOnly; SameSite=Strict; Max-Age=0");
+		http_reply(r, 204, NULL, NULL, 0);
+		break;
+	default:
+		http_json(r, j->code, j->out != NULL ? j->out : json_object());
+		j->out = NULL;
+		break;
+	}
+	if (j->changed)
+		staff_bump(s);
+	staff_job_free(j);
+}
+
+static void
+staff_submit(struct staff_job *j)
+{
+	if (store_submit(j->s->hl->store, staff_tx, staff_done, j) != 0) {
+		http_error(j->r, 503, "shutting down");
+		staff_job_free(j);
+	}
+}
+
+/* --- handlers ------------------------------------------------------------- */
+
+/* A JSON or form body field (caller frees), or NULL. */
+static char *
+staff_field(struct hreq *r, json_t *body, const char *name)
+{
+	const char	*v = NULL;
+
+	if (body != NULL)
+		v = json_string_value(json_object_get(body, name));
+	else
+		v = form_get(&r->form, name);
+	return (v != NULL ? xstrdup(v) : NULL);
+}
+
+/* Parse a POST body (JSON or a form): 0, or -1 after answering 400. */
+static int
+staff_body(struct hreq *r, json_t **body)
+{
+	const char	*ct = http_header(r, "Content-Type"), *err = NULL;
+	json_error_t	 jerr;
+
+	*body = NULL;
+	if (r->body_len == 0)
+		return (0);
+	if (ct != NULL && strncasecmp(ct, "application/json", 16) == 0) {
+		*body = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES,
+		    &jerr);
+		if (*body == NULL || !json_is_object(*body)) {
+			json_decref(*body);
+			*body = NULL;
+			http_error(r, 400, "body is not a JSON object");
+			return (-1);
+		}
+		return (0);
+	}
+	if (form_parse(&r->form, r->body, r->body_len, &err) != 0) {
+		http_error(r, 400, err != NULL ? err : "malformed form body");
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+staff_parse_id(const char *s, long long *id)
+{
+	char	*end;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return (-1);
+	errno = 0;
+	*id = strtoll(s, &end, 10);
+	return (errno != 0 || *end != '\0' || *id <= 0 ? -1 : 0);
+}
+
+static void
+staff_session_cb(struct hreq *r)
+{
+	struct staff_job	*j;
+	char			*tok, *c;
+	json_t			*out;
+
+	c = auth_cookie(http_header(r, "Cookie"), STAFF_COOKIE);
+	free(c);
+	if (c == NULL && http_header(r, "Authorization") == NULL) {
+		/*
+		 * Not logged in: hand out the login form's CSRF token, bound
+		 * to this browser by a cookie (double submit).
+		 */
+		tok = util_random_hex(16);
+		xasprintf(&c, "%s=%s; Path=/api/v1/login; HttpOnly; "
+		    "SameSite=Strict", STAFF_LOGIN_COOKIE, tok);
+		http_add_header(r, "Set-Cookie", c);
+		out = json_pack("{s:s, s:s}", "error", "not logged in",
+		    "login_csrf", tok);
+		free(c);
+		free(tok);
+		http_json(r, 401, out);
+		return;
+	}
+	j = staff_job_new(r, OP_SESSION);
+	if (staff_credentials(j, 0) == 0)
+		staff_submit(j);
+}
+
+static void
+staff_login_cb(struct hreq *r)
+{
+	struct staff_job	*j;
+	json_t			*body;
+	char			*want;
+	int			 ok;
+
+	want = auth_cookie(http_header(r, "Cookie"), STAFF_LOGIN_COOKIE);
+	ok = want != NULL && auth_equal(want, http_header(r, "X-CSRF-Token"));
+	free(want);
+	if (!ok) {
+		http_error(r, 403, "missing or wrong X-CSRF-Token (reload the "
+		    "page)");
+		return;
+	}
+	if (staff_body(r, &body) != 0)
+		return;
+	j = staff_job_new(r, OP_LOGIN);
+	j->user = staff_field(r, body, "username");
+	j->password = staff_field(r, body, "password");
+	json_decref(body);
+	if (j->user == NULL || j->password == NULL || *j->user == '\0' ||
+	    strlen(j->password) > 1024 || strlen(j->user) > 256) {
+		http_error(r, 400, "give username and password");
+		staff_job_free(j);
+		return;
+	}
+	j->ip = xstrdup(http_peer(r));
+	staff_submit(j);
+}
+
+static void
+staff_logout_cb(struct hreq *r)
+{
+	struct staff_job	*j;
+
+	j = staff_job_new(r, OP_LOGOUT);
+	if (staff_credentials(j, 1) != 0)
+		return;
+	if (j->sid == NULL) {
+		http_error(r, 400, "no session to end");
+		staff_job_free(j);
+		return;
+	}
+	staff_submit(j);
+}
+
+static void
+staff_list_cb(struct hreq *r)
+{
+	struct staff_job	*j;
+	const char		*v;
+	char			*end;
+	long long		 n;
+
+	j = staff_job_new(r, OP_LIST);
+	v = form_get(&r->args, "status");
+	j->status_f = xstrdup(v != NULL && *v != '\0' ? v : "open");
+	if (strcmp(j->status_f, "open") != 0 && strcmp(j->status_f, "all") != 0 &&
+	    strcmp(j->status_f, "waiting") != 0 &&
+	    strcmp(j->status_f, "claimed") != 0 &&
+	    strcmp(j->status_f, "done") != 0 &&
+	    strcmp(j->status_f, "unreachable") != 0 &&
+	    strcmp(j->status_f, "cancelled") != 0) {
+		http_error(r, 400, "status is open, all, waiting, claimed, "
+		    "done, unreachable or cancelled");
+		staff_job_free(j);
+		return;
+	}
+	v = form_get(&r->args, "location");
+	j->location_f = xstrdup(v != NULL ? v : "");
+	j->limit = STAFF_LIMIT_DEFAULT;
+	if ((v = form_get(&r->args, "limit")) != NULL) {
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (errno != 0 || *end != '\0' || n < 1 || n > STAFF_LIMIT_MAX) {
+			http_error(r, 400, "limit is 1 to 200");
+			staff_job_free(j);
+			return;
+		}
+		j->limit = (int)n;
+	}
+	if ((v = form_get(&r->args, "cursor")) != NULL && *v != '\0') {
+		if (sscanf(v, "%lld.%lld.%lld", &j->cur_prio, &j->cur_queued,
+		    &j->cur_id) != 3) {
+			http_error(r, 400, "bad cursor");
+			staff_job_free(j);
+			return;
+		}
+		j->has_cursor = 1;
+	}
+	if (staff_credentials(j, 0) == 0)
+		staff_submit(j);
+}
+
+static void
+staff_get_cb(struct hreq *r)
+{
+	struct staff_job	*j;
+
+	j = staff_job_new(r, OP_GET);
+	if (staff_parse_id(r->params[0], &j->id) != 0) {
+		http_error(r, 404, "no such callback");
+		staff_job_free(j);
+		return;
+	}
+	if (staff_credentials(j, 0) == 0)
+		staff_submit(j);
+}
+
+static void
+staff_act_cb(struct hreq *r)
+{
+	static const char *const actions[] = {
+		"claim", "release", "done", "note", "call"
+	};
+	struct staff_job	*j;
+	json_t			*body;
+	size_t			 i;
+
+	for (i = 0; i < sizeof actions / sizeof actions[0]; i++) {
+		if (strcmp(r->params[1], actions[i]) == 0)
+			break;
+	}
+	if (i == sizeof actions / sizeof actions[0]) {
+		http_error(r, 404, "no such action (claim, release, done, note, "
+		    "call)");
+		return;
+	}
+	j = staff_job_new(r, OP_ACT);
+	if (staff_parse_id(r->params[0], &j->id) != 0) {
+		http_error(r, 404, "no such callback");
+		staff_job_free(j);
+		return;
+	}
+	if (staff_credentials(j, 1) != 0)
+		return;
+	if (staff_body(r, &body) != 0) {
+		j->r = NULL;
+		staff_job_free(j);
+		return;
+	}
+	j->action = xstrdup(actions[i]);
+	j->outcome = staff_field(r, body, "outcome");
+	j->text = staff_field(r, body, strcmp(j->action, "note") == 0 ?
+	    "text" : "note");
+	json_decref(body);
+	if (j->text != NULL && *util_trim(j->text) == '\0') {
+		free(j->text);
+		j->text = NULL;
+	}
+	if (strcmp(j->action, "done") == 0) {
+		if (j->outcome == NULL)
+			j->outcome = xstrdup("reached");
+		if (!callback_outcome_valid(j->outcome)) {
+			http_error(r, 400, "outcome is reached, left_message, "
+			    "no_answer, busy, failed, wrong_number or "
+			    "cancelled");
+			staff_job_free(j);
+			return;
+		}
+	}
+	if (j->text != NULL && (strlen(j->text) > CALLBACK_NOTE_MAX ||
+	    !util_utf8_valid(j->text))) {
+		http_error(r, 400, "a note is at most 2000 bytes of UTF-8");
+		staff_job_free(j);
+		return;
+	}
+	if (strcmp(j->action, "note") == 0 && j->text == NULL) {
+		http_error(r, 400, "give the note as text");
+		staff_job_free(j);
+		return;
+	}
+	staff_submit(j);
+}
+
+static void
+staff_events_cb(struct hreq *r)
+{
+	struct staff_job	*j;
+
+	j = staff_job_new(r, OP_EVENTS);
+	if (staff_credentials(j, 0) == 0)
+		staff_submit(j);
+}
+
+static void
+staff_call_cb(struct hreq *r)
+{
+	struct staff_job	*j;
+
+	j = staff_job_new(r, strcmp(r->route, "staff-call") == 0 ?
+	    OP_CALL_ANSWER : OP_CALL_RESULT);
+	if (staff_parse_id(form_get(&r->args, "cb"), &j->id) != 0) {
+		http_error(r, 400, "missing cb");
+		staff_job_free(j);
+		return;
+	}
+	if (form_get(&r->form, "DialCallStatus") != NULL)
+		j->dial_status = xstrdup(form_get(&r->form, "DialCallStatus"));
+	staff_submit(j);
+}
+
+/* --- the timer ------------------------------------------------------------ */
+
+struct staff_maint {
+	struct staff	*s;
+	struct config	*cfg;
+	time_t		 now;
+	int		 expired;
+	int		 notified;
+	int		 bump;
+	char		*fp;
+};
+
+static int
+staff_maint_tx(struct db *db, void *arg)
+{
+	struct staff_maint	*m = arg;
+
+	if ((m->expired = callback_expire_claims(db, m->cfg, m->now)) < 0)
+		return (-1);
+	if ((m->notified = notify_waiting(db, m->cfg, m->now)) < 0)
+		return (-1);
+	return (0);
+}
+
+static void
+staff_maint_done(int ok, void *arg)
+{
+	struct staff_maint	*m = arg;
+	struct staff		*s = m->s;
+
+	s->maint_busy = 0;
+	if (ok && m->notified > 0)
+		outbox_kick(s->hl->outbox);
+	if (ok && m->expired > 0)
+		staff_bump(s);
+	config_unref(m->cfg);
+	free(m);
+}
+
+static int
+staff_fp_tx(struct db *db, void *arg)
+{
+	struct staff_maint	*m = arg;
+	struct db_res		*r;
+	long long		 notes = 0;
+
+	if (db_int_query(db, &notes, "SELECT COUNT(*) FROM callback_notes",
+	    "") == -1)
+		return (-1);
+	r = db_query(db, "SELECT COUNT(*), COALESCE(MAX(id), 0), "
+	    "COALESCE(MAX(updated_at), 0), COALESCE(SUM(attempts), 0), "
+	    "COALESCE(SUM(id * CASE status WHEN 'waiting' THEN 1 "
+	    "WHEN 'claimed' THEN 3 WHEN 'done' THEN 7 WHEN 'unreachable' "
+	    "THEN 11 ELSE 13 END), 0), COALESCE(SUM(id * LENGTH("
+	    "COALESCE(claimed_by, ''))), 0) FROM callbacks", "");
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (-1);
+	}
+	xasprintf(&m->fp, "%lld.%lld.%lld.%lld.%lld.%lld.%lld", db_int(r, 0),
+	    db_int(r, 1), db_int(r, 2), db_int(r, 3), db_int(r, 4),
+	    db_int(r, 5), notes);
+	db_done(r);
+	return (0);
+}
+
+static void
+staff_fp_done(int ok, void *arg)
+{
+	struct staff_maint	*m = arg;
+	struct staff		*s = m->s;
+
+	s->fp_busy = 0;
+	if (m->bump)
+		staff_bump(s);
+	if (ok && m->fp != NULL) {
+		if (!m->bump && s->fp != NULL && strcmp(s->fp, m->fp) != 0)
+			staff_bump(s);
+		free(s->fp);
+		s->fp = m->fp;
+		m->fp = NULL;
+	}
+	free(m->fp);
+	free(m);
+}
+
+static void
+staff_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct staff		*s = arg;
+	struct staff_maint	*m;
+	long long		 now = util_mono_ms();
+	int			 i, k;
+
+	(void)fd;
+	(void)what;
+	if (s->hl->stopping) {
+		/* Let the drain finish: held event requests are answered. */
+		for (i = 0; i < s->nwaiters; i++)
+			staff_event_reply(s, s->waiters[i].r, 0);
+		s->nwaiters = 0;
+		return;
+	}
+	for (i = k = 0; i < s->nwaiters; i++) {
+		if (s->waiters[i].deadline <= now)
+			staff_event_reply(s, s->waiters[i].r, 0);
+		else
+			s->waiters[k++] = s->waiters[i];
+	}
+	s->nwaiters = k;
+	if (callback_take_changed()) {
+		/* Rows the voice and SMS paths queued: deliver, and look. */
+		outbox_kick(s->hl->outbox);
+		s->fp_force = 1;
+		s->fp_bump = 1;
+	}
+	if (!s->maint_busy && now - s->maint_last >= STAFF_MAINT_MS) {
+		m = xcalloc(1, sizeof *m);
+		m->s = s;
+		m->cfg = config_ref(hotline_config(s->hl));
+		m->now = util_now();
+		s->maint_busy = 1;
+		s->maint_last = now;
+		if (store_submit(s->hl->store, staff_maint_tx, staff_maint_done,
+		    m) != 0) {
+			s->maint_busy = 0;
+			config_unref(m->cfg);
+			free(m);
+		}
+	}
+	if (!s->fp_busy && (s->fp_force || (s->nwaiters > 0 &&
+	    now - s->fp_last >= STAFF_FP_MS))) {
+		m = xcalloc(1, sizeof *m);
+		m->s = s;
+		/*
+		 * The change was made by a transaction already handed to the
+		 * store; this job runs after it, so listeners who refetch on
+		 * the bump see it.
+		 */
+		m->bump = s->fp_bump;
+		s->fp_bump = 0;
+		s->fp_busy = 1;
+		s->fp_force = 0;
+		s->fp_last = now;
+		if (store_submit(s->hl->store, staff_fp_tx, staff_fp_done,
+		    m) != 0) {
+			s->fp_busy = 0;
+			s->fp_bump = m->bump;
+			free(m);
+		}
+	}
+}
+
+/* --- set-up --------------------------------------------------------------- */
 
 void
 staff_init(struct hotline *hl)
 {
-	(void)hl;
+	struct staff	*s;
+	struct timeval	 tv = { 0, STAFF_TICK_MS * 1000 };
+	int		 get = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD;
+
+	s = xcalloc(1, sizeof *s);
+	s->hl = hl;
+	s->files[0].name = "index.html";
+	s->files[0].type = "text/html; charset=utf-8";
+	s->files[1].name = "app.js";
+	s->files[1].type = "text/javascript; charset=utf-8";
+	s->files[2].name = "app.css";
+	s->files[2].type = "text/css; charset=utf-8";
+	/* Restarted listeners must see a number they never had. */
+	s->seq = util_now();
+	s->fp_force = 1;
+	hl->staff = s;
+	staff_self = s;
+	staff_load_files(s, hotline_config(hl));
+
+	http_route(hl->http, get, "/staff", 0, "staff", staff_file_cb);
+	http_route(hl->http, get, "/staff/", 0, "staff", staff_file_cb);
+	http_route(hl->http, get, "/staff/{}", 0, "staff-file", staff_file_cb);
+	http_route(hl->http, EVHTTP_REQ_GET, "/api/v1/session", 0,
+	    "api-session", staff_session_cb);
+	http_route(hl->http, EVHTTP_REQ_POST, "/api/v1/login", 0, "api-login",
+	    staff_login_cb);
+	http_route(hl->http, EVHTTP_REQ_POST, "/api/v1/logout", 0,
+	    "api-logout", staff_logout_cb);
+	http_route(hl->http, EVHTTP_REQ_GET, "/api/v1/callbacks", 0,
+	    "api-callbacks", staff_list_cb);
+	http_route(hl->http, EVHTTP_REQ_GET, "/api/v1/callbacks/{}", 0,
+	    "api-callback", staff_get_cb);
+	http_route(hl->http, EVHTTP_REQ_POST, "/api/v1/callbacks/{}/{}", 0,
+	    "api-callback-action", staff_act_cb);
+	http_route(hl->http, EVHTTP_REQ_GET, "/api/v1/events", 0,
+	    "api-events", staff_events_cb);
+	http_route(hl->http, EVHTTP_REQ_POST, "/voice/staff-call",
+	    ROUTE_PROVIDER, "staff-call", staff_call_cb);
+	http_route(hl->http, EVHTTP_REQ_POST, "/voice/staff-call-result",
+	    ROUTE_PROVIDER, "staff-call-result", staff_call_cb);
+
+	s->timer = event_new(hl->base, -1, EV_PERSIST, staff_tick, s);
+	event_add(s->timer, &tv);
 }
 
 void
 staff_reconfigure(struct hotline *hl)
 {
-	(void)hl;
+	if (hl->staff != NULL)
+		staff_load_files(hl->staff, hotline_config(hl));
 }
 
 void
 staff_free(struct staff *s)
 {
-	(void)s;
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	if (s->timer != NULL)
+		event_free(s->timer);
+	for (i = 0; i < sizeof s->files / sizeof s->files[0]; i++)
+		free(s->files[i].body);
+	free(s->fp);
+	if (staff_self == s)
+		staff_self = NULL;
+	free(s);
 }

@@ -1,0 +1,262 @@
+// The staff dashboard in headless Chromium against a real hotlined: log in,
+// watch callbacks requested by text and by phone appear without a reload,
+// claim one with the mouse and one with the keyboard, finish one.
+// Prints "dashboard: N passed, N failed" last.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const topSrc = resolve(process.env.top_srcdir || join(here, '..', '..'));
+const topBuild = resolve(process.env.top_builddir || topSrc);
+const HOTLINED = join(topBuild, 'src', 'hotlined');
+const HOTLINE = join(topBuild, 'src', 'hotline');
+const CONFIG = join(topSrc, 'config', 'hotline.yaml');
+const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+const ACCOUNT_SID = 'AC' + '0'.repeat(32);
+const TEXTER = '+18175550177';
+const CALLER = '+18175550178';
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log('ok   ' + name);
+  } catch (e) {
+    failed++;
+    console.log('FAIL ' + name + ': ' + (e && e.message ? e.message.split('\n')[0] : e));
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg || 'assertion failed');
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+    s.on('error', rej);
+  });
+}
+
+// X-Twilio-Signature as the provider computes it.
+function sign(url, params) {
+  let data = url;
+  for (const k of Object.keys(params).sort()) data += k + params[k];
+  return createHmac('sha1', AUTH_TOKEN).update(data, 'utf8').digest('base64');
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const work = mkdtempSync(join(tmpdir(), 'hotline-dashboard-'));
+const port = await freePort();
+const base = 'http://127.0.0.1:' + port;
+const store = 'sqlite:' + join(work, 'hotline.db');
+const env = Object.assign({}, process.env, {
+  HOTLINE_LISTEN: '127.0.0.1:' + port,
+  HOTLINE_PUBLIC_URL: base,
+  HOTLINE_STORE: store,
+  HOTLINE_PROVIDER_API: 'http://127.0.0.1:1',
+  TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+  HOTLINE_CLOCK: '+2026-12-01T10:00:00-06:00',  // a Tuesday morning: open
+});
+
+async function sms(body, from) {
+  const params = {
+    MessageSid: 'SM' + Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32),
+    AccountSid: ACCOUNT_SID, From: from, To: '+18175550100', Body: body,
+    NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01',
+  };
+  const r = await fetch(base + '/sms/incoming', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Twilio-Signature': sign(base + '/sms/incoming', params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  return r.status;
+}
+
+function sql(q) {
+  const p = spawnSync('sqlite3', ['-batch', store.slice(7), q], { encoding: 'utf8' });
+  if (p.status !== 0) throw new Error('sqlite3: ' + p.stderr);
+  return p.stdout.trim();
+}
+
+async function webhook(url, params) {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Twilio-Signature': sign(url, params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: r.status, text: await r.text() };
+}
+
+// A caller asks for a call back through the real voice webhooks: Spanish
+// (9), guided stretches (2), "call me back" (4), this number (1), Fort
+// Worth (1), the morning (1).  Returns the callback id.
+async function phoneCallback(phone) {
+  const sid = 'CA' + Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32);
+  const params = { CallSid: sid, AccountSid: ACCOUNT_SID, From: phone, To: '+18175550100',
+    Caller: phone, Called: '+18175550100', CallStatus: 'in-progress', Direction: 'inbound',
+    ApiVersion: '2010-04-01' };
+  let r = await webhook(base + '/voice/incoming', params);
+  for (const key of ['9', '2', '4', '1', '1', '1']) {
+    if (r.status !== 200) throw new Error('voice webhook: ' + r.status + ' ' + r.text);
+    const m = /<Gather[^>]* action="([^"]+)"/.exec(r.text);
+    if (!m) throw new Error('no <Gather> in ' + r.text.slice(0, 300));
+    r = await webhook(m[1].replace(/&amp;/g, '&'), Object.assign({}, params, { Digits: key }));
+  }
+  const id = sql(`SELECT id FROM callbacks WHERE phone = '${phone}' AND status = 'waiting'`);
+  if (!id) throw new Error('the call did not join the queue');
+  return Number(id);
+}
+
+const daemon = spawn(HOTLINED, ['--config', CONFIG], { env, cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+let daemonLog = '';
+daemon.stderr.on('data', (d) => { daemonLog += d; });
+
+let browser;
+try {
+  let up = false;
+  for (let i = 0; i < 200 && !up; i++) {
+    try { up = (await fetch(base + '/healthz')).ok; } catch { await sleep(50); }
+  }
+  if (!up) throw new Error('hotlined did not start: ' + daemonLog.slice(-2000));
+  const add = spawnSync(HOTLINE, ['--config', CONFIG, 'staff', 'add', 'alice', '--password-stdin',
+    '--phone', '+18175550142', '--locations', '*'], { env, input: 'dashboard-pass\n', encoding: 'utf8' });
+  if (add.status !== 0) throw new Error('staff add: ' + add.stderr);
+
+  // A fresh profile directory (Playwright passes it as --user-data-dir).
+  browser = await chromium.launchPersistentContext(join(work, 'chromium'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 760 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = browser.pages()[0] || await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await check('login form is shown with labels', async () => {
+    await page.goto(base + '/staff');
+    await page.getByLabel('Username').waitFor({ timeout: 5000 });
+    assert(await page.getByLabel('Password').isVisible(), 'no password field');
+  });
+
+  await check('a wrong password is refused with a message', async () => {
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('not-it');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('Wrong username or password.').waitFor({ timeout: 5000 });
+  });
+
+  await check('logs in and sees the queue', async () => {
+    await page.getByLabel('Password').fill('dashboard-pass');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#queue-view').waitFor({ state: 'visible', timeout: 5000 });
+    await page.getByText('Signed in as').waitFor();
+    await page.getByText(/^Live/).waitFor({ timeout: 5000 });
+  });
+
+  const cookies = await browser.cookies();
+  await check('session cookie is HttpOnly and SameSite=Strict', async () => {
+    const c = cookies.find((x) => x.name === 'hl_session');
+    assert(c, 'no session cookie');
+    assert(c.httpOnly, 'not HttpOnly');
+    assert(c.sameSite === 'Strict', 'SameSite ' + c.sameSite);
+  });
+
+  await page.evaluate(() => { window.__sameDocument = true; });
+
+  await check('a text callback appears live', async () => {
+    assert(await sms('CALLBACK', TEXTER) === 200, 'sms webhook failed');
+    await page.locator('#rows tr', { hasText: '(817) 555-0177' }).waitFor({ timeout: 8000 });
+  });
+
+  let phoneId = 0;
+  await check('a phone callback appears live, in its language and topic', async () => {
+    phoneId = await phoneCallback(CALLER);
+    const row = page.locator(`#rows tr[data-id="${phoneId}"]`);
+    await row.waitFor({ timeout: 8000 });
+    assert((await row.innerText()).includes('Spanish'), 'no language');
+    assert((await row.innerText()).includes('stretches'), 'no topic');
+  });
+
+  await check('the page was never reloaded', async () => {
+    assert(await page.evaluate(() => window.__sameDocument === true), 'reloaded');
+  });
+
+  const textId = Number(sql(`SELECT id FROM callbacks WHERE phone = '${TEXTER}'`));
+  await check('claims with the mouse', async () => {
+    const row = page.locator(`#rows tr[data-id="${textId}"]`);
+    await row.getByRole('button', { name: `Claim callback ${textId}` }).click();
+    await row.getByText('by you').waitFor({ timeout: 5000 });
+    assert(sql(`SELECT claimed_by FROM callbacks WHERE id = ${textId}`) === 'alice', 'not claimed in store');
+  });
+
+  await check('claims with the keyboard', async () => {
+    const btn = page.getByRole('button', { name: `Claim callback ${phoneId}` });
+    await btn.focus();
+    await page.keyboard.press('Enter');
+    await page.locator(`#rows tr[data-id="${phoneId}"]`).getByText('by you').waitFor({ timeout: 5000 });
+  });
+
+  await check('a change made elsewhere (the command line) shows up live', async () => {
+    const p = spawnSync(HOTLINE, ['--config', CONFIG, 'callbacks', 'done', String(phoneId), '--as', 'alice',
+      '--outcome', 'no_answer'], { env, encoding: 'utf8' });
+    assert(p.status === 0, 'hotline callbacks done: ' + p.stderr);
+    const row = page.locator(`#rows tr[data-id="${phoneId}"]`);
+    await row.getByRole('button', { name: `Claim callback ${phoneId}` }).waitFor({ timeout: 8000 });
+    await row.getByText('last: no answer').waitFor({ timeout: 2000 });
+  });
+
+  await page.screenshot({ path: '/tmp/dashboard.png', fullPage: true });
+
+  await check('marks a claimed callback done with an outcome', async () => {
+    const row = page.locator(`#rows tr[data-id="${textId}"]`);
+    await row.getByRole('button', { name: `Done callback ${textId}` }).click();
+    await page.getByLabel('Outcome').selectOption('reached');
+    await page.getByLabel('Note (optional, no diagnosis)').fill('Walked through knee-to-chest.');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await row.waitFor({ state: 'detached', timeout: 5000 });
+    assert(sql(`SELECT status || ':' || outcome FROM callbacks WHERE id = ${textId}`) === 'done:reached', 'not done in store');
+    assert(sql(`SELECT text FROM callback_notes WHERE callback_id = ${textId}`) === 'Walked through knee-to-chest.', 'note not saved');
+  });
+
+  await check('every form control has a label', async () => {
+    const unlabeled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+      .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.id || e.name));
+    assert(unlabeled.length === 0, 'unlabeled: ' + unlabeled.join(', '));
+  });
+
+  await check('no script errors', async () => {
+    assert(errors.length === 0, errors.join('; '));
+  });
+} catch (e) {
+  failed++;
+  console.log('FAIL setup: ' + e.message);
+} finally {
+  if (browser) await browser.close();
+  daemon.kill('SIGTERM');
+  await new Promise((r) => { daemon.on('exit', r); setTimeout(r, 5000); });
+  if (daemonLog.includes(TEXTER) || daemonLog.includes(CALLER)) {
+    failed++;
+    console.log('FAIL a full phone number reached the log');
+  }
+  rmSync(work, { recursive: true, force: true });
+  console.log(`dashboard: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}

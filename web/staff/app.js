@@ -1,0 +1,285 @@
+// Staff dashboard: log in, show the callback queue, act on entries, and
+// refresh when the server says the queue changed (Server-Sent Events).
+// Everything shown is set with textContent: caller data is never HTML.
+'use strict';
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const state = { me: null, csrf: null, loginCsrf: null, items: [], events: null, busy: false, again: false };
+  const LANGS = { en: 'English', es: 'Spanish' };
+
+  function announce(text, bad) {
+    const el = $('announce');
+    el.textContent = text;
+    el.classList.toggle('bad', !!bad);
+  }
+
+  async function api(method, path, body, extraHeaders) {
+    const headers = Object.assign({ 'Accept': 'application/json' }, extraHeaders || {});
+    if (method !== 'GET' && state.csrf) headers['X-CSRF-Token'] = state.csrf;
+    const opts = { method, headers, credentials: 'same-origin' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, opts);
+    let data = null;
+    const ct = res.headers.get('Content-Type') || '';
+    if (ct.startsWith('application/json')) data = await res.json();
+    else if (res.status !== 204) data = { error: (await res.text()).trim() };
+    return { status: res.status, data };
+  }
+
+  function show(view) {
+    $('login-view').hidden = view !== 'login';
+    $('queue-view').hidden = view !== 'queue';
+    $('who').hidden = view !== 'queue';
+  }
+
+  async function start() {
+    const r = await api('GET', '/api/v1/session');
+    if (r.status === 200) return loggedIn(r.data);
+    state.loginCsrf = r.data && r.data.login_csrf;
+    show('login');
+    $('username').focus();
+  }
+
+  function loggedIn(me) {
+    state.me = me;
+    state.csrf = me.csrf;
+    $('who-name').textContent = me.name;
+    const sel = $('f-location');
+    while (sel.options.length > 2) sel.remove(2);
+    for (const l of me.locations) sel.add(new Option(l.name, l.id));
+    show('queue');
+    listen();
+    load();
+  }
+
+  $('login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    $('login-error').textContent = '';
+    const username = $('username').value.trim();
+    const password = $('password').value;
+    if (!username || !password) {
+      $('login-error').textContent = 'Enter your username and password.';
+      return;
+    }
+    const r = await api('POST', '/api/v1/login', { username, password },
+      { 'X-CSRF-Token': state.loginCsrf || '' });
+    if (r.status === 200) {
+      $('password').value = '';
+      loggedIn(r.data);
+      return;
+    }
+    if (r.status === 403) {
+      // The login token expired with the page: fetch a new one, try once more.
+      const s = await api('GET', '/api/v1/session');
+      state.loginCsrf = s.data && s.data.login_csrf;
+    }
+    $('login-error').textContent = r.status === 429
+      ? 'Too many failed attempts. Wait 15 minutes and try again.'
+      : r.status === 401 ? 'Wrong username or password.' : 'Could not log in: ' + ((r.data && r.data.error) || r.status);
+  });
+
+  $('logout').addEventListener('click', async () => {
+    await api('POST', '/api/v1/logout');
+    if (state.events) state.events.close();
+    location.reload();
+  });
+
+  $('filters').addEventListener('change', load);
+  $('filters').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
+
+  function listen() {
+    if (state.events) state.events.close();
+    const es = new EventSource('/api/v1/events');
+    state.events = es;
+    es.addEventListener('queue', () => { setLive(true); load(); });
+    es.addEventListener('open', () => setLive(true));
+    es.addEventListener('error', () => {
+      if (es.readyState === EventSource.CLOSED) {
+        setLive(false);
+        // A refused stream (session expired): check and show the login.
+        setTimeout(async () => {
+          const r = await api('GET', '/api/v1/session');
+          if (r.status === 200) listen(); else location.reload();
+        }, 3000);
+      }
+    });
+  }
+
+  function setLive(on) {
+    $('live-dot').classList.toggle('on', on);
+    $('live').textContent = on ? 'Live: updates appear by themselves' : 'Reconnecting...';
+  }
+
+  async function load() {
+    // One request at a time; a change during it triggers one more.
+    if (state.busy) { state.again = true; return; }
+    state.busy = true;
+    try {
+      const q = new URLSearchParams({ status: $('f-status').value, limit: '200' });
+      if ($('f-location').value) q.set('location', $('f-location').value);
+      const r = await api('GET', '/api/v1/callbacks?' + q.toString());
+      if (r.status === 401) { location.reload(); return; }
+      if (r.status === 200) {
+        state.items = r.data.items;
+        render();
+      } else {
+        announce('Could not load the queue: ' + ((r.data && r.data.error) || r.status), true);
+      }
+    } finally {
+      state.busy = false;
+      if (state.again) { state.again = false; load(); }
+    }
+  }
+
+  function el(tag, props, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v);
+    }
+    for (const kid of kids) if (kid != null) e.append(kid);
+    return e;
+  }
+
+  function phone(p) {
+    const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(p || '');
+    return m ? '(' + m[1] + ') ' + m[2] + '-' + m[3] : (p || '');
+  }
+
+  function locationName(id) {
+    if (!id) return 'Shared';
+    const l = (state.me.locations || []).find((x) => x.id === id);
+    return l ? l.name : id;
+  }
+
+  function minutes(n) {
+    return n === 1 ? '1 min' : n + ' min';
+  }
+
+  function render() {
+    const tbody = $('rows');
+    const focused = document.activeElement && document.activeElement.dataset
+      ? document.activeElement.dataset.key : null;
+    tbody.replaceChildren();
+    for (const it of state.items) tbody.append(row(it));
+    $('empty').hidden = state.items.length !== 0;
+    if (focused) {
+      const again = tbody.querySelector('[data-key="' + CSS.escape(focused) + '"]');
+      if (again) again.focus();
+    }
+  }
+
+  function row(it) {
+    const mine = it.claimed_by === state.me.name;
+    const open = it.status === 'waiting' || it.status === 'claimed';
+    const tr = el('tr', { 'data-id': String(it.id), class: (it.priority > 0 ? 'red ' : '') + (mine ? 'mine' : '') });
+    const wait = el('td', null,
+      el('div', { text: 'waited ' + minutes(it.waited_minutes || 0) }),
+      open && it.position > 0 ? el('div', { class: 'small', text: 'call expected in ~' + minutes(it.wait_minutes) }) : null,
+      it.retry_after ? el('div', { class: 'small', text: 'retry after ' + new Date(it.retry_after).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' }) }) : null);
+    const who = el('td', null, el('div', { class: 'nowrap', text: phone(it.phone) }),
+      el('div', { class: 'small', text: 'via ' + (it.source || '?') + (it.preferred_window ? ', prefers ' + it.preferred_window : '') }));
+    if (it.recording_url) {
+      who.append(el('audio', { controls: '', preload: 'none', src: it.recording_url + '.mp3', 'aria-label': 'Voicemail from caller ' + it.id }));
+    }
+    const topic = el('td', null, el('div', { text: it.topic || 'general' }));
+    if (it.notes && it.notes.length) {
+      const ul = el('ul', { class: 'notes', 'aria-label': 'Notes' });
+      for (const n of it.notes) ul.append(el('li', { text: n.author + ': ' + n.text }));
+      topic.append(ul);
+    }
+    const status = el('td', null, el('span', { class: 'badge ' + it.status, text: it.status }),
+      it.claimed_by ? el('div', { class: 'small', text: mine ? 'by you' : 'by ' + it.claimed_by }) : null,
+      it.outcome ? el('div', { class: 'small', text: 'last: ' + it.outcome.replace('_', ' ') }) : null);
+    tr.append(
+      el('td', { text: open && it.position > 0 ? String(it.position) : '-' }),
+      wait,
+      el('td', null, it.priority > 0 ? el('span', { class: 'badge red', text: 'Red flag' }) : el('span', { class: 'badge normal', text: 'Normal' })),
+      who,
+      el('td', { text: LANGS[it.language] || it.language }),
+      topic,
+      el('td', { text: locationName(it.location) }),
+      el('td', { text: String(it.attempts) }),
+      status,
+      el('td', null, actions(it, mine)));
+    return tr;
+  }
+
+  function button(it, label, action, cls, handler) {
+    return el('button', {
+      type: 'button', class: cls || '', 'data-key': it.id + ':' + action, 'data-action': action,
+      'aria-label': label + ' callback ' + it.id,
+      onclick: handler || (() => act(it, action))
+    }, label);
+  }
+
+  function actions(it, mine) {
+    const box = el('div', { class: 'actions' });
+    if (it.status === 'waiting') box.append(button(it, 'Claim', 'claim', 'primary'));
+    if ((it.status === 'waiting' || mine) && state.me.has_phone && (it.status === 'waiting' || it.status === 'claimed')) {
+      box.append(button(it, 'Call now', 'call'));
+    }
+    if (mine && it.status === 'claimed') {
+      box.append(button(it, 'Done', 'done', 'primary', () => openDone(it)));
+      box.append(button(it, 'Release', 'release', 'danger'));
+    }
+    box.append(button(it, 'Note', 'note', '', () => openNote(it)));
+    return box;
+  }
+
+  async function act(it, action, body) {
+    const r = await api('POST', '/api/v1/callbacks/' + it.id + '/' + action, body || {});
+    if (r.status >= 200 && r.status < 300) {
+      const words = { claim: 'claimed', release: 'released', done: 'recorded', note: 'note added', call: 'calling your phone now' };
+      announce('Callback ' + it.id + ': ' + words[action] + '.');
+    } else if (r.status === 409) {
+      const who = r.data && r.data.item && r.data.item.claimed_by;
+      announce('Callback ' + it.id + ' is already taken' + (who ? ' by ' + who : '') + '.', true);
+    } else if (r.status === 401) {
+      location.reload();
+      return;
+    } else {
+      announce('Callback ' + it.id + ': ' + ((r.data && r.data.error) || ('error ' + r.status)), true);
+    }
+    load();
+  }
+
+  function openDialog(id, it, onOk) {
+    const dlg = $(id);
+    const form = dlg.querySelector('form');
+    form.reset();
+    const opener = document.activeElement;
+    dlg.returnValue = '';
+    dlg.onclose = () => {
+      if (dlg.returnValue === 'ok') onOk(new FormData(form));
+      if (opener && opener.isConnected) opener.focus();
+    };
+    dlg.showModal();
+  }
+
+  function openDone(it) {
+    $('done-title').textContent = 'Finish callback ' + it.id;
+    openDialog('done-dialog', it, (fd) => {
+      const body = { outcome: fd.get('outcome') };
+      const note = (fd.get('note') || '').trim();
+      if (note) body.note = note;
+      act(it, 'done', body);
+    });
+  }
+
+  function openNote(it) {
+    $('note-title').textContent = 'Add a note to callback ' + it.id;
+    openDialog('note-dialog', it, (fd) => {
+      const text = (fd.get('text') || '').trim();
+      if (text) act(it, 'note', { text });
+    });
+  }
+
+  start().catch((e) => announce('Could not start: ' + e.message, true));
+})();
