@@ -1,0 +1,618 @@
+"""The voice hotline, played as the provider plays it: signed webhooks, the
+TwiML followed verb by verb, every document checked for well-formedness,
+valid verbs and nesting, and no dead air."""
+import os
+import re
+import sqlite3
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+from harness import CALLER, TOP_SRCDIR, HotlineTestCase
+
+OPEN = "2026-12-01T10:00:00-06:00"     # a Tuesday morning: every clinic open
+CLOSED = "2026-12-01T22:00:00-06:00"   # Tuesday night: every clinic closed
+FAIL_FROM = "+15005550000"             # voice.c: VOICE_TEST_FAIL_FROM
+
+# TwiML grammar (PROTOCOL.md): what may nest where, and which attributes.
+CHILDREN = {
+    "Response": {"Say", "Play", "Pause", "Gather", "Dial", "Record",
+                 "Redirect", "Hangup", "Reject"},
+    "Gather": {"Say", "Play", "Pause"},
+    "Dial": {"Number", "Client", "Sip", "Queue"},
+}
+ATTRS = {
+    "Say": {"voice", "language", "loop"},
+    "Play": {"loop", "digits"},
+    "Pause": {"length"},
+    "Gather": {"input", "action", "method", "timeout", "numDigits",
+               "finishOnKey", "speechTimeout", "hints", "language",
+               "actionOnEmptyResult"},
+    "Dial": {"action", "method", "timeout", "callerId", "record",
+             "timeLimit", "answerOnBridge"},
+    "Record": {"action", "method", "maxLength", "timeout", "playBeep",
+               "finishOnKey", "transcribe"},
+    "Redirect": {"method"},
+    "Number": set(), "Hangup": set(), "Reject": set(), "Response": set(),
+}
+# A document must end in something that keeps the call going or ends it
+# on purpose: never silence.
+ENDINGS = {"Redirect", "Hangup", "Dial"}
+
+
+def node_ids():
+    """The node names of the shipped menu (config/flow.yaml)."""
+    ids, inside = [], False
+    with open(os.path.join(TOP_SRCDIR, "config", "flow.yaml")) as f:
+        for line in f:
+            if line.startswith("nodes:"):
+                inside = True
+                continue
+            if inside:
+                m = re.match(r"^  ([a-z_]+):\s*$", line)
+                if m:
+                    ids.append(m.group(1))
+                elif re.match(r"^\S", line):
+                    inside = False
+    return set(ids)
+
+
+class Voice(HotlineTestCase):
+    env = {"HOTLINE_CLOCK": OPEN}
+
+    # --- the provider's side --------------------------------------------
+
+    def check_twiml(self, resp):
+        self.assertEqual(resp.status, 200, resp.text)
+        self.assertTrue(resp.headers["Content-Type"].startswith("text/xml"))
+        root = ET.fromstring(resp.body)     # well-formed or it raises
+        self.assertEqual(root.tag, "Response")
+
+        def walk(el):
+            self.assertIn(el.tag, ATTRS, "unknown verb <%s>" % el.tag)
+            extra = set(el.attrib) - ATTRS[el.tag]
+            self.assertFalse(extra, "<%s> has %s" % (el.tag, extra))
+            kids = list(el)
+            allowed = CHILDREN.get(el.tag, set())
+            for k in kids:
+                self.assertIn(k.tag, allowed,
+                              "<%s> inside <%s>" % (k.tag, el.tag))
+                walk(k)
+            if el.tag in ("Say", "Number", "Redirect"):
+                self.assertTrue((el.text or "").strip(), "empty <%s>" % el.tag)
+            if el.tag == "Gather":
+                self.assertEqual(el.get("input"), "dtmf speech")
+                self.assertTrue(el.get("action"))
+                self.assertTrue(el.get("language"))
+                self.assertTrue(kids, "a Gather that says nothing")
+        walk(root)
+        verbs = list(root)
+        self.assertTrue(verbs, "empty answer to a call")
+        self.assertIn(verbs[-1].tag, ENDINGS | {"Redirect"},
+                      "dead air after: " + resp.text)
+        for i, v in enumerate(verbs):
+            if v.tag == "Gather":
+                self.assertEqual(verbs[i + 1].tag, "Redirect",
+                                 "no reprompt after a Gather")
+            if v.tag == "Record":
+                self.assertIn(verbs[-1].tag, {"Redirect", "Hangup"})
+            if v.tag == "Hangup":
+                said = " ".join(s.text or "" for s in root.iter("Say"))
+                self.assertTrue(said, "a hang-up without a goodbye")
+        return root
+
+    def call(self, frm=CALLER):
+        return Call(self, frm)
+
+    def db(self):
+        return sqlite3.connect(os.path.join(self.h.workdir, "hotline.db"))
+
+    def rows(self, sql, *args):
+        with self.db() as c:
+            return c.execute(sql, args).fetchall()
+
+
+class Call:
+    """One call: follows the TwiML the service writes, as the provider does."""
+
+    def __init__(self, t, frm):
+        self.t = t
+        self.sid = "CA" + os.urandom(16).hex()
+        self.frm = frm
+        self.nodes = set()
+        self.docs = []
+        self.root = None
+
+    def params(self, **extra):
+        return self.t.h.call_params(self.sid, frm=self.frm, **extra)
+
+    def _post(self, url, params):
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+        if "n" in q:
+            self.nodes.add(q["n"][0])
+        r = self.t.h.follow(url, params)
+        self.root = self.t.check_twiml(r)
+        self.docs.append(r.text)
+        if self.hung_up():
+            self.nodes.add("goodbye")       # the only node that hangs up
+        for u in self.urls():
+            n = urllib.parse.parse_qs(urllib.parse.urlparse(u).query).get("n")
+            if n:
+                self.nodes.add(n[0])
+        return self
+
+    def start(self):
+        return self._post("/voice/incoming", self.params())
+
+    def urls(self):
+        out = []
+        for el in self.root.iter():
+            if el.tag in ("Gather", "Dial", "Record") and el.get("action"):
+                out.append(el.get("action"))
+            if el.tag == "Redirect":
+                out.append(el.text.strip())
+        return out
+
+    def gather(self):
+        g = self.root.find("Gather")
+        self.t.assertIsNotNone(g, "expected a menu, got: " + self.text())
+        return g
+
+    def press(self, digits):
+        return self._post(self.gather().get("action"),
+                          self.params(Digits=digits))
+
+    def say(self, words, confidence="0.9"):
+        return self._post(self.gather().get("action"),
+                          self.params(SpeechResult=words,
+                                      Confidence=confidence))
+
+    def silence(self):
+        """No input: the provider goes on to the Redirect after the Gather."""
+        self.gather()
+        redirect = self.root.find("Redirect")
+        return self._post(redirect.text.strip(), self.params())
+
+    def empty_action(self):
+        """No input with actionOnEmptyResult: the action without Digits."""
+        return self._post(self.gather().get("action"), self.params())
+
+    def dial_result(self, status):
+        d = self.root.find("Dial")
+        self.t.assertIsNotNone(d, "expected a Dial: " + self.text())
+        return self._post(d.get("action"), self.params(
+            DialCallStatus=status, DialCallSid="CA" + "d" * 32,
+            DialCallDuration="0"))
+
+    def record(self, url):
+        rec = self.root.find("Record")
+        self.t.assertIsNotNone(rec, "expected a Record: " + self.text())
+        return self._post(rec.get("action"), self.params(
+            RecordingUrl=url, RecordingSid="RE" + "1" * 32,
+            RecordingDuration="12"))
+
+    def follow_redirect(self):
+        return self._post(self.root.find("Redirect").text.strip(),
+                          self.params())
+
+    def text(self):
+        """Everything said or played, one string."""
+        parts = []
+        for el in self.root.iter():
+            if el.tag == "Say":
+                parts.append(el.text or "")
+            elif el.tag == "Play":
+                parts.append("[play %s]" % el.text)
+        return " ".join(parts)
+
+    def node(self):
+        """The node the current answer asks about."""
+        for u in [g.get("action") for g in self.root.iter("Gather")] + \
+                [d.get("action") for d in self.root.iter("Dial")]:
+            return urllib.parse.parse_qs(
+                urllib.parse.urlparse(u).query)["n"][0]
+        return None
+
+    def dial_number(self):
+        d = self.root.find("Dial")
+        return d.find("Number").text if d is not None else None
+
+    def hung_up(self):
+        return self.root.find("Hangup") is not None
+
+
+def prompt(lang, pid):
+    with open(os.path.join(TOP_SRCDIR, "prompts", lang, pid + ".txt")) as f:
+        return f.read().strip()
+
+
+class TestVoiceOpen(Voice):
+    def test_first_answer(self):
+        c = self.call().start()
+        g = c.gather()
+        self.assertEqual(g.get("language"), "en-US")
+        self.assertEqual(g.get("actionOnEmptyResult"), "true")
+        self.assertTrue(g.get("hints"))
+        said = c.text()
+        for pid in ("welcome", "emergency", "disclaimer", "main_menu"):
+            self.assertIn(prompt("en", pid), said)
+        self.assertIn(prompt("es", "language"), said)
+        self.assertIn("911", said.replace("nine one one", "911"))
+        # the Spanish choice is said with the Spanish voice
+        es = [s for s in c.root.iter("Say") if s.get("language") == "es-US"]
+        self.assertTrue(es)
+        # the notice is given once per call, not on every menu
+        c.press("*")
+        self.assertNotIn(prompt("en", "disclaimer"), c.text())
+        self.assertEqual(self.rows("SELECT status FROM calls WHERE call_sid=?",
+                                   c.sid), [("in-progress",)])
+
+    def walk_every_node(self, lang):
+        """Reach every node of the shipped menu by keys."""
+        seen = set()
+
+        def new():
+            c = self.call().start()
+            if lang == "es":
+                c.press("9")
+                self.assertIn(prompt("es", "main_menu"), c.text())
+                self.assertIn(prompt("es", "emergency"), c.text())
+                self.assertEqual(c.gather().get("language"), "es-US")
+            return c
+
+        # guides: every item, text me this, again, back
+        for key, node, nitems in (("1", "prevention", 7), ("2", "stretches", 4),
+                                  ("3", "recovery", 12)):
+            c = new().press(key)
+            self.assertEqual(c.node(), node)
+            self.assertIsNotNone(c.root.find("Gather"))
+            for i in range(nitems - 1):
+                c.press("1")
+                self.assertEqual(c.node(), node)
+            self.assertIn(prompt(lang, "guide_last"), c.text())
+            c.press("2")
+            self.assertIn(prompt(lang, "guide_last"), c.text())
+            c.press("3")
+            self.assertIn(prompt(lang, "sms_sent"), c.text())
+            c.press("1")             # past the last item: back to the menu
+            self.assertEqual(c.node(), "main")
+            seen |= c.nodes
+        # stretches are step by step with timed holds, interruptible
+        c = new().press("2")
+        g = c.gather()
+        self.assertTrue([p for p in g.iter("Pause")
+                         if int(p.get("length")) >= 20])
+        self.assertIn(prompt(lang, "stretch_child_1"), c.text())
+        self.assertIn(prompt(lang, "stretch_after"), c.text())
+        c.press("1")
+        self.assertIn(prompt(lang, "stretch_knee_1"), c.text())
+        c.press("2")
+        self.assertIn(prompt(lang, "stretch_knee_1"), c.text())
+        c.press("4")                 # a callback from the stretches
+        self.assertEqual(c.node(), "callback")
+        c.press("1").press("5").press("2")
+        self.assertIn(prompt(lang, "callback_position"), c.text())
+        seen |= c.nodes
+        topic = self.rows("SELECT topic, preferred_window, location FROM "
+                          "callbacks WHERE phone=?", CALLER)
+        self.assertEqual(topic, [("stretches", "afternoon", None)])
+        # find a clinic by key: open -> address and Dial
+        c = new().press("4").press("1")
+        self.assertEqual(c.dial_number(), "+18175550101")
+        d = c.root.find("Dial")
+        self.assertEqual(d.get("callerId"), "+18175550100")
+        self.assertEqual(d.get("timeout"), "20")
+        self.assertIn("Placeholder Street", c.text())
+        c.dial_result("no-answer")
+        self.assertEqual(c.node(), "dial_failed")
+        self.assertIn(prompt(lang, "dial_failed"), c.text())
+        c.press("2")                 # voicemail
+        self.assertIsNotNone(c.root.find("Record"))
+        c.record("https://api.example.test/Recordings/RE1")
+        self.assertIn(prompt(lang, "voicemail_thanks"), c.text())
+        self.assertTrue(c.hung_up())
+        seen |= c.nodes
+        # by ZIP: 76102 is Fort Worth's
+        c = new().press("4").press("5")
+        self.assertEqual(c.node(), "zip")
+        c.press("76102")
+        self.assertEqual(c.dial_number(), "+18175550101")
+        c.dial_result("completed")
+        self.assertTrue(c.hung_up())
+        seen |= c.nodes
+        # text me a guide: four choices, each queued in the outbox
+        c = new().press("6")
+        for k in "1234":
+            c.press(k)
+            self.assertIn(prompt(lang, "sms_sent"), c.text())
+            self.assertEqual(c.node(), "text_menu")
+        c.press("#")
+        self.assertEqual(c.node(), "main")
+        seen |= c.nodes
+        # callback with another number, a location, a window
+        c = new().press("5")
+        self.assertIn("9 9", c.text())      # the caller ID's last digits
+        c.press("2").press("9725550177").press("3").press("1")
+        self.assertIn(prompt(lang, "callback_wait"), c.text())
+        self.assertEqual(c.node(), "anything_else")
+        c.press("2")
+        self.assertTrue(c.hung_up())
+        seen |= c.nodes
+        # the front desk, busy -> callback offer
+        c = new().press("0")
+        self.assertEqual(c.dial_number(), "+18175550100")
+        c.dial_result("busy").press("1")
+        self.assertEqual(c.node(), "callback")
+        seen |= c.nodes
+        # repeat and back work everywhere they are said
+        c = new().press("4").press("*")
+        self.assertIn(prompt(lang, "clinics_menu"), c.text())
+        c.press("#")
+        self.assertEqual(c.node(), "main")
+        c = new().press("5").press("1").press("#")
+        self.assertEqual(c.node(), "main")
+        self.assertEqual(node_ids() - seen, set(),
+                         "nodes never reached")
+        return seen
+
+    def test_every_node_by_keys_english(self):
+        self.walk_every_node("en")
+        rows = self.rows("SELECT COUNT(*) FROM outbox WHERE kind='sms'")
+        self.assertGreaterEqual(rows[0][0], 7)
+
+    def test_every_node_by_keys_spanish(self):
+        self.walk_every_node("es")
+        langs = self.rows("SELECT DISTINCT language FROM callbacks")
+        self.assertEqual(langs, [("es",)])
+
+    def test_every_menu_by_speech_english(self):
+        c = self.call().start().say("stretches")
+        self.assertEqual(c.node(), "stretches")
+        c.say("next")
+        self.assertIn(prompt("en", "stretch_knee_1"), c.text())
+        c.say("text me this")
+        self.assertIn(prompt("en", "sms_sent"), c.text())
+        c.say("go back")
+        self.assertEqual(c.node(), "main")
+        c.say("prevention tips")
+        self.assertEqual(c.node(), "prevention")
+        c.say("main menu").say("recovery")
+        self.assertEqual(c.node(), "recovery")
+        c.say("main menu").say("find a clinic")
+        self.assertEqual(c.node(), "clinics")
+        c.say("Coppell")
+        self.assertEqual(c.dial_number(), "+19725550103")
+        c = self.call().start().say("find a clinic").say("zip code")
+        self.assertEqual(c.node(), "zip")
+        c.say("seven five zero one three")          # Allen's ZIP
+        self.assertEqual(c.dial_number(), "+19725550102")
+        c = self.call().start().say("call me back")
+        self.assertEqual(c.node(), "callback")
+        c.say("yes").say("Garland").say("morning")
+        self.assertIn(prompt("en", "callback_position"), c.text())
+        c = self.call().start().say("text me a guide")
+        self.assertEqual(c.node(), "text_menu")
+        c.say("posture")
+        self.assertIn(prompt("en", "sms_sent"), c.text())
+        c = self.call().start().say("operator")
+        self.assertEqual(c.dial_number(), "+18175550100")
+        c = self.call().start().say("two")            # a spoken key
+        self.assertEqual(c.node(), "stretches")
+
+    def test_every_menu_by_speech_spanish(self):
+        c = self.call().start().say("español")
+        g = c.gather()
+        self.assertEqual(g.get("language"), "es-US")
+        self.assertIn(prompt("es", "main_menu"), c.text())
+        c.say("estiramientos")
+        self.assertEqual(c.node(), "stretches")
+        self.assertIn(prompt("es", "stretch_child_1"), c.text())
+        c.say("siguiente")
+        self.assertIn(prompt("es", "stretch_knee_1"), c.text())
+        c.say("menú principal").say("prevención")
+        self.assertEqual(c.node(), "prevention")
+        c.say("regresar").say("clínicas")
+        self.assertEqual(c.node(), "clinics")
+        c.say("Coppell")
+        self.assertEqual(c.dial_number(), "+19725550103")
+        c = self.call().start().say("español").say("llámenme")
+        self.assertEqual(c.node(), "callback")
+        c.say("sí").say("Allen").say("en la tarde")
+        self.assertIn(prompt("es", "callback_position"), c.text())
+        c = self.call().start().say("español").say("clínicas")
+        c.say("código postal")
+        self.assertEqual(c.node(), "zip")
+        c.say("siete seis uno cero dos")
+        self.assertEqual(c.dial_number(), "+18175550101")
+        c = self.call().start().press("9").say("inglés")
+        self.assertIn(prompt("en", "main_menu"), c.text())
+
+    def test_three_bad_inputs_reach_the_front_desk(self):
+        c = self.call().start().press("7")
+        self.assertIn(prompt("en", "reprompt_1"), c.text())
+        self.assertIn(prompt("en", "main_menu"), c.text())
+        c.silence()
+        self.assertIn(prompt("en", "reprompt_2"), c.text())
+        c.empty_action()
+        self.assertIn(prompt("en", "miss_front_desk"), c.text())
+        self.assertEqual(c.dial_number(), "+18175550100")
+        steps = self.rows("SELECT input FROM events WHERE kind='call.step' "
+                          "ORDER BY id")
+        self.assertEqual([s[0] for s in steps], ["invalid:7", "noinput", "noinput"])
+
+    def test_unknown_zip_is_asked_again(self):
+        c = self.call().start().press("4").press("5").press("00000")
+        self.assertIn(prompt("en", "zip_unknown"), c.text())
+        self.assertIn(prompt("en", "reprompt_1"), c.text())
+        self.assertEqual(c.node(), "zip")
+        c.press("75040")                    # Garland's
+        self.assertEqual(c.dial_number(), "+19725550104")
+        zips = self.rows("SELECT input FROM events WHERE node='zip'")
+        self.assertEqual([z[0] for z in zips], ["zip", "zip"])
+
+    def test_redelivered_step_is_acted_on_once(self):
+        c = self.call().start().press("5").press("1").press("1")
+        action = c.gather().get("action")
+        first = self.h.follow(action, c.params(Digits="4"))
+        again = self.h.follow(action, c.params(Digits="4"))
+        self.assertEqual(first.body, again.body)
+        self.assertEqual(self.rows("SELECT COUNT(*) FROM callbacks"), [(1,)])
+        self.assertEqual(self.rows(
+            "SELECT COUNT(*) FROM events WHERE kind='callback.request'"),
+            [(1,)])
+
+    def test_second_request_keeps_place_in_line(self):
+        other = self.call(frm="+18175550142").start().press("5")
+        other.press("1").press("5").press("4")
+        c = self.call().start().press("5").press("1").press("5").press("4")
+        self.assertIn(prompt("en", "callback_position") + " 2.", c.text())
+        c2 = self.call().start().press("5").press("1").press("5").press("1")
+        self.assertIn(prompt("en", "callback_updated"), c2.text())
+        self.assertIn(prompt("en", "callback_position") + " 2.", c2.text())
+        rows = self.rows("SELECT location, preferred_window FROM callbacks "
+                         "WHERE phone=?", CALLER)
+        self.assertEqual(rows, [(None, "morning")])
+
+    def test_red_flag_speech(self):
+        c = self.call().start().say("stretches")
+        c.say("I fell and now my legs feel weak")
+        said = c.text()
+        self.assertIn(prompt("en", "emergency_flagged"), said)
+        self.assertIn(prompt("en", "emergency"), said)
+        self.assertIsNotNone(c.root.find("Gather"))  # the menu goes on
+        rows = self.rows("SELECT priority, topic, source FROM callbacks")
+        self.assertEqual(rows, [(1, "red_flag", "voice")])
+        c = self.call(frm="+18175550143").start().say("español")
+        c.say("tuve una caída y tengo fiebre")
+        self.assertIn(prompt("es", "emergency_flagged"), c.text())
+
+    def test_status_callback_closes_the_call(self):
+        c = self.call().start().press("1")
+        r = self.h.webhook("/voice/status", c.params(
+            CallStatus="completed", CallDuration="42"))
+        self.assertEqual(r.status, 200)
+        ET.fromstring(r.body)
+        rows = self.rows("SELECT status, duration, steps, ended_at IS NOT "
+                         "NULL FROM calls WHERE call_sid=?", c.sid)
+        self.assertEqual(rows, [("completed", 42, 1, 1)])
+        r = self.h.webhook("/voice/status", c.params(
+            CallStatus="completed", CallDuration="42"))
+        self.assertEqual(self.rows(
+            "SELECT COUNT(*) FROM events WHERE kind='call.end'"), [(1,)])
+        # events carry no phone number and no call id
+        for row in self.rows("SELECT subject, node, input FROM events"):
+            for v in row:
+                self.assertNotIn("5550199", str(v))
+                self.assertNotIn(c.sid, str(v))
+
+    def test_hostile_input_is_escaped(self):
+        c = self.call().start().say("<Hangup/>& ' \" ]]> \x01")
+        self.assertIn(prompt("en", "reprompt_1"), c.text())
+        # a forged step URL falls back to the menu, never a 5xx
+        r = self.h.webhook("/voice/step?n=%3Cx%3E&l=zz&t=abc&loc=%22",
+                           c.params(Digits="1"))
+        self.check_twiml(r)
+        r = self.h.webhook("/voice/step", {"From": CALLER})
+        self.assertEqual(r.status, 400)
+
+    def test_store_failure_apologises_and_connects(self):
+        self.h.stop()
+        self.h.env["HOTLINE_TEST_STORE_FAIL"] = "1"
+        self.h.start()
+        c = self.call(frm=FAIL_FROM).start()
+        self.assertIn(prompt("en", "sorry_store"), c.text())
+        self.assertEqual(c.dial_number(), "+18175550100")
+        # an ordinary caller is not affected
+        c = self.call().start()
+        self.assertIn(prompt("en", "welcome"), c.text())
+
+
+class TestVoiceClosed(Voice):
+    env = {"HOTLINE_CLOCK": CLOSED}
+
+    def test_closed_clinic_hours_and_choices(self):
+        c = self.call().start().press("4").press("3")
+        said = c.text()
+        self.assertIn(prompt("en", "location_closed"), said)
+        self.assertIn(prompt("en", "hours_today") + " 8 AM to 5:30 PM", said)
+        self.assertIn(prompt("en", "hours_tomorrow") + " 8 AM to 5:30 PM",
+                      said)
+        self.assertIn("tomorrow at 8 AM", said)
+        self.assertIsNone(c.root.find("Dial"))
+        c.press("2")
+        self.assertIn(prompt("en", "sms_sent"), c.text())
+        body = self.rows("SELECT payload FROM outbox")[0][0]
+        self.assertIn("300 Placeholder Road", body)
+        c.press("1").press("1").press("3")
+        said = c.text()
+        self.assertIn(prompt("en", "callback_closed"), said)
+        self.assertNotIn(prompt("en", "callback_wait"), said)
+        rows = self.rows("SELECT location, topic FROM callbacks")
+        self.assertEqual(rows, [("coppell", "clinic")])
+
+    def test_closed_front_desk_offers_callback(self):
+        c = self.call().start().press("0")
+        self.assertIsNone(c.root.find("Dial"))
+        self.assertIn(prompt("en", "front_desk_closed_menu"), c.text())
+        c.press("2")
+        self.assertIsNotNone(c.root.find("Record"))
+        c.follow_redirect()         # an empty recording skips the action
+        self.assertIn(prompt("en", "anything_else"), c.text())
+
+    def test_three_bad_inputs_offer_a_callback(self):
+        c = self.call().start().press("8").press("8").press("8")
+        self.assertIn(prompt("en", "miss_callback"), c.text())
+        self.assertEqual(c.node(), "callback")
+        c.silence().silence().silence()
+        self.assertIn(prompt("en", "goodbye"), c.text())
+        self.assertTrue(c.hung_up())
+
+    def test_store_failure_says_goodbye_with_the_advice(self):
+        self.h.stop()
+        self.h.env["HOTLINE_TEST_STORE_FAIL"] = "1"
+        self.h.start()
+        c = self.call(frm=FAIL_FROM).start()
+        said = c.text()
+        self.assertIn(prompt("en", "sorry_store"), said)
+        self.assertIn(prompt("en", "emergency"), said)
+        self.assertTrue(c.hung_up())
+        self.assertIsNone(c.root.find("Dial"))
+
+
+class TestVoiceRecorded(Voice):
+    """A recorded prompt is played; the others are still spoken."""
+
+    def setUp(self):
+        import shutil
+        import tempfile
+        from harness import FakeProvider, Hotlined
+        self.d = tempfile.mkdtemp(prefix="hotline-voice-")
+        shutil.copytree(os.path.join(TOP_SRCDIR, "config"),
+                        os.path.join(self.d, "config"))
+        shutil.copytree(os.path.join(TOP_SRCDIR, "prompts"),
+                        os.path.join(self.d, "prompts"))
+        with open(os.path.join(self.d, "prompts", "en", "welcome.wav"),
+                  "wb") as f:
+            f.write(b"RIFF" + b"\0" * 200)
+        self.provider = FakeProvider()
+        self.h = Hotlined(env={"HOTLINE_PROVIDER_API": self.provider.url,
+                               "HOTLINE_CLOCK": OPEN},
+                          config=os.path.join(self.d, "config",
+                                              "hotline.yaml"))
+        self.h.start()
+
+    def tearDown(self):
+        import shutil
+        super().tearDown()
+        shutil.rmtree(self.d, ignore_errors=True)
+
+    def test_recording_is_played(self):
+        c = self.call().start()
+        plays = [p.text for p in c.gather().iter("Play")]
+        self.assertEqual(plays, [self.h.base + "/prompts/en/welcome.wav"])
+        self.assertNotIn(prompt("en", "welcome"), c.text())
+        self.assertIn(prompt("en", "emergency"), c.text())
+        # Spanish has no recording: its words are spoken
+        c = self.call().start().press("9")
+        self.assertEqual(list(c.gather().iter("Play")), [])
+        self.assertIn(prompt("es", "main_menu"), c.text())
