@@ -1,2 +1,720 @@
-/* cli_sms.c */
+/*
+ * cli_sms.c -- "hotline sms": text the hotline from the terminal.
+ *
+ * Each TEXT is posted to /sms/incoming as the provider would post an
+ * inbound message (signed, with a fresh MessageSid), one after another
+ * from the same number, and every reply is printed.  A reply comes back
+ * either inline, as TwiML <Message> in the answer, or later through the
+ * provider's REST API (the outbox).  To see the second kind, --listen-provider
+ * runs a small stand-in for that API on a local port; start hotlined with
+ * HOTLINE_PROVIDER_API pointing at it.  The stand-in answers like the
+ * provider (201 and a Message SID) and reports delivery to the
+ * StatusCallback the service asked for.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <expat.h>
+#include <jansson.h>
+
 #include "cli.h"
+#include "config.h"
+#include "form.h"
+#include "sig.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define SMS_MAX_BODY	(1024 * 1024)
+
+/* A message the service sent through the REST stand-in. */
+struct sent {
+	char		*to;
+	char		*from;
+	char		*body;
+	char		*sid;
+	char		*status_callback;
+	struct sent	*next;
+};
+
+struct provider {
+	struct event_base		*base;
+	struct evhttp			*http;
+	struct evhttp_bound_socket	*sock;
+	pthread_t			 thread;
+	pthread_mutex_t			 lock;
+	struct sent			*head, **tail;
+	long long			 last_ms;	/* last request seen */
+	int				 stop;
+	int				 requests;
+};
+
+struct sms {
+	struct cli	*cli;
+	struct config	*cfg;
+	const char	*public_url;
+	const char	*base_url;
+	char		*from;
+	char		*to;
+	char		*account_sid;
+	int		 json;
+	int		 errors;
+	CURL		*curl;
+	json_t		*out_texts;
+	json_t		*out_sent;
+	struct provider	*prov;
+};
+
+/* --- the REST stand-in (its own thread and event base) ------------------- */
+
+static void
+provider_send_json(struct evhttp_request *req, int code, json_t *j)
+{
+	struct evbuffer	*b;
+	char		*s;
+
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	b = evbuffer_new();
+	evbuffer_add(b, s, strlen(s));
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, code, code == 201 ? "Created" : "OK", b);
+	evbuffer_free(b);
+	free(s);
+}
+
+static void
+provider_cb(struct evhttp_request *req, void *arg)
+{
+	struct provider	*p = arg;
+	struct evbuffer	*in;
+	struct form	 f;
+	struct sent	*s;
+	const char	*uri, *err;
+	char		*body, *hex;
+	size_t		 len;
+
+	uri = evhttp_request_get_uri(req);
+	pthread_mutex_lock(&p->lock);
+	p->last_ms = util_mono_ms();
+	p->requests++;
+	pthread_mutex_unlock(&p->lock);
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		/* Reconciliation look-ups: nothing was sent before we started. */
+		provider_send_json(req, 200, json_pack("{s:[], s:[]}",
+		    "messages", "calls"));
+		return;
+	}
+	in = evhttp_request_get_input_buffer(req);
+	len = evbuffer_get_length(in);
+	body = xmalloc(len + 1);
+	evbuffer_remove(in, body, len);
+	body[len] = '\0';
+	memset(&f, 0, sizeof f);
+	if (form_parse(&f, body, len, &err) != 0) {
+		free(body);
+		provider_send_json(req, 400, json_pack("{s:i, s:s, s:i}",
+		    "code", 21000, "message", err, "status", 400));
+		return;
+	}
+	free(body);
+	hex = util_random_hex(16);
+	s = xcalloc(1, sizeof *s);
+	if (strstr(uri, "/Calls.json") != NULL)
+		xasprintf(&s->sid, "CA%s", hex);
+	else
+		xasprintf(&s->sid, "SM%s", hex);
+	free(hex);
+	s->to = xstrdup(form_get(&f, "To") ? form_get(&f, "To") : "");
+	s->from = xstrdup(form_get(&f, "From") ? form_get(&f, "From") :
+	    form_get(&f, "MessagingServiceSid") ?
+	    form_get(&f, "MessagingServiceSid") : "");
+	if (strstr(uri, "/Calls.json") != NULL)
+		xasprintf(&s->body, "(a call, TwiML at %s)", form_get(&f,
+		    "Url") ? form_get(&f, "Url") : "?");
+	else
+		s->body = xstrdup(form_get(&f, "Body") ? form_get(&f, "Body") :
+		    "");
+	if (form_get(&f, "StatusCallback") != NULL)
+		s->status_callback = xstrdup(form_get(&f, "StatusCallback"));
+	provider_send_json(req, 201, json_pack("{s:s, s:s, s:s, s:s, s:s, "
+	    "s:s, s:n}", "sid", s->sid, "status", "queued", "to", s->to,
+	    "from", s->from, "body", s->body, "num_segments", "1",
+	    "error_code"));
+	form_free(&f);
+	pthread_mutex_lock(&p->lock);
+	*p->tail = s;
+	p->tail = &s->next;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *
+provider_main(void *arg)
+{
+	struct provider	*p = arg;
+	struct timeval	 tv = { 0, 50 * 1000 };
+	int		 stop;
+
+	/* The loop checks the stop flag between short turns. */
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		stop = p->stop;
+		pthread_mutex_unlock(&p->lock);
+		if (stop)
+			break;
+		event_base_loopexit(p->base, &tv);
+		event_base_dispatch(p->base);
+	}
+	return (NULL);
+}
+
+static struct provider *
+provider_start(const char *hostport)
+{
+	struct provider	*p;
+	char		 host[256];
+	int		 port;
+
+	if (util_hostport(hostport, host, sizeof host, &port) != 0) {
+		fprintf(stderr, "hotline sms: --listen-provider %s: expected "
+		    "HOST:PORT\n", hostport);
+		return (NULL);
+	}
+	p = xcalloc(1, sizeof *p);
+	p->tail = &p->head;
+	pthread_mutex_init(&p->lock, NULL);
+	p->base = event_base_new();
+	p->http = evhttp_new(p->base);
+	evhttp_set_allowed_methods(p->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evhttp_set_gencb(p->http, provider_cb, p);
+	if ((p->sock = evhttp_bind_socket_with_handle(p->http, host,
+	    (ev_uint16_t)port)) == NULL) {
+		fprintf(stderr, "hotline sms: cannot listen on %s: %s\n",
+		    hostport, strerror(errno));
+		evhttp_free(p->http);
+		event_base_free(p->base);
+		free(p);
+		return (NULL);
+	}
+	p->last_ms = util_mono_ms();
+	if (pthread_create(&p->thread, NULL, provider_main, p) != 0) {
+		evhttp_free(p->http);
+		event_base_free(p->base);
+		free(p);
+		return (NULL);
+	}
+	return (p);
+}
+
+static void
+provider_stop(struct provider *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	evhttp_free(p->http);
+	event_base_free(p->base);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+/* --- requests to the service ---------------------------------------------- */
+
+struct resp {
+	long	 status;
+	char	*body;
+	size_t	 len;
+	char	*ctype;
+	char	 errbuf[CURL_ERROR_SIZE];
+};
+
+static size_t
+resp_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct resp	*r = arg;
+	size_t		 n = size * nmemb;
+
+	if (r->len + n > SMS_MAX_BODY)
+		return (0);
+	r->body = xreallocarray(r->body, r->len + n + 1, 1);
+	memcpy(r->body + r->len, ptr, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return (n);
+}
+
+static void
+resp_free(struct resp *r)
+{
+	free(r->body);
+	free(r->ctype);
+	memset(r, 0, sizeof *r);
+}
+
+/* POST a signed form to url (as the provider sees it). */
+static int
+sms_post(struct sms *s, const char *url, const struct form *f,
+    struct resp *r)
+{
+	struct curl_slist	*h = NULL;
+	char			 sig[SIG_LEN], *hdr, *body, *target, *ct, *tok;
+	size_t			 n = strlen(s->public_url);
+	int			 rc = 0;
+
+	memset(r, 0, sizeof *r);
+	if (s->cfg->auth_token != NULL && *s->cfg->auth_token != '\0' &&
+	    sig_compute(s->cfg->auth_token, url, f, sig, sizeof sig) == 0) {
+		xasprintf(&hdr, "X-Twilio-Signature: %s", sig);
+		h = curl_slist_append(h, hdr);
+		free(hdr);
+	}
+	tok = util_random_hex(16);
+	xasprintf(&hdr, "I-Twilio-Idempotency-Token: %s", tok);
+	h = curl_slist_append(h, hdr);
+	free(hdr);
+	free(tok);
+	h = curl_slist_append(h, "Expect:");
+	if (strcmp(s->public_url, s->base_url) != 0 &&
+	    strncmp(url, s->public_url, n) == 0)
+		xasprintf(&target, "%s%s", s->base_url, url + n);
+	else
+		target = xstrdup(url);
+	body = form_encode(f);
+	curl_easy_reset(s->curl);
+	curl_easy_setopt(s->curl, CURLOPT_URL, target);
+	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "hotline-sms/"
+	    PACKAGE_VERSION);
+	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, 15L);
+	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, resp_write);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_COPYPOSTFIELDS, body);
+	if (curl_easy_perform(s->curl) != CURLE_OK)
+		rc = -1;
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	if (curl_easy_getinfo(s->curl, CURLINFO_CONTENT_TYPE, &ct) ==
+	    CURLE_OK && ct != NULL)
+		r->ctype = xstrdup(ct);
+	curl_slist_free_all(h);
+	free(body);
+	free(target);
+	return (rc);
+}
+
+/* --- <Response><Message> ------------------------------------------------- */
+
+struct msgparse {
+	json_t	*messages;
+	int	 in_message;
+	int	 in_body;
+	int	 has_body;
+	char	*text;
+	size_t	 len;
+	char	*to;
+};
+
+static void XMLCALL
+msg_start(void *arg, const XML_Char *name, const XML_Char **atts)
+{
+	struct msgparse	*mp = arg;
+	size_t		 i;
+
+	if (strcmp(name, "Message") == 0 || strcmp(name, "Sms") == 0) {
+		mp->in_message = 1;
+		mp->has_body = 0;
+		free(mp->text);
+		mp->text = xstrdup("");
+		mp->len = 0;
+		free(mp->to);
+		mp->to = NULL;
+		for (i = 0; atts[i] != NULL && atts[i + 1] != NULL; i += 2) {
+			if (strcmp(atts[i], "to") == 0)
+				mp->to = xstrdup(atts[i + 1]);
+		}
+	} else if (mp->in_message && strcmp(name, "Body") == 0) {
+		/* <Body> holds the words; text beside it is only white space. */
+		mp->in_body = 1;
+		mp->has_body = 1;
+		mp->text[0] = '\0';
+		mp->len = 0;
+	}
+}
+
+static void XMLCALL
+msg_end(void *arg, const XML_Char *name)
+{
+	struct msgparse	*mp = arg;
+
+	if (strcmp(name, "Body") == 0)
+		mp->in_body = 0;
+	else if (mp->in_message && (strcmp(name, "Message") == 0 ||
+	    strcmp(name, "Sms") == 0)) {
+		mp->in_message = 0;
+		json_array_append_new(mp->messages, json_pack("{s:s, s:s?}",
+		    "text", util_trim(mp->text), "to", mp->to));
+	}
+}
+
+static void XMLCALL
+msg_chars(void *arg, const XML_Char *s, int len)
+{
+	struct msgparse	*mp = arg;
+
+	if (!mp->in_message || (mp->has_body && !mp->in_body) || len <= 0)
+		return;
+	mp->text = xreallocarray(mp->text, mp->len + (size_t)len + 1, 1);
+	memcpy(mp->text + mp->len, s, (size_t)len);
+	mp->len += (size_t)len;
+	mp->text[mp->len] = '\0';
+}
+
+static json_t *
+sms_parse_reply(const char *doc, size_t len, char **err)
+{
+	XML_Parser	 p;
+	struct msgparse	 mp;
+
+	memset(&mp, 0, sizeof mp);
+	mp.messages = json_array();
+	p = XML_ParserCreate("UTF-8");
+	XML_SetUserData(p, &mp);
+	XML_SetElementHandler(p, msg_start, msg_end);
+	XML_SetCharacterDataHandler(p, msg_chars);
+	if (XML_Parse(p, doc, (int)len, 1) == XML_STATUS_ERROR) {
+		xasprintf(err, "line %lu: %s",
+		    (unsigned long)XML_GetCurrentLineNumber(p),
+		    XML_ErrorString(XML_GetErrorCode(p)));
+		json_decref(mp.messages);
+		mp.messages = NULL;
+	}
+	XML_ParserFree(p);
+	free(mp.text);
+	free(mp.to);
+	return (mp.messages);
+}
+
+/* --- the session ---------------------------------------------------------- */
+
+static void
+sms_error(struct sms *s, json_t *t, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+sms_error(struct sms *s, json_t *t, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = xstrdup("error");
+	va_end(ap);
+	s->errors++;
+	if (t != NULL)
+		json_object_set_new(t, "error", json_string(msg));
+	if (!s->json)
+		printf("!! %s\n", msg);
+	free(msg);
+}
+
+/* Report what the service sent through the REST stand-in since last time. */
+static void
+sms_drain_sent(struct sms *s)
+{
+	struct sent	*list, *e, *next;
+	struct form	 f;
+	struct resp	 r;
+	const char	*states[] = { "sent", "delivered" };
+	size_t		 i;
+
+	if (s->prov == NULL)
+		return;
+	pthread_mutex_lock(&s->prov->lock);
+	list = s->prov->head;
+	s->prov->head = NULL;
+	s->prov->tail = &s->prov->head;
+	pthread_mutex_unlock(&s->prov->lock);
+	for (e = list; e != NULL; e = next) {
+		next = e->next;
+		json_array_append_new(s->out_sent, json_pack("{s:s, s:s, s:s, "
+		    "s:s}", "sid", e->sid, "to", e->to, "from", e->from, "text",
+		    e->body));
+		if (!s->json)
+			printf("< [sent to %s] %s\n", e->to, e->body);
+		/* The provider reports delivery where it was asked to. */
+		for (i = 0; e->status_callback != NULL && i < 2; i++) {
+			memset(&f, 0, sizeof f);
+			form_add(&f, "MessageSid", e->sid);
+			form_add(&f, "SmsSid", e->sid);
+			form_add(&f, "AccountSid", s->account_sid);
+			form_add(&f, "From", e->from);
+			form_add(&f, "To", e->to);
+			form_add(&f, "MessageStatus", states[i]);
+			form_add(&f, "SmsStatus", states[i]);
+			form_add(&f, "ApiVersion", "2010-04-01");
+			if (sms_post(s, e->status_callback, &f, &r) != 0 ||
+			    r.status < 200 || r.status > 299)
+				sms_error(s, NULL, "status callback %s: %s",
+				    e->status_callback, r.status ? "answered "
+				    "with an error" : r.errbuf);
+			resp_free(&r);
+			form_free(&f);
+		}
+		free(e->to);
+		free(e->from);
+		free(e->body);
+		free(e->sid);
+		free(e->status_callback);
+		free(e);
+	}
+}
+
+static void
+sms_send(struct sms *s, const char *text)
+{
+	struct form	 f;
+	struct resp	 r;
+	json_t		*t, *msgs, *m;
+	char		*url, *sid, *hex, *err = NULL;
+	size_t		 i;
+
+	hex = util_random_hex(16);
+	xasprintf(&sid, "SM%s", hex);
+	free(hex);
+	memset(&f, 0, sizeof f);
+	form_add(&f, "MessageSid", sid);
+	form_add(&f, "SmsSid", sid);
+	form_add(&f, "SmsMessageSid", sid);
+	form_add(&f, "AccountSid", s->account_sid);
+	form_add(&f, "From", s->from);
+	form_add(&f, "To", s->to);
+	form_add(&f, "Body", text);
+	form_add(&f, "NumMedia", "0");
+	form_add(&f, "NumSegments", "1");
+	form_add(&f, "SmsStatus", "received");
+	form_add(&f, "ApiVersion", "2010-04-01");
+	form_add(&f, "FromCountry", "US");
+	t = json_pack("{s:s, s:s}", "text", text, "sid", sid);
+	json_array_append_new(s->out_texts, t);
+	if (!s->json)
+		printf("> %s\n", text);
+	xasprintf(&url, "%s/sms/incoming", s->public_url);
+	if (sms_post(s, url, &f, &r) != 0) {
+		sms_error(s, t, "/sms/incoming: %s", r.errbuf);
+		goto out;
+	}
+	json_object_set_new(t, "status", json_integer(r.status));
+	if (r.status != 200) {
+		sms_error(s, t, "/sms/incoming answered %ld: %s", r.status,
+		    r.body != NULL ? util_trim(r.body) : "");
+		goto out;
+	}
+	if (r.ctype == NULL || (strncasecmp(r.ctype, "text/xml", 8) != 0 &&
+	    strncasecmp(r.ctype, "application/xml", 15) != 0)) {
+		sms_error(s, t, "/sms/incoming answered %s, not TwiML",
+		    r.ctype != NULL ? r.ctype : "without a Content-Type");
+		goto out;
+	}
+	if ((msgs = sms_parse_reply(r.body != NULL ? r.body : "", r.len,
+	    &err)) == NULL) {
+		sms_error(s, t, "reply is not well-formed TwiML: %s", err);
+		free(err);
+		goto out;
+	}
+	json_object_set_new(t, "replies", msgs);
+	if (!s->json) {
+		json_array_foreach(msgs, i, m)
+			printf("< %s\n", json_string_value(json_object_get(m,
+			    "text")));
+		if (json_array_size(msgs) == 0)
+			printf("  (no inline reply)\n");
+	}
+out:
+	resp_free(&r);
+	form_free(&f);
+	free(url);
+	free(sid);
+}
+
+static void
+sms_usage(void)
+{
+	fprintf(stderr,
+	    "usage: hotline sms [--url URL] [--from NUMBER] [--to NUMBER]\n"
+	    "           [--listen-provider HOST:PORT | --provider-port N] "
+	    "[--wait SECONDS] [--json] TEXT...\n");
+}
+
+int
+cli_sms(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "listen-provider", required_argument, NULL, 'L' },
+		{ "provider-port", required_argument, NULL, 'P' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sms	 s;
+	const char	*from = "+18175550142", *to = NULL;
+	char		*listen = NULL, *end;
+	double		 wait = 3;
+	long long	 quiet_since;
+	int		 ch, i, port;
+
+	memset(&s, 0, sizeof s);
+	s.cli = cli;
+	s.cfg = cli->cfg;
+	s.public_url = cli->cfg->public_url;
+	s.base_url = s.public_url;
+	while ((ch = getopt_long(argc, argv, "u:f:t:L:P:w:jh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			s.base_url = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'L':
+			free(listen);
+			listen = xstrdup(optarg);
+			break;
+		case 'P':
+			port = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || port <= 0 || port > 65535) {
+				sms_usage();
+				return (2);
+			}
+			free(listen);
+			xasprintf(&listen, "127.0.0.1:%d", port);
+			break;
+		case 'w':
+			wait = strtod(optarg, &end);
+			if (*end != '\0' || wait < 0 || wait > 600) {
+				sms_usage();
+				return (2);
+			}
+			break;
+		case 'j':
+			s.json = 1;
+			break;
+		default:
+			sms_usage();
+			return (2);
+		}
+	}
+	if (optind >= argc) {
+		sms_usage();
+		free(listen);
+		return (2);
+	}
+	if (s.public_url == NULL || *s.public_url == '\0') {
+		fprintf(stderr, "hotline sms: no public_url in the "
+		    "configuration (HOTLINE_PUBLIC_URL)\n");
+		free(listen);
+		return (2);
+	}
+	if ((s.from = util_phone_e164(from)) == NULL) {
+		fprintf(stderr, "hotline sms: --from %s: not a phone number\n",
+		    from);
+		free(listen);
+		return (2);
+	}
+	if (to == NULL)
+		to = s.cfg->sms_from != NULL ? s.cfg->sms_from : "+18175550100";
+	s.to = xstrdup(to);
+	if (s.cfg->account_sid != NULL && *s.cfg->account_sid != '\0')
+		s.account_sid = xstrdup(s.cfg->account_sid);
+	else
+		xasprintf(&s.account_sid, "AC%032d", 0);
+	if (s.cfg->auth_token == NULL || *s.cfg->auth_token == '\0')
+		fprintf(stderr, "hotline sms: warning: no auth token "
+		    "(TWILIO_AUTH_TOKEN): webhooks go unsigned and a service "
+		    "that checks signatures refuses them\n");
+	if (listen != NULL) {
+		if ((s.prov = provider_start(listen)) == NULL) {
+			free(listen);
+			free(s.from);
+			free(s.to);
+			free(s.account_sid);
+			return (1);
+		}
+		if (!s.json)
+			printf("(provider REST stand-in on http://%s: run "
+			    "hotlined with HOTLINE_PROVIDER_API=http://%s)\n",
+			    listen, listen);
+	}
+	s.curl = curl_easy_init();
+	s.out_texts = json_array();
+	s.out_sent = json_array();
+
+	for (i = optind; i < argc; i++) {
+		sms_send(&s, argv[i]);
+		sms_drain_sent(&s);
+	}
+	/* Replies through the REST API come after the webhook was answered. */
+	if (s.prov != NULL) {
+		quiet_since = util_mono_ms();
+		for (;;) {
+			usleep(50 * 1000);
+			sms_drain_sent(&s);
+			pthread_mutex_lock(&s.prov->lock);
+			if (s.prov->last_ms > quiet_since)
+				quiet_since = s.prov->last_ms;
+			pthread_mutex_unlock(&s.prov->lock);
+			if (util_mono_ms() - quiet_since > (long long)(wait *
+			    1000))
+				break;
+		}
+		sms_drain_sent(&s);
+		provider_stop(s.prov);
+	}
+
+	if (s.json) {
+		json_t	*out;
+
+		out = json_pack("{s:s, s:s, s:o, s:o?, s:b}", "from", s.from,
+		    "to", s.to, "texts", s.out_texts, "sent", listen != NULL ?
+		    s.out_sent : NULL, "ok", s.errors == 0);
+		if (listen == NULL)
+			json_decref(s.out_sent);
+		json_dumpf(out, stdout, JSON_INDENT(1));
+		printf("\n");
+		json_decref(out);
+	} else {
+		json_decref(s.out_texts);
+		json_decref(s.out_sent);
+	}
+	curl_easy_cleanup(s.curl);
+	free(listen);
+	free(s.from);
+	free(s.to);
+	free(s.account_sid);
+	return (s.errors == 0 ? 0 : 1);
+}

@@ -1,10 +1,220 @@
-/* hotline.c -- the command-line tool. */
+/*
+ * hotline.c -- the command-line tool: global options, the configuration,
+ * and one subcommand.
+ *
+ * Subcommands that only talk HTTP to a running hotlined (call, sms) still
+ * load the configuration: they sign webhooks with its auth token and find
+ * the service at its public URL, exactly as the provider would.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: hotline [--config FILE] COMMAND [ARGS]\n"
+	    "  --config FILE   configuration (default $HOTLINE_CONFIG, else "
+	    "config/hotline.yaml)\n"
+	    "  --version       print the version\n"
+	    "commands:\n"
+	    "  call [--url URL] [--from NUMBER] [--lang L] [--script ITEMS] "
+	    "[--json]\n"
+	    "  sms [--url URL] [--from NUMBER] [--listen-provider HOST:PORT] "
+	    "[--json] TEXT...\n"
+	    "  prompts render [--lang L] [--voice V] [--force] [ID...]\n"
+	    "  prompts check\n"
+	    "  report [--since YYYY-MM-DD] [--csv]\n"
+	    "  check-config\n"
+	    "  staff add|token|list ...\n"
+	    "  callbacks list|claim|done ...\n"
+	    "See hotline(1).\n");
+}
+
+struct store *
+cli_store(struct cli *cli)
+{
+	char	*err = NULL;
+
+	if (cli->store != NULL)
+		return (cli->store);
+	cli->store = store_open(NULL, cli->cfg->store, 1, &err);
+	if (cli->store == NULL) {
+		fprintf(stderr, "hotline: store %s: %s\n", cli->cfg->store,
+		    err != NULL ? err : "cannot open");
+		free(err);
+		exit(1);
+	}
+	return (cli->store);
+}
+
+static void
+print_errors(char **errors)
+{
+	size_t	i;
+
+	for (i = 0; errors != NULL && errors[i] != NULL; i++)
+		fprintf(stderr, "%s\n", errors[i]);
+}
+
+/*
+ * The loader already reports every problem as file:line.  What it cannot
+ * see is the deployment around the file: a missing auth token means every
+ * webhook will be refused, and a recording older than its words plays
+ * something the script no longer says.  Those are warnings: the service
+ * still starts with them.
+ */
+int
+cli_check_config(struct cli *cli, int argc, char **argv)
+{
+	struct config	*cfg;
+	struct prompt	*p;
+	char		**errors;
+	size_t		 i, j, n;
+	int		 warnings = 0;
+
+	if (argc > 1) {
+		fprintf(stderr, "usage: hotline check-config\n");
+		return (2);
+	}
+	if ((cfg = config_load(cli->config_path, &errors)) == NULL) {
+		print_errors(errors);
+		for (n = 0; errors != NULL && errors[n] != NULL; n++)
+			;
+		config_errors_free(errors);
+		fprintf(stderr, "%s: %zu problem%s\n", cli->config_path, n,
+		    n == 1 ? "" : "s");
+		return (1);
+	}
+	if (cfg->verify_signatures &&
+	    (cfg->auth_token == NULL || *cfg->auth_token == '\0')) {
+		fprintf(stderr, "%s: warning: no auth token (set "
+		    "TWILIO_AUTH_TOKEN or provider.auth_token_file): every "
+		    "webhook will be refused\n", cfg->path);
+		warnings++;
+	}
+	if (!cfg->verify_signatures) {
+		fprintf(stderr, "%s: warning: verify_signatures is off: local "
+		    "development only\n", cfg->path);
+		warnings++;
+	}
+	if (cfg->account_sid == NULL || *cfg->account_sid == '\0') {
+		fprintf(stderr, "%s: warning: no account SID (set "
+		    "TWILIO_ACCOUNT_SID): texts cannot be sent\n", cfg->path);
+		warnings++;
+	}
+	for (i = 0; i < cfg->nprompts; i++) {
+		p = &cfg->prompts[i];
+		for (j = 0; j < cfg->nlangs; j++) {
+			if (p->audio[j] != NULL && p->text[j] != NULL &&
+			    p->audio_mtime[j] < p->text_mtime[j]) {
+				fprintf(stderr, "%s/%s/%s.txt: warning: "
+				    "recording is older than the words "
+				    "(hotline prompts render)\n",
+				    cfg->prompts_dir, cfg->langs[j], p->id);
+				warnings++;
+			}
+		}
+	}
+	printf("%s: ok%s\n", cli->config_path,
+	    warnings > 0 ? " (with warnings)" : "");
+	config_unref(cfg);
+	return (0);
+}
 
 int
 main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return (0);
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli	 cli;
+	const char	*cmd, *env;
+	char		**errors;
+	int		 ch, rc;
+
+	memset(&cli, 0, sizeof cli);
+	cli.config_path = "config/hotline.yaml";
+	if ((env = getenv("HOTLINE_CONFIG")) != NULL && *env != '\0')
+		cli.config_path = env;
+	/* '+': options after the command belong to the command. */
+	while ((ch = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cli.config_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		case 'V':
+			printf("hotline %s\n", PACKAGE_VERSION);
+			return (0);
+		default:
+			usage(stderr);
+			return (2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		usage(stderr);
+		return (2);
+	}
+	cmd = argv[0];
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return (0);
+	}
+	log_init(LOG_WARN);
+	if (strcmp(cmd, "check-config") == 0)
+		return (cli_check_config(&cli, argc, argv));
+
+	if ((cli.cfg = config_load(cli.config_path, &errors)) == NULL) {
+		print_errors(errors);
+		config_errors_free(errors);
+		fprintf(stderr, "hotline: %s: configuration has problems "
+		    "(hotline check-config)\n", cli.config_path);
+		return (1);
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "hotline: curl_global_init failed\n");
+		return (1);
+	}
+	/* Each subcommand parses its own options from argv[1]. */
+	optind = 0;
+	if (strcmp(cmd, "call") == 0)
+		rc = cli_call(&cli, argc, argv);
+	else if (strcmp(cmd, "sms") == 0)
+		rc = cli_sms(&cli, argc, argv);
+	else if (strcmp(cmd, "prompts") == 0)
+		rc = cli_prompts(&cli, argc, argv);
+	else if (strcmp(cmd, "report") == 0)
+		rc = cli_report(&cli, argc, argv);
+	else if (strcmp(cmd, "staff") == 0)
+		rc = cli_staff(&cli, argc, argv);
+	else if (strcmp(cmd, "callbacks") == 0)
+		rc = cli_callbacks(&cli, argc, argv);
+	else {
+		fprintf(stderr, "hotline: unknown command '%s'\n", cmd);
+		usage(stderr);
+		rc = 2;
+	}
+	if (cli.store != NULL)
+		store_close(cli.store);
+	config_unref(cli.cfg);
+	curl_global_cleanup();
+	return (rc);
 }

@@ -1,2 +1,624 @@
-/* report.c */
+/*
+ * report.c -- "hotline report" and the hotline_report_* gauges.
+ *
+ * One collector reads the store into sections (a title, columns, rows);
+ * the command line prints them as text or CSV, /metrics turns them into
+ * gauges.  Days are UTC days.  The SQL is plain enough for SQLite and
+ * PostgreSQL alike: integer division for days, CASE for conditional sums.
+ */
+#include <sys/types.h>
+
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
 #include "cli.h"
+#include "config.h"
+#include "flow.h"
+#include "metrics.h"
+#include "report.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* Bounds the gauges one group may create (metrics.c has a fixed table). */
+#define REPORT_MAX_SERIES 64
+
+/*
+ * Run sql (its '?' are all `since') and append each row to rows.  cols
+ * gives each column's type: 't' text (NULL shown as "(none)"), 'i'
+ * integer, 'd' a number with one decimal (NULL stays null).
+ */
+static int
+report_rows(struct db *db, json_t *rows, const char *sql, int nparams,
+    const char *cols, long long since)
+{
+	struct db_res	*res;
+	json_t		*row;
+	const char	*t;
+	int		 i, rc;
+
+	switch (nparams) {
+	case 1:
+		res = db_query(db, sql, "i", since);
+		break;
+	case 2:
+		res = db_query(db, sql, "ii", since, since);
+		break;
+	default:
+		res = db_query(db, sql, "");
+		break;
+	}
+	if (res == NULL)
+		return (-1);
+	while ((rc = db_next(res)) == 1) {
+		row = json_array();
+		for (i = 0; cols[i] != '\0'; i++) {
+			switch (cols[i]) {
+			case 't':
+				t = db_text(res, i);
+				json_array_append_new(row, json_string(t != NULL ?
+				    t : "(none)"));
+				break;
+			case 'i':
+				json_array_append_new(row,
+				    json_integer(db_int(res, i)));
+				break;
+			case 'd':
+				if (db_isnull(res, i))
+					json_array_append_new(row, json_null());
+				else
+					json_array_append_new(row, json_real(
+					    (long long)(db_double(res, i) * 10 +
+					    0.5) / 10.0));
+				break;
+			}
+		}
+		json_array_append_new(rows, row);
+	}
+	db_done(res);
+	return (rc == -1 ? -1 : 0);
+}
+
+static json_t *
+report_section(json_t *sections, const char *name, const char *title,
+    const char *columns[])
+{
+	json_t	*s, *cols;
+	size_t	 i;
+
+	cols = json_array();
+	for (i = 0; columns[i] != NULL; i++)
+		json_array_append_new(cols, json_string(columns[i]));
+	s = json_pack("{s:s, s:s, s:o, s:[]}", "name", name, "title", title,
+	    "columns", cols, "rows");
+	json_array_append_new(sections, s);
+	return (json_object_get(s, "rows"));
+}
+
+json_t *
+report_collect(struct db *db, time_t since)
+{
+	static const char	*daily_cols[] = { "day", "calls",
+	    "avg_call_seconds", "texts_in", "texts_out", NULL };
+	static const char	*funnel_cols[] = { "node", "visits", "callers",
+	    "hung_up_here", "reach_pct", NULL };
+	static const char	*choice_cols[] = { "node", "input", "count",
+	    NULL };
+	static const char	*kw_cols[] = { "keyword", "texts", "numbers",
+	    NULL };
+	static const char	*opt_cols[] = { "action", "keyword", "count",
+	    NULL };
+	static const char	*cb_cols[] = { "location", "requested",
+	    "reached", "unreachable", "cancelled", "open",
+	    "avg_minutes_to_first_attempt", NULL };
+	static const char	*loc_cols[] = { "location", "event", "count",
+	    NULL };
+	json_t		*out, *sections, *rows, *row, *tmp;
+	long long	 s = (long long)since, total_calls = 0, calls, dur, day;
+	long long	 now_out = 0;
+	size_t		 i;
+	char		 date[32];
+	time_t		 t;
+	struct tm	 tm;
+
+	sections = json_array();
+	out = json_pack("{s:I, s:o}", "since", s, "sections", sections);
+
+	/* Calls and texts per day. */
+	tmp = json_array();
+	if (report_rows(db, tmp,
+	    "SELECT d, SUM(c), SUM(dur), SUM(ti), SUM(tout) FROM ("
+	    " SELECT started_at / 86400 AS d, 1 AS c, COALESCE(duration, 0)"
+	    "  AS dur, 0 AS ti, 0 AS tout FROM calls WHERE started_at >= ?"
+	    " UNION ALL"
+	    " SELECT at / 86400, 0, 0,"
+	    "  CASE WHEN direction = 'in' THEN 1 ELSE 0 END,"
+	    "  CASE WHEN direction = 'out' THEN 1 ELSE 0 END"
+	    "  FROM messages WHERE at >= ?"
+	    ") x GROUP BY d ORDER BY d", 2, "iiiii", s) != 0)
+		goto fail;
+	rows = report_section(sections, "daily", "Calls and texts per day "
+	    "(UTC)", daily_cols);
+	json_array_foreach(tmp, i, row) {
+		day = json_integer_value(json_array_get(row, 0));
+		calls = json_integer_value(json_array_get(row, 1));
+		dur = json_integer_value(json_array_get(row, 2));
+		t = (time_t)(day * 86400);
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof date, "%Y-%m-%d", &tm);
+		total_calls += calls;
+		json_array_append_new(rows, json_pack("[s, I, o, O, O]", date,
+		    calls, calls > 0 ? json_real((long long)(dur * 10 / calls) /
+		    10.0) : json_null(), json_array_get(row, 3),
+		    json_array_get(row, 4)));
+	}
+	json_decref(tmp);
+
+	/*
+	 * The funnel: how many callers reached each menu node, and how many
+	 * calls ended there (calls.last_node of finished calls).
+	 */
+	tmp = json_array();
+	if (report_rows(db, tmp,
+	    "SELECT node, SUM(v), SUM(cl), SUM(h) FROM ("
+	    " SELECT node, COUNT(*) AS v, COUNT(DISTINCT subject) AS cl,"
+	    "  0 AS h FROM events WHERE kind = 'call.step' AND at >= ?"
+	    "  AND node IS NOT NULL GROUP BY node"
+	    " UNION ALL"
+	    " SELECT last_node, 0, 0, COUNT(*) FROM calls"
+	    "  WHERE started_at >= ? AND last_node IS NOT NULL"
+	    "  AND (ended_at IS NOT NULL OR status IN ('completed', 'busy',"
+	    "  'failed', 'no-answer', 'canceled')) GROUP BY last_node"
+	    ") x GROUP BY node ORDER BY 3 DESC, 1", 2, "tiii", s) != 0)
+		goto fail;
+	rows = report_section(sections, "funnel", "Menu funnel: callers per "
+	    "node and where calls ended", funnel_cols);
+	json_array_foreach(tmp, i, row) {
+		calls = json_integer_value(json_array_get(row, 2));
+		json_array_append_new(row, total_calls > 0 ?
+		    json_real((long long)(calls * 1000 / total_calls) / 10.0) :
+		    json_null());
+		json_array_append(rows, row);
+	}
+	json_decref(tmp);
+
+	rows = report_section(sections, "choices", "Menu choices (key or "
+	    "intent) per node", choice_cols);
+	if (report_rows(db, rows,
+	    "SELECT node, input, COUNT(*) FROM events WHERE kind = 'call.step'"
+	    " AND at >= ? AND node IS NOT NULL AND input IS NOT NULL"
+	    " GROUP BY node, input ORDER BY 1, 3 DESC", 1, "tti", s) != 0)
+		goto fail;
+
+	rows = report_section(sections, "keywords", "Text keywords",
+	    kw_cols);
+	if (report_rows(db, rows,
+	    "SELECT input, COUNT(*), COUNT(DISTINCT subject) FROM events"
+	    " WHERE kind = 'sms.in' AND at >= ? GROUP BY input"
+	    " ORDER BY 2 DESC, 1", 1, "tii", s) != 0)
+		goto fail;
+
+	rows = report_section(sections, "optouts", "Opt-outs and opt-ins",
+	    opt_cols);
+	if (report_rows(db, rows,
+	    "SELECT CASE WHEN action = 'out' THEN 'opt-out' ELSE 'opt-in' END,"
+	    " keyword, COUNT(*) FROM optout_audit WHERE at >= ?"
+	    " GROUP BY action, keyword ORDER BY 1 DESC, 3 DESC", 1, "tti",
+	    s) != 0)
+		goto fail;
+	if (db_int_query(db, &now_out, "SELECT COUNT(*) FROM optouts WHERE "
+	    "opted_out = 1", "") == -1)
+		goto fail;
+	json_array_append_new(rows, json_pack("[s, s, I]", "opted out now",
+	    "", now_out));
+
+	rows = report_section(sections, "callbacks", "Callbacks per location",
+	    cb_cols);
+	if (report_rows(db, rows,
+	    "SELECT COALESCE(location, '(shared)'), COUNT(*),"
+	    " SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status = 'unreachable' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status IN ('waiting', 'claimed') THEN 1 ELSE 0"
+	    " END),"
+	    " AVG((first_attempt_at - created_at) / 60.0)"
+	    " FROM callbacks WHERE created_at >= ?"
+	    " GROUP BY COALESCE(location, '(shared)') ORDER BY 1", 1,
+	    "tiiiiid", s) != 0)
+		goto fail;
+
+	rows = report_section(sections, "locations", "Events per location",
+	    loc_cols);
+	if (report_rows(db, rows,
+	    "SELECT location, kind, COUNT(*) FROM events"
+	    " WHERE location IS NOT NULL AND at >= ?"
+	    " GROUP BY location, kind ORDER BY 1, 2", 1, "tti", s) != 0)
+		goto fail;
+	return (out);
+
+fail:
+	json_decref(tmp);
+	json_decref(out);
+	return (NULL);
+}
+
+/* --- /metrics ------------------------------------------------------------- */
+
+static pthread_mutex_t	report_lock = PTHREAD_MUTEX_INITIALIZER;
+static long long	report_last_ms = -1;
+
+/* Label values come from config ids and keyword names; keep them plain. */
+static void
+report_label(char *out, size_t len, const char *name, const char *value)
+{
+	char	v[80];
+	size_t	i;
+
+	for (i = 0; value[i] != '\0' && i < sizeof v - 1; i++) {
+		unsigned char	c = (unsigned char)value[i];
+
+		v[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		    c == '.' || c == ':' ? (char)c : '_';
+	}
+	v[i] = '\0';
+	snprintf(out, len, "%s=\"%s\"", name, v);
+}
+
+static json_t *
+report_find(json_t *rep, const char *name)
+{
+	json_t	*s;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(rep, "sections"), i, s) {
+		if (strcmp(json_string_value(json_object_get(s, "name")),
+		    name) == 0)
+			return (json_object_get(s, "rows"));
+	}
+	return (NULL);
+}
+
+static long long
+cell_int(json_t *row, size_t i)
+{
+	return (json_integer_value(json_array_get(row, i)));
+}
+
+static const char *
+cell_str(json_t *row, size_t i)
+{
+	const char	*s = json_string_value(json_array_get(row, i));
+
+	return (s != NULL ? s : "");
+}
+
+int
+report_metrics(struct db *db, const struct config *cfg)
+{
+	static const char	*cb_status[] = { NULL, "requested", "reached",
+	    "unreachable", "cancelled", "open" };
+	json_t		*rep, *rows, *row;
+	long long	 now = util_mono_ms(), calls = 0, tin = 0, tout = 0;
+	long long	 optouts = 0, optins = 0;
+	char		 l[200], l2[100];
+	size_t		 i, j;
+
+	pthread_mutex_lock(&report_lock);
+	if (report_last_ms >= 0 &&
+	    now - report_last_ms < REPORT_METRICS_MIN_SECONDS * 1000) {
+		pthread_mutex_unlock(&report_lock);
+		return (0);
+	}
+	report_last_ms = now;
+	pthread_mutex_unlock(&report_lock);
+
+	if ((rep = report_collect(db, 0)) == NULL)
+		return (-1);
+	metrics_help("hotline_report_calls", "gauge",
+	    "Calls in the store.");
+	metrics_help("hotline_report_texts", "gauge",
+	    "Text messages in the store, by direction.");
+	metrics_help("hotline_report_node_callers", "gauge",
+	    "Callers who reached each menu node.");
+	metrics_help("hotline_report_node_hangups", "gauge",
+	    "Calls that ended at each menu node.");
+	metrics_help("hotline_report_keyword_texts", "gauge",
+	    "Inbound texts by keyword.");
+	metrics_help("hotline_report_optout_changes", "gauge",
+	    "Opt-out and opt-in requests recorded.");
+	metrics_help("hotline_report_opted_out", "gauge",
+	    "Numbers opted out now.");
+	metrics_help("hotline_report_callbacks", "gauge",
+	    "Callback requests by location and outcome.");
+	metrics_help("hotline_report_callback_first_attempt_minutes", "gauge",
+	    "Mean minutes from a callback request to its first attempt.");
+
+	json_array_foreach(report_find(rep, "daily"), i, row) {
+		calls += cell_int(row, 1);
+		tin += cell_int(row, 3);
+		tout += cell_int(row, 4);
+	}
+	metrics_set("hotline_report_calls", "", (double)calls);
+	metrics_set("hotline_report_texts", "direction=\"in\"", (double)tin);
+	metrics_set("hotline_report_texts", "direction=\"out\"", (double)tout);
+
+	/* Nodes the flow has show 0 rather than nothing. */
+	if (cfg != NULL && cfg->flow != NULL) {
+		for (i = 0; i < cfg->flow->nnodes && i < REPORT_MAX_SERIES;
+		    i++) {
+			report_label(l, sizeof l, "node",
+			    cfg->flow->nodes[i].id);
+			metrics_set("hotline_report_node_callers", l, 0);
+			metrics_set("hotline_report_node_hangups", l, 0);
+		}
+	}
+	rows = report_find(rep, "funnel");
+	json_array_foreach(rows, i, row) {
+		if (i >= REPORT_MAX_SERIES)
+			break;
+		report_label(l, sizeof l, "node", cell_str(row, 0));
+		metrics_set("hotline_report_node_callers", l,
+		    (double)cell_int(row, 2));
+		metrics_set("hotline_report_node_hangups", l,
+		    (double)cell_int(row, 3));
+	}
+	json_array_foreach(report_find(rep, "keywords"), i, row) {
+		if (i >= REPORT_MAX_SERIES)
+			break;
+		report_label(l, sizeof l, "keyword", cell_str(row, 0));
+		metrics_set("hotline_report_keyword_texts", l,
+		    (double)cell_int(row, 1));
+	}
+	json_array_foreach(report_find(rep, "optouts"), i, row) {
+		if (strcmp(cell_str(row, 0), "opt-out") == 0)
+			optouts += cell_int(row, 2);
+		else if (strcmp(cell_str(row, 0), "opt-in") == 0)
+			optins += cell_int(row, 2);
+		else
+			metrics_set("hotline_report_opted_out", "",
+			    (double)cell_int(row, 2));
+	}
+	metrics_set("hotline_report_optout_changes", "action=\"out\"",
+	    (double)optouts);
+	metrics_set("hotline_report_optout_changes", "action=\"in\"",
+	    (double)optins);
+	json_array_foreach(report_find(rep, "callbacks"), i, row) {
+		if (i >= REPORT_MAX_SERIES / 4)
+			break;
+		report_label(l2, sizeof l2, "location", cell_str(row, 0));
+		for (j = 1; j <= 5; j++) {
+			snprintf(l, sizeof l, "%s,outcome=\"%s\"", l2,
+			    cb_status[j]);
+			metrics_set("hotline_report_callbacks", l,
+			    (double)cell_int(row, j));
+		}
+		if (!json_is_null(json_array_get(row, 6)))
+			metrics_set("hotline_report_callback_first_attempt_"
+			    "minutes", l2, json_number_value(json_array_get(row,
+			    6)));
+	}
+	json_decref(rep);
+	return (0);
+}
+
+/* --- hotline report ------------------------------------------------------- */
+
+static char *
+report_cell(json_t *v)
+{
+	char	*s;
+
+	if (json_is_string(v))
+		return (xstrdup(json_string_value(v)));
+	if (json_is_integer(v))
+		xasprintf(&s, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		xasprintf(&s, "%.1f", json_real_value(v));
+	else
+		s = xstrdup("-");
+	return (s);
+}
+
+static void
+report_csv_field(const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void
+report_print_csv(json_t *rep)
+{
+	json_t		*sec, *cols, *rows, *row, *v;
+	const char	*name;
+	size_t		 i, j, k;
+	char		*cell;
+
+	json_array_foreach(json_object_get(rep, "sections"), i, sec) {
+		name = json_string_value(json_object_get(sec, "name"));
+		cols = json_object_get(sec, "columns");
+		rows = json_object_get(sec, "rows");
+		if (i > 0)
+			putchar('\n');
+		fputs("section", stdout);
+		json_array_foreach(cols, j, v) {
+			putchar(',');
+			report_csv_field(json_string_value(v));
+		}
+		putchar('\n');
+		json_array_foreach(rows, j, row) {
+			report_csv_field(name);
+			json_array_foreach(row, k, v) {
+				cell = report_cell(v);
+				putchar(',');
+				report_csv_field(cell);
+				free(cell);
+			}
+			putchar('\n');
+		}
+	}
+}
+
+static void
+report_print_text(json_t *rep)
+{
+	json_t		*sec, *cols, *rows, *row, *v;
+	size_t		 i, j, k, ncols, *w;
+	char		*cell;
+
+	json_array_foreach(json_object_get(rep, "sections"), i, sec) {
+		cols = json_object_get(sec, "columns");
+		rows = json_object_get(sec, "rows");
+		ncols = json_array_size(cols);
+		w = xcalloc(ncols, sizeof *w);
+		json_array_foreach(cols, j, v)
+			w[j] = strlen(json_string_value(v));
+		json_array_foreach(rows, j, row) {
+			json_array_foreach(row, k, v) {
+				cell = report_cell(v);
+				if (k < ncols && strlen(cell) > w[k])
+					w[k] = strlen(cell);
+				free(cell);
+			}
+		}
+		printf("%s%s\n", i > 0 ? "\n" : "",
+		    json_string_value(json_object_get(sec, "title")));
+		json_array_foreach(cols, j, v)
+			printf("%s%-*s", j > 0 ? "  " : "  ", (int)w[j],
+			    json_string_value(v));
+		printf("\n");
+		if (json_array_size(rows) == 0)
+			printf("  (nothing yet)\n");
+		json_array_foreach(rows, j, row) {
+			json_array_foreach(row, k, v) {
+				if (k >= ncols)
+					break;
+				cell = report_cell(v);
+				/* Names left, numbers right. */
+				if (json_is_string(v))
+					printf("  %-*s", (int)w[k], cell);
+				else
+					printf("  %*s", (int)w[k], cell);
+				free(cell);
+			}
+			printf("\n");
+		}
+		free(w);
+	}
+}
+
+struct report_job {
+	time_t	 since;
+	json_t	*rep;
+};
+
+static int
+report_tx(struct db *db, void *arg)
+{
+	struct report_job	*j = arg;
+
+	j->rep = report_collect(db, j->since);
+	return (j->rep != NULL ? 0 : -1);
+}
+
+int
+cli_report(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct report_job	 job;
+	struct tm		 tm;
+	const char		*end;
+	char			*err = NULL;
+	int			 ch, csv = 0, json = 0;
+
+	memset(&job, 0, sizeof job);
+	/* Thirty days back from midnight UTC by default. */
+	job.since = util_now();
+	job.since -= job.since % 86400 + 29 * 86400;
+	while ((ch = getopt_long(argc, argv, "s:cj", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			memset(&tm, 0, sizeof tm);
+			if (strcmp(optarg, "all") == 0) {
+				job.since = 0;
+				break;
+			}
+			end = strptime(optarg, "%Y-%m-%d", &tm);
+			if (end == NULL || *end != '\0') {
+				fprintf(stderr, "hotline report: --since %s: "
+				    "expected YYYY-MM-DD or all\n", optarg);
+				return (2);
+			}
+			job.since = timegm(&tm);
+			break;
+		case 'c':
+			csv = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: hotline report [--since "
+			    "YYYY-MM-DD|all] [--csv | --json]\n");
+			return (2);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "usage: hotline report [--since "
+		    "YYYY-MM-DD|all] [--csv | --json]\n");
+		return (2);
+	}
+	/*
+	 * Not cli_store(): hotlined links this file for report_metrics and
+	 * has no command-line frame.
+	 */
+	if (cli->store == NULL && (cli->store = store_open(NULL,
+	    cli->cfg->store, 1, &err)) == NULL) {
+		fprintf(stderr, "hotline report: store %s: %s\n",
+		    cli->cfg->store, err != NULL ? err : "cannot open");
+		free(err);
+		return (1);
+	}
+	if (store_run(cli->store, report_tx, &job) != 0 ||
+	    job.rep == NULL) {
+		fprintf(stderr, "hotline report: the store could not be read\n");
+		return (1);
+	}
+	if (json) {
+		json_dumpf(job.rep, stdout, JSON_INDENT(1));
+		printf("\n");
+	} else if (csv)
+		report_print_csv(job.rep);
+	else {
+		char	date[32];
+
+		strftime(date, sizeof date, "%Y-%m-%d", gmtime_r(&job.since,
+		    &tm));
+		printf("hotline report since %s\n\n", job.since == 0 ?
+		    "the beginning" : date);
+		report_print_text(job.rep);
+	}
+	json_decref(job.rep);
+	return (0);
+}

@@ -1,0 +1,37 @@
+/*
+ * report.h -- the numbers an operator wants, without patient data: calls
+ * and texts per day, the menu funnel, keywords, opt-outs and callbacks per
+ * location.  "hotline report" prints them; GET /metrics shows the same
+ * numbers (over all time) as gauges.
+ *
+ * Everything is read from PHI-free columns (events, calls, counts over
+ * messages, callbacks and optout_audit): no phone number, no message body.
+ */
+#ifndef HOTLINE_REPORT_H
+#define HOTLINE_REPORT_H
+
+#include <time.h>
+
+#include <jansson.h>
+
+struct db;
+struct config;
+
+/*
+ * Collect every section for the time since `since' (Unix seconds; 0 for
+ * all) into a new JSON object: { "since": …, "sections": [ { "name": …,
+ * "title": …, "columns": [ … ], "rows": [ [ … ], … ] }, … ] }.  Runs inside
+ * a store transaction.  NULL on a store error.  The caller frees.
+ */
+json_t	*report_collect(struct db *, time_t since);
+
+/*
+ * Refresh the hotline_report_* gauges from the store.  Runs inside a store
+ * transaction (a store thread); cfg may be NULL.  Work is skipped when the
+ * gauges were refreshed less than REPORT_METRICS_MIN_SECONDS ago, so a
+ * busy scraper does not turn into a busy database.  0, or -1 on error.
+ */
+#define REPORT_METRICS_MIN_SECONDS 15
+int	report_metrics(struct db *, const struct config *cfg);
+
+#endif
