@@ -1,16 +1,116 @@
 /*
  * keyword.h -- SMS keywords, compliance words and replies, loaded from
- * config/sms.yaml.
+ * config/sms.yaml, and the text rendering of guides shared with voice.
+ *
+ * Matching happens on a normalised message (keyword_normalise): lower
+ * case, accents removed, apostrophes dropped, other punctuation made a
+ * space, runs of space made one, trimmed.  Compliance words are compared
+ * with every space removed as well, so "S T O P", "Stop." and "opt-out"
+ * are what the texter meant.
  */
 #ifndef HOTLINE_KEYWORD_H
 #define HOTLINE_KEYWORD_H
 
+#include <stddef.h>
+
+#include "config.h"
+
 struct cfgctx;
 struct fy_node;
-struct smscfg;
+
+/* A reply is split into messages of at most this many bytes. */
+#define SMS_PART_MAX 600
+
+enum kw_compliance {
+	KW_NONE = 0,
+	KW_OPTOUT,
+	KW_OPTIN,
+	KW_HELP
+};
+
+enum kw_action {
+	KW_GUIDE,
+	KW_CLINICS,
+	KW_ZIP,
+	KW_HOURS,
+	KW_CALLBACK,
+	KW_LANGUAGE
+};
+
+struct keyword {
+	char		*id;
+	int		 lang;		/* language index, -1 = keep the number's */
+	pcre2_code	*re;
+	enum kw_action	 action;
+	struct guide	*guide;		/* KW_GUIDE */
+};
+
+struct sms_message {
+	char		*name;
+	struct i18n	 text;
+};
+
+struct smscfg {
+	/* Compliance words, normalised with spaces removed. */
+	char			**opt_out;
+	size_t			  nopt_out;
+	char			**opt_in;
+	size_t			  nopt_in;
+	char			**help;
+	size_t			  nhelp;
+	char			**spanish;
+	size_t			  nspanish;
+
+	int			  per_minute;	/* replies to one number */
+	int			  per_day;
+
+	struct keyword		 *keywords;	/* in order: first match wins */
+	size_t			  nkeywords;
+	struct sms_message	 *messages;
+	size_t			  nmessages;
+};
 
 /* Parse sms.yaml's root into ctx->cfg->sms; problems go to ctx. */
-int	smscfg_load(struct cfgctx *, struct fy_node *root);
-void	smscfg_free(struct smscfg *);
+int		 smscfg_load(struct cfgctx *, struct fy_node *root);
+void		 smscfg_free(struct smscfg *);
+
+/* The named message in language lang (falls back to the first), or NULL. */
+const char	*smscfg_message(const struct config *, const char *name,
+		     int lang);
+
+/* Normalised text for matching (see above).  Caller frees. */
+char		*keyword_normalise(const char *);
+/*
+ * Which compliance word the normalised message is, if any; *spanish (may
+ * be NULL) is set to 1 when the word is on the Spanish list.
+ */
+enum kw_compliance keyword_compliance(const struct smscfg *, const char *norm,
+		     int *spanish);
+/* The first content keyword matching the normalised message, or NULL. */
+const struct keyword *keyword_match(const struct smscfg *, const char *norm);
+
+/*
+ * Fill {name} placeholders in tmpl from vars, a NULL-ended list of name,
+ * value pairs; an unknown placeholder is left as written.  Caller frees.
+ */
+char		*keyword_fill(const char *tmpl, const char *const *vars);
+
+/*
+ * Pack paragraphs into text messages of at most max bytes, joined by a
+ * blank line; a paragraph longer than max is split between words.
+ * Returns a NULL-ended array (keyword_texts_free frees it); *n gets the
+ * count when not NULL.
+ */
+char		**keyword_pack(const char *const *paras, size_t nparas, size_t max,
+		     size_t *n);
+/*
+ * A guide as text messages in language lang: its title, then its parts'
+ * words in order (pauses left out, a prompt repeated in a collection given
+ * once), each message under SMS_PART_MAX bytes, the guide_footer message
+ * last.  One source with the voice prompts.  NULL-ended; *n as above.
+ */
+char		**keyword_guide_texts(const struct config *, const struct guide *,
+		     int lang, size_t *n);
+void		 keyword_texts_free(char **);
 
 #endif

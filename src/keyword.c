@@ -1,19 +1,803 @@
-/* keyword.c -- SMS keywords and replies (see keyword.h). */
+/*
+ * keyword.c -- SMS keywords, compliance words and replies (see keyword.h).
+ *
+ * The compliance lists are what the law and the carriers hold us to, so
+ * the loader refuses an sms.yaml that drops one of the carrier's own words
+ * or puts a word on two lists: a typo there must never quietly stop STOP
+ * from working.
+ */
+#include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <libfyaml.h>
 
 #include "config.h"
 #include "keyword.h"
+#include "xmalloc.h"
+
+/* Words the carriers act on themselves: our lists must hold them too. */
+static const char *keyword_carrier_out[] = { "stop", "stopall",
+	"unsubscribe", "cancel", "end", "quit", NULL };
+static const char *keyword_carrier_in[] = { "start", "yes", "unstop", NULL };
+static const char *keyword_carrier_help[] = { "help", "info", NULL };
+
+/* Messages the SMS side uses; sms.yaml must give each in every language. */
+static const char *keyword_required[] = { "help", "opted_out", "opted_in",
+	"fallback", "emergency", "callback_joined", "callback_updated",
+	"clinic", "clinics_intro", "hours_intro", "hours_line", "zip_nearest",
+	"zip_unknown", "open_now", "closed_now", "hours_closed_today",
+	"guide_footer", "language_set", "wait_minutes", NULL };
+
+/* Placeholders the service knows how to fill. */
+static const char *keyword_placeholders[] = { "front_desk", "position",
+	"wait", "name", "address", "phone", "hours", "open_now", "next_open",
+	"zip", "miles", "n", "title", NULL };
+
+/* --- normalisation ------------------------------------------------------ */
+
+/* Base letters of U+00C0..U+00FF, lower case; "" drops, " " separates. */
+static const char *keyword_latin1[64] = {
+	"a", "a", "a", "a", "a", "a", "ae", "c",	/* C0 */
+	"e", "e", "e", "e", "i", "i", "i", "i",		/* C8 */
+	"d", "n", "o", "o", "o", "o", "o", " ",		/* D0 */
+	"o", "u", "u", "u", "u", "y", "th", "ss",	/* D8 */
+	"a", "a", "a", "a", "a", "a", "ae", "c",	/* E0 */
+	"e", "e", "e", "e", "i", "i", "i", "i",		/* E8 */
+	"d", "n", "o", "o", "o", "o", "o", " ",		/* F0 */
+	"o", "u", "u", "u", "u", "y", "th", "y",	/* F8 */
+};
+
+/* Decode one UTF-8 sequence at s; returns its length, 0 when invalid. */
+static size_t
+keyword_utf8(const unsigned char *s, unsigned int *cp)
+{
+	size_t		n, i;
+	unsigned int	c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return (1);
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return (0);
+	*cp = c;
+	return (n);
+}
+
+char *
+keyword_normalise(const char *in)
+{
+	const unsigned char	*s = (const unsigned char *)in;
+	const char		*rep;
+	char			*out, *o, one[2];
+	unsigned int		 cp;
+	size_t			 n;
+	int			 space = 1;	/* trims leading space */
+
+	/* No mapping grows a character: "ae" and "ss" come from 2 bytes. */
+	out = o = xmalloc(strlen(in) + 1);
+	while (*s != '\0') {
+		if ((n = keyword_utf8(s, &cp)) == 0) {
+			s++;
+			continue;
+		}
+		rep = NULL;
+		if (cp < 0x80) {
+			if (isalnum(cp)) {
+				one[0] = (char)tolower(cp);
+				one[1] = '\0';
+				rep = one;
+			} else if (cp == '\'' || cp == '`')
+				rep = "";
+			else
+				rep = " ";
+		} else if (cp < 0xa0)
+			rep = "";
+		else if (cp < 0xc0)
+			rep = " ";
+		else if (cp <= 0xff)
+			rep = keyword_latin1[cp - 0xc0];
+		else if (cp >= 0x300 && cp <= 0x36f)
+			rep = "";	/* combining accents of decomposed text */
+		else if (cp == 0x2018 || cp == 0x2019 || cp == 0x02bc)
+			rep = "";
+		else if ((cp >= 0x2000 && cp <= 0x206f) || cp == 0x3000)
+			rep = " ";
+		else if (cp >= 0xff01 && cp <= 0xff5e) {
+			/* Full-width forms, as some phone keyboards send. */
+			cp -= 0xfee0;
+			if (isalnum(cp)) {
+				one[0] = (char)tolower(cp);
+				one[1] = '\0';
+				rep = one;
+			} else
+				rep = cp == '\'' ? "" : " ";
+		}
+		if (rep == NULL) {
+			memcpy(o, s, n);
+			o += n;
+			space = 0;
+		} else if (strcmp(rep, " ") == 0) {
+			if (!space)
+				*o++ = ' ';
+			space = 1;
+		} else if (*rep != '\0') {
+			memcpy(o, rep, strlen(rep));
+			o += strlen(rep);
+			space = 0;
+		}
+		s += n;
+	}
+	if (o > out && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	return (out);
+}
+
+/* The normalised word with every space removed, in place. */
+static char *
+keyword_squeeze(char *s)
+{
+	char	*r, *w;
+
+	for (r = w = s; *r != '\0'; r++) {
+		if (*r != ' ')
+			*w++ = *r;
+	}
+	*w = '\0';
+	return (s);
+}
+
+static int
+keyword_in(char *const *list, size_t n, const char *word)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(list[i], word) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+enum kw_compliance
+keyword_compliance(const struct smscfg *sc, const char *norm, int *spanish)
+{
+	enum kw_compliance	 kind = KW_NONE;
+	char			*w;
+
+	if (spanish != NULL)
+		*spanish = 0;
+	if (sc == NULL)
+		return (KW_NONE);
+	w = keyword_squeeze(xstrdup(norm));
+	if (*w == '\0')
+		kind = KW_NONE;
+	else if (keyword_in(sc->opt_out, sc->nopt_out, w))
+		kind = KW_OPTOUT;
+	else if (keyword_in(sc->opt_in, sc->nopt_in, w))
+		kind = KW_OPTIN;
+	else if (keyword_in(sc->help, sc->nhelp, w))
+		kind = KW_HELP;
+	if (kind != KW_NONE && spanish != NULL)
+		*spanish = keyword_in(sc->spanish, sc->nspanish, w);
+	free(w);
+	return (kind);
+}
+
+const struct keyword *
+keyword_match(const struct smscfg *sc, const char *norm)
+{
+	size_t	i;
+
+	if (sc == NULL || *norm == '\0')
+		return (NULL);
+	for (i = 0; i < sc->nkeywords; i++) {
+		if (sc->keywords[i].re != NULL &&
+		    re_match(sc->keywords[i].re, norm))
+			return (&sc->keywords[i]);
+	}
+	return (NULL);
+}
+
+const char *
+smscfg_message(const struct config *cfg, const char *name, int lang)
+{
+	const struct smscfg	*sc = cfg->sms;
+	size_t			 i;
+
+	if (sc == NULL)
+		return (NULL);
+	for (i = 0; i < sc->nmessages; i++) {
+		if (strcmp(sc->messages[i].name, name) == 0)
+			return (i18n_get(&sc->messages[i].text, lang));
+	}
+	return (NULL);
+}
+
+/* --- text ----------------------------------------------------------------- */
+
+/* Length of the placeholder name at s (after '{'), 0 if it is not one. */
+static size_t
+keyword_placeholder(const char *s)
+{
+	size_t	n = 0;
+
+	while (s[n] == '_' || (s[n] >= 'a' && s[n] <= 'z'))
+		n++;
+	return (n > 0 && s[n] == '}' ? n : 0);
+}
+
+char *
+keyword_fill(const char *tmpl, const char *const *vars)
+{
+	const char	*p, *val;
+	char		*out;
+	size_t		 len = 0, cap, n, i, vl;
+
+	cap = strlen(tmpl) + 64;
+	out = xmalloc(cap);
+	for (p = tmpl; *p != '\0'; p++) {
+		val = NULL;
+		n = 0;
+		if (*p == '{' && (n = keyword_placeholder(p + 1)) > 0) {
+			for (i = 0; vars != NULL && vars[i] != NULL &&
+			    vars[i + 1] != NULL; i += 2) {
+				if (strlen(vars[i]) == n &&
+				    strncmp(vars[i], p + 1, n) == 0) {
+					val = vars[i + 1];
+					break;
+				}
+			}
+		}
+		if (val == NULL) {
+			val = p;
+			vl = 1;
+		} else {
+			vl = strlen(val);
+			p += n + 1;
+		}
+		if (len + vl + 1 > cap) {
+			cap = (len + vl + 1) * 2;
+			out = xreallocarray(out, cap, 1);
+		}
+		memcpy(out + len, val, vl);
+		len += vl;
+	}
+	out[len] = '\0';
+	return (out);
+}
+
+struct keyword_texts {
+	char	**v;
+	size_t	  n;
+	char	 *cur;
+};
+
+static void
+keyword_texts_flush(struct keyword_texts *t)
+{
+	if (t->cur == NULL)
+		return;
+	t->v = xreallocarray(t->v, t->n + 2, sizeof *t->v);
+	t->v[t->n++] = t->cur;
+	t->v[t->n] = NULL;
+	t->cur = NULL;
+}
+
+static void
+keyword_texts_add(struct keyword_texts *t, const char *s, size_t len,
+    size_t max)
+{
+	size_t	cl;
+	char	*n;
+
+	if (t->cur != NULL && (cl = strlen(t->cur)) + 1 + len <= max) {
+		n = xmalloc(cl + 1 + len + 1);
+		memcpy(n, t->cur, cl);
+		n[cl] = '\n';
+		memcpy(n + cl + 1, s, len);
+		n[cl + 1 + len] = '\0';
+		free(t->cur);
+		t->cur = n;
+		return;
+	}
+	keyword_texts_flush(t);
+	t->cur = xstrndup(s, len);
+}
+
+char **
+keyword_pack(const char *const *paras, size_t nparas, size_t max, size_t *np)
+{
+	struct keyword_texts	 t = { NULL, 0, NULL };
+	const char		*s;
+	size_t			 i, len, cut;
+
+	for (i = 0; i < nparas; i++) {
+		s = paras[i];
+		while (*s == ' ' || *s == '\n')
+			s++;
+		len = strlen(s);
+		while (len > max) {
+			/* Split at the last space that fits, else at a character. */
+			for (cut = max; cut > 0 && s[cut] != ' '; cut--)
+				;
+			if (cut == 0) {
+				cut = max;
+				while (cut > 0 &&
+				    ((unsigned char)s[cut] & 0xc0) == 0x80)
+					cut--;
+			}
+			keyword_texts_flush(&t);
+			keyword_texts_add(&t, s, cut, max);
+			keyword_texts_flush(&t);
+			s += cut;
+			while (*s == ' ')
+				s++;
+			len = strlen(s);
+		}
+		if (len > 0)
+			keyword_texts_add(&t, s, len, max);
+	}
+	keyword_texts_flush(&t);
+	if (t.v == NULL)
+		t.v = xcalloc(1, sizeof *t.v);
+	if (np != NULL)
+		*np = t.n;
+	return (t.v);
+}
+
+void
+keyword_texts_free(char **v)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+keyword_texts_push(struct keyword_texts *all, char *text)
+{
+	all->v = xreallocarray(all->v, all->n + 2, sizeof *all->v);
+	all->v[all->n++] = text;
+	all->v[all->n] = NULL;
+}
+
+/*
+ * Append a guide's own messages: its title, then its parts' words.  A
+ * guide too long for one message is cut into messages of about equal
+ * length at part boundaries, each headed "Title (1/2)", so no message is
+ * a lone last sentence.
+ */
+static void
+keyword_guide_one(const struct guide *g, int lang, const struct prompt ***seen,
+    size_t *nseen, struct keyword_texts *all)
+{
+	const char	**paras;
+	const char	 *w, *title = i18n_get(&g->title, lang);
+	char		**v, *m;
+	size_t		  np = 0, i, j, n, total = 0, k, room, soft;
+
+	paras = xcalloc(g->nparts + 1, sizeof *paras);
+	for (i = 0; i < g->nparts; i++) {
+		if (g->parts[i].prompt == NULL)
+			continue;	/* a pause: only the phone needs it */
+		for (j = 0; j < *nseen; j++) {
+			if ((*seen)[j] == g->parts[i].prompt)
+				break;
+		}
+		if (j < *nseen)
+			continue;
+		*seen = xreallocarray(*seen, *nseen + 1, sizeof **seen);
+		(*seen)[(*nseen)++] = g->parts[i].prompt;
+		w = g->parts[i].prompt->text[lang];
+		if (w == NULL)
+			w = g->parts[i].prompt->text[0];
+		if (w != NULL && *w != '\0') {
+			paras[np++] = w;
+			total += strlen(w) + 1;
+		}
+	}
+	/* Room for the heading line "Title (9/9)\n". */
+	room = SMS_PART_MAX - strlen(title) - 8;
+	if (strlen(title) + 8 >= SMS_PART_MAX / 2)
+		room = SMS_PART_MAX / 2;
+	k = (total + room - 1) / room;
+	soft = k > 1 ? total / k + 80 : room;
+	if (soft > room)
+		soft = room;
+	v = keyword_pack(paras, np, soft, &n);
+	for (i = 0; i < n; i++) {
+		if (n == 1)
+			xasprintf(&m, "%s\n%s", title, v[i]);
+		else
+			xasprintf(&m, "%s (%zu/%zu)\n%s", title, i + 1, n, v[i]);
+		free(v[i]);
+		keyword_texts_push(all, m);
+	}
+	if (n == 0)
+		keyword_texts_push(all, xstrdup(title));
+	free(v);
+	free(paras);
+}
+
+char **
+keyword_guide_texts(const struct config *cfg, const struct guide *g, int lang,
+    size_t *np)
+{
+	struct keyword_texts	  all = { NULL, 0, NULL };
+	const struct prompt	**seen = NULL, *common = NULL;
+	const char		 *footer, *w;
+	size_t			  nseen = 0, i, len;
+	char			 *last, *m;
+
+	if (lang < 0 || lang >= LANG_MAX)
+		lang = 0;
+	if (g->nguides > 0) {
+		/*
+		 * A part every guide of the collection opens with (the
+		 * stretches' safety note) is said once, under the collection's
+		 * title, instead of in every message.
+		 */
+		for (i = 0; i < g->nguides; i++) {
+			if (g->guides[i]->nparts == 0 ||
+			    g->guides[i]->parts[0].prompt == NULL ||
+			    (common != NULL &&
+			    g->guides[i]->parts[0].prompt != common)) {
+				common = NULL;
+				break;
+			}
+			common = g->guides[i]->parts[0].prompt;
+		}
+		w = common != NULL ? (common->text[lang] != NULL ?
+		    common->text[lang] : common->text[0]) : NULL;
+		if (w != NULL) {
+			seen = xcalloc(1, sizeof *seen);
+			seen[nseen++] = common;
+			xasprintf(&m, "%s\n%s", i18n_get(&g->title, lang), w);
+		} else
+			m = xstrdup(i18n_get(&g->title, lang));
+		keyword_texts_push(&all, m);
+		for (i = 0; i < g->nguides; i++)
+			keyword_guide_one(g->guides[i], lang, &seen, &nseen,
+			    &all);
+	} else
+		keyword_guide_one(g, lang, &seen, &nseen, &all);
+	free(seen);
+	footer = smscfg_message(cfg, "guide_footer", lang);
+	if (footer != NULL && *footer != '\0') {
+		len = strlen(footer);
+		if (all.n > 0 && strlen(all.v[all.n - 1]) + 2 + len <=
+		    SMS_PART_MAX) {
+			xasprintf(&last, "%s\n\n%s", all.v[all.n - 1], footer);
+			free(all.v[all.n - 1]);
+			all.v[all.n - 1] = last;
+		} else
+			keyword_texts_push(&all, xstrdup(footer));
+	}
+	if (all.v == NULL)
+		all.v = xcalloc(1, sizeof *all.v);
+	if (np != NULL)
+		*np = all.n;
+	return (all.v);
+}
+
+/* --- loading -------------------------------------------------------------- */
+
+static void
+keyword_words(struct cfgctx *ctx, struct fy_node *map, const char *key,
+    char ***out, size_t *nout)
+{
+	struct fy_node	*seq, *item;
+	void		*it = NULL;
+	const char	*s;
+	char		*w;
+
+	*out = NULL;
+	*nout = 0;
+	if ((seq = cfg_get(map, key)) == NULL) {
+		cfg_error(ctx, map, "compliance: missing '%s'", key);
+		return;
+	}
+	if (!fy_node_is_sequence(seq)) {
+		cfg_error(ctx, seq, "compliance: '%s' must be a list of words",
+		    key);
+		return;
+	}
+	while ((item = fy_node_sequence_iterate(seq, &it)) != NULL) {
+		if (!fy_node_is_scalar(item) ||
+		    (s = fy_node_get_scalar0(item)) == NULL) {
+			cfg_error(ctx, item, "compliance: '%s' must hold words",
+			    key);
+			continue;
+		}
+		w = keyword_squeeze(keyword_normalise(s));
+		if (*w == '\0') {
+			cfg_error(ctx, item, "compliance: '%s' is not a word", s);
+			free(w);
+			continue;
+		}
+		if (keyword_in(*out, *nout, w)) {
+			free(w);
+			continue;	/* "STOP ALL" and "STOPALL" are one word */
+		}
+		*out = xreallocarray(*out, *nout + 1, sizeof **out);
+		(*out)[(*nout)++] = w;
+	}
+}
+
+static void
+keyword_need(struct cfgctx *ctx, struct fy_node *at, char **list, size_t n,
+    const char **need, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; need[i] != NULL; i++) {
+		if (!keyword_in(list, n, need[i]))
+			cfg_error(ctx, at, "compliance: '%s' must include '%s' "
+			    "(the carriers act on it)", key, need[i]);
+	}
+}
+
+static void
+keyword_load_compliance(struct cfgctx *ctx, struct smscfg *sc,
+    struct fy_node *root)
+{
+	struct fy_node	*c;
+	size_t		 i;
+
+	if ((c = cfg_get(root, "compliance")) == NULL ||
+	    !fy_node_is_mapping(c)) {
+		cfg_error(ctx, root, "missing 'compliance' (opt_out, opt_in, "
+		    "help)");
+		return;
+	}
+	keyword_words(ctx, c, "opt_out", &sc->opt_out, &sc->nopt_out);
+	keyword_words(ctx, c, "opt_in", &sc->opt_in, &sc->nopt_in);
+	keyword_words(ctx, c, "help", &sc->help, &sc->nhelp);
+	if (cfg_get(c, "spanish") != NULL)
+		keyword_words(ctx, c, "spanish", &sc->spanish, &sc->nspanish);
+	keyword_need(ctx, cfg_get(c, "opt_out"), sc->opt_out, sc->nopt_out,
+	    keyword_carrier_out, "opt_out");
+	keyword_need(ctx, cfg_get(c, "opt_in"), sc->opt_in, sc->nopt_in,
+	    keyword_carrier_in, "opt_in");
+	keyword_need(ctx, cfg_get(c, "help"), sc->help, sc->nhelp,
+	    keyword_carrier_help, "help");
+	for (i = 0; i < sc->nopt_out; i++) {
+		if (keyword_in(sc->opt_in, sc->nopt_in, sc->opt_out[i]) ||
+		    keyword_in(sc->help, sc->nhelp, sc->opt_out[i]))
+			cfg_error(ctx, cfg_get(c, "opt_out"), "compliance: '%s' "
+			    "is on two lists", sc->opt_out[i]);
+	}
+	for (i = 0; i < sc->nopt_in; i++) {
+		if (keyword_in(sc->help, sc->nhelp, sc->opt_in[i]))
+			cfg_error(ctx, cfg_get(c, "opt_in"), "compliance: '%s' "
+			    "is on two lists", sc->opt_in[i]);
+	}
+	for (i = 0; i < sc->nspanish; i++) {
+		if (!keyword_in(sc->opt_out, sc->nopt_out, sc->spanish[i]) &&
+		    !keyword_in(sc->opt_in, sc->nopt_in, sc->spanish[i]) &&
+		    !keyword_in(sc->help, sc->nhelp, sc->spanish[i]))
+			cfg_error(ctx, cfg_get(c, "spanish"), "compliance: "
+			    "spanish word '%s' is on no list", sc->spanish[i]);
+	}
+}
+
+static void
+keyword_load_one(struct cfgctx *ctx, struct smscfg *sc, struct fy_node *v)
+{
+	static const struct {
+		const char	*name;
+		enum kw_action	 action;
+	} actions[] = {
+		{ "clinics", KW_CLINICS }, { "zip", KW_ZIP },
+		{ "hours", KW_HOURS }, { "callback", KW_CALLBACK },
+		{ "language", KW_LANGUAGE }
+	};
+	struct keyword	*k;
+	const char	*id, *lang, *match, *guide, *action;
+	size_t		 i;
+
+	if (!fy_node_is_mapping(v)) {
+		cfg_error(ctx, v, "keywords: each entry must be a mapping");
+		return;
+	}
+	id = cfg_str(ctx, v, "id", 1);
+	lang = cfg_str(ctx, v, "language", 1);
+	match = cfg_str(ctx, v, "match", 1);
+	guide = cfg_str(ctx, v, "guide", 0);
+	action = cfg_str(ctx, v, "action", 0);
+	if (id == NULL || lang == NULL || match == NULL)
+		return;
+	for (i = 0; i < sc->nkeywords; i++) {
+		if (strcmp(sc->keywords[i].id, id) == 0)
+			cfg_error(ctx, cfg_get(v, "id"), "keyword '%s' is "
+			    "defined twice", id);
+	}
+	sc->keywords = xreallocarray(sc->keywords, sc->nkeywords + 1,
+	    sizeof *sc->keywords);
+	k = &sc->keywords[sc->nkeywords++];
+	memset(k, 0, sizeof *k);
+	k->id = xstrdup(id);
+	k->lang = -1;
+	if (strcmp(lang, "any") != 0 &&
+	    (k->lang = config_lang(ctx->cfg, lang)) < 0)
+		cfg_error(ctx, cfg_get(v, "language"), "keyword '%s': language "
+		    "'%s' is not configured (use one of hotline.yaml's "
+		    "languages or 'any')", id, lang);
+	k->re = cfg_pattern(ctx, cfg_get(v, "match"), match);
+	if ((guide == NULL) == (action == NULL)) {
+		cfg_error(ctx, cfg_get(v, "id"), "keyword '%s' needs exactly "
+		    "one of 'guide' or 'action'", id);
+		return;
+	}
+	if (guide != NULL) {
+		k->action = KW_GUIDE;
+		if ((k->guide = config_guide(ctx->cfg, guide)) == NULL)
+			cfg_error(ctx, cfg_get(v, "guide"), "keyword '%s': "
+			    "unknown guide '%s'", id, guide);
+		return;
+	}
+	for (i = 0; i < sizeof actions / sizeof actions[0]; i++) {
+		if (strcmp(actions[i].name, action) == 0) {
+			k->action = actions[i].action;
+			break;
+		}
+	}
+	if (i == sizeof actions / sizeof actions[0])
+		cfg_error(ctx, cfg_get(v, "action"), "keyword '%s': unknown "
+		    "action '%s' (clinics, zip, hours, callback, language)",
+		    id, action);
+	else if (k->action == KW_LANGUAGE && k->lang < 0)
+		cfg_error(ctx, cfg_get(v, "language"), "keyword '%s': a "
+		    "language action needs a language", id);
+}
+
+static void
+keyword_check_placeholders(struct cfgctx *ctx, struct fy_node *at,
+    const char *name, const char *text)
+{
+	const char	*p;
+	size_t		 n, i;
+
+	for (p = text; (p = strchr(p, '{')) != NULL; p++) {
+		if ((n = keyword_placeholder(p + 1)) == 0)
+			continue;
+		for (i = 0; keyword_placeholders[i] != NULL; i++) {
+			if (strlen(keyword_placeholders[i]) == n &&
+			    strncmp(keyword_placeholders[i], p + 1, n) == 0)
+				break;
+		}
+		if (keyword_placeholders[i] == NULL)
+			cfg_error(ctx, at, "message '%s': unknown placeholder "
+			    "{%.*s}", name, (int)n, p + 1);
+	}
+}
+
+static void
+keyword_load_messages(struct cfgctx *ctx, struct smscfg *sc,
+    struct fy_node *root)
+{
+	struct fy_node		*m, *key;
+	struct fy_node_pair	*p;
+	struct sms_message	*msg;
+	void			*it = NULL;
+	const char		*name;
+	size_t			 i, l;
+
+	if ((m = cfg_get(root, "messages")) == NULL || !fy_node_is_mapping(m)) {
+		cfg_error(ctx, root, "missing 'messages'");
+		return;
+	}
+	while ((p = fy_node_mapping_iterate(m, &it)) != NULL) {
+		key = fy_node_pair_key(p);
+		if ((name = fy_node_get_scalar0(key)) == NULL)
+			continue;
+		sc->messages = xreallocarray(sc->messages, sc->nmessages + 1,
+		    sizeof *sc->messages);
+		msg = &sc->messages[sc->nmessages++];
+		msg->name = xstrdup(name);
+		cfg_i18n(ctx, m, name, &msg->text, 1);
+		for (l = 0; l < ctx->cfg->nlangs; l++) {
+			if (msg->text.text[l] != NULL)
+				keyword_check_placeholders(ctx, key, name,
+				    msg->text.text[l]);
+		}
+	}
+	for (i = 0; keyword_required[i] != NULL; i++) {
+		for (l = 0; l < sc->nmessages; l++) {
+			if (strcmp(sc->messages[l].name, keyword_required[i]) == 0)
+				break;
+		}
+		if (l == sc->nmessages)
+			cfg_error(ctx, m, "messages: missing '%s'",
+			    keyword_required[i]);
+	}
+}
 
 int
 smscfg_load(struct cfgctx *ctx, struct fy_node *root)
 {
-	(void)ctx;
-	(void)root;
-	return (0);
+	struct smscfg	*sc;
+	struct fy_node	*t, *kws, *item;
+	void		*it = NULL;
+	size_t		 before = ctx->nerrors;
+
+	sc = xcalloc(1, sizeof *sc);
+	if (ctx->cfg->sms != NULL)
+		smscfg_free(ctx->cfg->sms);
+	ctx->cfg->sms = sc;
+	sc->per_minute = 5;
+	sc->per_day = 40;
+	if (root == NULL || !fy_node_is_mapping(root)) {
+		cfg_error(ctx, root, "sms configuration must be a mapping");
+		return (-1);
+	}
+	keyword_load_compliance(ctx, sc, root);
+	if ((t = cfg_get(root, "throttle")) != NULL) {
+		sc->per_minute = cfg_int(ctx, t, "per_minute", 5, 1, 1000);
+		sc->per_day = cfg_int(ctx, t, "per_day", 40, 1, 100000);
+	}
+	if ((kws = cfg_get(root, "keywords")) == NULL ||
+	    !fy_node_is_sequence(kws))
+		cfg_error(ctx, root, "missing 'keywords' (a list)");
+	else {
+		while ((item = fy_node_sequence_iterate(kws, &it)) != NULL)
+			keyword_load_one(ctx, sc, item);
+	}
+	keyword_load_messages(ctx, sc, root);
+	return (ctx->nerrors == before ? 0 : -1);
 }
 
 void
-smscfg_free(struct smscfg *s)
+smscfg_free(struct smscfg *sc)
 {
-	free(s);
+	size_t	i;
+
+	if (sc == NULL)
+		return;
+	for (i = 0; i < sc->nopt_out; i++)
+		free(sc->opt_out[i]);
+	free(sc->opt_out);
+	for (i = 0; i < sc->nopt_in; i++)
+		free(sc->opt_in[i]);
+	free(sc->opt_in);
+	for (i = 0; i < sc->nhelp; i++)
+		free(sc->help[i]);
+	free(sc->help);
+	for (i = 0; i < sc->nspanish; i++)
+		free(sc->spanish[i]);
+	free(sc->spanish);
+	for (i = 0; i < sc->nkeywords; i++) {
+		free(sc->keywords[i].id);
+		pcre2_code_free(sc->keywords[i].re);
+	}
+	free(sc->keywords);
+	for (i = 0; i < sc->nmessages; i++) {
+		free(sc->messages[i].name);
+		i18n_free(&sc->messages[i].text);
+	}
+	free(sc->messages);
+	free(sc);
 }

@@ -1,17 +1,57 @@
 /*
- * outbox.c -- the transactional outbox (see outbox.h).
+ * outbox.c -- the transactional outbox (see outbox.h) and its dispatcher.
+ *
+ * A row moves pending -> sending -> sent (then delivered / undelivered /
+ * failed from the status callback), or back to pending with a later
+ * next_at, or to failed / suppressed.  Claiming a row is an UPDATE that
+ * only succeeds while the row is still pending, so several instances on
+ * one PostgreSQL database never send the same row twice.
+ *
+ * A row left 'sending' by a crash (or a request that timed out after it
+ * may have reached the provider, marked "unconfirmed:") is reconciled
+ * before it is sent again: the provider's list of messages to that number
+ * says whether the first request got through.  The provider does not
+ * document deduplicating on our idempotency header, so we do not rely on
+ * it.  E-mail and chat have no such list; they are sent again (a chat
+ * receiver gets the same idempotency token).
+ *
+ * Everything here runs on the loop except the *_tx functions, which run
+ * on a store thread and touch only their own job.
  */
+#include <sys/queue.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <openssl/evp.h>
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "config.h"
+#include "curlev.h"
+#include "form.h"
 #include "hotline.h"
 #include "log.h"
+#include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
+
+#define OUTBOX_TICK_MS		500
+#define OUTBOX_LEASE		120	/* s a 'sending' row belongs to its sender */
+#define OUTBOX_BACKOFF_BASE	1.0	/* s before the first retry */
+#define OUTBOX_BACKOFF_CAP	900.0
+#define OUTBOX_TIMEOUT_MS	15000
+#define OUTBOX_UNCONFIRMED	"unconfirmed: "
 
 long long
 outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
@@ -47,25 +87,1010 @@ outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
 	return (rc == -1 ? -1 : id);
 }
 
-struct outbox {
-	struct hotline	*hl;
+enum outbox_result {
+	OUTBOX_SENT,
+	OUTBOX_RETRY,
+	OUTBOX_FAILED
 };
 
-void
-outbox_init(struct hotline *hl)
+struct outbox_send {
+	TAILQ_ENTRY(outbox_send) entry;
+	struct outbox	*ob;
+	struct config	*cfg;
+	long long	 id;
+	char		*kind;
+	char		*dedupe;
+	char		*recipient;
+	json_t		*payload;
+	int		 attempts;	/* before this one */
+	time_t		 prev_started;	/* of the attempt being reconciled */
+	int		 reconcile;
+	int		 bad;		/* payload unusable: fail at once */
+	long long	 start_ms;
+
+	/* the outcome, written by outbox_result_tx */
+	enum outbox_result result;
+	char		*provider_sid;
+	long long	 error_code;
+	char		*last_error;
+	time_t		 next_at;
+	int		 optout;
+};
+
+TAILQ_HEAD(outbox_sends, outbox_send);
+
+struct outbox {
+	struct hotline		*hl;
+	struct event		*timer;
+	struct event		*kick;
+	int			 claiming;
+	int			 again;
+	int			 inflight;
+	double			 tokens;
+	long long		 refill_ms;
+	time_t			 started;
+	struct outbox_sends	 sends;
+};
+
+struct outbox_claim {
+	struct outbox		*ob;
+	struct config		*cfg;
+	int			 limit;
+	time_t			 cutoff;	/* 'sending' before this is orphaned */
+	struct outbox_sends	 rows;
+	int			 n;
+	int			 suppressed;
+};
+
+static void	outbox_tick(evutil_socket_t, short, void *);
+static void	outbox_start(struct outbox_send *);
+static void	outbox_finish(struct outbox_send *, enum outbox_result,
+		    long long code, const char *why);
+
+static void
+outbox_send_free(struct outbox_send *s)
 {
-	hl->outbox = xcalloc(1, sizeof *hl->outbox);
-	hl->outbox->hl = hl;
+	if (s->cfg != NULL)
+		config_unref(s->cfg);
+	free(s->kind);
+	free(s->dedupe);
+	free(s->recipient);
+	json_decref(s->payload);
+	free(s->provider_sid);
+	free(s->last_error);
+	free(s);
+}
+
+static const char *
+outbox_str(json_t *o, const char *key)
+{
+	const char	*s;
+
+	s = json_string_value(json_object_get(o, key));
+	return (s != NULL && *s != '\0' ? s : NULL);
+}
+
+/* --- claiming (store thread) ------------------------------------------ */
+
+/* Load one claimed row into a send. */
+static struct outbox_send *
+outbox_load(struct db *db, struct outbox_claim *c, long long id)
+{
+	struct outbox_send	*s;
+	struct db_res		*r;
+	json_error_t		 jerr;
+	const char		*le;
+
+	r = db_query(db, "SELECT kind, dedupe, recipient, payload, attempts, "
+	    "last_error FROM outbox WHERE id = ?", "i", id);
+	if (r == NULL)
+		return (NULL);
+	if (db_next(r) != 1) {
+		db_done(r);
+		return (NULL);
+	}
+	s = xcalloc(1, sizeof *s);
+	s->ob = c->ob;
+	s->id = id;
+	s->kind = xstrdup(db_text(r, 0));
+	s->dedupe = xstrdup(db_text(r, 1));
+	s->recipient = xstrdup(db_text(r, 2));
+	s->payload = json_loads(db_text(r, 3), 0, &jerr);
+	s->attempts = (int)db_int(r, 4);
+	le = db_text(r, 5);
+	if (le != NULL && strncmp(le, OUTBOX_UNCONFIRMED,
+	    strlen(OUTBOX_UNCONFIRMED)) == 0)
+		s->reconcile = 1;
+	db_done(r);
+	if (s->payload == NULL || !json_is_object(s->payload))
+		s->bad = 1;
+	return (s);
+}
+
+static int
+outbox_ids(struct db *db, long long **ids, time_t **times, int *n, int limit,
+    const char *sql, long long arg)
+{
+	struct db_res	*r;
+	int		 rc = 0;
+
+	*n = 0;
+	*ids = xcalloc(limit > 0 ? limit : 1, sizeof **ids);
+	*times = xcalloc(limit > 0 ? limit : 1, sizeof **times);
+	if ((r = db_query(db, sql, "ii", arg, (long long)limit)) == NULL)
+		return (-1);
+	while (*n < limit && (rc = db_next(r)) == 1) {
+		(*ids)[*n] = db_int(r, 0);
+		(*times)[*n] = (time_t)db_int(r, 1);
+		(*n)++;
+	}
+	db_done(r);
+	return (rc == -1 ? -1 : 0);
+}
+
+/*
+ * STOP wins at send time too, whoever queued the text and however long
+ * ago: 1 when the row is held back (now 'suppressed'), 0 to send, -1.
+ */
+static int
+outbox_held_back(struct db *db, struct outbox_claim *c, struct outbox_send *s,
+    time_t now)
+{
+	int	rc;
+
+	if (strcmp(s->kind, "sms") != 0)
+		return (0);
+	if ((rc = optout_is(db, s->recipient)) != 1)
+		return (rc);
+	if (db_exec(db, "UPDATE outbox SET status = 'suppressed', last_error = "
+	    "'recipient opted out', updated_at = ? WHERE id = ?", "ii",
+	    (long long)now, s->id) != 0)
+		return (-1);
+	c->suppressed++;
+	return (1);
+}
+
+static int
+outbox_claim_tx(struct db *db, void *arg)
+{
+	struct outbox_claim	*c = arg;
+	struct outbox_send	*s;
+	long long		*ids = NULL;
+	time_t			*times = NULL, now = util_now();
+	int			 n, i, rc, left = c->limit;
+
+	/* Orphans first: their first request may already have gone out. */
+	if (outbox_ids(db, &ids, &times, &n, left, "SELECT id, started_at "
+	    "FROM outbox WHERE status = 'sending' AND started_at < ? "
+	    "ORDER BY id LIMIT ?", (long long)c->cutoff) != 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (db_exec(db, "UPDATE outbox SET started_at = ?, updated_at = ? "
+		    "WHERE id = ? AND status = 'sending' AND started_at = ?",
+		    "iiii", (long long)now, (long long)now, ids[i],
+		    (long long)times[i]) != 0)
+			goto fail;
+		if (db_changes(db) != 1)
+			continue;
+		if ((s = outbox_load(db, c, ids[i])) == NULL)
+			continue;
+		s->reconcile = 1;
+		s->prev_started = times[i];
+		if ((rc = outbox_held_back(db, c, s, now)) != 0) {
+			outbox_send_free(s);
+			if (rc == -1)
+				goto fail;
+			continue;
+		}
+		TAILQ_INSERT_TAIL(&c->rows, s, entry);
+		c->n++;
+		left--;
+	}
+	free(ids);
+	free(times);
+	ids = NULL;
+	times = NULL;
+
+	if (left > 0 && outbox_ids(db, &ids, &times, &n, left, "SELECT id, "
+	    "updated_at FROM outbox WHERE status = 'pending' AND next_at <= ? "
+	    "ORDER BY next_at, id LIMIT ?", (long long)now) != 0)
+		goto fail;
+	for (i = 0; left > 0 && i < n; i++) {
+		if (db_exec(db, "UPDATE outbox SET status = 'sending', "
+		    "started_at = ?, updated_at = ? WHERE id = ? AND "
+		    "status = 'pending'", "iii", (long long)now, (long long)now,
+		    ids[i]) != 0)
+			goto fail;
+		if (db_changes(db) != 1)
+			continue;	/* another instance took it */
+		if ((s = outbox_load(db, c, ids[i])) == NULL)
+			continue;
+		s->prev_started = times[i];
+		if ((rc = outbox_held_back(db, c, s, now)) != 0) {
+			outbox_send_free(s);
+			if (rc == -1)
+				goto fail;
+			continue;
+		}
+		TAILQ_INSERT_TAIL(&c->rows, s, entry);
+		c->n++;
+		left--;
+	}
+	free(ids);
+	free(times);
+	return (0);
+fail:
+	free(ids);
+	free(times);
+	while ((s = TAILQ_FIRST(&c->rows)) != NULL) {
+		TAILQ_REMOVE(&c->rows, s, entry);
+		outbox_send_free(s);
+	}
+	c->n = 0;
+	return (-1);
+}
+
+static void
+outbox_claim_done(int ok, void *arg)
+{
+	struct outbox_claim	*c = arg;
+	struct outbox		*ob = c->ob;
+	struct outbox_send	*s;
+	int			 full = c->n >= c->limit;
+
+	ob->claiming = 0;
+	if (c->suppressed > 0)
+		metrics_add("hotline_outbox_suppressed_total", "kind=\"sms\"",
+		    c->suppressed);
+	while ((s = TAILQ_FIRST(&c->rows)) != NULL) {
+		TAILQ_REMOVE(&c->rows, s, entry);
+		s->cfg = config_ref(c->cfg);
+		TAILQ_INSERT_TAIL(&ob->sends, s, entry);
+		ob->inflight++;
+		outbox_start(s);
+	}
+	config_unref(c->cfg);
+	free(c);
+	if (ok && (full || ob->again))
+		outbox_kick(ob);
+	ob->again = 0;
+}
+
+/* --- the dispatcher (loop) --------------------------------------------- */
+
+static void
+outbox_refill(struct outbox *ob, const struct config *cfg)
+{
+	long long	now = util_mono_ms();
+	double		burst = cfg->send_rate > 1 ? cfg->send_rate : 1;
+
+	ob->tokens += (now - ob->refill_ms) / 1000.0 * cfg->send_rate;
+	if (ob->tokens > burst)
+		ob->tokens = burst;
+	ob->refill_ms = now;
+}
+
+static void
+outbox_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct outbox		*ob = arg;
+	struct hotline		*hl = ob->hl;
+	struct config		*cfg = hotline_config(hl);
+	struct outbox_claim	*c;
+	time_t			 now = util_now();
+	int			 limit;
+
+	if (hl->stopping)
+		return;
+	if (ob->claiming) {
+		ob->again = 1;
+		return;
+	}
+	outbox_refill(ob, cfg);
+	limit = cfg->send_concurrency - ob->inflight;
+	if (limit > (int)ob->tokens)
+		limit = (int)ob->tokens;
+	if (limit <= 0)
+		return;
+	c = xcalloc(1, sizeof *c);
+	c->ob = ob;
+	c->cfg = config_ref(cfg);
+	c->limit = limit;
+	TAILQ_INIT(&c->rows);
+	/*
+	 * SQLite has one process: whatever was 'sending' before we started
+	 * is a crash's leftover.  PostgreSQL is shared: only a row whose
+	 * lease ran out is.
+	 */
+	c->cutoff = now - OUTBOX_LEASE;
+	if (store_kind(hl->store) == DB_SQLITE && ob->started > c->cutoff)
+		c->cutoff = ob->started;
+	ob->claiming = 1;
+	if (store_submit(hl->store, outbox_claim_tx, outbox_claim_done, c) != 0) {
+		ob->claiming = 0;
+		config_unref(c->cfg);
+		free(c);
+	}
 }
 
 void
 outbox_kick(struct outbox *ob)
 {
-	(void)ob;
+	struct timeval	tv = { 0, 0 };
+
+	if (ob == NULL || ob->hl->stopping)
+		return;
+	event_add(ob->kick, &tv);
+}
+
+void
+outbox_init(struct hotline *hl)
+{
+	struct outbox	*ob;
+	struct timeval	 tv = { 0, OUTBOX_TICK_MS * 1000 };
+
+	ob = xcalloc(1, sizeof *ob);
+	ob->hl = hl;
+	ob->started = util_now();
+	ob->refill_ms = util_mono_ms();
+	ob->tokens = hl->cfg->send_rate > 1 ? hl->cfg->send_rate : 1;
+	TAILQ_INIT(&ob->sends);
+	srandom((unsigned int)(time(NULL) ^ getpid()));
+	ob->timer = event_new(hl->base, -1, EV_PERSIST, outbox_tick, ob);
+	ob->kick = event_new(hl->base, -1, 0, outbox_tick, ob);
+	event_add(ob->timer, &tv);
+	hl->outbox = ob;
+	metrics_help("hotline_outbox_sent_total", "counter",
+	    "Outbox messages delivered to the provider, SMTP or chat, by kind.");
+	metrics_help("hotline_outbox_retries_total", "counter",
+	    "Outbox attempts that failed and will be retried, by kind.");
+	metrics_help("hotline_outbox_failed_total", "counter",
+	    "Outbox messages given up on (permanent error or too many "
+	    "attempts), by kind.");
+	metrics_help("hotline_outbox_suppressed_total", "counter",
+	    "Texts not sent because the number opted out after they were "
+	    "queued.");
+	metrics_help("hotline_outbox_send_seconds", "histogram",
+	    "Time from the start of a send to its answer, by kind.");
+	metrics_help("hotline_outbox_reconciled_total", "counter",
+	    "Unconfirmed sends found already delivered and not sent again.");
+	/* Rows left from before a restart go out without waiting a tick. */
+	outbox_kick(ob);
 }
 
 void
 outbox_free(struct outbox *ob)
 {
+	struct outbox_send	*s;
+
+	if (ob == NULL)
+		return;
+	/* curlev_free, called after us, cancels their transfers. */
+	while ((s = TAILQ_FIRST(&ob->sends)) != NULL) {
+		TAILQ_REMOVE(&ob->sends, s, entry);
+		outbox_send_free(s);
+	}
+	event_free(ob->timer);
+	event_free(ob->kick);
 	free(ob);
+}
+
+/* --- results (store thread, then loop) --------------------------------- */
+
+static int
+outbox_result_tx(struct db *db, void *arg)
+{
+	struct outbox_send	*s = arg;
+	time_t			 now = util_now();
+	const char		*body;
+
+	switch (s->result) {
+	case OUTBOX_SENT:
+		if (db_exec(db, "UPDATE outbox SET status = 'sent', "
+		    "provider_sid = ?, attempts = attempts + 1, last_error = "
+		    "NULL, updated_at = ? WHERE id = ? AND status = 'sending'",
+		    "sii", s->provider_sid, (long long)now, s->id) != 0)
+			return (-1);
+		if (strcmp(s->kind, "sms") == 0 && s->provider_sid != NULL &&
+		    db_changes(db) == 1) {
+			body = outbox_str(s->payload, "body");
+			if (db_exec(db, "INSERT INTO messages (sid, direction, "
+			    "phone, language, body, status, at, updated_at) "
+			    "VALUES (?, 'out', ?, ?, ?, 'sent', ?, ?) ON CONFLICT "
+			    "(sid) DO NOTHING", "ssssii", s->provider_sid,
+			    s->recipient, outbox_str(s->payload, "language"),
+			    body, (long long)now, (long long)now) != 0)
+				return (-1);
+		}
+		return (0);
+	case OUTBOX_RETRY:
+		return (db_exec(db, "UPDATE outbox SET status = 'pending', "
+		    "attempts = attempts + 1, next_at = ?, error_code = CASE WHEN "
+		    "? = 0 THEN NULL ELSE ? END, last_error = ?, updated_at = ? "
+		    "WHERE id = ? AND status = 'sending'", "iiisii",
+		    (long long)s->next_at, s->error_code, s->error_code,
+		    s->last_error, (long long)now, s->id));
+	case OUTBOX_FAILED:
+		if (db_exec(db, "UPDATE outbox SET status = 'failed', "
+		    "attempts = attempts + 1, error_code = CASE WHEN ? = 0 THEN "
+		    "NULL ELSE ? END, last_error = ?, updated_at = ? WHERE id = ? "
+		    "AND status = 'sending'", "iisii", s->error_code,
+		    s->error_code, s->last_error, (long long)now, s->id) != 0)
+			return (-1);
+		if (s->optout && optout_set(db, s->recipient, 1, "rest:21610",
+		    NULL, now) < 0)
+			return (-1);
+		return (0);
+	}
+	return (-1);
+}
+
+static void
+outbox_result_done(int ok, void *arg)
+{
+	struct outbox_send	*s = arg;
+	struct outbox		*ob = s->ob;
+	char			 ph[LOG_PHONE_LEN];
+
+	if (!ok)
+		log_error("outbox: row %lld: result not stored; it is retried "
+		    "after its lease", s->id);
+	else if (s->result == OUTBOX_FAILED)
+		log_warn("outbox: row %lld (%s to %s) failed: %s", s->id, s->kind,
+		    strchr(s->recipient, '@') != NULL ? "an address" :
+		    log_phone(s->recipient, ph), s->last_error);
+	TAILQ_REMOVE(&ob->sends, s, entry);
+	ob->inflight--;
+	outbox_send_free(s);
+	if (!ob->hl->stopping)
+		outbox_kick(ob);
+}
+
+static void
+outbox_finish(struct outbox_send *s, enum outbox_result result,
+    long long code, const char *why)
+{
+	struct outbox	*ob = s->ob;
+	char		 labels[64];
+	double		 delay;
+	int		 n = s->attempts + 1;
+
+	snprintf(labels, sizeof labels, "kind=\"%s\"", s->kind);
+	if (result == OUTBOX_RETRY && n >= s->cfg->send_max_attempts) {
+		result = OUTBOX_FAILED;
+		free(s->last_error);
+		xasprintf(&s->last_error, "gave up after %d attempts: %s", n,
+		    why != NULL ? why : "error");
+	} else if (why != NULL) {
+		free(s->last_error);
+		s->last_error = xstrdup(why);
+	}
+	s->result = result;
+	s->error_code = code;
+	switch (result) {
+	case OUTBOX_SENT:
+		metrics_add("hotline_outbox_sent_total", labels, 1);
+		metrics_observe("hotline_outbox_send_seconds", labels,
+		    (util_mono_ms() - s->start_ms) / 1000.0);
+		break;
+	case OUTBOX_RETRY:
+		/* Exponential backoff with jitter: retries from many rows spread. */
+		delay = OUTBOX_BACKOFF_BASE * pow(2, n - 1);
+		if (delay > OUTBOX_BACKOFF_CAP)
+			delay = OUTBOX_BACKOFF_CAP;
+		delay = delay / 2 + (delay / 2) * (random() / (double)RAND_MAX);
+		s->next_at = util_now() + (time_t)ceil(delay);
+		metrics_add("hotline_outbox_retries_total", labels, 1);
+		log_info("outbox: row %lld attempt %d: %s; retry in %.0fs",
+		    s->id, n, s->last_error, ceil(delay));
+		break;
+	case OUTBOX_FAILED:
+		metrics_add("hotline_outbox_failed_total", labels, 1);
+		break;
+	}
+	if (store_submit(ob->hl->store, outbox_result_tx, outbox_result_done,
+	    s) != 0) {
+		/* Closing: the row stays 'sending' and is reconciled next start. */
+		TAILQ_REMOVE(&ob->sends, s, entry);
+		ob->inflight--;
+		outbox_send_free(s);
+	}
+}
+
+/* --- sending (loop) ------------------------------------------------------ */
+
+/* Errors after which the request may have reached the other side. */
+static int
+outbox_maybe_sent(int curl_code)
+{
+	switch (curl_code) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+		return (0);
+	default:
+		return (1);
+	}
+}
+
+/* Classify an HTTP answer from the provider or a chat receiver. */
+static void
+outbox_http_result(struct outbox_send *s, const struct curlev_resp *resp)
+{
+	json_t		*j;
+	json_error_t	 jerr;
+	long long	 code = 0;
+	const char	*msg = NULL, *sid;
+	char		*why;
+	int		 status = (int)resp->status;
+
+	if (resp->curl_code != 0 || status == 0) {
+		xasprintf(&why, "%s%s", outbox_maybe_sent(resp->curl_code) &&
+		    (strcmp(s->kind, "sms") == 0 || strcmp(s->kind, "call") == 0) ?
+		    OUTBOX_UNCONFIRMED : "",
+		    *resp->error != '\0' ? resp->error : "no response");
+		outbox_finish(s, OUTBOX_RETRY, 0, why);
+		free(why);
+		return;
+	}
+	j = json_loadb(resp->body, resp->body_len, 0, &jerr);
+	if (j != NULL && json_is_object(j)) {
+		code = json_integer_value(json_object_get(j, "code"));
+		msg = json_string_value(json_object_get(j, "message"));
+	}
+	if (status >= 200 && status < 300) {
+		if (j != NULL && (sid = json_string_value(json_object_get(j,
+		    "sid"))) != NULL)
+			s->provider_sid = xstrdup(sid);
+		json_decref(j);
+		outbox_finish(s, OUTBOX_SENT, 0, NULL);
+		return;
+	}
+	if (code != 0)
+		xasprintf(&why, "HTTP %d, error %lld%s%s", status, code,
+		    msg != NULL ? ": " : "", msg != NULL ? msg : "");
+	else
+		xasprintf(&why, "HTTP %d", status);
+	json_decref(j);
+	if (status == 429 || status >= 500 || code == 20429 || status < 400)
+		outbox_finish(s, OUTBOX_RETRY, code, why);
+	else {
+		/* 21610, 21211, 21614 and every other 4xx: retrying won't help. */
+		s->optout = code == 21610;
+		outbox_finish(s, OUTBOX_FAILED, code, why);
+	}
+	free(why);
+}
+
+static void
+outbox_http_cb(const struct curlev_resp *resp, void *arg)
+{
+	outbox_http_result(arg, resp);
+}
+
+static void
+outbox_smtp_cb(const struct curlev_resp *resp, void *arg)
+{
+	struct outbox_send	*s = arg;
+	char			*why;
+
+	if (resp->curl_code == 0) {
+		outbox_finish(s, OUTBOX_SENT, 0, NULL);
+		return;
+	}
+	xasprintf(&why, "SMTP %ld: %s", resp->status, resp->error);
+	/* 5xx is the server refusing for good; anything else may pass later. */
+	if (resp->status >= 500 && resp->status < 600)
+		outbox_finish(s, OUTBOX_FAILED, resp->status, why);
+	else
+		outbox_finish(s, OUTBOX_RETRY, resp->status, why);
+	free(why);
+}
+
+/* The idempotency token: stable for the row across attempts and restarts. */
+static void
+outbox_token(const struct outbox_send *s, char *out, size_t len)
+{
+	char	hex[65];
+
+	util_sha256_hex(s->dedupe, strlen(s->dedupe), hex);
+	snprintf(out, len, "hotline-%lld-%.24s", s->id, hex);
+}
+
+static char *
+outbox_api(const struct config *cfg, const char *what)
+{
+	char	*url;
+
+	xasprintf(&url, "%s/2010-04-01/Accounts/%s/%s", cfg->provider_api,
+	    cfg->account_sid, what);
+	return (url);
+}
+
+static int
+outbox_provider_ready(struct outbox_send *s)
+{
+	const struct config	*cfg = s->cfg;
+
+	if (cfg->account_sid == NULL || *cfg->account_sid == '\0' ||
+	    cfg->auth_token == NULL || *cfg->auth_token == '\0') {
+		outbox_finish(s, OUTBOX_RETRY, 0, "no provider account sid or "
+		    "auth token configured");
+		return (0);
+	}
+	return (1);
+}
+
+static void
+outbox_post_form(struct outbox_send *s, const char *what, struct form *f)
+{
+	struct curlev_req	 req;
+	const char		*headers[2];
+	char			*url, *body, *userpwd, token[64], hdr[128];
+
+	outbox_token(s, token, sizeof token);
+	snprintf(hdr, sizeof hdr, "I-Twilio-Idempotency-Token: %s", token);
+	headers[0] = hdr;
+	headers[1] = NULL;
+	url = outbox_api(s->cfg, what);
+	body = form_encode(f);
+	xasprintf(&userpwd, "%s:%s", s->cfg->account_sid, s->cfg->auth_token);
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.url = url;
+	req.userpwd = userpwd;
+	req.content_type = "application/x-www-form-urlencoded";
+	req.body = body;
+	req.body_len = strlen(body);
+	req.headers = headers;
+	req.timeout_ms = OUTBOX_TIMEOUT_MS;
+	if (curlev_http(s->ob->hl->curl, &req, outbox_http_cb, s) != 0)
+		outbox_finish(s, OUTBOX_RETRY, 0, "could not start the request");
+	free(url);
+	free(body);
+	free(userpwd);
+}
+
+static void
+outbox_send_sms(struct outbox_send *s)
+{
+	const struct config	*cfg = s->cfg;
+	struct form		 f = { NULL, 0 };
+	const char		*body = outbox_str(s->payload, "body");
+	char			*cb;
+
+	if (body == NULL) {
+		outbox_finish(s, OUTBOX_FAILED, 0, "payload has no body");
+		return;
+	}
+	if (!outbox_provider_ready(s))
+		return;
+	form_add(&f, "To", s->recipient);
+	if (cfg->messaging_service_sid != NULL)
+		form_add(&f, "MessagingServiceSid", cfg->messaging_service_sid);
+	else
+		form_add(&f, "From", cfg->sms_from);
+	form_add(&f, "Body", body);
+	xasprintf(&cb, "%s/sms/status", cfg->public_url);
+	form_add(&f, "StatusCallback", cb);
+	free(cb);
+	outbox_post_form(s, "Messages.json", &f);
+	form_free(&f);
+}
+
+static void
+outbox_send_call(struct outbox_send *s)
+{
+	const struct config	*cfg = s->cfg;
+	struct form		 f = { NULL, 0 };
+	const char		*url = outbox_str(s->payload, "url");
+	const char		*from = outbox_str(s->payload, "from");
+	char			*cb;
+
+	if (url == NULL) {
+		outbox_finish(s, OUTBOX_FAILED, 0, "payload has no url");
+		return;
+	}
+	if (from == NULL)
+		from = cfg->voice_caller_id;
+	if (from == NULL) {
+		outbox_finish(s, OUTBOX_FAILED, 0, "no caller id to call from");
+		return;
+	}
+	if (!outbox_provider_ready(s))
+		return;
+	form_add(&f, "To", s->recipient);
+	form_add(&f, "From", from);
+	form_add(&f, "Url", url);
+	xasprintf(&cb, "%s/voice/status", cfg->public_url);
+	form_add(&f, "StatusCallback", cb);
+	free(cb);
+	outbox_post_form(s, "Calls.json", &f);
+	form_free(&f);
+}
+
+static void
+outbox_send_chat(struct outbox_send *s)
+{
+	struct curlev_req	 req;
+	const char		*url = outbox_str(s->payload, "url");
+	const char		*headers[2];
+	json_t			*body = json_object_get(s->payload, "json");
+	char			*text, token[64], hdr[128];
+
+	if (url == NULL || body == NULL) {
+		outbox_finish(s, OUTBOX_FAILED, 0, "payload needs url and json");
+		return;
+	}
+	if ((text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+		outbox_finish(s, OUTBOX_FAILED, 0, "payload json not encodable");
+		return;
+	}
+	outbox_token(s, token, sizeof token);
+	snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", token);
+	headers[0] = hdr;
+	headers[1] = NULL;
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.url = url;
+	req.content_type = "application/json";
+	req.body = text;
+	req.body_len = strlen(text);
+	req.headers = headers;
+	req.timeout_ms = OUTBOX_TIMEOUT_MS;
+	if (curlev_http(s->ob->hl->curl, &req, outbox_http_cb, s) != 0)
+		outbox_finish(s, OUTBOX_FAILED, 0, "bad chat webhook url");
+	free(text);
+}
+
+/* A header value on one line: CR and LF would start a header of their own. */
+static char *
+outbox_header_value(const char *s)
+{
+	char	*out, *p;
+
+	out = xstrdup(s != NULL ? s : "");
+	for (p = out; *p != '\0'; p++) {
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	}
+	return (out);
+}
+
+/* RFC 2047 encoded-word for a header that is not plain ASCII. */
+static char *
+outbox_header_words(const char *s)
+{
+	const unsigned char	*p;
+	unsigned char		*b64;
+	char			*clean, *out;
+	size_t			 len;
+
+	clean = outbox_header_value(s);
+	for (p = (const unsigned char *)clean; *p != '\0'; p++) {
+		if (*p >= 0x80)
+			break;
+	}
+	if (*p == '\0')
+		return (clean);
+	len = strlen(clean);
+	b64 = xmalloc(4 * ((len + 2) / 3) + 1);
+	EVP_EncodeBlock(b64, (const unsigned char *)clean, (int)len);
+	xasprintf(&out, "=?UTF-8?B?%s?=", (char *)b64);
+	free(b64);
+	free(clean);
+	return (out);
+}
+
+static char *
+outbox_email_text(const struct outbox_send *s, const char *from,
+    const char *subject, const char *body)
+{
+	char		 date[64], hex[65], *subj, *to, *fr, *msg, *crlf;
+	const char	*domain, *p;
+	struct tm	 tm;
+	time_t		 now = util_now();
+	size_t		 n = 0;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	util_sha256_hex(s->dedupe, strlen(s->dedupe), hex);
+	domain = strchr(from, '@') != NULL ? strchr(from, '@') + 1 : "hotline";
+	subj = outbox_header_words(subject);
+	to = outbox_header_value(s->recipient);
+	fr = outbox_header_value(from);
+	/* Lines end in CRLF on the wire. */
+	crlf = xmalloc(2 * strlen(body) + 3);
+	for (p = body; *p != '\0'; p++) {
+		if (*p == '\n' && (p == body || p[-1] != '\r'))
+			crlf[n++] = '\r';
+		crlf[n++] = *p;
+	}
+	crlf[n++] = '\r';
+	crlf[n++] = '\n';
+	crlf[n] = '\0';
+	xasprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n"
+	    "Message-ID: <%.32s.%lld@%s>\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n%s", fr, to, subj, date,
+	    hex, s->id, domain, crlf);
+	free(subj);
+	free(to);
+	free(fr);
+	free(crlf);
+	return (msg);
+}
+
+static void
+outbox_send_email(struct outbox_send *s)
+{
+	const struct config	*cfg = s->cfg;
+	const char		*subject = outbox_str(s->payload, "subject");
+	const char		*body = outbox_str(s->payload, "body");
+	char			*msg;
+
+	if (cfg->smtp_url == NULL || *cfg->smtp_url == '\0' ||
+	    cfg->smtp_from == NULL) {
+		outbox_finish(s, OUTBOX_RETRY, 0, "no smtp_url / smtp_from "
+		    "configured");
+		return;
+	}
+	if (body == NULL || strchr(s->recipient, '@') == NULL) {
+		outbox_finish(s, OUTBOX_FAILED, 0, "payload needs an address "
+		    "and a body");
+		return;
+	}
+	msg = outbox_email_text(s, cfg->smtp_from, subject != NULL ? subject :
+	    "", body);
+	if (curlev_smtp(s->ob->hl->curl, cfg->smtp_url, cfg->smtp_from,
+	    s->recipient, msg, outbox_smtp_cb, s) != 0)
+		outbox_finish(s, OUTBOX_RETRY, 0, "could not start SMTP");
+	free(msg);
+}
+
+static void
+outbox_deliver(struct outbox_send *s)
+{
+	s->ob->tokens -= 1;
+	s->start_ms = util_mono_ms();
+	if (strcmp(s->kind, "sms") == 0)
+		outbox_send_sms(s);
+	else if (strcmp(s->kind, "call") == 0)
+		outbox_send_call(s);
+	else if (strcmp(s->kind, "email") == 0)
+		outbox_send_email(s);
+	else if (strcmp(s->kind, "chat") == 0)
+		outbox_send_chat(s);
+	else
+		outbox_finish(s, OUTBOX_FAILED, 0, "unknown kind");
+}
+
+/* RFC 2822 date as the provider writes it: "Mon, 16 Aug 2010 03:45:01 +0000". */
+static time_t
+outbox_rfc2822(const char *s)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	if (s == NULL)
+		return (0);
+	memset(&tm, 0, sizeof tm);
+	if ((end = strptime(s, "%a, %d %b %Y %H:%M:%S", &tm)) == NULL)
+		return (0);
+	return (timegm(&tm));
+}
+
+/*
+ * Is one of the provider's listed messages (or calls) ours?  Same number,
+ * same body, created no earlier than our unconfirmed attempt.
+ */
+static int
+outbox_listed(const struct outbox_send *s, json_t *list, char **sid)
+{
+	const char	*body = outbox_str(s->payload, "body");
+	const char	*to, *b, *id;
+	json_t		*m;
+	time_t		 at;
+	size_t		 i;
+
+	json_array_foreach(list, i, m) {
+		to = json_string_value(json_object_get(m, "to"));
+		b = json_string_value(json_object_get(m, "body"));
+		id = json_string_value(json_object_get(m, "sid"));
+		if (to == NULL || strcmp(to, s->recipient) != 0)
+			continue;
+		if (strcmp(s->kind, "sms") == 0 && (b == NULL || body == NULL ||
+		    strcmp(b, body) != 0))
+			continue;
+		at = outbox_rfc2822(json_string_value(json_object_get(m,
+		    "date_created")));
+		if (at != 0 && at + 300 < s->prev_started)
+			continue;
+		*sid = id != NULL ? xstrdup(id) : NULL;
+		return (1);
+	}
+	return (0);
+}
+
+static void
+outbox_reconcile_cb(const struct curlev_resp *resp, void *arg)
+{
+	struct outbox_send	*s = arg;
+	json_t			*j, *list;
+	json_error_t		 jerr;
+	char			*sid = NULL, *why;
+	int			 found;
+
+	if (resp->curl_code != 0 || resp->status != 200) {
+		xasprintf(&why, "%scould not list sent messages (HTTP %ld%s%s)",
+		    OUTBOX_UNCONFIRMED, resp->status, *resp->error != '\0' ?
+		    ": " : "", resp->error);
+		outbox_finish(s, OUTBOX_RETRY, 0, why);
+		free(why);
+		return;
+	}
+	j = json_loadb(resp->body, resp->body_len, 0, &jerr);
+	list = json_object_get(j, strcmp(s->kind, "sms") == 0 ? "messages" :
+	    "calls");
+	found = json_is_array(list) && outbox_listed(s, list, &sid);
+	json_decref(j);
+	if (found) {
+		log_info("outbox: row %lld was already sent before the restart; "
+		    "not sending it again", s->id);
+		metrics_add("hotline_outbox_reconciled_total", "", 1);
+		s->provider_sid = sid;
+		outbox_finish(s, OUTBOX_SENT, 0, NULL);
+		return;
+	}
+	s->reconcile = 0;
+	outbox_deliver(s);
+}
+
+static void
+outbox_reconcile(struct outbox_send *s)
+{
+	struct curlev_req	 req;
+	struct tm		 tm;
+	time_t			 since = s->prev_started - 86400;
+	char			 day[16], *to, *url, *base, *userpwd;
+	int			 sms = strcmp(s->kind, "sms") == 0;
+
+	if (!outbox_provider_ready(s))
+		return;
+	/* The filter is by day; a day early catches a send near midnight. */
+	gmtime_r(&since, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	to = form_escape(s->recipient);
+	base = outbox_api(s->cfg, sms ? "Messages.json" : "Calls.json");
+	xasprintf(&url, "%s?To=%s&%s=%s&PageSize=100", base, to,
+	    sms ? "DateSent%3E" : "StartTime%3E", day);
+	xasprintf(&userpwd, "%s:%s", s->cfg->account_sid, s->cfg->auth_token);
+	memset(&req, 0, sizeof req);
+	req.method = "GET";
+	req.url = url;
+	req.userpwd = userpwd;
+	req.timeout_ms = OUTBOX_TIMEOUT_MS;
+	s->ob->tokens -= 1;
+	if (curlev_http(s->ob->hl->curl, &req, outbox_reconcile_cb, s) != 0)
+		outbox_finish(s, OUTBOX_RETRY, 0, OUTBOX_UNCONFIRMED
+		    "could not start the listing request");
+	free(to);
+	free(base);
+	free(url);
+	free(userpwd);
+}
+
+static void
+outbox_start(struct outbox_send *s)
+{
+	if (s->bad) {
+		outbox_finish(s, OUTBOX_FAILED, 0, "payload is not a JSON object");
+		return;
+	}
+	if (s->reconcile && (strcmp(s->kind, "sms") == 0 ||
+	    strcmp(s->kind, "call") == 0)) {
+		outbox_reconcile(s);
+		return;
+	}
+	outbox_deliver(s);
 }

@@ -1,8 +1,732 @@
-/* sms.c -- the SMS webhooks. */
+/*
+ * sms.c -- the SMS webhooks: POST /sms/incoming and POST /sms/status.
+ *
+ * An incoming text is decided in one store transaction: the webhook's
+ * answer is looked up first (a redelivery gets the same reply and no
+ * second side effect), then the text is recorded and checked in a fixed
+ * order -- compliance words, red flags, opt-out state, throttle, content
+ * keywords, fallback -- and the reply, the opt-out change, a flagged
+ * callback and the stored answer all commit together.  The reply goes back
+ * inline as TwiML; anything sent later goes through the outbox.
+ *
+ * Bodies are stored (messages) and never logged.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/http.h>
+
+#include "callback.h"
+#include "config.h"
 #include "hotline.h"
+#include "http.h"
+#include "keyword.h"
+#include "location.h"
+#include "log.h"
+#include "metrics.h"
+#include "optout.h"
+#include "outbox.h"
+#include "store.h"
+#include "track.h"
+#include "twiml.h"
+#include "util.h"
+#include "webhook.h"
+#include "xmalloc.h"
+
+#define SMS_SID_MAX	64
+#define SMS_TWIML_TYPE	"text/xml; charset=utf-8"
+
+struct sms_job {
+	struct hreq	 *r;
+	struct hotline	 *hl;
+	struct config	 *cfg;
+	char		 *sid;
+	char		 *from;		/* E.164 */
+	char		 *body;
+	char		 *norm;
+	char		 *opt_out_type;	/* provider's Advanced Opt-Out, or NULL */
+
+	/* results, filled on the store thread */
+	char		 *doc;
+	const char	 *keyword;	/* for metrics: a static name */
+	int		  redelivery;
+	int		  kick;
+};
+
+/* What one text gets back. */
+struct sms_reply {
+	char		**texts;	/* NULL-ended */
+	int		  lang;
+	const char	 *keyword;	/* id recorded with the message */
+	int		  throttle;	/* 0 for the opt-out confirmation */
+};
+
+/* "+18175550101" -> "(817) 555-0101"; other numbers as they are. */
+static void
+sms_phone_words(const char *e164, char *buf, size_t len)
+{
+	size_t	i;
+
+	if (e164 != NULL && strlen(e164) == 12 && strncmp(e164, "+1", 2) == 0) {
+		for (i = 2; i < 12; i++) {
+			if (!isdigit((unsigned char)e164[i]))
+				break;
+		}
+		if (i == 12) {
+			snprintf(buf, len, "(%.3s) %.3s-%.4s", e164 + 2,
+			    e164 + 5, e164 + 8);
+			return;
+		}
+	}
+	snprintf(buf, len, "%s", e164 != NULL ? e164 : "");
+}
+
+static char *
+sms_msg(const struct config *cfg, const char *name, int lang,
+    const char *const *vars)
+{
+	const char	*t;
+
+	if ((t = smscfg_message(cfg, name, lang)) == NULL)
+		t = "";
+	return (keyword_fill(t, vars));
+}
+
+static char **
+sms_one(char *text)
+{
+	char	**v;
+
+	v = xcalloc(2, sizeof *v);
+	v[0] = text;
+	return (v);
+}
+
+/* The clinic message for one location, in words, now. */
+static char *
+sms_clinic(const struct config *cfg, const struct location *l, int lang,
+    time_t now, const char *tmpl)
+{
+	char	 hours[64], next[64], phone[32], desk[32], *open, *out;
+	int	 closed;
+
+	closed = location_hours_text(l, now, lang, cfg, hours, sizeof hours);
+	if (closed)
+		snprintf(hours, sizeof hours, "%s",
+		    smscfg_message(cfg, "hours_closed_today", lang));
+	if (location_is_open(l, now))
+		open = sms_msg(cfg, "open_now", lang, NULL);
+	else {
+		const char	*vars[] = { "next_open", next, NULL };
+
+		location_next_open_text(l, now, lang, next, sizeof next);
+		open = sms_msg(cfg, "closed_now", lang, vars);
+	}
+	sms_phone_words(l->phone, phone, sizeof phone);
+	sms_phone_words(cfg->front_desk, desk, sizeof desk);
+	{
+		const char	*vars[] = { "name", i18n_get(&l->name, lang),
+				    "address", l->address != NULL ? l->address : "",
+				    "phone", phone, "hours", hours,
+				    "open_now", open, "front_desk", desk, NULL };
+
+		out = sms_msg(cfg, tmpl, lang, vars);
+	}
+	free(open);
+	return (out);
+}
+
+static char **
+sms_locations(const struct config *cfg, const char *intro, const char *tmpl,
+    int lang, time_t now)
+{
+	const char	**paras;
+	char		**v;
+	size_t		  i, n = 0;
+
+	paras = xcalloc(cfg->nlocations + 1, sizeof *paras);
+	paras[n++] = sms_msg(cfg, intro, lang, NULL);
+	for (i = 0; i < cfg->nlocations; i++)
+		paras[n++] = sms_clinic(cfg, &cfg->locations[i], lang, now,
+		    tmpl);
+	v = keyword_pack(paras, n, SMS_PART_MAX, NULL);
+	for (i = 0; i < n; i++)
+		free((char *)paras[i]);
+	free(paras);
+	return (v);
+}
+
+static char **
+sms_zip(const struct config *cfg, const char *zip, int lang, time_t now)
+{
+	const struct location	*l;
+	const char		*paras[2];
+	char			 miles[32], **v;
+	double			 d;
+
+	if ((l = location_nearest_zip(cfg, zip, &d)) == NULL) {
+		const char	*vars[] = { "zip", zip, NULL };
+
+		return (sms_one(sms_msg(cfg, "zip_unknown", lang, vars)));
+	}
+	snprintf(miles, sizeof miles, d < 10 ? "%.1f" : "%.0f", d);
+	{
+		const char	*vars[] = { "zip", zip, "miles", miles, NULL };
+
+		paras[0] = sms_msg(cfg, "zip_nearest", lang, vars);
+	}
+	paras[1] = sms_clinic(cfg, l, lang, now, "clinic");
+	v = keyword_pack(paras, 2, SMS_PART_MAX, NULL);
+	free((char *)paras[0]);
+	free((char *)paras[1]);
+	return (v);
+}
+
+static int
+sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
+    time_t now, char ***texts)
+{
+	struct callback_req	q;
+	struct callback_res	res;
+	char			pos[16], wait[16], *words;
+
+	memset(&q, 0, sizeof q);
+	q.phone = j->from;
+	q.language = j->cfg->langs[lang];
+	q.priority = priority;
+	q.source = "sms";
+	q.call_sid = j->sid;
+	q.now = now;
+	if (callback_request(db, j->cfg, &q, &res) != 0)
+		return (-1);
+	j->kick = 1;
+	if (texts == NULL)
+		return (0);
+	snprintf(pos, sizeof pos, "%d", res.position);
+	snprintf(wait, sizeof wait, "%d", res.wait_minutes);
+	{
+		const char	*w[] = { "n", wait, NULL };
+
+		words = sms_msg(j->cfg, "wait_minutes", lang, w);
+	}
+	{
+		const char	*vars[] = { "position", pos, "wait", words, NULL };
+
+		*texts = sms_one(sms_msg(j->cfg, res.created ?
+		    "callback_joined" : "callback_updated", lang, vars));
+	}
+	free(words);
+	return (0);
+}
+
+/* The language this number used last, else the first configured. */
+static int
+sms_number_lang(struct db *db, const struct config *cfg, const char *phone)
+{
+	struct db_res	*r;
+	int		 lang = 0, l;
+
+	r = db_query(db, "SELECT language FROM messages WHERE phone = ? AND "
+	    "language IS NOT NULL ORDER BY at DESC, id DESC LIMIT 1", "s",
+	    phone);
+	if (r == NULL)
+		return (-1);
+	if (db_next(r) == 1 && (l = config_lang(cfg, db_text(r, 0))) >= 0)
+		lang = l;
+	db_done(r);
+	return (lang);
+}
+
+/* 1 when this number has had its share of replies, 0 not, -1 error. */
+static int
+sms_throttled(struct db *db, const struct config *cfg, const char *phone,
+    time_t now)
+{
+	long long	minute = 0, day = 0;
+
+	if (db_int_query(db, &minute, "SELECT COUNT(*) FROM messages WHERE "
+	    "phone = ? AND direction = 'in' AND replied = 1 AND at > ?", "si",
+	    phone, (long long)(now - 60)) != 0)
+		return (-1);
+	if (db_int_query(db, &day, "SELECT COUNT(*) FROM messages WHERE "
+	    "phone = ? AND direction = 'in' AND replied = 1 AND at > ?", "si",
+	    phone, (long long)(now - 86400)) != 0)
+		return (-1);
+	return (minute >= cfg->sms->per_minute || day >= cfg->sms->per_day);
+}
+
+/* Which language's red-flag pattern the text matches: index, or -1. */
+static int
+sms_red_flag(const struct config *cfg, const char *norm, int lang)
+{
+	size_t	i;
+
+	if (lang >= 0 && cfg->red_flags.re[lang] != NULL &&
+	    re_match(cfg->red_flags.re[lang], norm))
+		return (lang);
+	for (i = 0; i < cfg->nlangs; i++) {
+		if (cfg->red_flags.re[i] != NULL &&
+		    re_match(cfg->red_flags.re[i], norm))
+			return ((int)i);
+	}
+	return (-1);
+}
+
+/*
+ * Decide the reply.  Returns 0 with rep filled (texts may be empty), or -1
+ * to roll everything back.
+ */
+static int
+sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
+{
+	const struct config	*cfg = j->cfg;
+	const struct keyword	*k;
+	enum kw_compliance	 comp;
+	const char		*pt = j->opt_out_type, *src;
+	char			 desk[32];
+	int			 es = 0, es_lang, opted, lang, flag, rc;
+
+	memset(rep, 0, sizeof *rep);
+	rep->throttle = 1;
+	if ((lang = sms_number_lang(db, cfg, j->from)) < 0)
+		return (-1);
+	rep->lang = lang;
+	es_lang = config_lang(cfg, "es");
+	comp = keyword_compliance(cfg->sms, j->norm, &es);
+	if (es && es_lang >= 0)
+		lang = rep->lang = es_lang;
+	src = pt != NULL ? "provider" : "sms";
+
+	/* 1. Compliance: always first, never overridden. */
+	if ((pt != NULL && strcasecmp(pt, "STOP") == 0) || comp == KW_OPTOUT) {
+		rep->keyword = "optout";
+		if ((rc = optout_set(db, j->from, 1, src, pt != NULL ? "STOP" :
+		    j->norm, now)) < 0)
+			return (-1);
+		metrics_add("hotline_sms_optouts_total", "", rc);
+		/* With Advanced Opt-Out the provider confirms it itself. */
+		if (rc == 1 && pt == NULL) {
+			rep->texts = sms_one(sms_msg(cfg, "opted_out", lang,
+			    NULL));
+			rep->throttle = 0;
+		}
+		return (0);
+	}
+	if ((pt != NULL && strcasecmp(pt, "START") == 0) || comp == KW_OPTIN) {
+		rep->keyword = "optin";
+		if (optout_set(db, j->from, 0, src, pt != NULL ? "START" :
+		    j->norm, now) < 0)
+			return (-1);
+		if (pt == NULL)
+			rep->texts = sms_one(sms_msg(cfg, "opted_in", lang,
+			    NULL));
+		return (0);
+	}
+	if ((opted = optout_is(db, j->from)) < 0)
+		return (-1);
+	if ((pt != NULL && strcasecmp(pt, "HELP") == 0) || comp == KW_HELP) {
+		rep->keyword = "help";
+		if (!opted && pt == NULL) {
+			const char	*vars[] = { "front_desk", desk, NULL };
+
+			sms_phone_words(cfg->front_desk, desk, sizeof desk);
+			rep->texts = sms_one(sms_msg(cfg, "help", lang, vars));
+		}
+		return (0);
+	}
+
+	/*
+	 * 2. Red flags: staff hear of it whatever else holds back the
+	 * reply, since a call is not a text.
+	 */
+	if ((flag = sms_red_flag(cfg, j->norm, lang)) >= 0) {
+		lang = rep->lang = flag;
+		rep->keyword = "red_flag";
+		if (sms_callback(db, j, lang, 1, now, NULL) != 0)
+			return (-1);
+		metrics_add("hotline_red_flags_total", "channel=\"sms\"", 1);
+		if (!opted)
+			rep->texts = sms_one(sms_msg(cfg, "emergency", lang,
+			    NULL));
+		return (0);
+	}
+	if (opted) {
+		rep->keyword = "opted_out";
+		return (0);
+	}
+
+	/* 3. Content keywords, first match wins; 4. the fallback. */
+	if ((k = keyword_match(cfg->sms, j->norm)) == NULL) {
+		rep->keyword = "fallback";
+		rep->texts = sms_one(sms_msg(cfg, "fallback", lang, NULL));
+		return (0);
+	}
+	rep->keyword = k->id;
+	if (k->lang >= 0)
+		lang = rep->lang = k->lang;
+	switch (k->action) {
+	case KW_GUIDE:
+		rep->texts = keyword_guide_texts(cfg, k->guide, lang, NULL);
+		break;
+	case KW_CLINICS:
+		rep->texts = sms_locations(cfg, "clinics_intro", "clinic", lang,
+		    now);
+		break;
+	case KW_HOURS:
+		rep->texts = sms_locations(cfg, "hours_intro", "hours_line",
+		    lang, now);
+		break;
+	case KW_ZIP:
+		rep->texts = sms_zip(cfg, j->norm, lang, now);
+		break;
+	case KW_CALLBACK:
+		/* The queue's entry is the side effect: never throttle it away. */
+		if (sms_throttled(db, cfg, j->from, now) == 1)
+			return (sms_callback(db, j, lang, 0, now, NULL));
+		if (sms_callback(db, j, lang, 0, now, &rep->texts) != 0)
+			return (-1);
+		break;
+	case KW_LANGUAGE:
+		rep->texts = sms_one(sms_msg(cfg, "language_set", lang, NULL));
+		break;
+	}
+	return (0);
+}
+
+static int
+sms_incoming_tx(struct db *db, void *arg)
+{
+	struct sms_job	*j = arg;
+	struct sms_reply rep;
+	struct twiml	*t;
+	struct db_res	*res;
+	const char	*doc;
+	char		*key, *ctype = NULL, hash[17];
+	long long	 id;
+	time_t		 now = util_now();
+	size_t		 i, len;
+	int		 status, rc, throttled = 0;
+
+	xasprintf(&key, "sms:%s", j->sid);
+	if ((rc = webhook_lookup(db, key, &status, &ctype, &j->doc)) != 0) {
+		free(ctype);
+		free(key);
+		j->redelivery = rc == 1;
+		return (rc == 1 ? 0 : -1);
+	}
+	res = db_query(db, "INSERT INTO messages (sid, direction, phone, body, "
+	    "status, at, updated_at) VALUES (?, 'in', ?, ?, 'received', ?, ?) "
+	    "ON CONFLICT (sid) DO NOTHING RETURNING id", "sssii", j->sid,
+	    j->from, j->body, (long long)now, (long long)now);
+	if (res == NULL) {
+		free(key);
+		return (-1);
+	}
+	rc = db_next(res);
+	id = rc == 1 ? db_int(res, 0) : 0;
+	db_done(res);
+	if (rc != 1) {
+		/* Another store thread took this MessageSid first. */
+		rc = rc == 0 ? webhook_lookup(db, key, &status, &ctype,
+		    &j->doc) : -1;
+		free(ctype);
+		free(key);
+		if (rc == 0)
+			j->doc = xstrdup("<?xml version=\"1.0\" encoding="
+			    "\"UTF-8\"?>\n<Response/>");
+		j->redelivery = 1;
+		return (rc == -1 ? -1 : 0);
+	}
+
+	if (sms_decide(db, j, now, &rep) != 0) {
+		keyword_texts_free(rep.texts);
+		free(key);
+		return (-1);
+	}
+	if (rep.texts != NULL && rep.texts[0] != NULL && rep.throttle) {
+		if ((throttled = sms_throttled(db, j->cfg, j->from, now)) < 0)
+			goto fail;
+		if (throttled) {
+			keyword_texts_free(rep.texts);
+			rep.texts = NULL;
+			metrics_add("hotline_sms_throttled_total", "", 1);
+		}
+	}
+	j->keyword = rep.keyword;
+
+	t = twiml_new();
+	for (i = 0; rep.texts != NULL && rep.texts[i] != NULL; i++) {
+		twiml_open(t, "Message", NULL);
+		twiml_leaf(t, "Body", rep.texts[i], NULL);
+		twiml_close(t);
+		if (db_exec(db, "INSERT INTO messages (direction, phone, "
+		    "language, keyword, body, status, at, updated_at) VALUES "
+		    "('out', ?, ?, ?, ?, 'replied', ?, ?)", "ssssii", j->from,
+		    j->cfg->langs[rep.lang], rep.keyword, rep.texts[i],
+		    (long long)now, (long long)now) != 0) {
+			twiml_free(t);
+			goto fail;
+		}
+	}
+	if ((doc = twiml_finish(t, &len)) == NULL) {
+		log_error("sms: reply did not make a valid TwiML document");
+		twiml_free(t);
+		goto fail;
+	}
+	j->doc = xstrdup(doc);
+	twiml_free(t);
+	if (db_exec(db, "UPDATE messages SET language = ?, keyword = ?, "
+	    "replied = ?, status = ? WHERE id = ?", "ssisi",
+	    j->cfg->langs[rep.lang], rep.keyword, (long long)(i > 0),
+	    throttled ? "throttled" : "received", id) != 0)
+		goto fail;
+	util_hash(j->cfg->secret, j->from, hash);
+	if (track_event(db, "sms.in", hash, NULL, rep.keyword, NULL,
+	    j->cfg->langs[rep.lang], 0, now) != 0)
+		goto fail;
+	if (webhook_save(db, key, 200, SMS_TWIML_TYPE, j->doc, now) != 0)
+		goto fail;
+	keyword_texts_free(rep.texts);
+	free(key);
+	return (0);
+fail:
+	keyword_texts_free(rep.texts);
+	free(key);
+	free(j->doc);
+	j->doc = NULL;
+	return (-1);
+}
+
+static void
+sms_job_free(struct sms_job *j)
+{
+	config_unref(j->cfg);
+	free(j->sid);
+	free(j->from);
+	free(j->body);
+	free(j->norm);
+	free(j->opt_out_type);
+	free(j->doc);
+	free(j);
+}
+
+static void
+sms_incoming_done(int ok, void *arg)
+{
+	struct sms_job	*j = arg;
+	char		 ph[LOG_PHONE_LEN], labels[96];
+
+	if (!ok || j->doc == NULL) {
+		log_error("sms: from %s: store failed; asking the provider to "
+		    "retry", log_phone(j->from, ph));
+		http_error(j->r, 503, "store unavailable; retry");
+		sms_job_free(j);
+		return;
+	}
+	http_reply(j->r, 200, SMS_TWIML_TYPE, j->doc, strlen(j->doc));
+	if (j->redelivery) {
+		metrics_add("hotline_webhook_redeliveries_total",
+		    "route=\"sms\"", 1);
+		log_info("sms: from %s: redelivered webhook answered again",
+		    log_phone(j->from, ph));
+	} else {
+		snprintf(labels, sizeof labels, "keyword=\"%s\"",
+		    j->keyword != NULL ? j->keyword : "none");
+		metrics_add("hotline_sms_received_total", labels, 1);
+		log_info("sms: from %s keyword=%s", log_phone(j->from, ph),
+		    j->keyword != NULL ? j->keyword : "none");
+	}
+	if (j->kick)
+		outbox_kick(j->hl->outbox);
+	sms_job_free(j);
+}
+
+static void
+sms_incoming(struct hreq *r)
+{
+	struct sms_job	*j;
+	const char	*sid, *from, *body, *pt;
+	char		*e164;
+
+	sid = form_get(&r->form, "MessageSid");
+	if (sid == NULL)
+		sid = form_get(&r->form, "SmsMessageSid");
+	from = form_get(&r->form, "From");
+	body = form_get(&r->form, "Body");
+	if (sid == NULL || *sid == '\0' || strlen(sid) > SMS_SID_MAX) {
+		http_error(r, 400, "missing or bad MessageSid");
+		return;
+	}
+	if (from == NULL || (e164 = util_phone_e164(from)) == NULL) {
+		http_error(r, 400, "missing or bad From");
+		return;
+	}
+	if (r->cfg->sms == NULL) {
+		free(e164);
+		http_error(r, 503, "sms is not configured");
+		return;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->r = r;
+	j->hl = r->hl;
+	j->cfg = config_ref(r->cfg);
+	j->sid = xstrdup(sid);
+	j->from = e164;
+	j->body = xstrdup(body != NULL ? body : "");
+	j->norm = keyword_normalise(j->body);
+	if ((pt = form_get(&r->form, "OptOutType")) != NULL && *pt != '\0')
+		j->opt_out_type = xstrdup(pt);
+	if (store_submit(r->hl->store, sms_incoming_tx, sms_incoming_done,
+	    j) != 0) {
+		http_error(r, 503, "shutting down");
+		sms_job_free(j);
+	}
+}
+
+/* --- delivery status ------------------------------------------------------ */
+
+struct sms_status_job {
+	struct hreq	*r;
+	char		*sid;
+	char		*status;
+	char		*to;
+	long long	 error;		/* 0 when none */
+};
+
+static int
+sms_status_final(const char *s)
+{
+	return (strcmp(s, "delivered") == 0 || strcmp(s, "undelivered") == 0 ||
+	    strcmp(s, "failed") == 0);
+}
+
+static int
+sms_status_tx(struct db *db, void *arg)
+{
+	struct sms_status_job	*j = arg;
+	time_t			 now = util_now();
+	struct db_res		*res;
+	char			*phone = NULL;
+	int			 final = sms_status_final(j->status), rc;
+
+	/* A late "sent" must not undo "delivered": callbacks can cross. */
+	if (db_exec(db, "UPDATE messages SET status = ?, error_code = CASE "
+	    "WHEN ? = 0 THEN error_code ELSE ? END, updated_at = ? WHERE "
+	    "sid = ? AND direction = 'out' AND (? = 1 OR status NOT IN "
+	    "('delivered', 'undelivered', 'failed'))", "siiisi", j->status,
+	    j->error, j->error, (long long)now, j->sid, (long long)final) != 0)
+		return (-1);
+	if (final && db_exec(db, "UPDATE outbox SET status = ?, "
+	    "error_code = CASE WHEN ? = 0 THEN error_code ELSE ? END, "
+	    "updated_at = ? WHERE provider_sid = ? AND status IN ('sent', "
+	    "'delivered', 'undelivered')", "siiis", j->status, j->error,
+	    j->error, (long long)now, j->sid) != 0)
+		return (-1);
+	if (j->error == 21610) {
+		res = db_query(db, "SELECT recipient FROM outbox WHERE "
+		    "provider_sid = ? UNION ALL SELECT phone FROM messages "
+		    "WHERE sid = ?", "ss", j->sid, j->sid);
+		if (res == NULL)
+			return (-1);
+		if ((rc = db_next(res)) == 1)
+			phone = xstrdup(db_text(res, 0));
+		db_done(res);
+		if (rc == -1)
+			return (-1);
+		if (phone == NULL && j->to != NULL)
+			phone = util_phone_e164(j->to);
+		if (phone != NULL && optout_set(db, phone, 1, "status:21610",
+		    NULL, now) < 0) {
+			free(phone);
+			return (-1);
+		}
+		free(phone);
+	}
+	return (0);
+}
+
+static void
+sms_status_free(struct sms_status_job *j)
+{
+	free(j->sid);
+	free(j->status);
+	free(j->to);
+	free(j);
+}
+
+static void
+sms_status_done(int ok, void *arg)
+{
+	struct sms_status_job	*j = arg;
+	char			 labels[64];
+
+	if (!ok)
+		http_error(j->r, 503, "store unavailable; retry");
+	else {
+		http_reply(j->r, 204, "text/plain; charset=utf-8", "", 0);
+		snprintf(labels, sizeof labels, "status=\"%s\"", j->status);
+		metrics_add("hotline_sms_status_total", labels, 1);
+	}
+	sms_status_free(j);
+}
+
+static void
+sms_status(struct hreq *r)
+{
+	static const char	*known[] = { "accepted", "scheduled", "queued",
+				    "sending", "sent", "delivered", "undelivered",
+				    "failed", "read", "receiving", "received",
+				    "canceled", NULL };
+	struct sms_status_job	*j;
+	const char		*sid, *st, *err, *to;
+	size_t			 i;
+
+	sid = form_get(&r->form, "MessageSid");
+	st = form_get(&r->form, "MessageStatus");
+	if (st == NULL)
+		st = form_get(&r->form, "SmsStatus");
+	if (sid == NULL || *sid == '\0' || strlen(sid) > SMS_SID_MAX) {
+		http_error(r, 400, "missing or bad MessageSid");
+		return;
+	}
+	for (i = 0; st != NULL && known[i] != NULL; i++) {
+		if (strcmp(known[i], st) == 0)
+			break;
+	}
+	if (st == NULL || known[i] == NULL) {
+		http_error(r, 400, "missing or unknown MessageStatus");
+		return;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->r = r;
+	j->sid = xstrdup(sid);
+	j->status = xstrdup(st);
+	if ((to = form_get(&r->form, "To")) != NULL)
+		j->to = xstrdup(to);
+	if ((err = form_get(&r->form, "ErrorCode")) != NULL && *err != '\0')
+		j->error = strtoll(err, NULL, 10);
+	if (store_submit(r->hl->store, sms_status_tx, sms_status_done, j) != 0) {
+		http_error(r, 503, "shutting down");
+		sms_status_free(j);
+	}
+}
 
 void
 sms_init(struct hotline *hl)
 {
-	(void)hl;
+	metrics_help("hotline_sms_received_total", "counter",
+	    "Incoming texts answered, by keyword.");
+	metrics_help("hotline_sms_throttled_total", "counter",
+	    "Incoming texts not answered because the number hit its limit.");
+	metrics_help("hotline_sms_optouts_total", "counter",
+	    "Numbers that opted out by text.");
+	metrics_help("hotline_sms_status_total", "counter",
+	    "Delivery status callbacks, by status.");
+	http_route(hl->http, EVHTTP_REQ_POST, "/sms/incoming", ROUTE_PROVIDER,
+	    "sms", sms_incoming);
+	http_route(hl->http, EVHTTP_REQ_POST, "/sms/status", ROUTE_PROVIDER,
+	    "sms_status", sms_status);
 }

@@ -1,1 +1,471 @@
-int main(void){return 1;}
+/*
+ * test_keyword.c -- SMS text normalisation, compliance words, content
+ * keywords against the shipped config/sms.yaml, reply templates, message
+ * packing, guide rendering, and sms.yaml's file:line errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "config.h"
+#include "keyword.h"
+
+static struct config	*cfg;
+static char		 topdir[4096];
+
+static void
+load_shipped(void)
+{
+	char	path[4200], **errors = NULL;
+	size_t	i;
+
+	snprintf(path, sizeof path, "%s/config/hotline.yaml", topdir);
+	cfg = config_load(path, &errors);
+	for (i = 0; errors != NULL && errors[i] != NULL; i++)
+		fprintf(stderr, "%s\n", errors[i]);
+	config_errors_free(errors);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_ptr_nonnull(cfg->sms);
+}
+
+static void
+unload(void)
+{
+	config_unref(cfg);
+	cfg = NULL;
+}
+
+static void
+assert_norm(const char *in, const char *want)
+{
+	char	*got = keyword_normalise(in);
+
+	ck_assert_msg(strcmp(got, want) == 0, "normalise(\"%s\") = \"%s\", "
+	    "want \"%s\"", in, got, want);
+	free(got);
+}
+
+static enum kw_compliance
+comp(const char *text, int *es)
+{
+	char			*n = keyword_normalise(text);
+	enum kw_compliance	 k;
+
+	k = keyword_compliance(cfg->sms, n, es);
+	free(n);
+	return (k);
+}
+
+static const char *
+kw(const char *text)
+{
+	const struct keyword	*k;
+	char			*n = keyword_normalise(text);
+
+	k = keyword_match(cfg->sms, n);
+	free(n);
+	return (k != NULL ? k->id : NULL);
+}
+
+START_TEST(test_normalise)
+{
+	assert_norm("STOP", "stop");
+	assert_norm("  Stop.  ", "stop");
+	assert_norm("Stop!!!", "stop");
+	assert_norm("S T O P", "s t o p");
+	assert_norm("NO MÁS", "no mas");
+	assert_norm("Información", "informacion");
+	assert_norm("¡Ayuda!", "ayuda");
+	assert_norm("¿Dónde están?", "donde estan");
+	assert_norm("caída", "caida");
+	assert_norm("Ñandú ÜBER", "nandu uber");
+	assert_norm("can't feel", "cant feel");
+	assert_norm("can\xe2\x80\x99t feel", "cant feel");	/* curly apostrophe */
+	assert_norm("e\xcc\x81xito", "exito");	/* decomposed accent */
+	assert_norm("\xef\xbc\xb3\xef\xbc\xb4\xef\xbc\xaf\xef\xbc\xb0", "stop");
+	assert_norm("bladder,bowel", "bladder bowel");
+	assert_norm("opt-out", "opt out");
+	assert_norm("stop\xff", "stop");	/* invalid UTF-8 dropped */
+	assert_norm("a\t\n  b", "a b");
+	assert_norm("", "");
+	assert_norm("...", "");
+}
+END_TEST
+
+START_TEST(test_compliance_optout)
+{
+	static const char *words[] = { "STOP", "STOPALL", "STOP ALL",
+		"UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
+		"OPT-OUT", "opt out", "REMOVE", "ARRET", "Arrêt", "stop.",
+		" Stop ", "S T O P", "sToP!", "ALTO", "parar", "Cancelar",
+		"No más", NULL };
+	int	es;
+	size_t	i;
+
+	for (i = 0; words[i] != NULL; i++)
+		ck_assert_msg(comp(words[i], NULL) == KW_OPTOUT,
+		    "'%s' is not an opt-out", words[i]);
+	ck_assert_int_eq(comp("ALTO", &es), KW_OPTOUT);
+	ck_assert_int_eq(es, 1);
+	ck_assert_int_eq(comp("STOP", &es), KW_OPTOUT);
+	ck_assert_int_eq(es, 0);
+}
+END_TEST
+
+START_TEST(test_compliance_alone)
+{
+	/* Only the keyword alone counts. */
+	ck_assert_int_eq(comp("stop sending me stretches", NULL), KW_NONE);
+	ck_assert_int_eq(comp("please stop", NULL), KW_NONE);
+	ck_assert_int_eq(comp("help me with my back", NULL), KW_NONE);
+	ck_assert_int_eq(comp("stopped", NULL), KW_NONE);
+	ck_assert_int_eq(comp("", NULL), KW_NONE);
+	ck_assert_int_eq(comp("!!!", NULL), KW_NONE);
+}
+END_TEST
+
+START_TEST(test_compliance_in_help)
+{
+	int	es;
+
+	ck_assert_int_eq(comp("START", NULL), KW_OPTIN);
+	ck_assert_int_eq(comp("yes", NULL), KW_OPTIN);
+	ck_assert_int_eq(comp("Unstop", NULL), KW_OPTIN);
+	ck_assert_int_eq(comp("Sí", &es), KW_OPTIN);
+	ck_assert_int_eq(es, 1);
+	ck_assert_int_eq(comp("comenzar", &es), KW_OPTIN);
+	ck_assert_int_eq(es, 1);
+	ck_assert_int_eq(comp("HELP", &es), KW_HELP);
+	ck_assert_int_eq(es, 0);
+	ck_assert_int_eq(comp("info?", NULL), KW_HELP);
+	ck_assert_int_eq(comp("AYUDA", &es), KW_HELP);
+	ck_assert_int_eq(es, 1);
+	ck_assert_int_eq(comp("información", NULL), KW_HELP);
+}
+END_TEST
+
+START_TEST(test_keywords)
+{
+	static const struct {
+		const char	*text;
+		const char	*id;
+	} cases[] = {
+		{ "STRETCH", "stretch" }, { "stretches", "stretch" },
+		{ "Strech", "stretch" }, { "streching", "stretch" },
+		{ "stretch please", "stretch" }, { "TIPS", "tips" },
+		{ "tip", "tips" }, { "Prevent", "tips" },
+		{ "RECOVER", "recover" }, { "recovery", "recover" },
+		{ "CLINIC", "clinic" }, { "clinics", "clinic" },
+		{ "LOCATIONS", "clinic" }, { "HOURS", "hours" },
+		{ "CALLBACK", "callback" }, { "call back", "callback" },
+		{ "call me", "callback" }, { "76102", "zip" },
+		{ " 75040 ", "zip" }, { "ESTIRAR", "estirar" },
+		{ "estiramientos", "estirar" }, { "consejos", "consejos" },
+		{ "recuperación", "recuperar" }, { "Clínica", "clinica" },
+		{ "horario", "horario" }, { "llámame", "llamame" },
+		{ "Español", "spanish" }, { "english", "english" },
+		{ NULL, NULL }
+	};
+	size_t	i;
+	const char *got;
+
+	for (i = 0; cases[i].text != NULL; i++) {
+		got = kw(cases[i].text);
+		ck_assert_msg(got != NULL && strcmp(got, cases[i].id) == 0,
+		    "'%s' matched %s, want %s", cases[i].text,
+		    got != NULL ? got : "nothing", cases[i].id);
+	}
+	ck_assert_ptr_null(kw("hello"));
+	ck_assert_ptr_null(kw("prestretch"));
+	ck_assert_ptr_null(kw("761020"));
+	ck_assert_ptr_null(kw("7610"));
+	ck_assert_ptr_null(kw("I need tips"));	/* first word only */
+	ck_assert_ptr_null(kw(""));
+}
+END_TEST
+
+START_TEST(test_keyword_languages)
+{
+	const struct keyword	*k;
+	char			*n;
+
+	n = keyword_normalise("estirar");
+	k = keyword_match(cfg->sms, n);
+	free(n);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(k->lang, config_lang(cfg, "es"));
+	ck_assert_int_eq(k->action, KW_GUIDE);
+	ck_assert_ptr_nonnull(k->guide);
+	n = keyword_normalise("76102");
+	k = keyword_match(cfg->sms, n);
+	free(n);
+	ck_assert_int_eq(k->lang, -1);
+	ck_assert_int_eq(k->action, KW_ZIP);
+}
+END_TEST
+
+START_TEST(test_fill)
+{
+	const char	*vars[] = { "position", "3", "wait", "20 minutes",
+			    "name", "A & B <x>", NULL };
+	char		*s;
+
+	s = keyword_fill("You are number {position}; {wait}. {name} {nope} {"
+	    "} {position", vars);
+	ck_assert_str_eq(s, "You are number 3; 20 minutes. A & B <x> {nope} "
+	    "{} {position");
+	free(s);
+	s = keyword_fill("{position}{position}", vars);
+	ck_assert_str_eq(s, "33");
+	free(s);
+	s = keyword_fill("plain", NULL);
+	ck_assert_str_eq(s, "plain");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_pack)
+{
+	const char	*paras[] = { "aaaa bbbb", "cccc", "dddd eeee ffff gggg "
+			    "hhhh iiii", "jj" };
+	char		**v;
+	size_t		 n, i;
+
+	v = keyword_pack(paras, 4, 20, &n);
+	ck_assert_uint_ge(n, 3);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_le(strlen(v[i]), 20);
+	ck_assert_str_eq(v[0], "aaaa bbbb\ncccc");
+	ck_assert_ptr_null(v[n]);
+	keyword_texts_free(v);
+
+	v = keyword_pack(paras, 0, 20, &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(v[0]);
+	keyword_texts_free(v);
+}
+END_TEST
+
+START_TEST(test_message)
+{
+	const char	*en, *es;
+
+	en = smscfg_message(cfg, "help", 0);
+	es = smscfg_message(cfg, "help", config_lang(cfg, "es"));
+	ck_assert_ptr_nonnull(en);
+	ck_assert_ptr_nonnull(es);
+	ck_assert_ptr_nonnull(strstr(en, "STOP"));
+	ck_assert_ptr_nonnull(strstr(en, "911"));
+	ck_assert_ptr_nonnull(strstr(es, "911"));
+	ck_assert_ptr_null(smscfg_message(cfg, "no_such_message", 0));
+}
+END_TEST
+
+START_TEST(test_guide_texts)
+{
+	struct guide	*g;
+	char		**v, *all;
+	size_t		  n, i, len = 0;
+	int		  lang;
+	const char	 *safety;
+
+	for (lang = 0; lang < (int)cfg->nlangs; lang++) {
+		g = config_guide(cfg, "stretches");
+		ck_assert_ptr_nonnull(g);
+		v = keyword_guide_texts(cfg, g, lang, &n);
+		ck_assert_uint_ge(n, 5);
+		for (i = 0; i < n; i++) {
+			ck_assert_uint_gt(strlen(v[i]), 0);
+			ck_assert_uint_le(strlen(v[i]), SMS_PART_MAX);
+			len += strlen(v[i]) + 1;
+		}
+		all = calloc(1, len + 1);
+		for (i = 0; i < n; i++)
+			strcat(strcat(all, v[i]), "\n");
+		for (i = 0; i < g->nguides; i++)
+			ck_assert_ptr_nonnull(strstr(all,
+			    i18n_get(&g->guides[i]->title, lang)));
+		/* The safety note once, not four times. */
+		safety = config_prompt(cfg, "stretch_safety")->text[lang];
+		ck_assert_ptr_nonnull(strstr(all, safety));
+		ck_assert_ptr_null(strstr(strstr(all, safety) + 1, safety));
+		/* Words of a step, and the footer last. */
+		ck_assert_ptr_nonnull(strstr(all,
+		    config_prompt(cfg, "stretch_piriformis_6")->text[lang]));
+		ck_assert_ptr_nonnull(strstr(v[n - 1],
+		    smscfg_message(cfg, "guide_footer", lang)));
+		free(all);
+		keyword_texts_free(v);
+		len = 0;
+	}
+}
+END_TEST
+
+/* A config dir whose sms.yaml is text; the rest point at the shipped files. */
+static char **
+load_with_sms(const char *sms)
+{
+	char	 dir[] = "/tmp/test-keyword-XXXXXX", path[4400], **errors = NULL;
+	FILE	*f;
+	struct config *c;
+	static const char *parts[] = { "locations", "guides", "safety", "flow",
+		NULL };
+	size_t	 i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/sms.yaml", dir);
+	f = fopen(path, "w");
+	fputs(sms, f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/hotline.yaml", dir);
+	f = fopen(path, "w");
+	fprintf(f, "service:\n  listen: \"127.0.0.1:0\"\n"
+	    "  public_url: \"http://127.0.0.1\"\n  store: \"sqlite:x.db\"\n"
+	    "provider:\n  sms_from: \"+18175550100\"\n"
+	    "voice:\n  front_desk: \"+18175550100\"\n  prompts: %s/prompts\n"
+	    "  languages:\n    - code: en\n      voice: a\n      say_language: en-US\n"
+	    "    - code: es\n      voice: b\n      say_language: es-US\n"
+	    "files:\n  sms: sms.yaml\n  zips: %s/config/tx-zips.csv\n",
+	    topdir, topdir);
+	for (i = 0; parts[i] != NULL; i++)
+		fprintf(f, "  %s: %s/config/%s.yaml\n", parts[i], topdir,
+		    parts[i]);
+	fclose(f);
+	c = config_load(path, &errors);
+	if (c != NULL)
+		config_unref(c);
+	snprintf(path, sizeof path, "rm -rf %s", dir);
+	if (system(path) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return (errors);
+}
+
+static int
+has_error(char **errors, const char *line, const char *text)
+{
+	size_t	i;
+
+	for (i = 0; errors != NULL && errors[i] != NULL; i++) {
+		if (strstr(errors[i], "sms.yaml") != NULL &&
+		    strstr(errors[i], line) != NULL &&
+		    strstr(errors[i], text) != NULL)
+			return (1);
+	}
+	return (0);
+}
+
+#define SMS_OK_COMPLIANCE \
+	"compliance:\n" \
+	"  opt_out: [STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, ALTO]\n" \
+	"  opt_in: [START, YES, UNSTOP]\n" \
+	"  help: [HELP, INFO]\n"
+
+START_TEST(test_load_errors)
+{
+	char	**errors;
+
+	errors = load_with_sms(SMS_OK_COMPLIANCE
+	    "keywords:\n"
+	    "  - id: a\n"
+	    "    language: en\n"
+	    "    match: '^(stretch'\n"
+	    "    guide: stretches\n"
+	    "  - id: b\n"
+	    "    language: en\n"
+	    "    match: '^tips\\b'\n"
+	    "    guide: no_such_guide\n"
+	    "  - id: c\n"
+	    "    language: xx\n"
+	    "    match: '^c\\b'\n"
+	    "    action: teleport\n"
+	    "messages:\n"
+	    "  help:\n"
+	    "    en: \"Help {front_desk} {bogus}\"\n");
+	ck_assert_ptr_nonnull(errors);
+	ck_assert_msg(has_error(errors, ":8:", "does not compile"),
+	    "bad pattern not reported at line 8");
+	ck_assert_msg(has_error(errors, ":13:", "unknown guide 'no_such_guide'"),
+	    "unknown guide not reported at line 13");
+	ck_assert(has_error(errors, ":15:", "language 'xx'"));
+	ck_assert(has_error(errors, ":17:", "unknown action 'teleport'"));
+	ck_assert(has_error(errors, ":", "'help' has no 'es' text"));
+	ck_assert(has_error(errors, ":", "unknown placeholder {bogus}"));
+	ck_assert(has_error(errors, ":", "missing 'opted_out'"));
+	config_errors_free(errors);
+}
+END_TEST
+
+START_TEST(test_load_compliance_errors)
+{
+	char	**errors;
+
+	errors = load_with_sms(
+	    "compliance:\n"
+	    "  opt_out: [STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT]\n"
+	    "  opt_in: [START, YES, UNSTOP, CANCEL]\n"
+	    "  help: [HELP, INFO]\n"
+	    "  spanish: [ALTO]\n"
+	    "keywords: []\n"
+	    "messages: {}\n");
+	ck_assert_ptr_nonnull(errors);
+	ck_assert(has_error(errors, ":2:", "must include 'stop'"));
+	ck_assert(has_error(errors, ":", "'cancel' is on two lists"));
+	ck_assert(has_error(errors, ":5:", "spanish word 'alto' is on no list"));
+	config_errors_free(errors);
+}
+END_TEST
+
+static Suite *
+keyword_suite(void)
+{
+	Suite	*s = suite_create("keyword");
+	TCase	*tc;
+
+	tc = tcase_create("normalise");
+	tcase_add_test(tc, test_normalise);
+	tcase_add_test(tc, test_fill);
+	tcase_add_test(tc, test_pack);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("shipped");
+	tcase_add_checked_fixture(tc, load_shipped, unload);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_compliance_optout);
+	tcase_add_test(tc, test_compliance_alone);
+	tcase_add_test(tc, test_compliance_in_help);
+	tcase_add_test(tc, test_keywords);
+	tcase_add_test(tc, test_keyword_languages);
+	tcase_add_test(tc, test_message);
+	tcase_add_test(tc, test_guide_texts);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("load");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_load_errors);
+	tcase_add_test(tc, test_load_compliance_errors);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner		*sr;
+	const char	*top;
+	int		 failed;
+
+	if ((top = getenv("top_srcdir")) == NULL)
+		top = ".";
+	if (realpath(top, topdir) == NULL) {
+		perror(top);
+		return (1);
+	}
+	sr = srunner_create(keyword_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
