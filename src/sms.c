@@ -536,8 +536,10 @@ sms_incoming_done(int ok, void *arg)
 		snprintf(labels, sizeof labels, "keyword=\"%s\"",
 		    j->keyword != NULL ? j->keyword : "none");
 		metrics_add("hotline_sms_received_total", labels, 1);
-		log_info("sms: from %s keyword=%s", log_phone(j->from, ph),
-		    j->keyword != NULL ? j->keyword : "none");
+		/* the number is masked by log_phone */
+		log_info("sms: keyword=%s sender=%s",
+		    j->keyword != NULL ? j->keyword : "none",
+		    log_phone(j->from, ph));
 	}
 	if (j->kick)
 		outbox_kick(j->hl->outbox);
