@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "schema.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -342,6 +343,8 @@ store_thread_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 
 		store_run_batch(s, t->db, batch);
+		metrics_add("hotline_store_commits_total", "", 1);
+		metrics_add("hotline_store_jobs_total", "", n);
 
 		anyfail = 0;
 		for (j = batch; j != NULL; j = j->next)

@@ -91,7 +91,7 @@ class Hotlined:
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.config = config
-        self.store = store or "sqlite:%s/hotline.db" % self.workdir
+        self.store = store or fresh_store(self.workdir)
         self.env = dict(os.environ)
         self.env.update({
             "HOTLINE_LISTEN": "127.0.0.1:%d" % self.port,
@@ -329,3 +329,120 @@ class HotlineTestCase(unittest.TestCase):
         self.provider.close()
         # Logs never hold a full phone number.
         self.assertNotIn(CALLER, log, "a full phone number reached the log")
+
+
+# --- the store under test -------------------------------------------------
+#
+# HOTLINE_TEST_STORE=postgresql://... runs every test against PostgreSQL:
+# each Hotlined gets a database of its own, created here and dropped in
+# cleanup(), so tests stay as independent as with a SQLite file each.
+
+TEST_STORE = os.environ.get("HOTLINE_TEST_STORE", "")
+_pg_created = set()
+
+
+def store_is_pg(url=None):
+    url = TEST_STORE if url is None else url
+    return url.startswith("postgresql://") or url.startswith("postgres://")
+
+
+def _pg_with_db(url, dbname):
+    u = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + dbname,
+                                    u.query, u.fragment))
+
+
+def _psql(url, sql):
+    p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "|",
+                        "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError("psql: %s" % p.stderr.strip())
+    return p.stdout
+
+
+def fresh_store(workdir):
+    """The store URL for a new Hotlined: a SQLite file in workdir, or a
+    fresh PostgreSQL database when HOTLINE_TEST_STORE names a server."""
+    if not store_is_pg():
+        return "sqlite:%s/hotline.db" % workdir
+    name = "hotline_" + os.urandom(6).hex()
+    _psql(TEST_STORE, "CREATE DATABASE %s" % name)
+    url = _pg_with_db(TEST_STORE, name)
+    _pg_created.add(url)
+    return url
+
+
+def store_rows(store, sql, args=()):
+    """Rows (tuples) of a query run directly on a store URL, '?' for args.
+    NULL is None and integers are ints on both stores (PostgreSQL's come
+    back through psql as text, so any integer-looking value becomes one)."""
+    if store.startswith("sqlite:"):
+        import sqlite3
+        # autocommit: a test's INSERT must be there for the service to see
+        db = sqlite3.connect(store[len("sqlite:"):], timeout=30,
+                             isolation_level=None)
+        try:
+            return [tuple(r) for r in db.execute(sql, tuple(args)).fetchall()]
+        finally:
+            db.close()
+    cmd = ["psql", "-X", "-q", "-t", "--csv", "-P", "null=\\N",
+           "-v", "ON_ERROR_STOP=1", "-d", store]
+    # psql quotes each :'pN' as a literal; the server takes it as untyped.
+    # Without args the text goes as it is ('?' may sit in a literal).
+    parts = sql.split("?") if args else [sql]
+    if len(parts) - 1 != len(args):
+        raise ValueError("%d placeholders, %d args" % (len(parts) - 1, len(args)))
+    text = parts[0]
+    for i, a in enumerate(args):
+        if a is None:
+            text += "NULL" + parts[i + 1]
+            continue
+        cmd += ["-v", "p%d=%s" % (i, a)]
+        text += ":'p%d'" % i + parts[i + 1]
+    p = subprocess.run(cmd, input=text + ";\n", capture_output=True,
+                       text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError("psql: %s" % p.stderr.strip())
+    import csv
+    import io
+    import re
+    rows = []
+    for rec in csv.reader(io.StringIO(p.stdout)):
+        if not rec:
+            continue
+        rows.append(tuple(None if v == "\\N" else
+                          int(v) if re.fullmatch(r"-?[0-9]+", v) else v
+                          for v in rec))
+    return rows
+
+
+def store_query(store, sql):
+    """Rows (lists of strings, NULL as None) of a query run directly on a
+    store URL: the same text whichever store it is."""
+    return [[None if v is None else str(v) for v in r]
+            for r in store_rows(store, sql)]
+
+
+def _hotlined_query(self, sql):
+    return store_query(self.store, sql)
+
+
+def _hotlined_rows(self, sql, args=()):
+    return store_rows(self.store, sql, args)
+
+
+def _hotlined_cleanup(self, _orig=Hotlined.cleanup):
+    _orig(self)
+    if self.store in _pg_created:
+        _pg_created.discard(self.store)
+        name = urllib.parse.urlsplit(self.store).path.lstrip("/")
+        try:
+            _psql(TEST_STORE, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired):
+            pass
+
+
+Hotlined.query = _hotlined_query
+Hotlined.rows = _hotlined_rows
+Hotlined.cleanup = _hotlined_cleanup

@@ -1,0 +1,505 @@
+/*
+ * store_pg.c -- the PostgreSQL store, through libpq.
+ *
+ * One connection per store thread, so several instances behind a load
+ * balancer and several store threads in each can write at once.  The SQL
+ * is the same text SQLite runs: '?' placeholders become $1..$n here, every
+ * parameter is sent as text and every result comes back as text, which is
+ * what the db_* accessors in store.c expect.
+ *
+ * A restarted or failed-over server must not need a restart of hotlined:
+ * a connection found broken is reset before the next transaction begins,
+ * never in the middle of one (the server already rolled that back).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* Type OIDs from the server's catalog (pg_type.dat); stable since 7.x. */
+#define PG_BOOLOID	16
+#define PG_INT8OID	20
+#define PG_TEXTOID	25
+#define PG_FLOAT8OID	701
+
+#define PG_MAXPARAMS	64
+#define PG_NUMLEN	32
+#define PG_CACHE	256
+
+/* A statement prepared on this connection, by its text and argument types. */
+struct pg_stmt {
+	char		*sql;
+	char		*types;
+	char		 name[16];
+};
+
+struct pg_db {
+	struct db	 db;
+	PGconn		*conn;
+	int		 intx;		/* between BEGIN and COMMIT/ROLLBACK */
+	int		 lost;		/* said so in the log already */
+	long long	 changes;
+	struct pg_stmt	 cache[PG_CACHE];
+	int		 ncache;
+	unsigned int	 serial;
+	char		 err[512];
+};
+
+struct pg_res {
+	struct db	*db;
+	PGresult	*res;
+	int		 row;
+	int		 nrows;
+};
+
+/* Keep the server's NOTICEs ("already exists, skipping") out of stderr. */
+static void
+pg_notice(void *arg, const char *msg)
+{
+	size_t	len = strlen(msg);
+
+	while (len > 0 && msg[len - 1] == '\n')
+		len--;
+	log_debug("store_pg: server notice: %.*s", (int)len, msg);
+}
+
+static void
+pg_seterr(struct pg_db *p, const char *what, const char *msg)
+{
+	char	*c;
+	size_t	 len;
+
+	snprintf(p->err, sizeof p->err, "%s: %s", what,
+	    msg != NULL && *msg != '\0' ? msg : "unknown error");
+	len = strlen(p->err);
+	while (len > 0 && p->err[len - 1] == '\n')
+		p->err[--len] = '\0';
+	/* libpq's messages run over several lines; a log line must not. */
+	for (c = p->err; *c != '\0'; c++)
+		if (*c == '\n' || *c == '\t')
+			*c = ' ';
+}
+
+static struct db *
+pg_open(const char *url, char **err)
+{
+	struct pg_db	*p;
+	/*
+	 * Entries before dbname may be overridden by the URL, those after it
+	 * may not: the encoding is what the rest of the code assumes.
+	 * statement_timeout rides in options so that PQreset keeps it.
+	 */
+	const char	*keys[] = { "application_name", "connect_timeout",
+			    "options", "dbname", "client_encoding", NULL };
+	const char	*vals[] = { "hotlined", "5",
+			    "-c statement_timeout=10000", url, "UTF8", NULL };
+
+	p = xcalloc(1, sizeof *p);
+	p->db.ops = &store_pg_ops;
+	p->db.kind = DB_PG;
+	p->conn = PQconnectdbParams(keys, vals, 1);
+	if (p->conn == NULL) {
+		xasprintf(err, "postgresql: out of memory");
+		free(p);
+		return (NULL);
+	}
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		pg_seterr(p, "postgresql: cannot connect",
+		    PQerrorMessage(p->conn));
+		*err = xstrdup(p->err);
+		PQfinish(p->conn);
+		free(p);
+		return (NULL);
+	}
+	PQsetNoticeProcessor(p->conn, pg_notice, NULL);
+	return (&p->db);
+}
+
+static void
+pg_forget(struct pg_db *p)
+{
+	int	i;
+
+	for (i = 0; i < p->ncache; i++) {
+		free(p->cache[i].sql);
+		free(p->cache[i].types);
+	}
+	p->ncache = 0;
+}
+
+static void
+pg_close(struct db *db)
+{
+	struct pg_db	*p = (struct pg_db *)db;
+
+	pg_forget(p);
+	PQfinish(p->conn);
+	free(p);
+}
+
+/* Is s (just after a '?') "IS NULL" or "IS NOT NULL"? */
+static int
+pg_isnulltest(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	if (strncasecmp(s, "IS", 2) != 0 || (s[2] != ' ' && s[2] != '\n'))
+		return (0);
+	for (s += 2; *s == ' ' || *s == '\t' || *s == '\n'; s++)
+		;
+	if (strncasecmp(s, "NOT", 3) == 0 && (s[3] == ' ' || s[3] == '\n'))
+		for (s += 3; *s == ' ' || *s == '\t' || *s == '\n'; s++)
+			;
+	return (strncasecmp(s, "NULL", 4) == 0);
+}
+
+/*
+ * '?' to $1..$n, leaving quoted literals, quoted identifiers and comments
+ * alone.  Returns the number of placeholders in *n; nulltest[i] is set for
+ * each of the first PG_MAXPARAMS that is only tested for NULL.
+ */
+static char *
+pg_rewrite(const char *sql, int *n, int *nulltest)
+{
+	const char	*s;
+	char		*out, *o, quote = 0;
+	size_t		 count = 0;
+
+	for (s = sql; *s != '\0'; s++)
+		if (*s == '?')
+			count++;
+	/* Room for "$" and the widest number each '?' can become. */
+	out = o = xmalloc(strlen(sql) + count * 12 + 1);
+	*n = 0;
+	for (s = sql; *s != '\0'; s++) {
+		if (quote != 0) {
+			if (*s == quote)
+				quote = 0;
+			*o++ = *s;
+			continue;
+		}
+		if (*s == '\'' || *s == '"') {
+			quote = *s;
+			*o++ = *s;
+			continue;
+		}
+		if (s[0] == '-' && s[1] == '-') {
+			while (*s != '\0' && *s != '\n')
+				*o++ = *s++;
+			if (*s == '\0')
+				break;
+			*o++ = *s;
+			continue;
+		}
+		if (*s == '?') {
+			if (*n < PG_MAXPARAMS)
+				nulltest[*n] = pg_isnulltest(s + 1);
+			(*n)++;
+			o += sprintf(o, "$%d", *n);
+			continue;
+		}
+		*o++ = *s;
+	}
+	*o = '\0';
+	return (out);
+}
+
+/* What a statement does to the transaction state, from its first word. */
+static void
+pg_track(struct pg_db *p, const char *sql, int ok)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	if (strncasecmp(sql, "BEGIN", 5) == 0) {
+		if (ok)
+			p->intx = 1;
+	} else if (strncasecmp(sql, "COMMIT", 6) == 0 ||
+	    strncasecmp(sql, "END", 3) == 0)
+		p->intx = 0;
+	else if (strncasecmp(sql, "ROLLBACK", 8) == 0 &&
+	    strncasecmp(sql + 8, " TO", 3) != 0)
+		p->intx = 0;
+}
+
+static int
+pg_isbegin(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	return (strncasecmp(sql, "BEGIN", 5) == 0);
+}
+
+/* Reset a broken connection; only ever between transactions. */
+static int
+pg_revive(struct pg_db *p)
+{
+	if (PQstatus(p->conn) != CONNECTION_BAD || p->intx)
+		return (0);
+	if (!p->lost)
+		log_warn("store_pg: connection lost, reconnecting");
+	/* A new session has none of the old one's prepared statements. */
+	pg_forget(p);
+	PQreset(p->conn);
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		pg_seterr(p, "reconnect", PQerrorMessage(p->conn));
+		/* Once per outage, not once per attempt. */
+		if (!p->lost)
+			log_error("store_pg: %s", p->err);
+		p->lost = 1;
+		return (-1);
+	}
+	PQsetNoticeProcessor(p->conn, pg_notice, NULL);
+	log_info("store_pg: reconnected");
+	p->lost = 0;
+	return (0);
+}
+
+/*
+ * The prepared statement for sql, preparing it on first use: parsing and
+ * planning once per connection instead of once per call.  When the cache
+ * is full the statement runs unnamed (NULL, no error), since dropping a
+ * prepared statement costs a round trip that an aborted transaction
+ * would refuse anyway.  -1 when the server refused to prepare it.
+ */
+static int
+pg_prepare(struct pg_db *p, const char *sql, const char *q, const char *types,
+    int n, const Oid *oids, const char **name)
+{
+	struct pg_stmt	*c;
+	PGresult	*res;
+	int		 i, ok;
+
+	*name = NULL;
+	for (i = 0; i < p->ncache; i++) {
+		c = &p->cache[i];
+		if (strcmp(c->sql, sql) == 0 && strcmp(c->types, types) == 0) {
+			*name = c->name;
+			return (0);
+		}
+	}
+	if (p->ncache == PG_CACHE)
+		return (0);
+	c = &p->cache[p->ncache];
+	snprintf(c->name, sizeof c->name, "hl%u", p->serial++);
+	res = PQprepare(p->conn, c->name, q, n, oids);
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		pg_seterr(p, "postgresql", res != NULL ?
+		    PQresultErrorMessage(res) : PQerrorMessage(p->conn));
+	PQclear(res);
+	if (!ok)
+		return (-1);
+	c->sql = xstrdup(sql);
+	c->types = xstrdup(types);
+	p->ncache++;
+	*name = c->name;
+	return (0);
+}
+
+/*
+ * Run sql with its arguments, every value as text.  Numbers are typed so
+ * that '? IS NULL' or '? > col' needs no guess.  Strings stay untyped and
+ * take the type of the column they meet, as in SQLite, except where a
+ * string is only tested for NULL: there the server has nothing to infer a
+ * type from and would refuse the statement.
+ */
+static PGresult *
+pg_run(struct pg_db *p, const char *sql, const char *types, va_list ap)
+{
+	const char	*values[PG_MAXPARAMS];
+	Oid		 oids[PG_MAXPARAMS];
+	char		 nums[PG_MAXPARAMS][PG_NUMLEN];
+	int		 nulltest[PG_MAXPARAMS];
+	char		*q;
+	const char	*t, *name;
+	PGresult	*res;
+	ExecStatusType	 st;
+	int		 n, i, retried = 0;
+
+	memset(nulltest, 0, sizeof nulltest);
+	q = pg_rewrite(sql, &n, nulltest);
+	if (n != (int)strlen(types) || n > PG_MAXPARAMS) {
+		snprintf(p->err, sizeof p->err, "%d placeholders but %zu "
+		    "arguments (at most %d)", n, strlen(types), PG_MAXPARAMS);
+		free(q);
+		return (NULL);
+	}
+	for (t = types, i = 0; *t != '\0'; t++, i++) {
+		switch (*t) {
+		case 'i':
+			snprintf(nums[i], PG_NUMLEN, "%lld",
+			    va_arg(ap, long long));
+			values[i] = nums[i];
+			oids[i] = PG_INT8OID;
+			break;
+		case 'd':
+			snprintf(nums[i], PG_NUMLEN, "%.17g",
+			    va_arg(ap, double));
+			values[i] = nums[i];
+			oids[i] = PG_FLOAT8OID;
+			break;
+		case 's':
+			values[i] = va_arg(ap, const char *);
+			oids[i] = nulltest[i] ? PG_TEXTOID : 0;
+			break;
+		default:
+			snprintf(p->err, sizeof p->err, "bad type '%c'", *t);
+			free(q);
+			return (NULL);
+		}
+	}
+
+	if (pg_revive(p) != 0) {
+		free(q);
+		return (NULL);
+	}
+again:
+	/* Transaction control and other plain statements: one round trip. */
+	if (n == 0)
+		res = PQexec(p->conn, q);
+	else if (pg_prepare(p, sql, q, types, n, oids, &name) != 0) {
+		pg_track(p, sql, 0);
+		free(q);
+		return (NULL);
+	} else if (name != NULL)
+		res = PQexecPrepared(p->conn, name, n, values, NULL, NULL, 0);
+	else
+		res = PQexecParams(p->conn, q, n, oids, values, NULL, NULL, 0);
+	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		pg_track(p, sql, 1);
+		free(q);
+		return (res);
+	}
+	pg_seterr(p, "postgresql", res != NULL ?
+	    PQresultErrorMessage(res) : PQerrorMessage(p->conn));
+	PQclear(res);
+	/*
+	 * A server restart is only noticed when a statement fails.  BEGIN
+	 * has done nothing yet, so it is safe to reconnect and try again.
+	 */
+	if (!retried && pg_isbegin(sql) && PQstatus(p->conn) == CONNECTION_BAD) {
+		retried = 1;
+		p->intx = 0;
+		if (pg_revive(p) == 0 && PQstatus(p->conn) == CONNECTION_OK)
+			goto again;
+	}
+	pg_track(p, sql, 0);
+	free(q);
+	return (NULL);
+}
+
+static int
+pg_exec(struct db *db, const char *sql, const char *types, va_list ap)
+{
+	struct pg_db	*p = (struct pg_db *)db;
+	PGresult	*res;
+	const char	*n;
+
+	if ((res = pg_run(p, sql, types, ap)) == NULL)
+		return (-1);
+	n = PQcmdTuples(res);
+	p->changes = *n != '\0' ? strtoll(n, NULL, 10) : 0;
+	PQclear(res);
+	return (0);
+}
+
+static struct db_res *
+pg_query(struct db *db, const char *sql, const char *types, va_list ap)
+{
+	struct pg_db	*p = (struct pg_db *)db;
+	struct pg_res	*r;
+	PGresult	*res;
+
+	if ((res = pg_run(p, sql, types, ap)) == NULL)
+		return (NULL);
+	r = xcalloc(1, sizeof *r);
+	r->db = db;
+	r->res = res;
+	r->row = -1;
+	r->nrows = PQntuples(res);
+	return ((struct db_res *)r);
+}
+
+static int
+pg_next(struct db_res *res)
+{
+	struct pg_res	*r = (struct pg_res *)res;
+
+	if (r->row + 1 >= r->nrows) {
+		r->row = r->nrows;
+		return (0);
+	}
+	r->row++;
+	return (1);
+}
+
+static const char *
+pg_text(struct db_res *res, int col)
+{
+	struct pg_res	*r = (struct pg_res *)res;
+	const char	*v;
+
+	if (r->row < 0 || r->row >= r->nrows || col < 0 ||
+	    col >= PQnfields(r->res) || PQgetisnull(r->res, r->row, col))
+		return (NULL);
+	v = PQgetvalue(r->res, r->row, col);
+	/* SQLite answers comparisons with 1/0; so must we ("t"/"f"). */
+	if (PQftype(r->res, col) == PG_BOOLOID)
+		return (*v == 't' ? "1" : "0");
+	return (v);
+}
+
+static int
+pg_isnull(struct db_res *res, int col)
+{
+	struct pg_res	*r = (struct pg_res *)res;
+
+	if (r->row < 0 || r->row >= r->nrows || col < 0 ||
+	    col >= PQnfields(r->res))
+		return (1);
+	return (PQgetisnull(r->res, r->row, col));
+}
+
+static void
+pg_done(struct db_res *res)
+{
+	struct pg_res	*r = (struct pg_res *)res;
+
+	PQclear(r->res);
+	free(r);
+}
+
+static long long
+pg_changes(struct db *db)
+{
+	return (((struct pg_db *)db)->changes);
+}
+
+static const char *
+pg_error(struct db *db)
+{
+	return (((struct pg_db *)db)->err);
+}
+
+const struct db_ops store_pg_ops = {
+	.name = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.exec = pg_exec,
+	.query = pg_query,
+	.next = pg_next,
+	.text = pg_text,
+	.isnull = pg_isnull,
+	.done = pg_done,
+	.changes = pg_changes,
+	.error = pg_error,
+	.max_threads = 8,
+};
