@@ -179,6 +179,18 @@ db_int_query(struct db *db, long long *out, const char *sql,
 	return (rc);
 }
 
+/*
+ * SQLite: take the write lock at BEGIN.  A deferred transaction that reads
+ * and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when another process
+ * (the hotline tool, a second service) wrote in between; an immediate one
+ * waits for the lock under the busy timeout instead.
+ */
+static const char *
+store_begin(const struct db *db)
+{
+	return (db->kind == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
 /* --- migrations ---------------------------------------------------------- */
 
 /*
@@ -216,7 +228,7 @@ store_migrate(struct db *db, char **err)
 	long long			 have = 0;
 	char				*sql, *stmt, *next;
 
-	if (db_exec(db, "BEGIN", "") != 0)
+	if (db_exec(db, store_begin(db), "") != 0)
 		goto fail;
 	if (db->kind == DB_PG &&
 	    db_exec(db, "SELECT pg_advisory_xact_lock(7346554)", "") != 0)
@@ -288,7 +300,7 @@ store_run_batch(struct store *s, struct db *db, struct store_job *batch)
 		log_warn("store: transaction failed (injected for a test)");
 		return;
 	}
-	if (db_exec(db, "BEGIN", "") != 0) {
+	if (db_exec(db, store_begin(db), "") != 0) {
 		log_error("store: BEGIN failed: %s", db_error(db));
 		for (j = batch; j != NULL; j = j->next)
 			j->ok = 0;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -72,6 +73,7 @@ sqlite_open(const char *url, char **err)
 	struct sqlite_db	*s;
 	const char		*path = url + strlen("sqlite:");
 	char			*msg = NULL;
+	int			 rc, tries;
 
 	if (*path == '\0') {
 		xasprintf(err, "sqlite store needs a path: sqlite:PATH");
@@ -91,9 +93,22 @@ sqlite_open(const char *url, char **err)
 		return (NULL);
 	}
 	sqlite3_busy_timeout(s->h, 10000);
-	if (sqlite3_exec(s->h, "PRAGMA journal_mode=WAL; "
-	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-	    "PRAGMA temp_store=MEMORY;", NULL, NULL, &msg) != SQLITE_OK) {
+	/*
+	 * Switching a new file to WAL needs an exclusive lock and does not
+	 * wait under the busy timeout: two processes opening a fresh store
+	 * at once retry here for a while.
+	 */
+	for (tries = 0;; tries++) {
+		rc = sqlite3_exec(s->h, "PRAGMA journal_mode=WAL; "
+		    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+		    "PRAGMA temp_store=MEMORY;", NULL, NULL, &msg);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries == 200)
+			break;
+		sqlite3_free(msg);
+		msg = NULL;
+		usleep(50 * 1000);
+	}
+	if (rc != SQLITE_OK) {
 		xasprintf(err, "cannot set up %s: %s", path,
 		    msg != NULL ? msg : "?");
 		sqlite3_free(msg);

@@ -3,7 +3,6 @@ TwiML followed verb by verb, every document checked for well-formedness,
 valid verbs and nesting, and no dead air."""
 import os
 import re
-import sqlite3
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -104,12 +103,8 @@ class Voice(HotlineTestCase):
     def call(self, frm=CALLER):
         return Call(self, frm)
 
-    def db(self):
-        return sqlite3.connect(os.path.join(self.h.workdir, "hotline.db"))
-
     def rows(self, sql, *args):
-        with self.db() as c:
-            return c.execute(sql, args).fetchall()
+        return self.h.rows(sql, args)
 
 
 class Call:
