@@ -351,8 +351,10 @@ cli_cb_list_tx(struct db *db, void *arg)
 			    0));
 		}
 		if (c->json) {
-			s = json_dumps(json_pack("{s:o}", "items", items),
-			    JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			/* "o" steals items: one decref frees both. */
+			v = json_pack("{s:o}", "items", items);
+			s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			json_decref(v);
 			printf("%s\n", s);
 			free(s);
 			return (0);

@@ -1340,8 +1340,17 @@ voice_param(struct hreq *r, const char *name, size_t max)
 
 	if (s == NULL)
 		return (NULL);
-	if (strlen(s) > max)
+	if (strlen(s) > max) {
+		/*
+		 * Cut on a character boundary: half a character makes the
+		 * text invalid UTF-8, and PCRE2 then matches nothing in it,
+		 * red flags included.  The form parser checked the encoding,
+		 * so backing over continuation bytes finds a start.
+		 */
+		while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+			max--;
 		return (xstrndup(s, max));
+	}
 	return (xstrdup(s));
 }
 
