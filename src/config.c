@@ -31,6 +31,9 @@
 
 /* --- errors and scalar helpers ------------------------------------------ */
 
+static void	cfg_verror(struct cfgctx *, int, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
+
 static void
 cfg_verror(struct cfgctx *ctx, int line, const char *fmt, va_list ap)
 {

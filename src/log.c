@@ -48,6 +48,9 @@ log_level_parse(const char *s, enum log_level *out)
  * The message is quoted; a quote or backslash inside it is escaped and a
  * control character becomes a space, so one event stays one line.
  */
+static void	log_vwrite(enum log_level, const char *, va_list, const char *)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap, const char *extra)
 {
@@ -78,9 +81,10 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap, const char *extra)
 	}
 	if (extra != NULL && o < sizeof line - 8) {
 		n = snprintf(line + o, sizeof line - o - 4, ": %s", extra);
+		/* snprintf's count past a cut includes what did not fit */
 		if (n > 0)
 			o += (size_t)n < sizeof line - o - 4 ? (size_t)n :
-			    sizeof line - o - 4;
+			    sizeof line - o - 5;
 	}
 	line[o++] = '"';
 	line[o++] = '\n';

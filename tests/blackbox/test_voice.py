@@ -487,8 +487,9 @@ class TestVoiceOpen(Voice):
             CallStatus="completed", CallDuration="42"))
         self.assertEqual(r.status, 200)
         ET.fromstring(r.body)
-        rows = self.rows("SELECT status, duration, steps, ended_at IS NOT "
-                         "NULL FROM calls WHERE call_sid=?", c.sid)
+        rows = self.rows("SELECT status, duration, steps, CASE WHEN "
+                         "ended_at IS NOT NULL THEN 1 ELSE 0 END FROM calls "
+                         "WHERE call_sid=?", c.sid)
         self.assertEqual(rows, [("completed", 42, 1, 1)])
         r = self.h.webhook("/voice/status", c.params(
             CallStatus="completed", CallDuration="42"))
