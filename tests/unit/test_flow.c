@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 #include "flow.h"
 #include "log.h"
 
-static char	srcdir[1024];
+static char	srcdir[PATH_MAX];
 
 static void
 find_srcdir(void)
@@ -23,7 +24,9 @@ find_srcdir(void)
 	char		*slash;
 
 	if (s != NULL && *s != '\0') {
-		snprintf(srcdir, sizeof srcdir, "%s", s);
+		/* absolute: the copies made below link back to it */
+		if (realpath(s, srcdir) == NULL)
+			snprintf(srcdir, sizeof srcdir, "%s", s);
 		return;
 	}
 	/* tests/unit/test_flow.c -> the top of the tree. */
