@@ -43,7 +43,7 @@ find_srcdir(void)
 static struct config *
 load_shipped(void)
 {
-	char		 path[1200], **errors = NULL;
+	char		 path[PATH_MAX + 64], **errors = NULL;
 	struct config	*cfg;
 	size_t		 i;
 
@@ -62,7 +62,7 @@ load_shipped(void)
 static char **
 load_with(const char *from, const char *to)
 {
-	char		 dir[] = "/tmp/test-flow-XXXXXX", cmd[4096], path[1200];
+	char		 dir[] = "/tmp/test-flow-XXXXXX", cmd[3 * PATH_MAX], path[PATH_MAX + 64];
 	char		*text, *at, **errors = NULL;
 	struct config	*cfg;
 	FILE		*f;
