@@ -8,8 +8,16 @@
 #include <stddef.h>
 #include <time.h>
 
+struct stat;
+
 /* Whole file, NUL-terminated; NULL if unreadable or over max bytes. Caller frees. */
 char	*util_read_file(const char *path, size_t max, size_t *lenp);
+/*
+ * The same, with the status of the file as it was opened in *st: *lenp
+ * falls short of st_size when the file shrank while it was read.
+ */
+char	*util_read_file_stat(const char *path, size_t max, size_t *lenp,
+	    struct stat *st);
 /* Strip leading and trailing white space in place. */
 char	*util_trim(char *);
 int	 util_utf8_valid(const char *);

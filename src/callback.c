@@ -162,7 +162,7 @@ callback_request(struct db *db, const struct config *cfg,
 	return (0);
 }
 
-/* Status and holder of an entry: 1 found, 0 not, -1 error. */
+/* Status and holder of an entry: CB_OK, CB_NOTFOUND or CB_ERROR. */
 static int
 callback_state(struct db *db, long long id, char *status, size_t slen,
     char *holder, size_t hlen)
@@ -173,22 +173,47 @@ callback_state(struct db *db, long long id, char *status, size_t slen,
 	r = db_query(db, "SELECT status, claimed_by FROM callbacks WHERE id = ?",
 	    "i", id);
 	if (r == NULL)
-		return (-1);
+		return (CB_ERROR);
 	if ((rc = db_next(r)) == 1) {
 		snprintf(status, slen, "%s", db_text(r, 0));
 		snprintf(holder, hlen, "%s", db_isnull(r, 1) ? "" :
 		    db_text(r, 1));
 	}
 	db_done(r);
-	return (rc);
+	if (rc == -1)
+		return (CB_ERROR);
+	return (rc == 1 ? CB_OK : CB_NOTFOUND);
+}
+
+/*
+ * After a guarded UPDATE of entry id: CB_OK when it changed the entry or
+ * the entry already is in status want (and held by staff, unless staff is
+ * NULL), as asking twice is no conflict; else CB_CONFLICT, CB_NOTFOUND or
+ * CB_ERROR.
+ */
+static int
+callback_settle(struct db *db, long long id, const char *want,
+    const char *staff)
+{
+	char	status[32], holder[128];
+	int	rc;
+
+	if (db_changes(db) == 1) {
+		callback_mark_changed();
+		return (CB_OK);
+	}
+	if ((rc = callback_state(db, id, status, sizeof status, holder,
+	    sizeof holder)) != CB_OK)
+		return (rc);
+	if (strcmp(status, want) == 0 && (staff == NULL ||
+	    strcmp(holder, staff) == 0))
+		return (CB_OK);
+	return (CB_CONFLICT);
 }
 
 int
 callback_claim(struct db *db, long long id, const char *staff, time_t now)
 {
-	char	status[32], holder[128];
-	int	rc;
-
 	/*
 	 * The status test in the WHERE clause is what makes a claim atomic:
 	 * of concurrent claims only one UPDATE finds the row still waiting
@@ -200,42 +225,19 @@ callback_claim(struct db *db, long long id, const char *staff, time_t now)
 	    "status = 'waiting'", "siii", staff, (long long)now, (long long)now,
 	    id) != 0)
 		return (CB_ERROR);
-	if (db_changes(db) == 1) {
-		callback_mark_changed();
-		return (CB_OK);
-	}
-	if ((rc = callback_state(db, id, status, sizeof status, holder,
-	    sizeof holder)) == -1)
-		return (CB_ERROR);
-	if (rc == 0)
-		return (CB_NOTFOUND);
-	if (strcmp(status, "claimed") == 0 && strcmp(holder, staff) == 0)
-		return (CB_OK);
-	return (CB_CONFLICT);
+	return (callback_settle(db, id, "claimed", staff));
 }
 
 int
 callback_release(struct db *db, long long id, const char *staff, time_t now)
 {
-	char	status[32], holder[128];
-	int	rc;
-
 	if (db_exec(db, "UPDATE callbacks SET status = 'waiting', "
 	    "claimed_by = NULL, claimed_at = NULL, updated_at = ? WHERE id = ? "
 	    "AND status = 'claimed' AND claimed_by = ?", "iis", (long long)now,
 	    id, staff) != 0)
 		return (CB_ERROR);
-	if (db_changes(db) == 1) {
-		callback_mark_changed();
-		return (CB_OK);
-	}
-	if ((rc = callback_state(db, id, status, sizeof status, holder,
-	    sizeof holder)) == -1)
-		return (CB_ERROR);
-	if (rc == 0)
-		return (CB_NOTFOUND);
 	/* Releasing what is already back in line changes nothing. */
-	return (strcmp(status, "waiting") == 0 ? CB_OK : CB_CONFLICT);
+	return (callback_settle(db, id, "waiting", NULL));
 }
 
 static const char *const callback_outcomes[][2] = {
@@ -359,10 +361,8 @@ callback_finish(struct db *db, const struct config *cfg, long long id,
 	if ((effect = callback_outcome_effect(outcome)) == NULL)
 		return (CB_ERROR);
 	if ((rc = callback_state(db, id, status, sizeof status, holder,
-	    sizeof holder)) == -1)
-		return (CB_ERROR);
-	if (rc == 0)
-		return (CB_NOTFOUND);
+	    sizeof holder)) != CB_OK)
+		return (rc);
 	if (strcmp(status, "waiting") == 0 && staff != NULL) {
 		if ((rc = callback_claim(db, id, staff, now)) != CB_OK)
 			return (rc);

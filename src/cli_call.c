@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,16 +35,14 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "cli_http.h"
 #include "config.h"
 #include "flow.h"
 #include "form.h"
-#include "sig.h"
 #include "util.h"
 #include "xmalloc.h"
 
 #define CALL_MAX_REQUESTS	500	/* a redirect loop ends here */
-#define CALL_MAX_BODY		(1024 * 1024)
-#define CALL_PROVIDER_WAIT	15	/* seconds the provider waits */
 
 /* --- TwiML as a small tree ---------------------------------------------- */
 
@@ -130,23 +127,14 @@ xml_chars(void *arg, const XML_Char *s, int len)
 static struct xnode *
 twiml_parse(const char *doc, size_t len, char **err)
 {
-	XML_Parser	 p;
 	struct xparse	 xp;
 
 	memset(&xp, 0, sizeof xp);
-	p = XML_ParserCreate("UTF-8");
-	XML_SetUserData(p, &xp);
-	XML_SetElementHandler(p, xml_start, xml_end);
-	XML_SetCharacterDataHandler(p, xml_chars);
-	if (XML_Parse(p, doc, (int)len, 1) == XML_STATUS_ERROR) {
-		xasprintf(err, "line %lu: %s",
-		    (unsigned long)XML_GetCurrentLineNumber(p),
-		    XML_ErrorString(XML_GetErrorCode(p)));
-		XML_ParserFree(p);
+	if (cli_http_parse_xml(doc, len, &xp, xml_start, xml_end, xml_chars,
+	    err) != 0) {
 		xnode_free(xp.root);
 		return (NULL);
 	}
-	XML_ParserFree(p);
 	return (xp.root);
 }
 
@@ -172,10 +160,8 @@ struct item {
 struct call {
 	struct cli	*cli;
 	struct config	*cfg;
-	const char	*public_url;	/* what the provider signs */
-	const char	*base_url;	/* where the requests really go */
+	struct cli_http	 http;
 	char		*sid;
-	char		*account_sid;
 	char		*from;
 	char		*to;
 	int		 lang;		/* -1: not asked for */
@@ -193,7 +179,6 @@ struct call {
 	size_t		 next;
 
 	json_t		*events;
-	CURL		*curl;
 	char		*player;	/* "play" or "aplay", or NULL */
 	char		*speaker;	/* "espeak-ng", or NULL */
 	char		*tmpdir;
@@ -388,53 +373,6 @@ run_player(struct call *c, char *const argv[], int watch_keys)
 
 /* --- HTTP ---------------------------------------------------------------- */
 
-struct resp {
-	long	 status;
-	char	*body;
-	size_t	 len;
-	char	*ctype;
-	long	 ms;
-	char	 errbuf[CURL_ERROR_SIZE];
-};
-
-static size_t
-resp_write(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct resp	*r = arg;
-	size_t		 n = size * nmemb;
-
-	if (r->len + n > CALL_MAX_BODY)
-		return (0);
-	r->body = xreallocarray(r->body, r->len + n + 1, 1);
-	memcpy(r->body + r->len, ptr, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return (n);
-}
-
-static void
-resp_free(struct resp *r)
-{
-	free(r->body);
-	free(r->ctype);
-	memset(r, 0, sizeof *r);
-}
-
-/* The provider's view of a URL (public) -> where to send it (base). */
-static char *
-call_transport_url(struct call *c, const char *url)
-{
-	size_t	n = strlen(c->public_url);
-	char	*s;
-
-	if (strcmp(c->public_url, c->base_url) != 0 &&
-	    strncmp(url, c->public_url, n) == 0) {
-		xasprintf(&s, "%s%s", c->base_url, url + n);
-		return (s);
-	}
-	return (xstrdup(url));
-}
-
 /* Resolve a TwiML URL (absolute, or relative to the document's URL). */
 static char *
 call_resolve(const char *current, const char *ref)
@@ -456,81 +394,13 @@ call_resolve(const char *current, const char *ref)
 	return (s);
 }
 
-/*
- * A webhook as the provider sends it: form POST (or GET with the
- * parameters in the query), signed over the public URL.
- */
-static int
-call_request(struct call *c, const char *method, const char *url,
-    const struct form *params, struct resp *r)
-{
-	struct curl_slist	*h = NULL;
-	char			 sig[SIG_LEN], *hdr, *body = NULL, *full = NULL;
-	char			*target, *tok, *ct;
-	long long		 t0;
-	int			 get, rc = 0;
-
-	get = method != NULL && strcasecmp(method, "GET") == 0;
-	memset(r, 0, sizeof *r);
-	body = form_encode(params);
-	if (get)
-		xasprintf(&full, "%s%s%s", url, strchr(url, '?') ? "&" : "?",
-		    body);
-	else
-		full = xstrdup(url);
-	if (c->cfg->auth_token != NULL && *c->cfg->auth_token != '\0') {
-		if (sig_compute(c->cfg->auth_token, full, get ? NULL : params,
-		    sig, sizeof sig) == 0) {
-			xasprintf(&hdr, "X-Twilio-Signature: %s", sig);
-			h = curl_slist_append(h, hdr);
-			free(hdr);
-		}
-	}
-	tok = util_random_hex(16);
-	xasprintf(&hdr, "I-Twilio-Idempotency-Token: %s", tok);
-	h = curl_slist_append(h, hdr);
-	free(hdr);
-	free(tok);
-	h = curl_slist_append(h, "Expect:");
-	target = call_transport_url(c, full);
-
-	curl_easy_reset(c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_URL, target);
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "hotline-call/"
-	    PACKAGE_VERSION);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)CALL_PROVIDER_WAIT);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, resp_write);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	if (get)
-		curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
-	else
-		curl_easy_setopt(c->curl, CURLOPT_COPYPOSTFIELDS, body);
-	t0 = util_mono_ms();
-	if (curl_easy_perform(c->curl) != CURLE_OK)
-		rc = -1;
-	r->ms = (long)(util_mono_ms() - t0);
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
-	if (curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ct) ==
-	    CURLE_OK && ct != NULL)
-		r->ctype = xstrdup(ct);
-	curl_slist_free_all(h);
-	free(target);
-	free(full);
-	free(body);
-	return (rc);
-}
-
 /* The path (and query) of a URL, for the transcript. */
 static const char *
 call_short(struct call *c, const char *url)
 {
-	size_t	n = strlen(c->public_url);
+	size_t	n = strlen(c->http.public_url);
 
-	if (strncmp(url, c->public_url, n) == 0 && url[n] == '/')
+	if (strncmp(url, c->http.public_url, n) == 0 && url[n] == '/')
 		return (url + n);
 	return (url);
 }
@@ -540,7 +410,7 @@ call_params(struct call *c, struct form *f, const char *status)
 {
 	memset(f, 0, sizeof *f);
 	form_add(f, "CallSid", c->sid);
-	form_add(f, "AccountSid", c->account_sid);
+	form_add(f, "AccountSid", c->http.account_sid);
 	form_add(f, "From", c->from);
 	form_add(f, "To", c->to);
 	form_add(f, "Caller", c->from);
@@ -572,10 +442,10 @@ static struct xnode *
 call_fetch(struct call *c, const char *method, const char *url,
     const struct form *params)
 {
-	struct resp	 r;
-	struct xnode	*doc;
-	char		*err = NULL, extra[256];
-	size_t		 i;
+	struct cli_http_resp	 r;
+	struct xnode		*doc;
+	char			*err = NULL, extra[256];
+	size_t			 i;
 
 	if (++c->nrequests > CALL_MAX_REQUESTS) {
 		call_error(c, "more than %d requests in one call: a loop?",
@@ -593,14 +463,14 @@ call_fetch(struct call *c, const char *method, const char *url,
 			snprintf(extra + strlen(extra), sizeof extra -
 			    strlen(extra), " %s=%s", n, params->params[i].value);
 	}
-	if (call_request(c, method, url, params, &r) != 0) {
+	if (cli_http_request(&c->http, method, url, params, &r) != 0) {
 		call_event(c, json_pack("{s:s, s:s, s:s, s:o, s:s}", "type",
 		    "request", "method", method, "url", call_short(c, url),
 		    "params", form_json(params), "error", r.errbuf),
 		    "> %s %s%s", method, call_short(c, url), extra);
 		call_error(c, "%s: %s (the provider would play its "
 		    "application error)", call_short(c, url), r.errbuf);
-		resp_free(&r);
+		cli_http_resp_free(&r);
 		return (NULL);
 	}
 	call_event(c, json_pack("{s:s, s:s, s:s, s:o, s:i, s:i}", "type",
@@ -611,14 +481,13 @@ call_fetch(struct call *c, const char *method, const char *url,
 	if (r.status != 200) {
 		call_error(c, "%s answered %ld: the provider would play its "
 		    "application error", call_short(c, url), r.status);
-		resp_free(&r);
+		cli_http_resp_free(&r);
 		return (NULL);
 	}
-	if (r.ctype == NULL || (strncasecmp(r.ctype, "text/xml", 8) != 0 &&
-	    strncasecmp(r.ctype, "application/xml", 15) != 0)) {
+	if (!cli_http_is_twiml(&r)) {
 		call_error(c, "%s answered %s, not TwiML", call_short(c, url),
 		    r.ctype != NULL ? r.ctype : "without a Content-Type");
-		resp_free(&r);
+		cli_http_resp_free(&r);
 		return (NULL);
 	}
 	if ((doc = twiml_parse(r.body != NULL ? r.body : "", r.len,
@@ -626,10 +495,10 @@ call_fetch(struct call *c, const char *method, const char *url,
 		call_error(c, "%s: TwiML is not well formed: %s",
 		    call_short(c, url), err);
 		free(err);
-		resp_free(&r);
+		cli_http_resp_free(&r);
 		return (NULL);
 	}
-	resp_free(&r);
+	cli_http_resp_free(&r);
 	if (strcmp(doc->name, "Response") != 0) {
 		call_error(c, "%s: root element is <%s>, not <Response>",
 		    call_short(c, url), doc->name);
@@ -780,15 +649,15 @@ call_fetch_audio(struct call *c, const char *url, char **path)
 	xasprintf(path, "%s/%d.audio", c->tmpdir, n++);
 	if ((f = fopen(*path, "w")) == NULL)
 		return (-1);
-	target = call_transport_url(c, url);
-	curl_easy_reset(c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_URL, target);
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, none);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	rc = curl_easy_perform(c->curl);
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	target = cli_http_target(&c->http, url);
+	curl_easy_reset(c->http.curl);
+	curl_easy_setopt(c->http.curl, CURLOPT_URL, target);
+	curl_easy_setopt(c->http.curl, CURLOPT_HTTPHEADER, none);
+	curl_easy_setopt(c->http.curl, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(c->http.curl, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c->http.curl, CURLOPT_NOSIGNAL, 1L);
+	rc = curl_easy_perform(c->http.curl);
+	curl_easy_getinfo(c->http.curl, CURLINFO_RESPONSE_CODE, &status);
 	fclose(f);
 	free(target);
 	if (rc != CURLE_OK || status != 200) {
@@ -845,7 +714,7 @@ call_output(struct call *c, struct xnode *v, int in_gather)
 		if (c->interactive && c->player != NULL) {
 			char	*full;
 
-			full = call_resolve(c->public_url, text);
+			full = call_resolve(c->http.public_url, text);
 			if (call_fetch_audio(c, full, &path) == 0) {
 				char	*argv[] = { c->player, (char *)"-q",
 				    path, NULL };
@@ -1278,7 +1147,7 @@ call_run(struct call *c, struct xnode *doc, const char *docurl,
 			}
 			text = util_random_hex(16);
 			xasprintf(&who, "https://api.twilio.com/2010-04-01/"
-			    "Accounts/%s/Recordings/RE%s", c->account_sid,
+			    "Accounts/%s/Recordings/RE%s", c->http.account_sid,
 			    text);
 			call_event(c, json_pack("{s:s, s:s, s:s}", "type",
 			    "record", "recording_url", who, "duration", secs),
@@ -1349,12 +1218,12 @@ call_run(struct call *c, struct xnode *doc, const char *docurl,
 static void
 call_status_callback(struct call *c)
 {
-	struct form	 f;
-	struct resp	 r;
-	char		*url, dur[32], ts[64];
-	struct tm	 tm;
-	time_t		 now = time(NULL);
-	long		 secs;
+	struct form		 f;
+	struct cli_http_resp	 r;
+	char			*url, dur[32], ts[64];
+	struct tm		 tm;
+	time_t			 now = time(NULL);
+	long			 secs;
 
 	if (c->interactive)
 		secs = (long)((util_mono_ms() - c->start_ms + 999) / 1000);
@@ -1371,8 +1240,8 @@ call_status_callback(struct call *c)
 	form_add(&f, "Timestamp", ts);
 	form_add(&f, "SequenceNumber", "0");
 	form_add(&f, "CallbackSource", "call-progress-events");
-	xasprintf(&url, "%s/voice/status", c->public_url);
-	if (call_request(c, "POST", url, &f, &r) != 0) {
+	xasprintf(&url, "%s/voice/status", c->http.public_url);
+	if (cli_http_request(&c->http, "POST", url, &f, &r) != 0) {
 		call_event(c, json_pack("{s:s, s:s, s:s}", "type",
 		    "status_callback", "call_status", "completed", "error",
 		    r.errbuf), "> POST /voice/status CallStatus=completed "
@@ -1387,7 +1256,7 @@ call_status_callback(struct call *c)
 		if (r.status < 200 || r.status > 299)
 			c->errors++;
 	}
-	resp_free(&r);
+	cli_http_resp_free(&r);
 	form_free(&f);
 	free(url);
 }
@@ -1422,20 +1291,19 @@ cli_call(struct cli *cli, int argc, char **argv)
 	char		*url, *method, *next_url, *next_method, *hex, *script = NULL;
 	char		 tmpl[] = "/tmp/hotline-call.XXXXXX";
 	const char	*from = "+18175550142", *to = NULL, *lang = NULL;
+	const char	*base_url = NULL;
 	int		 ch, more;
 	struct sigaction sa, old_int;
 
 	memset(&c, 0, sizeof c);
 	c.cli = cli;
 	c.cfg = cli->cfg;
-	c.public_url = cli->cfg->public_url;
-	c.base_url = c.public_url;
 	c.lang = -1;
 	while ((ch = getopt_long(argc, argv, "u:f:t:l:s:jh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'u':
-			c.base_url = optarg;
+			base_url = optarg;
 			break;
 		case 'f':
 			from = optarg;
@@ -1461,7 +1329,7 @@ cli_call(struct cli *cli, int argc, char **argv)
 		call_usage();
 		return (2);
 	}
-	if (c.public_url == NULL || *c.public_url == '\0') {
+	if (c.cfg->public_url == NULL || *c.cfg->public_url == '\0') {
 		fprintf(stderr, "hotline call: no public_url in the "
 		    "configuration (HOTLINE_PUBLIC_URL)\n");
 		return (2);
@@ -1512,19 +1380,11 @@ cli_call(struct cli *cli, int argc, char **argv)
 		}
 		c.tmpdir = tmpl;
 	}
-	if (c.cfg->auth_token == NULL || *c.cfg->auth_token == '\0')
-		fprintf(stderr, "hotline call: warning: no auth token "
-		    "(TWILIO_AUTH_TOKEN): webhooks go unsigned and a service "
-		    "that checks signatures refuses them\n");
+	cli_http_init(&c.http, c.cfg, base_url, "call");
 	hex = util_random_hex(16);
 	xasprintf(&c.sid, "CA%s", hex);
 	free(hex);
-	if (c.cfg->account_sid != NULL && *c.cfg->account_sid != '\0')
-		c.account_sid = xstrdup(c.cfg->account_sid);
-	else
-		xasprintf(&c.account_sid, "AC%032d", 0);
 	c.events = json_array();
-	c.curl = curl_easy_init();
 	c.start_ms = util_mono_ms();
 
 	memset(&sa, 0, sizeof sa);
@@ -1534,10 +1394,10 @@ cli_call(struct cli *cli, int argc, char **argv)
 		term_raw(&c);
 		if (!c.json)
 			printf("\rcalling %s as %s (keys 0-9 * #; ' to speak; "
-			    "h hangs up)\r\n", c.public_url, c.from);
+			    "h hangs up)\r\n", c.http.public_url, c.from);
 	}
 
-	xasprintf(&url, "%s/voice/incoming", c.public_url);
+	xasprintf(&url, "%s/voice/incoming", c.http.public_url);
 	method = xstrdup("POST");
 	call_params(&c, &params, "ringing");
 	for (;;) {
@@ -1590,13 +1450,12 @@ cli_call(struct cli *cli, int argc, char **argv)
 		    "used\n", c.nitems - c.next, c.nitems - c.next == 1 ? "" :
 		    "s");
 	free_script(&c);
-	curl_easy_cleanup(c.curl);
+	cli_http_free(&c.http);
 	if (c.tmpdir != NULL)
 		rmdir(c.tmpdir);
 	free(c.player);
 	free(c.speaker);
 	free(c.sid);
-	free(c.account_sid);
 	free(c.from);
 	free(c.to);
 	return (c.errors == 0 ? 0 : 1);

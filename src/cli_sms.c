@@ -19,11 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -32,13 +30,11 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "cli_http.h"
 #include "config.h"
 #include "form.h"
-#include "sig.h"
 #include "util.h"
 #include "xmalloc.h"
-
-#define SMS_MAX_BODY	(1024 * 1024)
 
 /* A message the service sent through the REST stand-in. */
 struct sent {
@@ -65,14 +61,11 @@ struct provider {
 struct sms {
 	struct cli	*cli;
 	struct config	*cfg;
-	const char	*public_url;
-	const char	*base_url;
+	struct cli_http	 http;
 	char		*from;
 	char		*to;
-	char		*account_sid;
 	int		 json;
 	int		 errors;
-	CURL		*curl;
 	json_t		*out_texts;
 	json_t		*out_sent;
 	struct provider	*prov;
@@ -233,92 +226,6 @@ provider_stop(struct provider *p)
 	free(p);
 }
 
-/* --- requests to the service ---------------------------------------------- */
-
-struct resp {
-	long	 status;
-	char	*body;
-	size_t	 len;
-	char	*ctype;
-	char	 errbuf[CURL_ERROR_SIZE];
-};
-
-static size_t
-resp_write(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct resp	*r = arg;
-	size_t		 n = size * nmemb;
-
-	if (r->len + n > SMS_MAX_BODY)
-		return (0);
-	r->body = xreallocarray(r->body, r->len + n + 1, 1);
-	memcpy(r->body + r->len, ptr, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return (n);
-}
-
-static void
-resp_free(struct resp *r)
-{
-	free(r->body);
-	free(r->ctype);
-	memset(r, 0, sizeof *r);
-}
-
-/* POST a signed form to url (as the provider sees it). */
-static int
-sms_post(struct sms *s, const char *url, const struct form *f,
-    struct resp *r)
-{
-	struct curl_slist	*h = NULL;
-	char			 sig[SIG_LEN], *hdr, *body, *target, *ct, *tok;
-	size_t			 n = strlen(s->public_url);
-	int			 rc = 0;
-
-	memset(r, 0, sizeof *r);
-	if (s->cfg->auth_token != NULL && *s->cfg->auth_token != '\0' &&
-	    sig_compute(s->cfg->auth_token, url, f, sig, sizeof sig) == 0) {
-		xasprintf(&hdr, "X-Twilio-Signature: %s", sig);
-		h = curl_slist_append(h, hdr);
-		free(hdr);
-	}
-	tok = util_random_hex(16);
-	xasprintf(&hdr, "I-Twilio-Idempotency-Token: %s", tok);
-	h = curl_slist_append(h, hdr);
-	free(hdr);
-	free(tok);
-	h = curl_slist_append(h, "Expect:");
-	if (strcmp(s->public_url, s->base_url) != 0 &&
-	    strncmp(url, s->public_url, n) == 0)
-		xasprintf(&target, "%s%s", s->base_url, url + n);
-	else
-		target = xstrdup(url);
-	body = form_encode(f);
-	curl_easy_reset(s->curl);
-	curl_easy_setopt(s->curl, CURLOPT_URL, target);
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "hotline-sms/"
-	    PACKAGE_VERSION);
-	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, 15L);
-	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, resp_write);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_COPYPOSTFIELDS, body);
-	if (curl_easy_perform(s->curl) != CURLE_OK)
-		rc = -1;
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &r->status);
-	if (curl_easy_getinfo(s->curl, CURLINFO_CONTENT_TYPE, &ct) ==
-	    CURLE_OK && ct != NULL)
-		r->ctype = xstrdup(ct);
-	curl_slist_free_all(h);
-	free(body);
-	free(target);
-	return (rc);
-}
-
 /* --- <Response><Message> ------------------------------------------------- */
 
 struct msgparse {
@@ -389,23 +296,15 @@ msg_chars(void *arg, const XML_Char *s, int len)
 static json_t *
 sms_parse_reply(const char *doc, size_t len, char **err)
 {
-	XML_Parser	 p;
 	struct msgparse	 mp;
 
 	memset(&mp, 0, sizeof mp);
 	mp.messages = json_array();
-	p = XML_ParserCreate("UTF-8");
-	XML_SetUserData(p, &mp);
-	XML_SetElementHandler(p, msg_start, msg_end);
-	XML_SetCharacterDataHandler(p, msg_chars);
-	if (XML_Parse(p, doc, (int)len, 1) == XML_STATUS_ERROR) {
-		xasprintf(err, "line %lu: %s",
-		    (unsigned long)XML_GetCurrentLineNumber(p),
-		    XML_ErrorString(XML_GetErrorCode(p)));
+	if (cli_http_parse_xml(doc, len, &mp, msg_start, msg_end, msg_chars,
+	    err) != 0) {
 		json_decref(mp.messages);
 		mp.messages = NULL;
 	}
-	XML_ParserFree(p);
 	free(mp.text);
 	free(mp.to);
 	return (mp.messages);
@@ -439,11 +338,11 @@ sms_error(struct sms *s, json_t *t, const char *fmt, ...)
 static void
 sms_drain_sent(struct sms *s)
 {
-	struct sent	*list, *e, *next;
-	struct form	 f;
-	struct resp	 r;
-	const char	*states[] = { "sent", "delivered" };
-	size_t		 i;
+	struct sent		*list, *e, *next;
+	struct form		 f;
+	struct cli_http_resp	 r;
+	const char		*states[] = { "sent", "delivered" };
+	size_t			 i;
 
 	if (s->prov == NULL)
 		return;
@@ -464,18 +363,19 @@ sms_drain_sent(struct sms *s)
 			memset(&f, 0, sizeof f);
 			form_add(&f, "MessageSid", e->sid);
 			form_add(&f, "SmsSid", e->sid);
-			form_add(&f, "AccountSid", s->account_sid);
+			form_add(&f, "AccountSid", s->http.account_sid);
 			form_add(&f, "From", e->from);
 			form_add(&f, "To", e->to);
 			form_add(&f, "MessageStatus", states[i]);
 			form_add(&f, "SmsStatus", states[i]);
 			form_add(&f, "ApiVersion", "2010-04-01");
-			if (sms_post(s, e->status_callback, &f, &r) != 0 ||
+			if (cli_http_request(&s->http, "POST",
+			    e->status_callback, &f, &r) != 0 ||
 			    r.status < 200 || r.status > 299)
 				sms_error(s, NULL, "status callback %s: %s",
 				    e->status_callback, r.status ? "answered "
 				    "with an error" : r.errbuf);
-			resp_free(&r);
+			cli_http_resp_free(&r);
 			form_free(&f);
 		}
 		free(e->to);
@@ -490,11 +390,11 @@ sms_drain_sent(struct sms *s)
 static void
 sms_send(struct sms *s, const char *text)
 {
-	struct form	 f;
-	struct resp	 r;
-	json_t		*t, *msgs, *m;
-	char		*url, *sid, *hex, *err = NULL;
-	size_t		 i;
+	struct form		 f;
+	struct cli_http_resp	 r;
+	json_t			*t, *msgs, *m;
+	char			*url, *sid, *hex, *err = NULL;
+	size_t			 i;
 
 	hex = util_random_hex(16);
 	xasprintf(&sid, "SM%s", hex);
@@ -503,7 +403,7 @@ sms_send(struct sms *s, const char *text)
 	form_add(&f, "MessageSid", sid);
 	form_add(&f, "SmsSid", sid);
 	form_add(&f, "SmsMessageSid", sid);
-	form_add(&f, "AccountSid", s->account_sid);
+	form_add(&f, "AccountSid", s->http.account_sid);
 	form_add(&f, "From", s->from);
 	form_add(&f, "To", s->to);
 	form_add(&f, "Body", text);
@@ -516,8 +416,8 @@ sms_send(struct sms *s, const char *text)
 	json_array_append_new(s->out_texts, t);
 	if (!s->json)
 		printf("> %s\n", text);
-	xasprintf(&url, "%s/sms/incoming", s->public_url);
-	if (sms_post(s, url, &f, &r) != 0) {
+	xasprintf(&url, "%s/sms/incoming", s->http.public_url);
+	if (cli_http_request(&s->http, "POST", url, &f, &r) != 0) {
 		sms_error(s, t, "/sms/incoming: %s", r.errbuf);
 		goto out;
 	}
@@ -527,8 +427,7 @@ sms_send(struct sms *s, const char *text)
 		    r.body != NULL ? util_trim(r.body) : "");
 		goto out;
 	}
-	if (r.ctype == NULL || (strncasecmp(r.ctype, "text/xml", 8) != 0 &&
-	    strncasecmp(r.ctype, "application/xml", 15) != 0)) {
+	if (!cli_http_is_twiml(&r)) {
 		sms_error(s, t, "/sms/incoming answered %s, not TwiML",
 		    r.ctype != NULL ? r.ctype : "without a Content-Type");
 		goto out;
@@ -548,7 +447,7 @@ sms_send(struct sms *s, const char *text)
 			printf("  (no inline reply)\n");
 	}
 out:
-	resp_free(&r);
+	cli_http_resp_free(&r);
 	form_free(&f);
 	free(url);
 	free(sid);
@@ -578,7 +477,7 @@ cli_sms(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sms	 s;
-	const char	*from = "+18175550142", *to = NULL;
+	const char	*from = "+18175550142", *to = NULL, *base_url = NULL;
 	char		*listen = NULL, *end;
 	double		 wait = 3;
 	long long	 quiet_since;
@@ -587,13 +486,11 @@ cli_sms(struct cli *cli, int argc, char **argv)
 	memset(&s, 0, sizeof s);
 	s.cli = cli;
 	s.cfg = cli->cfg;
-	s.public_url = cli->cfg->public_url;
-	s.base_url = s.public_url;
 	while ((ch = getopt_long(argc, argv, "u:f:t:L:P:w:jh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'u':
-			s.base_url = optarg;
+			base_url = optarg;
 			break;
 		case 'f':
 			from = optarg;
@@ -634,7 +531,7 @@ cli_sms(struct cli *cli, int argc, char **argv)
 		free(listen);
 		return (2);
 	}
-	if (s.public_url == NULL || *s.public_url == '\0') {
+	if (s.cfg->public_url == NULL || *s.cfg->public_url == '\0') {
 		fprintf(stderr, "hotline sms: no public_url in the "
 		    "configuration (HOTLINE_PUBLIC_URL)\n");
 		free(listen);
@@ -649,20 +546,13 @@ cli_sms(struct cli *cli, int argc, char **argv)
 	if (to == NULL)
 		to = s.cfg->sms_from != NULL ? s.cfg->sms_from : "+18175550100";
 	s.to = xstrdup(to);
-	if (s.cfg->account_sid != NULL && *s.cfg->account_sid != '\0')
-		s.account_sid = xstrdup(s.cfg->account_sid);
-	else
-		xasprintf(&s.account_sid, "AC%032d", 0);
-	if (s.cfg->auth_token == NULL || *s.cfg->auth_token == '\0')
-		fprintf(stderr, "hotline sms: warning: no auth token "
-		    "(TWILIO_AUTH_TOKEN): webhooks go unsigned and a service "
-		    "that checks signatures refuses them\n");
+	cli_http_init(&s.http, s.cfg, base_url, "sms");
 	if (listen != NULL) {
 		if ((s.prov = provider_start(listen)) == NULL) {
 			free(listen);
 			free(s.from);
 			free(s.to);
-			free(s.account_sid);
+			cli_http_free(&s.http);
 			return (1);
 		}
 		if (!s.json)
@@ -670,7 +560,6 @@ cli_sms(struct cli *cli, int argc, char **argv)
 			    "hotlined with HOTLINE_PROVIDER_API=http://%s)\n",
 			    listen, listen);
 	}
-	s.curl = curl_easy_init();
 	s.out_texts = json_array();
 	s.out_sent = json_array();
 
@@ -711,10 +600,9 @@ cli_sms(struct cli *cli, int argc, char **argv)
 		json_decref(s.out_texts);
 		json_decref(s.out_sent);
 	}
-	curl_easy_cleanup(s.curl);
+	cli_http_free(&s.http);
 	free(listen);
 	free(s.from);
 	free(s.to);
-	free(s.account_sid);
 	return (s.errors == 0 ? 0 : 1);
 }

@@ -184,6 +184,31 @@ cfg_bool(struct cfgctx *ctx, struct fy_node *map, const char *key, int def)
 	return (def);
 }
 
+/*
+ * The node of a per-language value under key: one for every language, or a
+ * mapping of language to value.  NULL after saying why (a missing key only
+ * when it is required); what names the kind of value for the message.
+ */
+static struct fy_node *
+cfg_i18n_node(struct cfgctx *ctx, struct fy_node *map, const char *key,
+    int required, const char *what)
+{
+	struct fy_node	*n;
+
+	if ((n = cfg_get(map, key)) == NULL) {
+		if (required)
+			cfg_error(ctx, map, "missing '%s'", key);
+		return (NULL);
+	}
+	if (!fy_node_is_scalar(n) && !fy_node_is_mapping(n)) {
+		cfg_error(ctx, cfg_key(map, key),
+		    "'%s' must be a %s or a mapping of language to %s", key,
+		    what, what);
+		return (NULL);
+	}
+	return (n);
+}
+
 int
 cfg_i18n(struct cfgctx *ctx, struct fy_node *map, const char *key,
     struct i18n *out, int required)
@@ -194,22 +219,13 @@ cfg_i18n(struct cfgctx *ctx, struct fy_node *map, const char *key,
 	size_t		 i;
 
 	memset(out, 0, sizeof *out);
-	n = cfg_get(map, key);
-	if (n == NULL) {
-		if (required)
-			cfg_error(ctx, map, "missing '%s'", key);
+	if ((n = cfg_i18n_node(ctx, map, key, required, "text")) == NULL)
 		return (-1);
-	}
 	if (fy_node_is_scalar(n)) {
 		s = fy_node_get_scalar0(n);
 		for (i = 0; i < cfg->nlangs; i++)
 			out->text[i] = xstrdup(s);
 		return (0);
-	}
-	if (!fy_node_is_mapping(n)) {
-		cfg_error(ctx, cfg_key(map, key),
-		    "'%s' must be a text or a mapping of language to text", key);
-		return (-1);
 	}
 	for (i = 0; i < cfg->nlangs; i++) {
 		if ((s = cfg_str(ctx, n, cfg->langs[i], 0)) == NULL) {
@@ -270,23 +286,13 @@ cfg_i18n_re(struct cfgctx *ctx, struct fy_node *map, const char *key,
 	size_t		 i;
 
 	memset(out, 0, sizeof *out);
-	n = cfg_get(map, key);
-	if (n == NULL) {
-		if (required)
-			cfg_error(ctx, map, "missing '%s'", key);
+	if ((n = cfg_i18n_node(ctx, map, key, required, "pattern")) == NULL)
 		return (-1);
-	}
 	if (fy_node_is_scalar(n)) {
 		s = fy_node_get_scalar0(n);
 		for (i = 0; i < cfg->nlangs; i++)
 			out->re[i] = cfg_pattern(ctx, n, s);
 		return (0);
-	}
-	if (!fy_node_is_mapping(n)) {
-		cfg_error(ctx, cfg_key(map, key),
-		    "'%s' must be a pattern or a mapping of language to pattern",
-		    key);
-		return (-1);
 	}
 	for (i = 0; i < cfg->nlangs; i++) {
 		if ((v = cfg_get(n, cfg->langs[i])) == NULL)
@@ -936,6 +942,22 @@ cfg_env(struct config *cfg, char **field, const char *name)
 	}
 }
 
+/* A configured phone number in E.164 (NULL after saying it is not one). */
+static void
+cfg_phone(struct cfgctx *ctx, struct fy_node *map, const char *key,
+    char **field)
+{
+	char	*t;
+
+	if (*field == NULL)
+		return;
+	if ((t = util_phone_e164(*field)) == NULL)
+		cfg_error(ctx, cfg_get(map, key), "%s '%s' is not a phone number",
+		    key, *field);
+	free(*field);
+	*field = t;
+}
+
 static void
 cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 {
@@ -1091,22 +1113,8 @@ cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 	    strncmp(cfg->store, "postgres://", 11) != 0)
 		cfg_error(ctx, cfg_get(svc, "store"), "store must be "
 		    "sqlite:PATH or postgresql://..., not '%s'", cfg->store);
-	if (cfg->front_desk != NULL) {
-		t = util_phone_e164(cfg->front_desk);
-		if (t == NULL)
-			cfg_error(ctx, cfg_get(voice, "front_desk"), "front_desk "
-			    "'%s' is not a phone number", cfg->front_desk);
-		free(cfg->front_desk);
-		cfg->front_desk = t;
-	}
-	if (cfg->sms_from != NULL) {
-		t = util_phone_e164(cfg->sms_from);
-		if (t == NULL)
-			cfg_error(ctx, cfg_get(prov, "sms_from"), "sms_from '%s' "
-			    "is not a phone number", cfg->sms_from);
-		free(cfg->sms_from);
-		cfg->sms_from = t;
-	}
+	cfg_phone(ctx, voice, "front_desk", &cfg->front_desk);
+	cfg_phone(ctx, prov, "sms_from", &cfg->sms_from);
 	if (cfg->sms_from == NULL && cfg->messaging_service_sid == NULL)
 		cfg_error(ctx, prov, "provider needs 'sms_from' or "
 		    "'messaging_service_sid'");

@@ -250,6 +250,31 @@ outbox_held_back(struct db *db, struct outbox_claim *c, struct outbox_send *s,
 	return (1);
 }
 
+/*
+ * Queue a row this claim has just marked as sending: 1 when queued, 0 when
+ * it is gone or held back, -1 on a database error.
+ */
+static int
+outbox_claim_take(struct db *db, struct outbox_claim *c, long long id,
+    time_t prev_started, int orphan, time_t now)
+{
+	struct outbox_send	*s;
+	int			 rc;
+
+	if ((s = outbox_load(db, c, id)) == NULL)
+		return (0);
+	if (orphan)
+		s->reconcile = 1;
+	s->prev_started = prev_started;
+	if ((rc = outbox_held_back(db, c, s, now)) != 0) {
+		outbox_send_free(s);
+		return (rc == -1 ? -1 : 0);
+	}
+	TAILQ_INSERT_TAIL(&c->rows, s, entry);
+	c->n++;
+	return (1);
+}
+
 static int
 outbox_claim_tx(struct db *db, void *arg)
 {
@@ -272,19 +297,11 @@ outbox_claim_tx(struct db *db, void *arg)
 			goto fail;
 		if (db_changes(db) != 1)
 			continue;
-		if ((s = outbox_load(db, c, ids[i])) == NULL)
-			continue;
-		s->reconcile = 1;
-		s->prev_started = times[i];
-		if ((rc = outbox_held_back(db, c, s, now)) != 0) {
-			outbox_send_free(s);
-			if (rc == -1)
-				goto fail;
-			continue;
-		}
-		TAILQ_INSERT_TAIL(&c->rows, s, entry);
-		c->n++;
-		left--;
+		if ((rc = outbox_claim_take(db, c, ids[i], times[i], 1,
+		    now)) == -1)
+			goto fail;
+		if (rc == 1)
+			left--;
 	}
 	free(ids);
 	free(times);
@@ -303,18 +320,11 @@ outbox_claim_tx(struct db *db, void *arg)
 			goto fail;
 		if (db_changes(db) != 1)
 			continue;	/* another instance took it */
-		if ((s = outbox_load(db, c, ids[i])) == NULL)
-			continue;
-		s->prev_started = times[i];
-		if ((rc = outbox_held_back(db, c, s, now)) != 0) {
-			outbox_send_free(s);
-			if (rc == -1)
-				goto fail;
-			continue;
-		}
-		TAILQ_INSERT_TAIL(&c->rows, s, entry);
-		c->n++;
-		left--;
+		if ((rc = outbox_claim_take(db, c, ids[i], times[i], 0,
+		    now)) == -1)
+			goto fail;
+		if (rc == 1)
+			left--;
 	}
 	free(ids);
 	free(times);
@@ -721,30 +731,47 @@ outbox_provider_ready(struct outbox_send *s)
 	return (1);
 }
 
-static void
-outbox_post_form(struct outbox_send *s, const char *what, struct form *f)
+/*
+ * POST req's body, carrying this attempt's token in the idempotency header
+ * the receiver knows (name) so that a retry is not taken for a new request.
+ */
+static int
+outbox_post(struct outbox_send *s, struct curlev_req *req, const char *name)
 {
-	struct curlev_req	 req;
-	const char		*headers[2];
-	char			*url, *body, *userpwd, token[64], hdr[128];
+	const char	*headers[2];
+	char		 token[64], hdr[128];
 
 	outbox_token(s, token, sizeof token);
-	snprintf(hdr, sizeof hdr, "I-Twilio-Idempotency-Token: %s", token);
+	snprintf(hdr, sizeof hdr, "%s: %s", name, token);
 	headers[0] = hdr;
 	headers[1] = NULL;
+	req->method = "POST";
+	req->body_len = strlen(req->body);
+	req->headers = headers;
+	req->timeout_ms = OUTBOX_TIMEOUT_MS;
+	return (curlev_http(s->ob->hl->curl, req, outbox_http_cb, s));
+}
+
+/* A REST API request whose progress the provider reports to status_path. */
+static void
+outbox_post_form(struct outbox_send *s, const char *what,
+    const char *status_path, struct form *f)
+{
+	struct curlev_req	 req;
+	char			*url, *body, *userpwd;
+
+	xasprintf(&url, "%s%s", s->cfg->public_url, status_path);
+	form_add(f, "StatusCallback", url);
+	free(url);
 	url = outbox_api(s->cfg, what);
 	body = form_encode(f);
 	xasprintf(&userpwd, "%s:%s", s->cfg->account_sid, s->cfg->auth_token);
 	memset(&req, 0, sizeof req);
-	req.method = "POST";
 	req.url = url;
 	req.userpwd = userpwd;
 	req.content_type = "application/x-www-form-urlencoded";
 	req.body = body;
-	req.body_len = strlen(body);
-	req.headers = headers;
-	req.timeout_ms = OUTBOX_TIMEOUT_MS;
-	if (curlev_http(s->ob->hl->curl, &req, outbox_http_cb, s) != 0)
+	if (outbox_post(s, &req, "I-Twilio-Idempotency-Token") != 0)
 		outbox_finish(s, OUTBOX_RETRY, 0, "could not start the request");
 	free(url);
 	free(body);
@@ -757,7 +784,6 @@ outbox_send_sms(struct outbox_send *s)
 	const struct config	*cfg = s->cfg;
 	struct form		 f = { NULL, 0 };
 	const char		*body = outbox_str(s->payload, "body");
-	char			*cb;
 
 	if (body == NULL) {
 		outbox_finish(s, OUTBOX_FAILED, 0, "payload has no body");
@@ -771,10 +797,7 @@ outbox_send_sms(struct outbox_send *s)
 	else
 		form_add(&f, "From", cfg->sms_from);
 	form_add(&f, "Body", body);
-	xasprintf(&cb, "%s/sms/status", cfg->public_url);
-	form_add(&f, "StatusCallback", cb);
-	free(cb);
-	outbox_post_form(s, "Messages.json", &f);
+	outbox_post_form(s, "Messages.json", "/sms/status", &f);
 	form_free(&f);
 }
 
@@ -785,7 +808,6 @@ outbox_send_call(struct outbox_send *s)
 	struct form		 f = { NULL, 0 };
 	const char		*url = outbox_str(s->payload, "url");
 	const char		*from = outbox_str(s->payload, "from");
-	char			*cb;
 
 	if (url == NULL) {
 		outbox_finish(s, OUTBOX_FAILED, 0, "payload has no url");
@@ -802,10 +824,7 @@ outbox_send_call(struct outbox_send *s)
 	form_add(&f, "To", s->recipient);
 	form_add(&f, "From", from);
 	form_add(&f, "Url", url);
-	xasprintf(&cb, "%s/voice/status", cfg->public_url);
-	form_add(&f, "StatusCallback", cb);
-	free(cb);
-	outbox_post_form(s, "Calls.json", &f);
+	outbox_post_form(s, "Calls.json", "/voice/status", &f);
 	form_free(&f);
 }
 
@@ -814,9 +833,8 @@ outbox_send_chat(struct outbox_send *s)
 {
 	struct curlev_req	 req;
 	const char		*url = outbox_str(s->payload, "url");
-	const char		*headers[2];
 	json_t			*body = json_object_get(s->payload, "json");
-	char			*text, token[64], hdr[128];
+	char			*text;
 
 	if (url == NULL || body == NULL) {
 		outbox_finish(s, OUTBOX_FAILED, 0, "payload needs url and json");
@@ -826,19 +844,11 @@ outbox_send_chat(struct outbox_send *s)
 		outbox_finish(s, OUTBOX_FAILED, 0, "payload json not encodable");
 		return;
 	}
-	outbox_token(s, token, sizeof token);
-	snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", token);
-	headers[0] = hdr;
-	headers[1] = NULL;
 	memset(&req, 0, sizeof req);
-	req.method = "POST";
 	req.url = url;
 	req.content_type = "application/json";
 	req.body = text;
-	req.body_len = strlen(text);
-	req.headers = headers;
-	req.timeout_ms = OUTBOX_TIMEOUT_MS;
-	if (curlev_http(s->ob->hl->curl, &req, outbox_http_cb, s) != 0)
+	if (outbox_post(s, &req, "Idempotency-Key") != 0)
 		outbox_finish(s, OUTBOX_FAILED, 0, "bad chat webhook url");
 	free(text);
 }

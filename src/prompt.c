@@ -13,13 +13,10 @@
  */
 #include <sys/stat.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <event2/http.h>
 
@@ -27,6 +24,7 @@
 #include "hotline.h"
 #include "http.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Recordings are seconds of 8 kHz audio; anything this big is not one. */
@@ -47,39 +45,6 @@ prompt_name_ok(const char *s, size_t len)
 	return (1);
 }
 
-/* Read a whole regular file; NULL if it is not one or cannot be read. */
-static char *
-prompt_read(const char *path, struct stat *st)
-{
-	char	*buf;
-	ssize_t	 n;
-	size_t	 off = 0;
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (NULL);
-	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) ||
-	    st->st_size > PROMPT_MAX_BYTES) {
-		close(fd);
-		return (NULL);
-	}
-	buf = xmalloc((size_t)st->st_size + 1);
-	while (off < (size_t)st->st_size) {
-		n = read(fd, buf + off, (size_t)st->st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	if (off != (size_t)st->st_size) {
-		free(buf);
-		return (NULL);
-	}
-	return (buf);
-}
-
 static void
 prompt_cb(struct hreq *r)
 {
@@ -87,6 +52,7 @@ prompt_cb(struct hreq *r)
 	const char	*inm;
 	char		*id, *path, *body, etag[64], lm[64], clen[32];
 	struct stat	 st;
+	size_t		 len;
 	struct tm	 tm;
 
 	if (lang == NULL || file == NULL || (dot = strrchr(file, '.')) == NULL) {
@@ -115,8 +81,13 @@ prompt_cb(struct hreq *r)
 	}
 	xasprintf(&path, "%s/%s/%s%s", r->cfg->prompts_dir, lang, id, dot);
 	free(id);
-	body = prompt_read(path, &st);
+	body = util_read_file_stat(path, PROMPT_MAX_BYTES, &len, &st);
 	free(path);
+	/* Cut short while being re-recorded: the validator would lie. */
+	if (body != NULL && len != (size_t)st.st_size) {
+		free(body);
+		body = NULL;
+	}
 	if (body == NULL) {
 		http_error(r, 404, "prompt not recorded");
 		return;

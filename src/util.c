@@ -25,6 +25,14 @@ char *
 util_read_file(const char *path, size_t max, size_t *lenp)
 {
 	struct stat	 st;
+
+	return (util_read_file_stat(path, max, lenp, &st));
+}
+
+char *
+util_read_file_stat(const char *path, size_t max, size_t *lenp,
+    struct stat *st)
+{
 	char		*buf;
 	ssize_t		 n;
 	size_t		 off = 0;
@@ -32,14 +40,14 @@ util_read_file(const char *path, size_t max, size_t *lenp)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (NULL);
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > max) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
+	    (size_t)st->st_size > max) {
 		close(fd);
 		return (NULL);
 	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		n = read(fd, buf + off, (size_t)st.st_size - off);
+	buf = xmalloc((size_t)st->st_size + 1);
+	while (off < (size_t)st->st_size) {
+		n = read(fd, buf + off, (size_t)st->st_size - off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -446,3 +446,14 @@ def _hotlined_cleanup(self, _orig=Hotlined.cleanup):
 Hotlined.query = _hotlined_query
 Hotlined.rows = _hotlined_rows
 Hotlined.cleanup = _hotlined_cleanup
+
+
+def store_enqueue(store, kind, recipient, payload, dedupe):
+    """Queue a pending outbox row directly on a store URL, as the service's
+    other parts do (outbox_enqueue); payload is the JSON text.  The sender
+    takes it on its next pass."""
+    now = int(time.time())
+    store_rows(store, "INSERT INTO outbox (kind, dedupe, recipient, payload, "
+               "status, attempts, next_at, created_at, updated_at) VALUES "
+               "(?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
+               (kind, dedupe, recipient, payload, now, now, now))

@@ -14,25 +14,11 @@ import unittest
 import urllib.parse
 
 from harness import (ACCOUNT_SID, AUTH_TOKEN, CALLER, CONFIG, FakeProvider,
-                     HotlineTestCase, store_is_pg, store_query)
+                     HotlineTestCase, store_enqueue, store_is_pg)
 
 
 def q(s):
     return "'" + s.replace("'", "''") + "'"
-
-
-def store_exec(store, sql):
-    """Run a statement on the store and commit it."""
-    if store.startswith("sqlite:"):
-        import sqlite3
-        db = sqlite3.connect(store[len("sqlite:"):], timeout=30)
-        try:
-            db.execute(sql)
-            db.commit()
-        finally:
-            db.close()
-    else:
-        store_query(store, sql)   # psql commits each statement
 
 
 class ListingProvider(FakeProvider):
@@ -132,13 +118,8 @@ class OutboxCase(HotlineTestCase):
     def enqueue(self, kind, recipient, payload, dedupe=None):
         """Queue a row as the service's other parts do (outbox_enqueue)."""
         dedupe = dedupe or "test:" + os.urandom(6).hex()
-        now = int(time.time())
-        sql = ("INSERT INTO outbox (kind, dedupe, recipient, payload, status, "
-               "attempts, next_at, created_at, updated_at) VALUES (%s, %s, %s, "
-               "%s, 'pending', 0, %d, %d, %d)" % (
-                   q(kind), q(dedupe), q(recipient), q(json.dumps(payload)),
-                   now, now, now))
-        store_exec(self.h.store, sql)
+        store_enqueue(self.h.store, kind, recipient, json.dumps(payload),
+                      dedupe)
         return dedupe
 
     def row(self, dedupe, cols="status, attempts, provider_sid, error_code"):

@@ -6,7 +6,7 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from harness import HotlineTestCase, sms_text, store_query, CALLER
+from harness import HotlineTestCase, sms_text, store_enqueue, CALLER
 
 # Tuesday 1 December 2026, 10:00 in Texas: every clinic is open.
 OPEN_CLOCK = "+2026-12-01T10:00:00-06:00"
@@ -21,20 +21,6 @@ def number(i):
 
 def q(s):
     return "'" + s.replace("'", "''") + "'"
-
-
-def store_exec(store, sql):
-    """Run a statement on the store and commit it."""
-    if store.startswith("sqlite:"):
-        import sqlite3
-        db = sqlite3.connect(store[len("sqlite:"):], timeout=30)
-        try:
-            db.execute(sql)
-            db.commit()
-        finally:
-            db.close()
-    else:
-        store_query(store, sql)   # psql commits each statement
 
 
 class SmsCase(HotlineTestCase):
@@ -56,12 +42,7 @@ class SmsCase(HotlineTestCase):
         """A text queued by another part of the service (voice "text me",
         a staff notice): a row in the outbox, as they write it."""
         payload = '{"to": "%s", "body": "%s"}' % (to, body)
-        now = int(time.time())
-        sql = ("INSERT INTO outbox (kind, dedupe, recipient, payload, status, "
-               "attempts, next_at, created_at, updated_at) VALUES ('sms', %s, "
-               "%s, %s, 'pending', 0, %d, %d, %d)" % (q(dedupe), q(to),
-                                                    q(payload), now, now, now))
-        store_exec(self.h.store, sql)
+        store_enqueue(self.h.store, "sms", to, payload, dedupe)
 
 
 class TestKeywords(SmsCase):
