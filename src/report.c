@@ -119,6 +119,9 @@ report_collect(struct db *db, time_t since)
 	    "avg_minutes_to_first_attempt", NULL };
 	static const char	*loc_cols[] = { "location", "event", "count",
 	    NULL };
+	static const char	*ob_cols[] = { "kind", "queued", "sent",
+	    "delivered", "failed", "undelivered", "suppressed", "waiting",
+	    NULL };
 	json_t		*out, *sections, *rows, *row, *tmp;
 	long long	 s = (long long)since, total_calls = 0, calls, dur, day;
 	long long	 now_out = 0;
@@ -240,6 +243,27 @@ report_collect(struct db *db, time_t since)
 	    " WHERE location IS NOT NULL AND at >= ?"
 	    " GROUP BY location, kind ORDER BY 1, 2", 1, "tti", s) != 0)
 		goto fail;
+
+	/*
+	 * What the outbox sent, and what it gave up on ("failed": staff see
+	 * these on the dashboard and may send them again).  "sent" counts
+	 * everything the provider took, delivered or not.
+	 */
+	rows = report_section(sections, "outbox", "Messages sent for us "
+	    "(texts, calls, e-mail, chat)", ob_cols);
+	if (report_rows(db, rows,
+	    "SELECT kind, COUNT(*),"
+	    " SUM(CASE WHEN status IN ('sent', 'delivered', 'undelivered')"
+	    " THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status = 'undelivered' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status = 'suppressed' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0"
+	    " END)"
+	    " FROM outbox WHERE created_at >= ? GROUP BY kind ORDER BY 1", 1,
+	    "tiiiiiii", s) != 0)
+		goto fail;
 	return (out);
 
 fail:
@@ -304,6 +328,8 @@ report_metrics(struct db *db, const struct config *cfg)
 {
 	static const char	*cb_status[] = { NULL, "requested", "reached",
 	    "unreachable", "cancelled", "open" };
+	static const char	*ob_kinds[] = { "sms", "call", "email",
+	    "chat" };
 	json_t		*rep, *rows, *row;
 	long long	 now = util_mono_ms(), calls = 0, tin = 0, tout = 0;
 	long long	 optouts = 0, optins = 0;
@@ -339,6 +365,8 @@ report_metrics(struct db *db, const struct config *cfg)
 	    "Callback requests by location and outcome.");
 	metrics_help("hotline_report_callback_first_attempt_minutes", "gauge",
 	    "Mean minutes from a callback request to its first attempt.");
+	metrics_help("hotline_report_outbox_failed", "gauge",
+	    "Messages the outbox gave up on and nobody has retried, by kind.");
 
 	json_array_foreach(report_find(rep, "daily"), i, row) {
 		calls += cell_int(row, 1);
@@ -403,6 +431,18 @@ report_metrics(struct db *db, const struct config *cfg)
 			metrics_set("hotline_report_callback_first_attempt_"
 			    "minutes", l2, json_number_value(json_array_get(row,
 			    6)));
+	}
+	/* Every kind shows, 0 included: an alert on > 0 needs the series. */
+	for (i = 0; i < sizeof ob_kinds / sizeof ob_kinds[0]; i++) {
+		report_label(l, sizeof l, "kind", ob_kinds[i]);
+		metrics_set("hotline_report_outbox_failed", l, 0);
+	}
+	json_array_foreach(report_find(rep, "outbox"), i, row) {
+		if (i >= REPORT_MAX_SERIES / 4)
+			break;
+		report_label(l, sizeof l, "kind", cell_str(row, 0));
+		metrics_set("hotline_report_outbox_failed", l,
+		    (double)cell_int(row, 4));
 	}
 	json_decref(rep);
 	return (0);

@@ -37,6 +37,7 @@
 #include "xmalloc.h"
 
 #define SMS_SID_MAX	64
+#define SMS_TOPIC_SECS	86400	/* a guide this recent tells the topic */
 #define SMS_TWIML_TYPE	"text/xml; charset=utf-8"
 
 struct sms_job {
@@ -185,6 +186,104 @@ sms_zip(const struct config *cfg, const char *zip, int lang, time_t now)
 	return (v);
 }
 
+static const char *
+sms_guide_topic(const struct guide *g)
+{
+	size_t	i;
+
+	if (g == NULL)
+		return (NULL);
+	if (g->topic != NULL)
+		return (g->topic);
+	for (i = 0; i < g->nguides; i++) {
+		if (g->guides[i] != NULL && g->guides[i]->topic != NULL)
+			return (g->guides[i]->topic);
+	}
+	return (g->id);
+}
+
+/*
+ * What a texted callback is about: the topic of the guide last sent to
+ * this number in the past day, by a keyword reply (messages) or from the
+ * phone menu (the outbox row, queued under "voice:CALL:guide:ID:N").  A
+ * keyword or guide since renamed in the configuration is skipped.  With
+ * none, "general" -- unless the number already waits with a topic from a
+ * call, which a repeat request keeps (*topic NULL).  0 or -1.
+ */
+static int
+sms_topic(struct db *db, const struct config *cfg, const char *phone,
+    time_t now, const char **topic)
+{
+	struct db_res	*r;
+	const char	*kw, *id, *t;
+	char		*gid;
+	long long	 at, best_at = -1;
+	size_t		 i;
+	int		 rc = 0;
+
+	*topic = NULL;
+	r = db_query(db, "SELECT keyword, at FROM messages WHERE phone = ? AND "
+	    "direction = 'out' AND keyword IS NOT NULL AND at > ? "
+	    "ORDER BY at DESC, id DESC LIMIT 50", "si", phone,
+	    (long long)(now - SMS_TOPIC_SECS));
+	if (r == NULL)
+		return (-1);
+	while (*topic == NULL && (rc = db_next(r)) == 1) {
+		kw = db_text(r, 0);
+		for (i = 0; cfg->sms != NULL && i < cfg->sms->nkeywords; i++) {
+			if (cfg->sms->keywords[i].action != KW_GUIDE ||
+			    strcmp(cfg->sms->keywords[i].id, kw) != 0)
+				continue;
+			t = sms_guide_topic(cfg->sms->keywords[i].guide);
+			if (t != NULL) {
+				*topic = t;
+				best_at = db_int(r, 1);
+			}
+			break;
+		}
+	}
+	db_done(r);
+	if (rc == -1)
+		return (-1);
+
+	r = db_query(db, "SELECT dedupe, created_at FROM outbox WHERE "
+	    "recipient = ? AND kind = 'sms' AND dedupe LIKE 'voice:%:guide:%' "
+	    "AND status <> 'suppressed' AND created_at > ? "
+	    "ORDER BY created_at DESC, id DESC LIMIT 50", "si", phone,
+	    (long long)(now - SMS_TOPIC_SECS));
+	if (r == NULL)
+		return (-1);
+	while ((rc = db_next(r)) == 1) {
+		if ((at = db_int(r, 1)) < best_at)
+			break;
+		id = strstr(db_text(r, 0), ":guide:") + 7;
+		gid = xstrdup(id);
+		if (strrchr(gid, ':') != NULL)
+			*strrchr(gid, ':') = '\0';
+		t = sms_guide_topic(config_guide(cfg, gid));
+		free(gid);
+		if (t != NULL) {
+			*topic = t;
+			break;
+		}
+	}
+	db_done(r);
+	if (rc == -1)
+		return (-1);
+	if (*topic != NULL)
+		return (0);
+
+	r = db_query(db, "SELECT topic FROM callbacks WHERE phone = ? AND "
+	    "status IN ('waiting', 'claimed') AND topic IS NOT NULL", "s",
+	    phone);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 0)
+		*topic = "general";
+	db_done(r);
+	return (rc == -1 ? -1 : 0);
+}
+
 static int
 sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
     time_t now, char ***texts)
@@ -200,6 +299,8 @@ sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
 	q.source = "sms";
 	q.call_sid = j->sid;
 	q.now = now;
+	if (sms_topic(db, j->cfg, j->from, now, &q.topic) != 0)
+		return (-1);
 	if (callback_request(db, j->cfg, &q, &res) != 0)
 		return (-1);
 	j->kick = 1;

@@ -1,9 +1,10 @@
 /*
  * staff.c -- what clinic staff use: the dashboard (GET /staff, files from
  * web/staff), the JSON API under /api/v1 (callbacks, login, live events),
- * click-to-call (the two /voice/staff-call* provider webhooks) and a timer
- * that returns stale claims to the queue and pings staff when someone has
- * waited too long.
+ * click-to-call (the two /voice/staff-call* provider webhooks), the
+ * messages the outbox gave up on (listed, and put back in line by hand),
+ * and a timer that returns stale claims to the queue and pings staff when
+ * someone has waited too long.
  *
  * Every API request runs in three steps like any store handler: check the
  * credentials' shape on the loop, authenticate and act in one transaction
@@ -17,8 +18,10 @@
  * is an ordinary request in flight: shutdown answers them and drains, and
  * a vanished browser costs nothing.  Changes are noticed three ways: this
  * process's own writes (callback_mark_changed), and, while anyone
- * listens, a cheap fingerprint of the queue read every second, which also
- * sees the command-line tool and other instances on a shared PostgreSQL.
+ * listens, a cheap fingerprint of the queue and of the failed outbox rows
+ * read every second, which also sees the dispatcher giving up on a
+ * message, the command-line tool and other instances on a shared
+ * PostgreSQL.
  */
 #include <sys/stat.h>
 
@@ -41,6 +44,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "optout.h"
 #include "outbox.h"
 #include "store.h"
 #include "twiml.h"
@@ -92,7 +96,7 @@ struct staff {
 
 enum staff_op {
 	OP_SESSION, OP_LOGIN, OP_LOGOUT, OP_LIST, OP_GET, OP_ACT, OP_EVENTS,
-	OP_CALL_ANSWER, OP_CALL_RESULT
+	OP_CALL_ANSWER, OP_CALL_RESULT, OP_MSG_LIST, OP_MSG_RETRY
 };
 
 struct staff_job {
@@ -566,6 +570,208 @@ staff_act(struct db *db, struct staff_job *j)
 	return (0);
 }
 
+/* --- messages the outbox gave up on --------------------------------------- */
+
+/*
+ * Which outbox rows a staff member sees.  Rows carry no location: someone
+ * who works every location sees them all; anyone else sees the rows to a
+ * number with a callback they could see (their locations or the shared
+ * queue), so a location's desk can retry a text to its own callers
+ * without reading everyone's.  Two parameters: locations twice.
+ */
+#define STAFF_MSG_SCOPE							\
+	"(? = '*' OR EXISTS (SELECT 1 FROM callbacks c WHERE "		\
+	"c.phone = outbox.recipient AND (c.location IS NULL OR "	\
+	"(',' || ? || ',') LIKE ('%,' || c.location || ',%'))))"
+
+#define STAFF_MSG_COLUMNS						\
+	"id, kind, recipient, status, attempts, error_code, "		\
+	"last_error, created_at, updated_at, dedupe"
+
+/*
+ * What a row is, in a few words, from the key it was queued under: never
+ * the body (a text can hold what a caller told us about their health).
+ */
+static char *
+staff_msg_summary(const char *kind, const char *dedupe)
+{
+	const char	*p, *e;
+	char		*out;
+	long long	 cb;
+	int		 n;
+
+	if (strcmp(kind, "sms") == 0) {
+		if ((p = strstr(dedupe, ":guide:")) != NULL) {
+			p += 7;
+			e = strrchr(p, ':');
+			n = e != NULL && e > p ? (int)(e - p) : (int)strlen(p);
+			xasprintf(&out, "SMS (guide: %.*s)", n > 64 ? 64 : n,
+			    p);
+			return (out);
+		}
+		if (strstr(dedupe, ":address:") != NULL)
+			return (xstrdup("SMS (clinic address)"));
+		if (strncmp(dedupe, "cb:", 3) == 0 &&
+		    strstr(dedupe, ":unreachable") != NULL)
+			return (xstrdup("SMS (we could not reach you)"));
+		if (strncmp(dedupe, "notify:", 7) == 0)
+			return (xstrdup("SMS notification to on-call staff"));
+		return (xstrdup("SMS"));
+	}
+	if (strcmp(kind, "email") == 0)
+		return (xstrdup("e-mail notification"));
+	if (strcmp(kind, "chat") == 0)
+		return (xstrdup("chat notification"));
+	if (strcmp(kind, "call") == 0) {
+		if (sscanf(dedupe, "staffcall:%lld:", &cb) == 1) {
+			xasprintf(&out, "click-to-call for callback %lld", cb);
+			return (out);
+		}
+		return (xstrdup("call"));
+	}
+	return (xstrdup(kind));
+}
+
+/* One outbox row (selected with STAFF_MSG_COLUMNS) as the API shows it. */
+static json_t *
+staff_msg_item(struct db_res *r)
+{
+	json_t	*it;
+	char	 ts[32], *summary;
+
+	summary = staff_msg_summary(db_text(r, 1), db_text(r, 9));
+	it = json_object();
+	json_object_set_new(it, "id", json_integer(db_int(r, 0)));
+	json_object_set_new(it, "kind", staff_str(r, 1));
+	json_object_set_new(it, "recipient", staff_str(r, 2));
+	json_object_set_new(it, "status", staff_str(r, 3));
+	json_object_set_new(it, "attempts", json_integer(db_int(r, 4)));
+	json_object_set_new(it, "error_code", db_isnull(r, 5) ? json_null() :
+	    json_integer(db_int(r, 5)));
+	json_object_set_new(it, "last_error", staff_str(r, 6));
+	json_object_set_new(it, "created_at", json_string(util_iso8601(
+	    (time_t)db_int(r, 7), ts, sizeof ts)));
+	json_object_set_new(it, "updated_at", json_string(util_iso8601(
+	    (time_t)db_int(r, 8), ts, sizeof ts)));
+	json_object_set_new(it, "summary", json_string(summary));
+	free(summary);
+	return (it);
+}
+
+/* Newest change first: what just failed is what staff look for. */
+static int
+staff_msg_list(struct db *db, struct staff_job *j)
+{
+	struct db_res	*r;
+	json_t		*items;
+	long long	 la = 0, li = 0;
+	char		*next = NULL;
+	int		 n = 0, rc;
+
+	r = db_query(db, "SELECT " STAFF_MSG_COLUMNS " FROM outbox WHERE "
+	    "(? = 'all' OR status = ?) AND " STAFF_MSG_SCOPE " AND "
+	    "(? = 0 OR updated_at < ? OR (updated_at = ? AND id < ?)) "
+	    "ORDER BY updated_at DESC, id DESC LIMIT ?", "ssssiiiii",
+	    j->status_f, j->status_f, j->who.locations, j->who.locations,
+	    (long long)j->has_cursor, j->cur_queued, j->cur_queued, j->cur_id,
+	    (long long)j->limit);
+	if (r == NULL)
+		return (-1);
+	items = json_array();
+	while ((rc = db_next(r)) == 1) {
+		json_array_append_new(items, staff_msg_item(r));
+		li = db_int(r, 0);
+		la = db_int(r, 8);
+		n++;
+	}
+	db_done(r);
+	if (rc == -1) {
+		json_decref(items);
+		return (-1);
+	}
+	if (n == j->limit)
+		xasprintf(&next, "%lld.%lld", la, li);
+	j->out = json_pack("{s:o, s:s?}", "items", items, "next", next);
+	free(next);
+	return (0);
+}
+
+/*
+ * Put a message the dispatcher gave up on back in line, as if new: due
+ * now, its attempts counted from zero.  STOP still wins: a text to a
+ * number that opted out stays where it is.
+ */
+static int
+staff_msg_retry(struct db *db, struct staff_job *j)
+{
+	struct db_res	*r;
+	char		*kind = NULL, *to = NULL, *status = NULL;
+	int		 rc;
+
+	r = db_query(db, "SELECT kind, recipient, status FROM outbox WHERE "
+	    "id = ? AND " STAFF_MSG_SCOPE, "iss", j->id, j->who.locations,
+	    j->who.locations);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		kind = xstrdup(db_text(r, 0));
+		to = xstrdup(db_text(r, 1));
+		status = xstrdup(db_text(r, 2));
+	}
+	db_done(r);
+	if (rc != 1) {
+		if (rc == 0)
+			staff_fail(j, 404, "no such message");
+		return (rc == 0 ? 0 : -1);
+	}
+	rc = 0;
+	if (strcmp(status, "failed") != 0 &&
+	    strcmp(status, "undelivered") != 0) {
+		staff_fail(j, 409, "only a message that could not be sent can "
+		    "be retried");
+		goto out;
+	}
+	if (strcmp(kind, "sms") == 0) {
+		if ((rc = optout_is(db, to)) == -1)
+			goto out;
+		if (rc == 1) {
+			rc = 0;
+			staff_fail(j, 409, "the recipient opted out of texts "
+			    "(STOP); they must text START before we may text "
+			    "them again");
+			goto out;
+		}
+	}
+	/* The status we read must still hold: another retry may have won. */
+	if ((rc = db_exec(db, "UPDATE outbox SET status = 'pending', "
+	    "attempts = 0, next_at = ?, started_at = NULL, "
+	    "provider_sid = NULL, error_code = NULL, last_error = NULL, "
+	    "updated_at = ? WHERE id = ? AND status = ?", "iiis", (long long)j->now, (long long)j->now,
+	    j->id, status)) != 0)
+		goto out;
+	if (db_changes(db) != 1) {
+		staff_fail(j, 409, "someone else retried this message");
+		goto out;
+	}
+	r = db_query(db, "SELECT " STAFF_MSG_COLUMNS " FROM outbox WHERE "
+	    "id = ?", "i", j->id);
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		rc = -1;
+		goto out;
+	}
+	j->out = staff_msg_item(r);
+	db_done(r);
+	j->queued = 1;
+	j->changed = 1;
+	j->code = 202;
+out:
+	free(kind);
+	free(to);
+	free(status);
+	return (rc);
+}
+
 static json_t *
 staff_whoami(const struct config *cfg, const struct auth_staff *w)
 {
@@ -745,6 +951,10 @@ staff_tx(struct db *db, void *arg)
 		return (j->out != NULL ? 0 : -1);
 	case OP_ACT:
 		return (staff_act(db, j));
+	case OP_MSG_LIST:
+		return (staff_msg_list(db, j));
+	case OP_MSG_RETRY:
+		return (staff_msg_retry(db, j));
 	default:
 		return (-1);
 	}
@@ -1018,13 +1228,33 @@ staff_logout_cb(struct hreq *r)
 	staff_submit(j);
 }
 
+/* ?limit=: 0, or -1 after answering 400 (the job is freed). */
+static int
+staff_limit(struct hreq *r, struct staff_job *j)
+{
+	const char	*v;
+	char		*end;
+	long long	 n;
+
+	j->limit = STAFF_LIMIT_DEFAULT;
+	if ((v = form_get(&r->args, "limit")) == NULL)
+		return (0);
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < 1 || n > STAFF_LIMIT_MAX) {
+		http_error(r, 400, "limit is 1 to 200");
+		staff_job_free(j);
+		return (-1);
+	}
+	j->limit = (int)n;
+	return (0);
+}
+
 static void
 staff_list_cb(struct hreq *r)
 {
 	struct staff_job	*j;
 	const char		*v;
-	char			*end;
-	long long		 n;
 
 	j = staff_job_new(r, OP_LIST);
 	v = form_get(&r->args, "status");
@@ -1042,17 +1272,8 @@ staff_list_cb(struct hreq *r)
 	}
 	v = form_get(&r->args, "location");
 	j->location_f = xstrdup(v != NULL ? v : "");
-	j->limit = STAFF_LIMIT_DEFAULT;
-	if ((v = form_get(&r->args, "limit")) != NULL) {
-		errno = 0;
-		n = strtoll(v, &end, 10);
-		if (errno != 0 || *end != '\0' || n < 1 || n > STAFF_LIMIT_MAX) {
-			http_error(r, 400, "limit is 1 to 200");
-			staff_job_free(j);
-			return;
-		}
-		j->limit = (int)n;
-	}
+	if (staff_limit(r, j) != 0)
+		return;
 	if ((v = form_get(&r->args, "cursor")) != NULL && *v != '\0') {
 		if (sscanf(v, "%lld.%lld.%lld", &j->cur_prio, &j->cur_queued,
 		    &j->cur_id) != 3) {
@@ -1148,6 +1369,60 @@ staff_act_cb(struct hreq *r)
 }
 
 static void
+staff_msg_list_cb(struct hreq *r)
+{
+	static const char *const statuses[] = {
+		"failed", "undelivered", "suppressed", "pending", "sending",
+		"sent", "delivered", "all"
+	};
+	struct staff_job	*j;
+	const char		*v;
+	size_t			 i;
+
+	v = form_get(&r->args, "status");
+	if (v == NULL || *v == '\0')
+		v = "failed";
+	for (i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+		if (strcmp(v, statuses[i]) == 0)
+			break;
+	}
+	if (i == sizeof statuses / sizeof statuses[0]) {
+		http_error(r, 400, "status is failed, undelivered, suppressed, "
+		    "pending, sending, sent, delivered or all");
+		return;
+	}
+	j = staff_job_new(r, OP_MSG_LIST);
+	j->status_f = xstrdup(statuses[i]);
+	if (staff_limit(r, j) != 0)
+		return;
+	if ((v = form_get(&r->args, "cursor")) != NULL && *v != '\0') {
+		if (sscanf(v, "%lld.%lld", &j->cur_queued, &j->cur_id) != 2) {
+			http_error(r, 400, "bad cursor");
+			staff_job_free(j);
+			return;
+		}
+		j->has_cursor = 1;
+	}
+	if (staff_credentials(j, 0) == 0)
+		staff_submit(j);
+}
+
+static void
+staff_msg_retry_cb(struct hreq *r)
+{
+	struct staff_job	*j;
+
+	j = staff_job_new(r, OP_MSG_RETRY);
+	if (staff_parse_id(r->params[0], &j->id) != 0) {
+		http_error(r, 404, "no such message");
+		staff_job_free(j);
+		return;
+	}
+	if (staff_credentials(j, 1) == 0)
+		staff_submit(j);
+}
+
+static void
 staff_events_cb(struct hreq *r)
 {
 	struct staff_job	*j;
@@ -1219,6 +1494,7 @@ staff_fp_tx(struct db *db, void *arg)
 	struct staff_maint	*m = arg;
 	struct db_res		*r;
 	long long		 notes = 0;
+	char			*old;
 
 	if (db_int_query(db, &notes, "SELECT COUNT(*) FROM callback_notes",
 	    "") == -1)
@@ -1236,6 +1512,22 @@ staff_fp_tx(struct db *db, void *arg)
 	xasprintf(&m->fp, "%lld.%lld.%lld.%lld.%lld.%lld.%lld", db_int(r, 0),
 	    db_int(r, 1), db_int(r, 2), db_int(r, 3), db_int(r, 4),
 	    db_int(r, 5), notes);
+	db_done(r);
+	/*
+	 * The dispatcher gives up on a message without telling anyone in
+	 * this process; the failed rows are part of what staff watch.
+	 */
+	r = db_query(db, "SELECT COUNT(*), COALESCE(SUM(id), 0), "
+	    "COALESCE(MAX(updated_at), 0) FROM outbox WHERE status = 'failed'",
+	    "");
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (-1);
+	}
+	old = m->fp;
+	xasprintf(&m->fp, "%s/%lld.%lld.%lld", old, db_int(r, 0),
+	    db_int(r, 1), db_int(r, 2));
+	free(old);
 	db_done(r);
 	return (0);
 }
@@ -1366,6 +1658,10 @@ staff_init(struct hotline *hl)
 	    "api-callback", staff_get_cb);
 	http_route(hl->http, EVHTTP_REQ_POST, "/api/v1/callbacks/{}/{}", 0,
 	    "api-callback-action", staff_act_cb);
+	http_route(hl->http, EVHTTP_REQ_GET, "/api/v1/messages", 0,
+	    "api-messages", staff_msg_list_cb);
+	http_route(hl->http, EVHTTP_REQ_POST, "/api/v1/messages/{}/retry", 0,
+	    "api-message-retry", staff_msg_retry_cb);
 	http_route(hl->http, EVHTTP_REQ_GET, "/api/v1/events", 0,
 	    "api-events", staff_events_cb);
 	http_route(hl->http, EVHTTP_REQ_POST, "/voice/staff-call",

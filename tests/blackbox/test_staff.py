@@ -16,7 +16,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from harness import (ACCOUNT_SID, CALLER, CONFIG, HOTLINE, TOP_SRCDIR,
-                     FakeProvider, Hotlined, fresh_store, store_rows)
+                     FakeProvider, Hotlined, fresh_store, sms_text, store_rows)
 
 # A Tuesday morning: every location is open.
 OPEN_CLOCK = "+2026-12-01T10:00:00-06:00"
@@ -581,6 +581,229 @@ class TestCommandLine(StaffTestCase):
         # The API sees what the command line did.
         it = self.api("GET", "/api/v1/callbacks/%d" % cid, tok).json()
         self.assertEqual(it["status"], "done")
+
+
+# The provider's answer to a number it will never text: permanent, so the
+# row fails at its first attempt.
+BAD_NUMBER = (400, {"code": 21211, "status": 400,
+                    "message": "The 'To' number is not a valid phone number."})
+
+
+class TestFailedMessages(StaffTestCase):
+    def text_me_guide(self, frm, key="1"):
+        """A caller asks, from the phone menu, to be texted a guide (main
+        menu 6, then 1 stretches or 2 prevention).  Returns the outbox
+        row ids queued."""
+        sid = "CA" + os.urandom(16).hex()
+        r = self.h.webhook("/voice/incoming", self.h.call_params(sid, frm=frm))
+        for k in ("6", key):
+            self.assertEqual(r.status, 200, r.text)
+            g = r.xml().find(".//Gather")
+            self.assertIsNotNone(g, r.text)
+            r = self.h.follow(g.get("action"),
+                              dict(self.h.call_params(sid, frm=frm), Digits=k))
+        self.assertEqual(r.status, 200, r.text)
+        rows = self.h.rows("SELECT id FROM outbox WHERE recipient = ? AND "
+                           "dedupe LIKE ? ORDER BY id", (frm, "voice:%s:guide:%%" % sid))
+        self.assertTrue(rows, "no guide text was queued")
+        return [int(x[0]) for x in rows]
+
+    def failed(self, tok, query=""):
+        r = self.api("GET", "/api/v1/messages?status=failed" + query, tok)
+        self.assertEqual(r.status, 200, r.text)
+        return r.json()["items"]
+
+    def test_failed_message_listed_live_and_retried(self):
+        self.add_staff("alice")
+        self.add_staff("allen-desk", locations="allen")
+        tok, allen = self.token("alice"), self.token("allen-desk")
+        self.assertEqual(self.api("GET", "/api/v1/messages").status, 401)
+        self.assertEqual(self.api("POST", "/api/v1/messages/1/retry").status, 401)
+        self.assertEqual(self.failed(tok), [])
+        self.assertEqual(self.api("GET", "/api/v1/messages?status=bogus", tok).status, 400)
+
+        # A listener, held until something changes.
+        first = self.api("GET", "/api/v1/events", tok)
+        last = [l[4:] for l in first.text.splitlines() if l.startswith("id: ")][0]
+        got = {}
+
+        def listen():
+            t0 = time.time()
+            got["r"] = self.api("GET", "/api/v1/events", tok,
+                                headers={"Last-Event-ID": last})
+            got["t"] = time.time() - t0
+
+        t = threading.Thread(target=listen)
+        t.start()
+        time.sleep(0.5)
+        self.assertTrue(t.is_alive(), "the events request was not held")
+
+        self.provider.fail = [BAD_NUMBER] * 40
+        ids = self.text_me_guide(CALLER)
+        self.assertTrue(self.wait(lambda: len(self.failed(tok)) == len(ids)),
+                        "the rows did not fail: %s" % self.h.query(
+                            "SELECT id, status, attempts, last_error FROM outbox"))
+        # The dashboard is woken by the failure itself: nothing else changed.
+        t.join(10)
+        self.assertIn("r", got)
+        self.assertIn("event: queue", got["r"].text)
+        self.assertLess(got["t"], 8)
+
+        r = self.api("GET", "/api/v1/messages?status=failed", tok)
+        items = r.json()["items"]
+        self.assertEqual(sorted(i["id"] for i in items), ids)
+        it = items[0]
+        self.assertEqual(set(it), {"id", "kind", "recipient", "status", "attempts",
+                                   "error_code", "last_error", "created_at",
+                                   "updated_at", "summary"})
+        self.assertEqual(it["kind"], "sms")
+        self.assertEqual(it["recipient"], CALLER)
+        self.assertEqual(it["status"], "failed")
+        self.assertEqual(it["attempts"], 1)
+        self.assertEqual(it["error_code"], 21211)
+        self.assertIn("21211", it["last_error"])
+        self.assertEqual(it["summary"], "SMS (guide: stretches)")
+        self.assertRegex(it["updated_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        # Never the text itself: bodies may say what a caller is going through.
+        bodies = [m["form"]["Body"] for m in self.provider.messages()
+                  if m["form"].get("To") == CALLER]
+        self.assertTrue(bodies)
+        for b in bodies:
+            self.assertNotIn(b[:40], r.text)
+
+        # Paging, newest first, each row once.
+        seen, cursor = [], None
+        while True:
+            q = "&limit=1" + ("&cursor=" + urllib.parse.quote(cursor) if cursor else "")
+            page = self.api("GET", "/api/v1/messages?status=failed" + q, tok).json()
+            seen += [i["id"] for i in page["items"]]
+            cursor = page["next"]
+            if not cursor:
+                break
+        self.assertEqual(sorted(seen), ids)
+        self.assertEqual(len(seen), len(ids))
+
+        # Staff of one location see no texts to numbers outside it.
+        self.assertEqual(self.failed(allen), [])
+        self.assertEqual(self.api("POST", "/api/v1/messages/%d/retry" % ids[0],
+                                  allen).status, 404)
+
+        # The report and /metrics count them.
+        p = self.cli("report", "--json", "--since", "all")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        sec = {x["name"]: x for x in json.loads(p.stdout)["sections"]}
+        sms = [row for row in sec["outbox"]["rows"] if row[0] == "sms"]
+        self.assertEqual(sms[0][4], len(ids), sec["outbox"])
+        self.assertRegex(self.h.get("/metrics").text,
+                         r'hotline_report_outbox_failed\{kind="sms"\} %d\b' % len(ids))
+
+        # STOP wins over a retry.
+        self.assertEqual(self.h.sms("STOP").status, 200)
+        r = self.api("POST", "/api/v1/messages/%d/retry" % ids[0], tok)
+        self.assertEqual(r.status, 409, r.text)
+        self.assertIn("opted out", r.json()["error"])
+        self.assertEqual(self.h.rows("SELECT status FROM outbox WHERE id = ?",
+                                     (ids[0],)), [("failed",)])
+        self.assertEqual(self.h.sms("START").status, 200)
+
+        # The provider is fixed; staff send them again.
+        self.provider.fail = []
+        before = len(self.provider.messages())
+        for i in ids:
+            r = self.api("POST", "/api/v1/messages/%d/retry" % i, tok)
+            self.assertEqual(r.status, 202, r.text)
+            self.assertIn(r.json()["status"], ("pending", "sending", "sent"))
+            self.assertEqual(r.json()["attempts"], 0)
+        self.assertTrue(self.wait(lambda: all(
+            row[0] == "sent" for row in self.h.rows(
+                "SELECT status FROM outbox WHERE id IN (%s)" % ",".join(map(str, ids))))),
+            self.h.query("SELECT id, status, attempts, last_error FROM outbox"))
+        self.assertEqual(self.failed(tok), [])
+        again = [m for m in self.provider.messages()[before:] if m["form"].get("To") == CALLER]
+        self.assertEqual(len(again), len(ids))
+        self.assertEqual(self.h.rows("SELECT attempts, error_code, last_error FROM outbox "
+                                     "WHERE id = ?", (ids[0],)), [(1, None, None)])
+        sent = self.api("GET", "/api/v1/messages?status=sent", tok).json()["items"]
+        self.assertTrue(set(ids) <= {i["id"] for i in sent})
+        # Only a failed message can be retried; an unknown one is not found.
+        self.assertEqual(self.api("POST", "/api/v1/messages/%d/retry" % ids[0], tok).status, 409)
+        self.assertEqual(self.api("POST", "/api/v1/messages/999999/retry", tok).status, 404)
+
+    def test_retry_needs_csrf_with_a_session(self):
+        self.add_staff("alice", password="right-password")
+        self.provider.fail = [BAD_NUMBER] * 40
+        ids = self.text_me_guide(CALLER)
+        s = self.h.get("/api/v1/session")
+        hdr = {"Cookie": s.headers["Set-Cookie"].split(";")[0],
+               "X-CSRF-Token": s.json()["login_csrf"]}
+        r = self.api("POST", "/api/v1/login", headers=hdr,
+                     body={"username": "alice", "password": "right-password"})
+        self.assertEqual(r.status, 200, r.text)
+        session, csrf = r.headers["Set-Cookie"].split(";")[0], r.json()["csrf"]
+        self.assertTrue(self.wait(lambda: self.h.rows(
+            "SELECT COUNT(*) FROM outbox WHERE id = ? AND status = 'failed'",
+            (ids[0],)) == [(1,)]))
+        r = self.api("GET", "/api/v1/messages", headers={"Cookie": session})
+        self.assertEqual(r.status, 200)
+        self.assertIn(ids[0], [i["id"] for i in r.json()["items"]])
+        self.assertEqual(self.api("POST", "/api/v1/messages/%d/retry" % ids[0],
+                                  headers={"Cookie": session}).status, 403)
+        self.provider.fail = []
+        self.assertEqual(self.api("POST", "/api/v1/messages/%d/retry" % ids[0],
+                                  headers={"Cookie": session,
+                                           "X-CSRF-Token": csrf}).status, 202)
+
+
+class TestTextCallbackTopic(StaffTestCase):
+    def topic_of(self, tok, phone):
+        items = [i for i in self.items(tok) if i["phone"] == phone]
+        self.assertEqual(len(items), 1, items)
+        return items[0]["topic"]
+
+    def test_topic_from_last_guide(self):
+        self.add_staff("alice")
+        tok = self.token("alice")
+        # Texted two guides: the last one says what the call is about.
+        a = "+18175550181"
+        self.assertEqual(len(sms_text(self.h.sms("STRETCH", frm=a))) > 0, True)
+        self.assertTrue(sms_text(self.h.sms("TIPS", frm=a)))
+        self.text_callback(frm=a)
+        self.assertEqual(self.topic_of(tok, a), "prevention")
+
+        # No guide: general.
+        b = "+18175550182"
+        self.text_callback(frm=b)
+        self.assertEqual(self.topic_of(tok, b), "general")
+
+        # A guide texted from the phone menu counts too.
+        c = "+18175550183"
+        TestFailedMessages.text_me_guide(self, c, key="2")
+        self.text_callback(frm=c)
+        self.assertEqual(self.topic_of(tok, c), "prevention")
+
+        # A guide from more than a day ago is too old to say anything.
+        d = "+18175550184"
+        self.assertTrue(sms_text(self.h.sms("HOURS", frm=d)))
+        now = self.h.rows("SELECT MAX(at) FROM messages WHERE phone = ?", (d,))[0][0]
+        self.h.rows("INSERT INTO messages (direction, phone, language, keyword, body, "
+                    "status, at, updated_at) VALUES ('out', ?, 'en', 'stretch', 'old', "
+                    "'replied', ?, ?)", (d, now - 86400 - 60, now - 86400 - 60))
+        self.text_callback(frm=d)
+        self.assertEqual(self.topic_of(tok, d), "general")
+
+        # A later guide then a repeat request: the entry takes the new topic.
+        self.assertTrue(sms_text(self.h.sms("STRETCH", frm=b)))
+        self.text_callback(frm=b)
+        self.assertEqual(self.topic_of(tok, b), "stretches")
+
+    def test_phone_topic_kept_on_a_repeat_by_text(self):
+        self.add_staff("alice")
+        tok = self.token("alice")
+        e = "+18175550185"
+        self.phone_callback(e, language="en")
+        self.assertEqual(self.topic_of(tok, e), "stretches")
+        self.text_callback(frm=e)
+        self.assertEqual(self.topic_of(tok, e), "stretches")
 
 
 if __name__ == "__main__":

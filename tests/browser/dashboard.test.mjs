@@ -1,10 +1,13 @@
 // The staff dashboard in headless Chromium against a real hotlined: log in,
 // watch callbacks requested by text and by phone appear without a reload,
-// claim one with the mouse and one with the keyboard, finish one.
+// claim one with the mouse and one with the keyboard, finish one; watch a
+// text the provider refuses appear under "Messages that could not be
+// sent" and send it again with Retry.
 // Prints "dashboard: N passed, N failed" last.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,6 +24,7 @@ const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 const ACCOUNT_SID = 'AC' + '0'.repeat(32);
 const TEXTER = '+18175550177';
 const CALLER = '+18175550178';
+const GUIDE_CALLER = '+18175550179';
 
 let passed = 0;
 let failed = 0;
@@ -58,6 +62,30 @@ function sign(url, params) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The provider's REST API: takes every text and call, or, while
+// provider.refuse is set, answers as it does for a number it cannot text.
+const provider = { refuse: false, posts: [] };
+const providerServer = createHttpServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => { body += d; });
+  req.on('end', () => {
+    const send = (code, obj) => {
+      res.writeHead(code, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(obj));
+    };
+    if (req.method !== 'POST') return send(200, { messages: [], calls: [] });
+    const form = Object.fromEntries(new URLSearchParams(body));
+    provider.posts.push({ path: req.url, form, refused: provider.refuse });
+    if (provider.refuse && req.url.endsWith('/Messages.json')) {
+      return send(400, { code: 21211, status: 400, message: "The 'To' number is not a valid phone number." });
+    }
+    const sid = (req.url.endsWith('/Calls.json') ? 'CA' : 'SM') + Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32);
+    send(201, { sid, status: 'queued', to: form.To });
+  });
+});
+await new Promise((r) => providerServer.listen(0, '127.0.0.1', r));
+const providerUrl = 'http://127.0.0.1:' + providerServer.address().port;
+
 const work = mkdtempSync(join(tmpdir(), 'hotline-dashboard-'));
 const port = await freePort();
 const base = 'http://127.0.0.1:' + port;
@@ -66,7 +94,7 @@ const env = Object.assign({}, process.env, {
   HOTLINE_LISTEN: '127.0.0.1:' + port,
   HOTLINE_PUBLIC_URL: base,
   HOTLINE_STORE: store,
-  HOTLINE_PROVIDER_API: 'http://127.0.0.1:1',
+  HOTLINE_PROVIDER_API: providerUrl,
   TWILIO_ACCOUNT_SID: ACCOUNT_SID,
   TWILIO_AUTH_TOKEN: AUTH_TOKEN,
   HOTLINE_CLOCK: '+2026-12-01T10:00:00-06:00',  // a Tuesday morning: open
@@ -121,6 +149,25 @@ async function phoneCallback(phone) {
   const id = sql(`SELECT id FROM callbacks WHERE phone = '${phone}' AND status = 'waiting'`);
   if (!id) throw new Error('the call did not join the queue');
   return Number(id);
+}
+
+// A caller asks from the phone menu to be texted a guide: "text me" (6),
+// stretches (1).  Returns the outbox row ids queued.
+async function textMeGuide(phone) {
+  const sid = 'CA' + Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32);
+  const params = { CallSid: sid, AccountSid: ACCOUNT_SID, From: phone, To: '+18175550100',
+    Caller: phone, Called: '+18175550100', CallStatus: 'in-progress', Direction: 'inbound',
+    ApiVersion: '2010-04-01' };
+  let r = await webhook(base + '/voice/incoming', params);
+  for (const key of ['6', '1']) {
+    if (r.status !== 200) throw new Error('voice webhook: ' + r.status + ' ' + r.text);
+    const m = /<Gather[^>]* action="([^"]+)"/.exec(r.text);
+    if (!m) throw new Error('no <Gather> in ' + r.text.slice(0, 300));
+    r = await webhook(m[1].replace(/&amp;/g, '&'), Object.assign({}, params, { Digits: key }));
+  }
+  const ids = sql(`SELECT id FROM outbox WHERE recipient = '${phone}' AND dedupe LIKE 'voice:${sid}:guide:%' ORDER BY id`);
+  if (!ids) throw new Error('no guide text was queued');
+  return ids.split('\n').map(Number);
 }
 
 const daemon = spawn(HOTLINED, ['--config', CONFIG], { env, cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -236,6 +283,53 @@ try {
     assert(sql(`SELECT text FROM callback_notes WHERE callback_id = ${textId}`) === 'Walked through knee-to-chest.', 'note not saved');
   });
 
+  await check('no "could not be sent" section while every message went out', async () => {
+    assert(await page.locator('#failed-view').isHidden(), 'failed section shown');
+  });
+
+  let guideIds = [];
+  await check('a text the provider refuses shows up live under "could not be sent"', async () => {
+    provider.refuse = true;
+    guideIds = await textMeGuide(GUIDE_CALLER);
+    const section = page.getByRole('region', { name: 'Messages that could not be sent' });
+    await section.waitFor({ timeout: 10000 });
+    for (const id of guideIds) {
+      const row = page.locator(`#failed-rows tr[data-msg="${id}"]`);
+      await row.waitFor({ timeout: 10000 });
+      const text = await row.innerText();
+      assert(text.includes('(817) 555-0179'), 'no recipient: ' + text);
+      assert(text.includes('SMS (guide: stretches)'), 'no summary: ' + text);
+      assert(text.includes('21211'), 'no error code: ' + text);
+    }
+    const bodies = provider.posts.filter((p) => p.form.To === GUIDE_CALLER).map((p) => p.form.Body);
+    const shown = await section.innerText();
+    for (const b of bodies) assert(!shown.includes(b.slice(0, 30)), 'the message body is on the dashboard');
+    assert(await page.evaluate(() => window.__sameDocument === true), 'reloaded');
+  });
+
+  await page.screenshot({ path: '/tmp/dashboard-failed.png', fullPage: true });
+
+  await check('Retry (mouse and keyboard) sends them again and the section goes away', async () => {
+    provider.refuse = false;
+    for (const [n, id] of guideIds.entries()) {
+      const btn = page.getByRole('button', { name: new RegExp(`^Retry message ${id} `) });
+      if (n % 2 === 0) await btn.click();
+      else { await btn.focus(); await page.keyboard.press('Enter'); }
+      await page.locator(`#failed-rows tr[data-msg="${id}"]`).waitFor({ state: 'detached', timeout: 8000 });
+    }
+    await page.locator('#failed-view').waitFor({ state: 'hidden', timeout: 5000 });
+    await page.getByText(/sending again/).waitFor({ timeout: 2000 });
+    for (let i = 0; i < 100; i++) {
+      if (sql(`SELECT COUNT(*) FROM outbox WHERE id IN (${guideIds.join(',')}) AND status <> 'sent'`) === '0') break;
+      await sleep(100);
+    }
+    assert(sql(`SELECT COUNT(*) FROM outbox WHERE id IN (${guideIds.join(',')}) AND status = 'sent'`) === String(guideIds.length), 'not sent');
+    const resent = provider.posts.filter((p) => p.form.To === GUIDE_CALLER && !p.refused);
+    assert(resent.length === guideIds.length, 'provider got ' + resent.length + ' texts');
+    const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+    assert(focused === 'queue-title', 'focus lost to ' + focused);
+  });
+
   await check('every form control has a label', async () => {
     const unlabeled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
       .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.id || e.name));
@@ -252,7 +346,8 @@ try {
   if (browser) await browser.close();
   daemon.kill('SIGTERM');
   await new Promise((r) => { daemon.on('exit', r); setTimeout(r, 5000); });
-  if (daemonLog.includes(TEXTER) || daemonLog.includes(CALLER)) {
+  providerServer.close();
+  if (daemonLog.includes(TEXTER) || daemonLog.includes(CALLER) || daemonLog.includes(GUIDE_CALLER)) {
     failed++;
     console.log('FAIL a full phone number reached the log');
   }

@@ -1,11 +1,12 @@
-// Staff dashboard: log in, show the callback queue, act on entries, and
-// refresh when the server says the queue changed (Server-Sent Events).
+// Staff dashboard: log in, show the callback queue and the messages that
+// could not be sent, act on them, and refresh when the server says
+// something changed (Server-Sent Events).
 // Everything shown is set with textContent: caller data is never HTML.
 'use strict';
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { me: null, csrf: null, loginCsrf: null, items: [], events: null, busy: false, again: false };
+  const state = { me: null, csrf: null, loginCsrf: null, items: [], msgs: [], events: null, busy: false, again: false };
   const LANGS = { en: 'English', es: 'Spanish' };
 
   function announce(text, bad) {
@@ -121,13 +122,20 @@
     try {
       const q = new URLSearchParams({ status: $('f-status').value, limit: '200' });
       if ($('f-location').value) q.set('location', $('f-location').value);
-      const r = await api('GET', '/api/v1/callbacks?' + q.toString());
-      if (r.status === 401) { location.reload(); return; }
+      const [r, m] = await Promise.all([
+        api('GET', '/api/v1/callbacks?' + q.toString()),
+        api('GET', '/api/v1/messages?status=failed&limit=200'),
+      ]);
+      if (r.status === 401 || m.status === 401) { location.reload(); return; }
       if (r.status === 200) {
         state.items = r.data.items;
         render();
       } else {
         announce('Could not load the queue: ' + ((r.data && r.data.error) || r.status), true);
+      }
+      if (m.status === 200) {
+        state.msgs = m.data.items;
+        renderMessages();
       }
     } finally {
       state.busy = false;
@@ -246,6 +254,60 @@
       return;
     } else {
       announce('Callback ' + it.id + ': ' + ((r.data && r.data.error) || ('error ' + r.status)), true);
+    }
+    load();
+  }
+
+  function when(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? '' : d.toLocaleString([], { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+  }
+
+  // The failed messages: hidden while there are none.
+  function renderMessages() {
+    const tbody = $('failed-rows');
+    const active = document.activeElement;
+    const focused = active && active.dataset ? active.dataset.key : null;
+    const hadFocus = !!(focused && focused.startsWith('msg:') && tbody.contains(active));
+    tbody.replaceChildren();
+    for (const m of state.msgs) tbody.append(messageRow(m));
+    $('failed-view').hidden = state.msgs.length === 0;
+    if (hadFocus) {
+      const again = tbody.querySelector('[data-key="' + CSS.escape(focused) + '"]') ||
+        tbody.querySelector('button');
+      if (again) again.focus();
+      else if (!$('failed-view').hidden) $('failed-title').focus();
+      else $('queue-title').focus();
+    }
+  }
+
+  function messageRow(m) {
+    const to = m.recipient && m.recipient.includes('@') ? m.recipient : phone(m.recipient);
+    const why = el('td', { class: 'error-text' },
+      m.error_code && !(m.last_error || '').includes(String(m.error_code)) ? el('div', { text: 'Error ' + m.error_code }) : null,
+      el('div', { class: 'small', text: m.last_error || 'unknown' }));
+    const retry = el('button', {
+      type: 'button', class: 'primary', 'data-key': 'msg:' + m.id + ':retry',
+      'aria-label': 'Retry message ' + m.id + ' (' + m.summary + ' to ' + to + ')',
+      onclick: () => retryMessage(m),
+    }, 'Retry');
+    return el('tr', { 'data-msg': String(m.id) },
+      el('td', { text: String(m.id) }),
+      el('td', { text: m.summary }),
+      el('td', { class: 'nowrap', text: to }),
+      el('td', { text: String(m.attempts) }),
+      why,
+      el('td', { class: 'nowrap', text: when(m.updated_at) }),
+      el('td', null, el('div', { class: 'actions' }, retry)));
+  }
+
+  async function retryMessage(m) {
+    const r = await api('POST', '/api/v1/messages/' + m.id + '/retry', {});
+    if (r.status === 401) { location.reload(); return; }
+    if (r.status >= 200 && r.status < 300) {
+      announce('Message ' + m.id + ' (' + m.summary + '): sending again.');
+    } else {
+      announce('Message ' + m.id + ' was not retried: ' + ((r.data && r.data.error) || ('error ' + r.status)), true);
     }
     load();
   }
