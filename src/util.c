@@ -208,28 +208,27 @@ util_now(void)
 
 /*
  * glibc converts to local time only through the TZ variable, which is
- * process-wide; conversions are serialised and TZ is put back afterwards.
+ * process-wide.  Conversions are serialised, and TZ is left at the last
+ * zone used: switching makes tzset() read the zone file again, and the
+ * locations of one clinic share a zone, so in practice it is read once.
+ * Nothing else in the service depends on the process's local time.
  */
 static pthread_mutex_t	util_tz_lock = PTHREAD_MUTEX_INITIALIZER;
+static char		util_tz_current[128];
 
 int
 util_localtime(const char *tz, time_t t, struct tm *out)
 {
-	char	*old;
-	int	 rc = 0;
+	int	rc = 0;
 
 	pthread_mutex_lock(&util_tz_lock);
-	old = getenv("TZ") != NULL ? xstrdup(getenv("TZ")) : NULL;
-	setenv("TZ", tz, 1);
-	tzset();
+	if (strcmp(util_tz_current, tz) != 0) {
+		setenv("TZ", tz, 1);
+		tzset();
+		snprintf(util_tz_current, sizeof util_tz_current, "%s", tz);
+	}
 	if (localtime_r(&t, out) == NULL)
 		rc = -1;
-	if (old != NULL) {
-		setenv("TZ", old, 1);
-		free(old);
-	} else
-		unsetenv("TZ");
-	tzset();
 	pthread_mutex_unlock(&util_tz_lock);
 	return (rc);
 }
