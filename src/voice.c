@@ -360,11 +360,18 @@ voice_show_menu(struct voice_ctx *v, struct voice_state *st,
 {
 	struct flow_node	*n = st->node;
 
-	voice_gather_open(v, st, "1", "");
+	/*
+	 * The emergency advice is heard whole before any menu: outside the
+	 * Gather, so a key press cannot cut it short.  A caller who switches
+	 * language hears it again in theirs.
+	 */
 	if (how == VS_FIRST) {
 		voice_sys(v, FS_WELCOME, st->lang);
-		voice_language_choice(v, st->lang);
 		voice_sys(v, FS_EMERGENCY, st->lang);
+	}
+	voice_gather_open(v, st, "1", "");
+	if (how == VS_FIRST) {
+		voice_language_choice(v, st->lang);
 		voice_sys(v, FS_DISCLAIMER, st->lang);
 	} else if (st->tries > 0)
 		voice_reprompt(v, st);

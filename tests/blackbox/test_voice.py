@@ -604,8 +604,15 @@ class TestVoiceRecorded(Voice):
 
     def test_recording_is_played(self):
         c = self.call().start()
-        plays = [p.text for p in c.gather().iter("Play")]
+        # the welcome and the emergency advice come before the menu's
+        # Gather, so no key press cuts the advice short
+        plays = [p.text for p in c.root.iter("Play")]
         self.assertEqual(plays, [self.h.base + "/prompts/en/welcome.wav"])
+        self.assertEqual(list(c.gather().iter("Play")), [])
+        first = [e.tag for e in c.root]
+        self.assertLess(first.index("Play"), first.index("Gather"))
+        said = [e.text for e in c.root if e.tag == "Say"]
+        self.assertIn(prompt("en", "emergency"), said)
         self.assertNotIn(prompt("en", "welcome"), c.text())
         self.assertIn(prompt("en", "emergency"), c.text())
         # Spanish has no recording: its words are spoken
