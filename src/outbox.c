@@ -535,20 +535,64 @@ outbox_result_tx(struct db *db, void *arg)
 	return (-1);
 }
 
+/*
+ * A provider's error text, fit for the log: the provider's message may
+ * quote the number ("The 'To' number +1... is not a valid phone number"),
+ * so every run of seven or more digits is masked as log_phone() does.
+ * Caller frees.
+ */
+static char *
+outbox_log_text(const char *why)
+{
+	const char	*p = why, *e;
+	char		*out, *o, num[64], ph[LOG_PHONE_LEN];
+	size_t		 n;
+
+	/* A masked number is at most twice as long as the digits it hides. */
+	out = o = xmalloc(2 * strlen(why) + 1);
+	while (*p != '\0') {
+		e = *p == '+' ? p + 1 : p;
+		while (isdigit((unsigned char)*e))
+			e++;
+		n = e - p;
+		if (n - (*p == '+') >= 7) {
+			snprintf(num, sizeof num, "%.*s", (int)n, p);
+			if (n >= sizeof num)
+				strcpy(ph, "***");
+			else
+				log_phone(num, ph);
+			memcpy(o, ph, strlen(ph));
+			o += strlen(ph);
+			p = e;
+		} else if (n > 0) {
+			memcpy(o, p, n);
+			o += n;
+			p = e;
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return (out);
+}
+
 static void
 outbox_result_done(int ok, void *arg)
 {
 	struct outbox_send	*s = arg;
 	struct outbox		*ob = s->ob;
-	char			 ph[LOG_PHONE_LEN];
+	char			 ph[LOG_PHONE_LEN], *why;
 
 	if (!ok)
 		log_error("outbox: row %lld: result not stored; it is retried "
 		    "after its lease", s->id);
-	else if (s->result == OUTBOX_FAILED)
+	else if (s->result == OUTBOX_FAILED) {
+		why = outbox_log_text(s->last_error != NULL ? s->last_error :
+		    "error");
 		log_warn("outbox: row %lld (%s to %s) failed: %s", s->id, s->kind,
 		    strchr(s->recipient, '@') != NULL ? "an address" :
-		    log_phone(s->recipient, ph), s->last_error);
+		    log_phone(s->recipient, ph), why);
+		free(why);
+	}
 	TAILQ_REMOVE(&ob->sends, s, entry);
 	ob->inflight--;
 	outbox_send_free(s);
@@ -561,7 +605,7 @@ outbox_finish(struct outbox_send *s, enum outbox_result result,
     long long code, const char *why)
 {
 	struct outbox	*ob = s->ob;
-	char		 labels[64];
+	char		 labels[64], *why_log;
 	double		 delay;
 	int		 n = s->attempts + 1;
 
@@ -591,8 +635,11 @@ outbox_finish(struct outbox_send *s, enum outbox_result result,
 		delay = delay / 2 + (delay / 2) * (random() / (double)RAND_MAX);
 		s->next_at = util_now() + (time_t)ceil(delay);
 		metrics_add("hotline_outbox_retries_total", labels, 1);
+		why_log = outbox_log_text(s->last_error != NULL ?
+		    s->last_error : "error");
 		log_info("outbox: row %lld attempt %d: %s; retry in %.0fs",
-		    s->id, n, s->last_error, ceil(delay));
+		    s->id, n, why_log, ceil(delay));
+		free(why_log);
 		break;
 	case OUTBOX_FAILED:
 		metrics_add("hotline_outbox_failed_total", labels, 1);

@@ -38,6 +38,7 @@
 
 #define SMS_SID_MAX	64
 #define SMS_TOPIC_SECS	86400	/* a guide this recent tells the topic */
+#define SMS_ADVICE_SECS	3600	/* the advice outranks the throttle once */
 #define SMS_TWIML_TYPE	"text/xml; charset=utf-8"
 
 struct sms_job {
@@ -62,7 +63,7 @@ struct sms_reply {
 	char		**texts;	/* NULL-ended */
 	int		  lang;
 	const char	 *keyword;	/* id recorded with the message */
-	int		  throttle;	/* 0 for the opt-out confirmation */
+	int		  throttle;	/* 0: the opt-out confirmation, new advice */
 };
 
 /* "+18175550101" -> "(817) 555-0101"; other numbers as they are. */
@@ -359,6 +360,24 @@ sms_throttled(struct db *db, const struct config *cfg, const char *phone,
 	return (minute >= cfg->sms->per_minute || day >= cfg->sms->per_day);
 }
 
+/*
+ * 1 when this number was given the emergency advice lately, 0 not, -1.
+ * Only then does the throttle hold the advice back: someone over the
+ * limit still hears it, while an auto-responder echoing it (the advice
+ * is full of red-flag words) gets one more, not a loop.
+ */
+static int
+sms_advised(struct db *db, const char *phone, time_t now)
+{
+	long long	n = 0;
+
+	if (db_int_query(db, &n, "SELECT COUNT(*) FROM messages WHERE "
+	    "phone = ? AND direction = 'out' AND keyword = 'red_flag' AND "
+	    "at > ?", "si", phone, (long long)(now - SMS_ADVICE_SECS)) != 0)
+		return (-1);
+	return (n > 0);
+}
+
 /* Which language's red-flag pattern the text matches: index, or -1. */
 static int
 sms_red_flag(const struct config *cfg, const char *norm, int lang)
@@ -449,9 +468,13 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 		if (sms_callback(db, j, lang, 1, now, NULL) != 0)
 			return (-1);
 		metrics_add("hotline_red_flags_total", "channel=\"sms\"", 1);
-		if (!opted)
+		if (!opted) {
+			if ((rc = sms_advised(db, j->from, now)) < 0)
+				return (-1);
+			rep->throttle = rc;
 			rep->texts = sms_one(sms_msg(cfg, "emergency", lang,
 			    NULL));
+		}
 		return (0);
 	}
 	if (opted) {

@@ -457,3 +457,44 @@ def store_enqueue(store, kind, recipient, payload, dedupe):
                "status, attempts, next_at, created_at, updated_at) VALUES "
                "(?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
                (kind, dedupe, recipient, payload, now, now, now))
+
+
+# --- logs hold no patient data ----------------------------------------------
+#
+# Every test's hotlined log is checked for any full phone number (E.164, as
+# the provider sends them) and for the body of any text a test sent through
+# Hotlined.sms that is long enough to be told from a log word.
+
+import re as _re
+
+LOG_E164 = _re.compile(r"(?<![\w+])\+[1-9]\d{9,14}(?!\d)")
+_LOG_BODY_MIN = 12
+
+
+def _hotlined_sms(self, body, *a, _orig=Hotlined.sms, **kw):
+    if isinstance(body, str) and len(body.strip()) >= _LOG_BODY_MIN:
+        if not hasattr(self, "sent_bodies"):
+            self.sent_bodies = set()
+        self.sent_bodies.add(body.strip())
+    return _orig(self, body, *a, **kw)
+
+
+Hotlined.sms = _hotlined_sms
+
+
+def log_leaks(log, bodies=()):
+    """What in a hotlined log is patient data: full numbers, text bodies."""
+    found = ["phone number " + m.group(0) for m in LOG_E164.finditer(log)]
+    found += ["message body %r" % b for b in bodies if b in log]
+    return found
+
+
+def _case_teardown(self, _orig=HotlineTestCase.tearDown):
+    log = self.h.log()
+    bodies = set(getattr(self.h, "sent_bodies", ()))
+    _orig(self)
+    leaks = log_leaks(log, bodies)
+    self.assertEqual(leaks, [], "patient data reached the log")
+
+
+HotlineTestCase.tearDown = _case_teardown
