@@ -13,6 +13,7 @@
 #include <libfyaml.h>
 
 #include "config.h"
+#include "form.h"
 #include "keyword.h"
 #include "xmalloc.h"
 
@@ -48,45 +49,11 @@ static const char *keyword_latin1[64] = {
 	"o", "u", "u", "u", "u", "y", "th", "y",	/* F8 */
 };
 
-/* Decode one UTF-8 sequence at s; returns its length, 0 when invalid. */
-static size_t
-keyword_utf8(const unsigned char *s, unsigned int *cp)
-{
-	size_t		n, i;
-	unsigned int	c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return (1);
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		c = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		c = s[0] & 0x07;
-	} else
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return (0);
-	*cp = c;
-	return (n);
-}
-
 char *
 keyword_normalise(const char *in)
 {
 	const unsigned char	*s = (const unsigned char *)in;
+	size_t			 left = strlen(in);
 	const char		*rep;
 	char			*out, *o, one[2];
 	unsigned int		 cp;
@@ -96,8 +63,9 @@ keyword_normalise(const char *in)
 	/* No mapping grows a character: "ae" and "ss" come from 2 bytes. */
 	out = o = xmalloc(strlen(in) + 1);
 	while (*s != '\0') {
-		if ((n = keyword_utf8(s, &cp)) == 0) {
+		if ((n = form_utf8_decode(s, left, &cp)) == 0) {
 			s++;
+			left--;
 			continue;
 		}
 		rep = NULL;
@@ -122,6 +90,10 @@ keyword_normalise(const char *in)
 			rep = "";
 		else if ((cp >= 0x2000 && cp <= 0x206f) || cp == 0x3000)
 			rep = " ";
+		else if ((cp >= 0x2190 && cp <= 0x2bff) ||
+		    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+		    (cp >= 0x1f000 && cp <= 0x1faff))
+			rep = " ";	/* arrows, symbols, emoji: "STOP 🙏" is STOP */
 		else if (cp >= 0xff01 && cp <= 0xff5e) {
 			/* Full-width forms, as some phone keyboards send. */
 			cp -= 0xfee0;
@@ -146,6 +118,7 @@ keyword_normalise(const char *in)
 			space = 0;
 		}
 		s += n;
+		left -= n;
 	}
 	if (o > out && o[-1] == ' ')
 		o--;

@@ -22,7 +22,8 @@ CLOSED = "2026-12-01T22:00:00-06:00"    # Tuesday night: every clinic closed
 STOP_FORMS = ["stop", "Stop.", "  STOP!!  ", "S T O P", "\uff33\uff34\uff2f\uff30",
               "Unsubscribe", "opt-out", "Opt Out", "stopall", "Cancel", "end",
               "QUIT", "revoke", "Arr\u00eat", "ALTO", "parar", "No m\u00e1s",
-              "NO MAS", "darme de baja", "Basta!"]
+              "NO MAS", "darme de baja", "Basta!", "STOP \U0001f64f",
+              "\u270b stop \u270b"]
 SPANISH_STOP = {"ALTO", "parar", "No m\u00e1s", "NO MAS", "darme de baja",
                 "Basta!"}
 
