@@ -362,11 +362,7 @@ store_thread_main(void *arg)
 		for (j = batch; j != NULL; j = j->next)
 			anyfail |= !j->ok;
 		pthread_mutex_lock(&s->lock);
-		s->healthy = !anyfail || s->healthy;
-		if (anyfail)
-			s->healthy = 0;
-		else
-			s->healthy = 1;
+		s->healthy = !anyfail;
 		if (s->fin_tail != NULL)
 			s->fin_tail->next = batch;
 		else
