@@ -62,6 +62,33 @@ struct hours_span {
 	int	close;
 };
 
+/*
+ * A day a location is closed, written in locations.yaml as one of
+ *   "2026-12-24"          that day, once
+ *   "12-25"               every year
+ *   "07-04 observed"      every year, and when it falls on a Saturday also
+ *                         the Friday before, on a Sunday the Monday after
+ *   "4th thu of nov"      the 1st..5th or last weekday of a month, every
+ *   "4th thu of nov +1"   year, optionally shifted by whole days
+ * so that a calendar written once stays true in the years after.
+ */
+enum holiday_kind {
+	HOLIDAY_DATE,
+	HOLIDAY_YEARLY,
+	HOLIDAY_NTH
+};
+
+struct holiday {
+	enum holiday_kind	 kind;
+	int			 year;		/* HOLIDAY_DATE */
+	int			 month;		/* 1..12 */
+	int			 day;		/* DATE, YEARLY: 1..31 */
+	int			 nth;		/* NTH: 1..5, or -1 for the last */
+	int			 wday;		/* NTH: 0 = Sunday */
+	int			 shift;		/* NTH: days after (or before) */
+	int			 observed;	/* YEARLY: weekend moves to a weekday */
+};
+
 struct location {
 	char			*id;
 	char			*key;		/* menu key */
@@ -75,7 +102,7 @@ struct location {
 	char			*timezone;
 	double			 lat, lon;
 	struct hours_span	 hours[7];	/* 0 = Sunday */
-	char			**holidays;	/* "YYYY-MM-DD", sorted */
+	struct holiday		*holidays;	/* the location's and the shared ones */
 	size_t			 nholidays;
 	int			 emergency_closed;
 };

@@ -10,6 +10,7 @@
 #include <time.h>
 
 struct config;
+struct holiday;
 struct location;
 
 /* 1 when open at t (hours, holidays and the emergency-closed switch). */
@@ -31,6 +32,14 @@ time_t		 location_next_open(const struct location *, time_t t);
 /* The same in words: "tomorrow at 8 AM", "Monday at 9 AM" (lang). */
 void		 location_next_open_text(const struct location *, time_t t,
 		     int lang, char *buf, size_t len);
+/*
+ * Parse a holiday as written in locations.yaml (see struct holiday in
+ * config.h) into *out: 0, or -1 when it is not one of the forms.
+ */
+int		 location_holiday_parse(const char *s, struct holiday *out);
+/* 1 when the holiday falls on the local date year-month-mday. */
+int		 location_holiday_on(const struct holiday *, int year, int month,
+		     int mday);
 /* Distance in miles between two points (haversine). */
 double		 location_miles(double lat1, double lon1, double lat2,
 		     double lon2);

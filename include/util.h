@@ -36,7 +36,10 @@ int	 util_hostport(const char *s, char *host, size_t hostlen, int *port);
  * Now.  HOTLINE_CLOCK pins it for tests and demos: an epoch number or
  * "YYYY-MM-DDTHH:MM:SS" followed by Z or +HH:MM / -HH:MM; with a leading
  * '+' (e.g. "+2026-12-01T10:00:00-06:00") the pinned clock keeps running
- * from that instant.
+ * from that instant, counted from the process's first call; "T@W" runs
+ * from T as of the real-clock epoch second W, so processes started at
+ * different times share one clock (tests hand the same value to the
+ * service and to the command-line tool).
  */
 time_t	 util_now(void);
 /* Local broken-down time of t in the IANA zone tz (e.g. America/Chicago). */

@@ -1222,7 +1222,7 @@ call_status_callback(struct call *c)
 	struct cli_http_resp	 r;
 	char			*url, dur[32], ts[64];
 	struct tm		 tm;
-	time_t			 now = time(NULL);
+	time_t			 now = util_now();
 	long			 secs;
 
 	if (c->interactive)

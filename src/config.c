@@ -25,6 +25,7 @@
 #include "config.h"
 #include "flow.h"
 #include "keyword.h"
+#include "location.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -684,10 +685,39 @@ cfg_hhmm(const char *s, int *out)
 	return (0);
 }
 
-static int
-holiday_cmp(const void *a, const void *b)
+/*
+ * Append the holidays listed under node `hol` to l's.  Each is checked
+ * once, where it is written, so a bad shared holiday is reported once.
+ */
+static void
+cfg_load_holidays(struct cfgctx *ctx, struct fy_node *hol, struct location *l,
+    int report)
 {
-	return (strcmp(*(char *const *)a, *(char *const *)b));
+	struct fy_node	*item;
+	struct holiday	 h;
+	const char	*s;
+	void		*it = NULL;
+
+	if (!fy_node_is_sequence(hol)) {
+		if (report)
+			cfg_error(ctx, hol, "'holidays' must be a list of dates");
+		return;
+	}
+	l->holidays = xreallocarray(l->holidays, l->nholidays +
+	    fy_node_sequence_item_count(hol) + 1, sizeof *l->holidays);
+	while ((item = fy_node_sequence_iterate(hol, &it)) != NULL) {
+		s = fy_node_get_scalar0(item);
+		if (s == NULL || location_holiday_parse(s, &h) != 0) {
+			if (report)
+				cfg_error(ctx, item, "holiday '%s' is not a date "
+				    "(YYYY-MM-DD), a yearly date (MM-DD, or "
+				    "MM-DD observed) or a weekday of a month "
+				    "(4th thu of nov, last mon of may, +N days)",
+				    s != NULL ? s : "");
+			continue;
+		}
+		l->holidays[l->nholidays++] = h;
+	}
 }
 
 static void
@@ -695,13 +725,11 @@ cfg_load_location(struct cfgctx *ctx, struct fy_node *v, struct location *l)
 {
 	static const char	*days[] = { "sun", "mon", "tue", "wed", "thu",
 				    "fri", "sat" };
-	struct fy_node		*hours, *hol, *item;
+	struct fy_node		*hours, *hol;
 	const char		*s;
 	char			 a[8], b[8];
-	void			*it = NULL;
 	size_t			 d;
 	int			 open_days = 0;
-	struct tm		 tm;
 
 	if ((s = cfg_str(ctx, v, "id", 1)) != NULL) {
 		if (!prompt_id_valid(s, strlen(s)))
@@ -783,34 +811,15 @@ cfg_load_location(struct cfgctx *ctx, struct fy_node *v, struct location *l)
 		if (open_days == 0)
 			cfg_error(ctx, hours, "location '%s' is never open", l->id);
 	}
-	if ((hol = cfg_get(v, "holidays")) != NULL) {
-		if (!fy_node_is_sequence(hol)) {
-			cfg_error(ctx, hol, "'holidays' must be a list of dates");
-			return;
-		}
-		l->holidays = xcalloc(fy_node_sequence_item_count(hol) + 1,
-		    sizeof *l->holidays);
-		while ((item = fy_node_sequence_iterate(hol, &it)) != NULL) {
-			s = fy_node_get_scalar0(item);
-			memset(&tm, 0, sizeof tm);
-			if (s == NULL || strlen(s) != 10 ||
-			    strptime(s, "%Y-%m-%d", &tm) == NULL) {
-				cfg_error(ctx, item, "holiday '%s' is not a date "
-				    "written YYYY-MM-DD", s != NULL ? s : "");
-				continue;
-			}
-			l->holidays[l->nholidays++] = xstrdup(s);
-		}
-		qsort(l->holidays, l->nholidays, sizeof *l->holidays,
-		    holiday_cmp);
-	}
+	if ((hol = cfg_get(v, "holidays")) != NULL)
+		cfg_load_holidays(ctx, hol, l, 1);
 }
 
 static void
 cfg_load_locations(struct cfgctx *ctx, struct fy_node *root)
 {
 	struct config	*cfg = ctx->cfg;
-	struct fy_node	*ls, *v;
+	struct fy_node	*ls, *v, *shared;
 	void		*it = NULL;
 	size_t		 i, j;
 
@@ -827,6 +836,11 @@ cfg_load_locations(struct cfgctx *ctx, struct fy_node *root)
 			continue;
 		}
 		cfg_load_location(ctx, v, &cfg->locations[cfg->nlocations]);
+		/* Holidays declared once for every location. */
+		if ((shared = cfg_get(root, "holidays")) != NULL)
+			cfg_load_holidays(ctx, shared,
+			    &cfg->locations[cfg->nlocations],
+			    cfg->nlocations == 0);
 		for (j = 0; j < cfg->nlocations; j++) {
 			struct location *a = &cfg->locations[j];
 			struct location *b = &cfg->locations[cfg->nlocations];
@@ -1290,8 +1304,6 @@ config_free(struct config *cfg)
 		free(l->oncall_sms);
 		free(l->oncall_email);
 		free(l->timezone);
-		for (j = 0; j < l->nholidays; j++)
-			free(l->holidays[j]);
 		free(l->holidays);
 	}
 	free(cfg->locations);

@@ -5,21 +5,187 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "location.h"
 #include "util.h"
 
+/*
+ * Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil): holiday rules are date arithmetic, not time zones.
+ */
+static long
+location_days(int y, int m, int d)
+{
+	long	era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
+}
+
+/* 0 = Sunday; 1970-01-01 was a Thursday. */
+static int
+location_wday(long days)
+{
+	return ((int)(((days % 7) + 11) % 7));
+}
+
+static int
+location_month_len(int y, int m)
+{
+	return ((int)(location_days(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1,
+	    1) - location_days(y, m, 1)));
+}
+
+/* Does the holiday, as it falls in year y, land on day number `days`? */
+static int
+location_holiday_in(const struct holiday *h, int y, long days)
+{
+	long	at;
+	int	w, first, last;
+
+	switch (h->kind) {
+	case HOLIDAY_DATE:
+		return (y == h->year &&
+		    location_days(h->year, h->month, h->day) == days);
+	case HOLIDAY_YEARLY:
+		/* 29 February is kept only in leap years. */
+		if (h->day > location_month_len(y, h->month))
+			return (0);
+		at = location_days(y, h->month, h->day);
+		if (at == days)
+			return (1);
+		if (!h->observed)
+			return (0);
+		w = location_wday(at);
+		return ((w == 6 && at - 1 == days) || (w == 0 && at + 1 == days));
+	case HOLIDAY_NTH:
+		first = location_wday(location_days(y, h->month, 1));
+		at = location_days(y, h->month, 1) + (h->wday - first + 7) % 7;
+		if (h->nth > 0)
+			at += 7L * (h->nth - 1);
+		else {
+			last = location_month_len(y, h->month);
+			while (at + 7 < location_days(y, h->month, 1) + last)
+				at += 7;
+		}
+		/* A 5th weekday a month does not have is no holiday. */
+		if (at >= location_days(y, h->month, 1) +
+		    location_month_len(y, h->month))
+			return (0);
+		return (at + h->shift == days);
+	}
+	return (0);
+}
+
+int
+location_holiday_on(const struct holiday *h, int year, int month, int mday)
+{
+	long	days = location_days(year, month, mday);
+
+	/* An observed or shifted day can cross into the next year or back. */
+	return (location_holiday_in(h, year, days) ||
+	    location_holiday_in(h, year - 1, days) ||
+	    location_holiday_in(h, year + 1, days));
+}
+
+static int
+location_name_index(const char *word, const char *const *names, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		if (strncasecmp(word, names[i], 3) == 0 &&
+		    strlen(word) >= 3 && strncasecmp(word, names[i],
+		    strlen(word)) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+int
+location_holiday_parse(const char *s, struct holiday *out)
+{
+	static const char *const	 ords[] = { "1st", "2nd", "3rd", "4th",
+					    "5th", "last" };
+	static const char *const	 wdays[] = { "sunday", "monday",
+					    "tuesday", "wednesday", "thursday",
+					    "friday", "saturday" };
+	static const char *const	 months[] = { "january", "february",
+					    "march", "april", "may", "june",
+					    "july", "august", "september",
+					    "october", "november", "december" };
+	char				 a[16], b[16], of[8], c[16], extra[16];
+	int				 y, m, d, n, k, shift = 0;
+
+	memset(out, 0, sizeof *out);
+	n = -1;
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 &&
+	    s[n] == '\0' && strspn(s, "0123456789-") == 10) {
+		if (m < 1 || m > 12 || d < 1 || d > location_month_len(y, m))
+			return (-1);
+		out->kind = HOLIDAY_DATE;
+		out->year = y;
+		out->month = m;
+		out->day = d;
+		return (0);
+	}
+	n = -1;
+	if (sscanf(s, "%2d-%2d%n", &m, &d, &n) == 2 && n == 5 &&
+	    strspn(s, "0123456789-") == 5) {
+		if (s[n] == '\0')
+			out->observed = 0;
+		else if (strcmp(s + n, " observed") == 0)
+			out->observed = 1;
+		else
+			return (-1);
+		/* Checked against a leap year: 02-29 is allowed. */
+		if (m < 1 || m > 12 || d < 1 || d > location_month_len(2000, m))
+			return (-1);
+		out->kind = HOLIDAY_YEARLY;
+		out->month = m;
+		out->day = d;
+		return (0);
+	}
+	k = sscanf(s, "%15s %15s %7s %15s %15s", a, b, of, c, extra);
+	if (k < 4 || strcasecmp(of, "of") != 0)
+		return (-1);
+	if (k == 5) {
+		n = -1;
+		if ((extra[0] != '+' && extra[0] != '-') ||
+		    sscanf(extra, "%d%n", &shift, &n) != 1 ||
+		    extra[n] != '\0' || shift < -31 || shift > 31)
+			return (-1);
+	}
+	for (n = 0; n < 6; n++) {
+		if (strcasecmp(a, ords[n]) == 0)
+			break;
+	}
+	if (n == 6)
+		return (-1);
+	out->kind = HOLIDAY_NTH;
+	out->nth = n == 5 ? -1 : n + 1;
+	out->shift = shift;
+	if ((out->wday = location_name_index(b, wdays, 7)) < 0 ||
+	    (m = location_name_index(c, months, 12)) < 0)
+		return (-1);
+	out->month = m + 1;
+	return (0);
+}
+
 static int
 location_is_holiday(const struct location *l, const struct tm *tm)
 {
-	char	day[48];
 	size_t	i;
 
-	snprintf(day, sizeof day, "%04d-%02d-%02d", tm->tm_year + 1900,
-	    tm->tm_mon + 1, tm->tm_mday);
 	for (i = 0; i < l->nholidays; i++) {
-		if (strcmp(l->holidays[i], day) == 0)
+		if (location_holiday_on(&l->holidays[i], tm->tm_year + 1900,
+		    tm->tm_mon + 1, tm->tm_mday))
 			return (1);
 	}
 	return (0);
@@ -164,9 +330,9 @@ location_next_open_text(const struct location *l, time_t t, int lang,
 		return;
 	}
 	location_clock(tm.tm_hour * 60 + tm.tm_min, es, clock, sizeof clock);
-	diff = tm.tm_yday - now_tm.tm_yday;
-	if (diff < 0)
-		diff += 365;
+	diff = (int)(location_days(tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday) - location_days(now_tm.tm_year + 1900,
+	    now_tm.tm_mon + 1, now_tm.tm_mday));
 	if (n == t)
 		snprintf(buf, len, "%s", es ? "ahora" : "now");
 	else if (diff == 0)

@@ -179,31 +179,55 @@ util_parse_clock(const char *s)
 	return (timegm(&tm) - off);
 }
 
+/*
+ * The clock is read once from HOTLINE_CLOCK and kept as a fixed instant or
+ * as an offset from the real clock.  "T@W" anchors T to the real-clock
+ * second W, so every process given the same value (the service, the
+ * command-line tool, a test) reads the same running clock, whenever it was
+ * started.  A leading '+' anchors T to the moment the process first asks.
+ */
+static time_t	clock_pinned = (time_t)-1;	/* -1: real clock */
+static time_t	clock_offset;
+static int	clock_running;
+
+static void
+util_clock_init(void)
+{
+	const char	*s, *at;
+	char		*t;
+	time_t		 when, anchor;
+
+	if ((s = getenv("HOTLINE_CLOCK")) == NULL || *s == '\0')
+		return;
+	t = xstrdup(*s == '+' ? s + 1 : s);
+	anchor = time(NULL);
+	if ((at = strchr(t, '@')) != NULL) {
+		t[at - t] = '\0';
+		anchor = util_parse_clock(at + 1);
+	}
+	when = util_parse_clock(t);
+	free(t);
+	if (when == (time_t)-1 || anchor == (time_t)-1) {
+		log_warn("util_now: HOTLINE_CLOCK '%s' not understood; "
+		    "using the real clock", s);
+		return;
+	}
+	clock_running = (*s == '+' || at != NULL);
+	clock_offset = when - anchor;
+	clock_pinned = when;
+	log_warn("util_now: clock pinned by HOTLINE_CLOCK%s",
+	    clock_running ? " (running)" : " (standing still)");
+}
+
 time_t
 util_now(void)
 {
 	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
-	static time_t		 pinned = (time_t)-1, started;
-	static int		 running;
-	const char		*s;
 
-	(void)once;
-	if (pinned == (time_t)-1 && (s = getenv("HOTLINE_CLOCK")) != NULL &&
-	    *s != '\0') {
-		running = (*s == '+');
-		pinned = util_parse_clock(running ? s + 1 : s);
-		started = time(NULL);
-		if (pinned == (time_t)-1)
-			log_warn("util_now: HOTLINE_CLOCK '%s' not understood; "
-			    "using the real clock", s);
-		else
-			log_warn("util_now: clock pinned by HOTLINE_CLOCK");
-		if (pinned == (time_t)-1)
-			pinned = (time_t)-2;
-	}
-	if (pinned >= 0)
-		return (running ? pinned + (time(NULL) - started) : pinned);
-	return (time(NULL));
+	pthread_once(&once, util_clock_init);
+	if (clock_pinned == (time_t)-1)
+		return (time(NULL));
+	return (clock_running ? time(NULL) + clock_offset : clock_pinned);
 }
 
 /*

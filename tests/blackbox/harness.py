@@ -4,6 +4,7 @@ temporary store and talk to it as the provider, a texter or staff would.
 Nothing here reaches past 127.0.0.1.  Python's standard library only.
 """
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -83,6 +84,33 @@ def http(method, url, body=None, headers=None, timeout=15):
         return Response(e.code, dict(e.headers), e.read())
 
 
+# Every test runs on a pinned clock unless it pins another: a Tuesday
+# morning in Texas, when every clinic is open.  The date has passed on
+# purpose: nothing may compare it with the real calendar.
+DEFAULT_CLOCK = "+2026-12-01T10:00:00-06:00"
+
+
+def clock_parse(text):
+    """Epoch seconds of a HOTLINE_CLOCK instant: epoch or ISO 8601."""
+    try:
+        return float(int(text))
+    except ValueError:
+        return datetime.datetime.fromisoformat(
+            text.replace("Z", "+00:00")).timestamp()
+
+
+def clock_read(value):
+    """What util_now() in a process given HOTLINE_CLOCK=value reads now."""
+    if not value:
+        return time.time()
+    if "@" in value:
+        when, anchor = value.lstrip("+").split("@", 1)
+        return clock_parse(when) + (time.time() - clock_parse(anchor))
+    if value.startswith("+"):
+        raise ValueError("a '+' clock is anchored at start(); start first")
+    return clock_parse(value)
+
+
 class Hotlined:
     """One hotlined process with its own temporary store."""
 
@@ -102,13 +130,39 @@ class Hotlined:
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "HOTLINE_LOG_LEVEL": "debug",
         })
-        self.env.pop("HOTLINE_CLOCK", None)
+        self.env["HOTLINE_CLOCK"] = DEFAULT_CLOCK
         if env:
             self.env.update(env)
         self.proc = None
         self.log_path = os.path.join(self.workdir, "hotlined.log")
 
+    # --- the one clock ----------------------------------------------------
+    #
+    # The service, the command-line tool run by a test and the test itself
+    # read one clock: HOTLINE_CLOCK, anchored to the real clock ("T@W") the
+    # first time the service starts, so it keeps running across restarts
+    # and reads the same in every process, under faketime too.  A test moves
+    # it on purpose with set_clock() or advance() and a restart.
+
+    def now(self):
+        """The service's clock, as epoch seconds (a float)."""
+        return clock_read(self.env.get("HOTLINE_CLOCK"))
+
+    def set_clock(self, when):
+        """Run the clock from `when` (epoch seconds or ISO 8601 with an
+        offset) as of now; takes effect at the next start."""
+        if not isinstance(when, str):
+            when = "%d" % when
+        self.env["HOTLINE_CLOCK"] = "%s@%d" % (when.lstrip("+"), time.time())
+
+    def advance(self, seconds):
+        """Move the running clock forward; takes effect at the next start."""
+        self.set_clock(int(self.now() + seconds))
+
     def start(self, wait=True):
+        c = self.env.get("HOTLINE_CLOCK")
+        if c and c.startswith("+") and "@" not in c:
+            self.set_clock(c)
         self.logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [HOTLINED, "--config", self.config], env=self.env,
@@ -282,7 +336,7 @@ class FakeProvider:
         req = {"method": handler.command, "path": handler.path,
                "headers": dict(handler.headers), "body": body,
                "form": dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"))),
-               "at": time.time()}
+               "at": self.clock()}
         with self.lock:
             self.requests.append(req)
         return req
@@ -296,6 +350,10 @@ class FakeProvider:
         with self.lock:
             return [r for r in self.requests
                     if r["method"] == "POST" and r["path"].endswith("/Calls.json")]
+
+    # The provider's clock is the service's in tests (set by
+    # HotlineTestCase): dates it reports are compared with the service's.
+    clock = staticmethod(time.time)
 
     def wait_for(self, pred, timeout=15):
         deadline = time.time() + timeout
@@ -322,6 +380,7 @@ class HotlineTestCase(unittest.TestCase):
             env.update(self.env)
         self.h = Hotlined(env=env)
         self.h.start()
+        self.provider.clock = self.h.now
 
     def tearDown(self):
         log = self.h.log()
@@ -448,12 +507,12 @@ Hotlined.rows = _hotlined_rows
 Hotlined.cleanup = _hotlined_cleanup
 
 
-def store_enqueue(store, kind, recipient, payload, dedupe):
-    """Queue a pending outbox row directly on a store URL, as the service's
-    other parts do (outbox_enqueue); payload is the JSON text.  The sender
-    takes it on its next pass."""
-    now = int(time.time())
-    store_rows(store, "INSERT INTO outbox (kind, dedupe, recipient, payload, "
+def store_enqueue(h, kind, recipient, payload, dedupe):
+    """Queue a pending outbox row directly in h's store, as the service's
+    other parts do (outbox_enqueue), due now on h's clock; payload is the
+    JSON text.  The sender takes it on its next pass."""
+    now = int(h.now())
+    store_rows(h.store, "INSERT INTO outbox (kind, dedupe, recipient, payload, "
                "status, attempts, next_at, created_at, updated_at) VALUES "
                "(?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
                (kind, dedupe, recipient, payload, now, now, now))

@@ -124,11 +124,15 @@ class TestConfigErrors(HotlineTestCase):
         self.assertRegex(out, r"guides\.yaml:\d+: prompt 'stretch_child_1' is missing")
 
     def test_bad_hours_and_holiday(self):
-        self.edit("locations.yaml", '"2026-12-25"', '"2026-13-45"')
+        self.edit("locations.yaml", '- "12-24"', '- "2026-13-45"')
+        self.edit("locations.yaml", '"last mon of may"', '"last mon of mai"')
         rc, out = check(self.cfg)
         self.assertNotEqual(rc, 0)
-        line = self.line_of("locations.yaml", "2026-13-45")
-        self.assertIn("locations.yaml:%d: holiday" % line, out)
+        for bad in ("2026-13-45", "last mon of mai"):
+            line = self.line_of("locations.yaml", bad)
+            self.assertIn("locations.yaml:%d: holiday" % line, out)
+            # A shared holiday is reported once, not once per location.
+            self.assertEqual(out.count("holiday '%s'" % bad), 1, out)
 
     def test_bad_pattern(self):
         self.edit("safety.yaml", "red_flags:", "red_flags_old:")

@@ -118,7 +118,7 @@ class OutboxCase(HotlineTestCase):
     def enqueue(self, kind, recipient, payload, dedupe=None):
         """Queue a row as the service's other parts do (outbox_enqueue)."""
         dedupe = dedupe or "test:" + os.urandom(6).hex()
-        store_enqueue(self.h.store, kind, recipient, json.dumps(payload),
+        store_enqueue(self.h, kind, recipient, json.dumps(payload),
                       dedupe)
         return dedupe
 
@@ -339,7 +339,7 @@ class TestCrash(OutboxCase):
         if store_is_pg():
             # PostgreSQL serves several instances: a row left 'sending' is
             # another sender's until its lease runs out; start past it.
-            self.h.env["HOTLINE_CLOCK"] = "+%d" % (time.time() + 150)
+            self.h.advance(150)
         self.h.start()
         for i in range(n):
             self.wait_status("crash:%d" % i, "sent", timeout=30)

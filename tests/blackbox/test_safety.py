@@ -134,7 +134,7 @@ class TestStopWins(Safety):
 
     def test_outbox_text_queued_before_stop_is_held_at_send_time(self):
         # Queued by another part of the service, not yet due.
-        now = int(time.time())
+        now = int(self.h.now())
         self.h.rows("INSERT INTO outbox (kind, dedupe, recipient, payload, "
                     "status, attempts, next_at, created_at, updated_at) "
                     "VALUES ('sms', 'voice:CAx:guide:stretches:0', ?, ?, "
@@ -184,7 +184,7 @@ class TestStopWins(Safety):
         other = self.number(90)
         self.provider.fail = [(400, {"code": 21610, "message":
                                      "Attempt to send to unsubscribed recipient"})]
-        store_enqueue(self.h.store, "sms", other,
+        store_enqueue(self.h, "sms", other,
                       json.dumps({"to": other, "body": "hello"}), "test:21610")
         self.assertTrue(self.provider.wait_for(lambda: self.opted_out(other)))
         self.assertEqual(self.texts("STRETCH", frm=other), [])
@@ -209,7 +209,7 @@ class TestStopWinsStaff(Safety):
         tok = self.staff_token()
         # A text the provider refused for good, before the STOP.
         self.provider.fail = [(400, {"code": 21211, "message": "bad number"})]
-        store_enqueue(self.h.store, "sms", CALLER,
+        store_enqueue(self.h, "sms", CALLER,
                       json.dumps({"to": CALLER, "body": "hello"}),
                       "test:refused")
         self.assertTrue(self.provider.wait_for(lambda: self.h.rows(
@@ -368,7 +368,7 @@ class TestLogMasking(Safety):
                    % other}),
             (400, {"code": 21211, "message": "The 'To' number %s is not a "
                    "valid phone number." % other})]
-        store_enqueue(self.h.store, "sms", other,
+        store_enqueue(self.h, "sms", other,
                       json.dumps({"to": other, "body": "hello"}), "test:21211")
         self.assertTrue(self.provider.wait_for(lambda: self.h.rows(
             "SELECT status FROM outbox") == [("failed",)], timeout=20))

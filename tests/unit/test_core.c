@@ -140,6 +140,88 @@ START_TEST(test_location_hours)
 }
 END_TEST
 
+/* Is the shipped config's location closed all day on y-m-d? */
+static int
+closed_on(const struct location *l, int y, int m, int d)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nholidays; i++) {
+		if (location_holiday_on(&l->holidays[i], y, m, d))
+			return (1);
+	}
+	return (0);
+}
+
+START_TEST(test_holiday_rules)
+{
+	/* The dates the clinic listed by hand for 2026 and 2027. */
+	static const int	 listed[][3] = {
+		{ 2026, 1, 1 }, { 2026, 1, 19 }, { 2026, 5, 25 },
+		{ 2026, 7, 3 }, { 2026, 9, 7 }, { 2026, 11, 26 },
+		{ 2026, 11, 27 }, { 2026, 12, 24 }, { 2026, 12, 25 },
+		{ 2027, 1, 1 }, { 2027, 1, 18 }, { 2027, 5, 31 },
+		{ 2027, 7, 5 }, { 2027, 9, 6 }, { 2027, 11, 25 },
+		{ 2027, 11, 26 }, { 2027, 12, 24 }, { 2027, 12, 31 },
+		/* and years nobody wrote down */
+		{ 2030, 11, 28 }, { 2030, 11, 29 }, { 2031, 1, 20 },
+		{ 2032, 5, 31 }, { 2033, 12, 26 }, { 2038, 9, 6 },
+	};
+	static const int	 open_days[][3] = {
+		{ 2026, 12, 23 }, { 2026, 12, 28 }, { 2027, 1, 19 },
+		{ 2027, 7, 6 }, { 2027, 12, 27 }, { 2030, 11, 27 },
+		{ 2032, 5, 24 }, { 2033, 12, 27 },
+	};
+	struct config	*cfg = load_shipped();
+	struct location	*l;
+	struct holiday	 h;
+	size_t		 i;
+
+	ck_assert_ptr_nonnull(cfg);
+	l = config_location(cfg, "allen");
+	for (i = 0; i < sizeof listed / sizeof listed[0]; i++)
+		ck_assert_msg(closed_on(l, listed[i][0], listed[i][1],
+		    listed[i][2]), "%d-%02d-%02d should be a holiday",
+		    listed[i][0], listed[i][1], listed[i][2]);
+	for (i = 0; i < sizeof open_days / sizeof open_days[0]; i++)
+		ck_assert_msg(!closed_on(l, open_days[i][0], open_days[i][1],
+		    open_days[i][2]), "%d-%02d-%02d is no holiday",
+		    open_days[i][0], open_days[i][1], open_days[i][2]);
+	/* Open on Saturdays, Fort Worth also closes on the day itself. */
+	l = config_location(cfg, "fort-worth");
+	ck_assert(closed_on(l, 2026, 7, 4) && closed_on(l, 2026, 7, 3));
+	ck_assert(closed_on(l, 2027, 12, 25));
+
+	ck_assert_int_eq(location_holiday_parse("last mon of may", &h), 0);
+	ck_assert(location_holiday_on(&h, 2026, 5, 25));
+	ck_assert(!location_holiday_on(&h, 2026, 5, 18));
+	ck_assert_int_eq(location_holiday_parse("02-29", &h), 0);
+	ck_assert(location_holiday_on(&h, 2028, 2, 29));
+	ck_assert(!location_holiday_on(&h, 2027, 3, 1));
+	/* A 5th Friday that a month lacks is no holiday that year. */
+	ck_assert_int_eq(location_holiday_parse("5th fri of feb", &h), 0);
+	ck_assert(location_holiday_on(&h, 2036, 2, 29));
+	ck_assert(!location_holiday_on(&h, 2027, 3, 5));
+	ck_assert_int_eq(location_holiday_parse("2026-12-26", &h), 0);
+	ck_assert(location_holiday_on(&h, 2026, 12, 26));
+	ck_assert(!location_holiday_on(&h, 2027, 12, 26));
+	ck_assert_int_eq(location_holiday_parse("1st Monday of September", &h),
+	    0);
+	ck_assert(location_holiday_on(&h, 2027, 9, 6));
+	/* Not holidays. */
+	ck_assert_int_eq(location_holiday_parse("2026-13-45", &h), -1);
+	ck_assert_int_eq(location_holiday_parse("04-31", &h), -1);
+	ck_assert_int_eq(location_holiday_parse("12-25 observd", &h), -1);
+	ck_assert_int_eq(location_holiday_parse("6th mon of may", &h), -1);
+	ck_assert_int_eq(location_holiday_parse("4th thu of nov +x", &h), -1);
+	ck_assert_int_eq(location_holiday_parse("4th th of nov", &h), -1);
+	ck_assert_int_eq(location_holiday_parse("4th thu in nov", &h), -1);
+	ck_assert_int_eq(location_holiday_parse("", &h), -1);
+	ck_assert_int_eq(location_holiday_parse("2026-1-1", &h), -1);
+	config_unref(cfg);
+}
+END_TEST
+
 START_TEST(test_nearest_zip)
 {
 	struct config	*cfg = load_shipped();
@@ -361,6 +443,7 @@ main(void)
 	tcase_add_test(tc, test_hostport);
 	tcase_add_test(tc, test_hash_stable_and_keyed);
 	tcase_add_test(tc, test_location_hours);
+	tcase_add_test(tc, test_holiday_rules);
 	tcase_add_test(tc, test_nearest_zip);
 	tcase_add_test(tc, test_config_env_overrides);
 	tcase_add_test(tc, test_store_group_commit_and_savepoints);
