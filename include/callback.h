@@ -2,11 +2,20 @@
  * callback.h -- the callback queue's shared entry points, used by voice,
  * SMS and the staff side.  Order: priority (red flags first), then the
  * time the number first joined (queued_at), which a repeat request keeps.
+ *
+ * An entry is one person (one number) waiting; each time they ask -- a
+ * call, a text, a voicemail, a red flag -- is a request kept with the
+ * entry (callback_requests), so a second request never erases the first.
+ * The entry stays in the queue of its first request (its location, or
+ * the shared queue); staff of every location any of its requests names
+ * see it.
  */
 #ifndef HOTLINE_CALLBACK_H
 #define HOTLINE_CALLBACK_H
 
 #include <time.h>
+
+#include <jansson.h>
 
 struct db;
 struct config;
@@ -18,26 +27,94 @@ struct callback_req {
 	const char	*language;	/* "en", "es" */
 	const char	*window;	/* preferred window, e.g. "morning", or NULL */
 	int		 priority;	/* 1 = red flag */
-	const char	*source;	/* "voice", "sms", "voicemail", "staff" */
+	const char	*source;	/* channel: "voice", "sms", "voicemail" */
+	const char	*reason;	/* "callback", "voicemail", "red_flag";
+					   NULL: from priority and recording */
+	const char	*text;		/* what they said or texted, or NULL */
 	const char	*recording_url;	/* voicemail, or NULL */
-	const char	*call_sid;
+	const char	*call_sid;	/* CallSid or MessageSid */
 	time_t		 now;
 };
 
 struct callback_res {
 	long long	id;
-	int		created;	/* 0: an open entry was updated */
+	long long	request_id;
+	int		created;	/* 0: joined this number's open entry */
+	int		requests;	/* requests in the entry, this one included */
 	int		position;	/* 1 = next */
 	int		wait_minutes;	/* honest estimate */
 };
 
 /*
- * Add a request, or update this number's open one (keeping its place;
- * a red flag raises its priority).  Runs in the caller's transaction;
- * cfg may be NULL (no notifications).  0 or -1.
+ * Add a request: a new entry, or a request joined to this number's open
+ * entry (its place kept, a red flag raising its priority).  Runs in the
+ * caller's transaction; cfg may be NULL (no notifications).  0 or -1.
  */
 int	callback_request(struct db *, const struct config *cfg,
 	    const struct callback_req *, struct callback_res *);
+
+/*
+ * What an open entry shows after one more request (pure; the pointers are
+ * borrowed from the entry and the request): it stays in its queue
+ * (location) and keeps its place; the priority only rises; a red-flag
+ * topic stays; otherwise the newest topic, language, window and recording
+ * stand for the entry.
+ */
+struct callback_fields {
+	const char	*location;
+	const char	*topic;
+	const char	*language;
+	const char	*window;
+	const char	*recording_url;
+	int		 priority;
+};
+void	callback_merge(struct callback_fields *entry,
+	    const struct callback_req *);
+/* The request's reason when q->reason is NULL (pure). */
+const char *callback_reason(const struct callback_req *);
+/*
+ * 1 when a repeat request is news to staff (pure): it raises the
+ * priority, brings a voicemail, or names a location that none of the
+ * entry's requests named (named_before: 1 if one did).
+ */
+int	callback_repeat_news(const struct callback_fields *before,
+	    const struct callback_req *, int named_before);
+/*
+ * A request in a few words for staff, e.g. "Coppell voicemail",
+ * "callback by text", "red flag on a call" (pure).  location_name may be
+ * NULL.  Writes at most len bytes to buf and returns it.
+ */
+char	*callback_request_words(const char *channel, const char *reason,
+	    const char *location_name, char *buf, size_t len);
+
+/*
+ * The entry's requests, oldest first, as the API shows them: a new array
+ * of { "id", "at", "channel", "reason", "location", "topic", "language",
+ * "priority", "preferred_window", "text", "recording_url" }; the caller
+ * frees.  NULL on a store error.
+ */
+json_t	*callback_requests_json(struct db *, long long id);
+/*
+ * Every location named in requests (callback_requests_json's array),
+ * first named first: a new array of ids (pure).
+ */
+json_t	*callback_locations(const json_t *requests);
+
+/*
+ * Who may see an entry.  CALLBACK_VISIBLE(t) is an SQL condition on the
+ * callbacks row t that takes a staff member's location list
+ * (auth_location_allowed's form: "*" or "id,id") three times: everyone
+ * sees the shared queue, and a location's staff see the entries in its
+ * queue and those any request of which names it.
+ */
+#define CALLBACK_VISIBLE(t)						\
+	"(? = '*' OR " t ".location IS NULL OR "				\
+	"(',' || ? || ',') LIKE ('%,' || " t ".location || ',%') OR "	\
+	"EXISTS (SELECT 1 FROM callback_requests vq WHERE "		\
+	"vq.callback_id = " t ".id AND vq.location IS NOT NULL AND "	\
+	"(',' || ? || ',') LIKE ('%,' || vq.location || ',%')))"
+/* 1 visible, 0 not, CB_NOTFOUND (no such entry) or CB_ERROR. */
+int	callback_visible(struct db *, long long id, const char *locations);
 /* Position in its queue (1 = next) of an open entry; 0 if not open; -1. */
 int	callback_position(struct db *, long long id);
 /* Estimated minutes until the entry at position is called. */

@@ -4,9 +4,9 @@
  * switched on in hotline.yaml (staff.notify) and each written to the
  * outbox in the caller's transaction, so none is lost or sent twice.
  *
- * A notice names the entry, location, topic, language and priority and
- * the last four digits of the number -- never the full number or
- * anything else the caller said.
+ * A notice names the entry, location, topic, language and priority, how
+ * many requests the entry holds, and the last four digits of the number
+ * -- never the full number or anything else the caller said.
  */
 #ifndef HOTLINE_NOTIFY_H
 #define HOTLINE_NOTIFY_H
@@ -24,6 +24,13 @@ struct config;
  */
 int	notify_callback(struct db *, const struct config *, long long id,
 	    const char *event, time_t now);
+/*
+ * A repeat request (rid) joined open entry id: notify ("repeat") the
+ * entry's queue and the location the request names, each while open.
+ * Returns the number of outbox rows written, or -1.
+ */
+int	notify_repeat(struct db *, const struct config *, long long id,
+	    long long rid, time_t now);
 /*
  * Entries waiting longer than cfg->notify_wait_minutes and not yet
  * reported: notify ("waiting") those whose location is open and mark them.

@@ -2,8 +2,9 @@
  * callback.c -- joining the callback queue (see callback.h).
  *
  * One open entry per number (a partial unique index enforces it): a repeat
- * request updates that entry and keeps its queued_at, so nobody jumps the
- * line by asking twice and nobody loses their place by asking again.
+ * request joins that entry as one more row of callback_requests and keeps
+ * its queued_at, so nobody jumps the line by asking twice, nobody loses
+ * their place by asking again, and nothing they asked for is lost.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "callback.h"
 #include "config.h"
 #include "location.h"
@@ -19,6 +21,7 @@
 #include "notify.h"
 #include "outbox.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* A failed attempt is tried again no sooner than this (seconds). */
@@ -105,61 +108,306 @@ callback_wait_minutes(struct db *db, const char *location, int position,
 	return ((int)((position * per + staff - 1) / staff));
 }
 
+const char *
+callback_reason(const struct callback_req *q)
+{
+	if (q->reason != NULL)
+		return (q->reason);
+	if (q->priority > 0)
+		return ("red_flag");
+	if (q->recording_url != NULL)
+		return ("voicemail");
+	return ("callback");
+}
+
+void
+callback_merge(struct callback_fields *e, const struct callback_req *q)
+{
+	/*
+	 * The location is the queue the entry waits in: moving it would
+	 * change its place in line, so it stays with the first request and
+	 * the others make the entry visible to their locations instead.
+	 */
+	if (q->priority > e->priority)
+		e->priority = q->priority;
+	/* Staff must not lose sight of a red flag behind a later question. */
+	if (q->topic != NULL && (e->topic == NULL ||
+	    strcmp(e->topic, "red_flag") != 0))
+		e->topic = q->topic;
+	if (q->language != NULL)
+		e->language = q->language;
+	if (q->window != NULL)
+		e->window = q->window;
+	if (q->recording_url != NULL)
+		e->recording_url = q->recording_url;
+}
+
+int
+callback_repeat_news(const struct callback_fields *before,
+    const struct callback_req *q, int named_before)
+{
+	if (q->priority > before->priority)
+		return (1);
+	if (q->recording_url != NULL)
+		return (1);
+	return (q->location != NULL && !named_before);
+}
+
+char *
+callback_request_words(const char *channel, const char *reason,
+    const char *location_name, char *buf, size_t len)
+{
+	const char	*what;
+	int		 text = channel != NULL && strcmp(channel, "sms") == 0;
+
+	if (reason != NULL && strcmp(reason, "voicemail") == 0)
+		what = "voicemail";
+	else if (reason != NULL && strcmp(reason, "red_flag") == 0)
+		what = text ? "red flag by text" : "red flag on a call";
+	else
+		what = text ? "callback by text" : "callback";
+	if (location_name != NULL && *location_name != '\0')
+		snprintf(buf, len, "%s %s", location_name, what);
+	else
+		snprintf(buf, len, "%s", what);
+	return (buf);
+}
+
+/*
+ * This number's open entry, if any: 1 with *id and the fields (copies in
+ * store[], which the caller frees), 0 none, -1 error.
+ */
+static int
+callback_open_entry(struct db *db, const char *phone, long long *id,
+    struct callback_fields *f, char *store[5])
+{
+	struct db_res	*r;
+	int		 rc, i;
+
+	memset(f, 0, sizeof *f);
+	for (i = 0; i < 5; i++)
+		store[i] = NULL;
+	r = db_query(db, "SELECT id, location, topic, language, "
+	    "preferred_window, recording_url, priority FROM callbacks WHERE "
+	    "phone = ? AND status IN ('waiting', 'claimed')", "s", phone);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		*id = db_int(r, 0);
+		for (i = 0; i < 5; i++)
+			store[i] = db_isnull(r, i + 1) ? NULL :
+			    xstrdup(db_text(r, i + 1));
+		f->location = store[0];
+		f->topic = store[1];
+		f->language = store[2];
+		f->window = store[3];
+		f->recording_url = store[4];
+		f->priority = (int)db_int(r, 6);
+	}
+	db_done(r);
+	return (rc);
+}
+
+/* Join q to open entry id; *news says whether staff should hear of it. */
+static int
+callback_join(struct db *db, long long id, const struct callback_fields *f,
+    const struct callback_req *q, int *news)
+{
+	struct callback_fields	m = *f;
+	long long		named = 0;
+
+	if (q->location != NULL && db_int_query(db, &named, "SELECT "
+	    "COUNT(*) FROM callback_requests WHERE callback_id = ? AND "
+	    "location = ?", "is", id, q->location) != 0)
+		return (-1);
+	*news = callback_repeat_news(f, q, named > 0);
+	callback_merge(&m, q);
+	/* Keep the place in line: queued_at and location stay. */
+	return (db_exec(db, "UPDATE callbacks SET topic = ?, language = ?, "
+	    "preferred_window = ?, priority = ?, recording_url = ?, "
+	    "updated_at = ? WHERE id = ?", "sssisii", m.topic, m.language,
+	    m.window, (long long)m.priority, m.recording_url, (long long)q->now,
+	    id));
+}
+
 int
 callback_request(struct db *db, const struct config *cfg,
     const struct callback_req *q, struct callback_res *res)
 {
-	long long	 id = 0;
-	struct db_res	*r;
-	int		 rc;
+	struct callback_fields	 f;
+	struct db_res		*r;
+	char			*held[5], *queue = NULL;
+	long long		 id = 0, n = 0;
+	int			 rc, i, news = 0;
 
 	memset(res, 0, sizeof *res);
-	rc = db_int_query(db, &id, "SELECT id FROM callbacks WHERE phone = ? "
-	    "AND status IN ('waiting', 'claimed')", "s", q->phone);
-	if (rc == -1)
-		return (-1);
-	if (rc == 0) {
-		/* Keep the place in line; take newer details; never lower priority. */
-		if (db_exec(db, "UPDATE callbacks SET "
-		    "location = COALESCE(?, location), "
-		    "topic = COALESCE(?, topic), language = ?, "
-		    "preferred_window = COALESCE(?, preferred_window), "
-		    "priority = CASE WHEN ? > priority THEN ? ELSE priority END, "
-		    "recording_url = COALESCE(?, recording_url), "
-		    "updated_at = ? WHERE id = ?", "ssssiisii", q->location,
-		    q->topic, q->language, q->window, (long long)q->priority,
-		    (long long)q->priority, q->recording_url, (long long)q->now,
-		    id) != 0)
-			return (-1);
-		res->created = 0;
-	} else {
-		r = db_query(db, "INSERT INTO callbacks (phone, location, topic, "
-		    "language, preferred_window, priority, status, source, "
-		    "created_at, updated_at, queued_at, recording_url, call_sid) "
-		    "VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?) "
-		    "RETURNING id", "sssssisiiiss", q->phone, q->location,
-		    q->topic, q->language, q->window, (long long)q->priority,
-		    q->source, (long long)q->now, (long long)q->now,
-		    (long long)q->now, q->recording_url, q->call_sid);
-		if (r == NULL || db_next(r) != 1) {
+	if ((rc = callback_open_entry(db, q->phone, &id, &f, held)) == 0) {
+		/*
+		 * A new entry.  Another store thread may be adding one for the
+		 * same number right now (PostgreSQL): the partial unique index
+		 * makes this insert wait for it and then do nothing, and the
+		 * request joins that entry instead of failing.
+		 */
+		r = db_query(db, "INSERT INTO callbacks (phone, location, "
+		    "topic, language, preferred_window, priority, status, "
+		    "source, created_at, updated_at, queued_at, recording_url, "
+		    "call_sid) VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, "
+		    "?, ?) ON CONFLICT (phone) WHERE status IN ('waiting', "
+		    "'claimed') DO NOTHING RETURNING id", "sssssisiiiss",
+		    q->phone, q->location, q->topic, q->language, q->window,
+		    (long long)q->priority, q->source, (long long)q->now,
+		    (long long)q->now, (long long)q->now, q->recording_url,
+		    q->call_sid);
+		if (r == NULL || (rc = db_next(r)) == -1) {
 			db_done(r);
 			return (-1);
 		}
-		id = db_int(r, 0);
+		if (rc == 1) {
+			id = db_int(r, 0);
+			res->created = 1;
+			queue = q->location != NULL ? xstrdup(q->location) :
+			    NULL;
+		}
 		db_done(r);
-		res->created = 1;
+		if (rc == 0 && (rc = callback_open_entry(db, q->phone, &id, &f,
+		    held)) != 1) {
+			log_error("%s: no open entry after a conflict", __func__);
+			rc = -1;
+		}
 	}
+	if (rc == 1 && !res->created) {
+		if (callback_join(db, id, &f, q, &news) != 0)
+			rc = -1;
+		queue = f.location != NULL ? xstrdup(f.location) : NULL;
+	}
+	for (i = 0; i < 5; i++)
+		free(held[i]);
+	if (rc == -1)
+		goto fail;
+
+	r = db_query(db, "INSERT INTO callback_requests (callback_id, at, "
+	    "channel, reason, location, topic, language, preferred_window, "
+	    "priority, text, recording_url, sid) VALUES (?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?) RETURNING id", "iissssssisss", id, (long long)q->now,
+	    q->source, callback_reason(q), q->location, q->topic, q->language,
+	    q->window, (long long)q->priority, q->text, q->recording_url,
+	    q->call_sid);
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		goto fail;
+	}
+	res->request_id = db_int(r, 0);
+	db_done(r);
+	if (db_int_query(db, &n, "SELECT COUNT(*) FROM callback_requests "
+	    "WHERE callback_id = ?", "i", id) != 0)
+		goto fail;
 	res->id = id;
+	res->requests = (int)n;
 	if ((res->position = callback_position(db, id)) < 0)
-		return (-1);
-	res->wait_minutes = callback_wait_minutes(db, q->location,
-	    res->position, q->now);
-	/* Staff hear about a new entry in the same transaction that made it. */
-	if (res->created && cfg != NULL &&
+		goto fail;
+	res->wait_minutes = callback_wait_minutes(db, queue, res->position,
+	    q->now);
+	/*
+	 * Staff hear about a new entry, and about a repeat request that
+	 * changes what they do, in the same transaction that made it.
+	 */
+	if (cfg != NULL && res->created &&
 	    notify_callback(db, cfg, id, "joined", q->now) < 0)
-		return (-1);
+		goto fail;
+	if (cfg != NULL && !res->created && news &&
+	    notify_repeat(db, cfg, id, res->request_id, q->now) < 0)
+		goto fail;
+	free(queue);
 	callback_mark_changed();
 	return (0);
+fail:
+	free(queue);
+	return (-1);
+}
+
+int
+callback_visible(struct db *db, long long id, const char *locations)
+{
+	struct db_res	*r;
+	int		 rc, ok = 0;
+
+	r = db_query(db, "SELECT location FROM callbacks WHERE id = ?", "i",
+	    id);
+	if (r == NULL)
+		return (CB_ERROR);
+	if ((rc = db_next(r)) == 1)
+		ok = auth_location_allowed(locations, db_isnull(r, 0) ? NULL :
+		    db_text(r, 0));
+	db_done(r);
+	if (rc != 1)
+		return (rc == 0 ? CB_NOTFOUND : CB_ERROR);
+	if (ok)
+		return (1);
+	r = db_query(db, "SELECT DISTINCT location FROM callback_requests "
+	    "WHERE callback_id = ? AND location IS NOT NULL", "i", id);
+	if (r == NULL)
+		return (CB_ERROR);
+	while (!ok && (rc = db_next(r)) == 1)
+		ok = auth_location_allowed(locations, db_text(r, 0));
+	db_done(r);
+	if (rc == -1)
+		return (CB_ERROR);
+	return (ok);
+}
+
+json_t *
+callback_requests_json(struct db *db, long long id)
+{
+	struct db_res	*r;
+	json_t		*a;
+	char		 ts[32];
+	int		 rc;
+
+	r = db_query(db, "SELECT id, at, channel, reason, location, topic, "
+	    "language, priority, preferred_window, text, recording_url FROM "
+	    "callback_requests WHERE callback_id = ? ORDER BY at, id", "i", id);
+	if (r == NULL)
+		return (NULL);
+	a = json_array();
+	while ((rc = db_next(r)) == 1)
+		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s?, "
+		    "s:s?, s:s, s:I, s:s?, s:s?, s:s?}",
+		    "id", (json_int_t)db_int(r, 0),
+		    "at", util_iso8601((time_t)db_int(r, 1), ts, sizeof ts),
+		    "channel", db_text(r, 2), "reason", db_text(r, 3),
+		    "location", db_text(r, 4), "topic", db_text(r, 5),
+		    "language", db_text(r, 6), "priority",
+		    (json_int_t)db_int(r, 7), "preferred_window", db_text(r, 8),
+		    "text", db_text(r, 9), "recording_url", db_text(r, 10)));
+	db_done(r);
+	if (rc == -1) {
+		json_decref(a);
+		return (NULL);
+	}
+	return (a);
+}
+
+json_t *
+callback_locations(const json_t *requests)
+{
+	json_t		*a, *q;
+	const char	*l;
+	size_t		 i, k;
+	int		 seen;
+
+	a = json_array();
+	json_array_foreach(requests, i, q) {
+		if ((l = json_string_value(json_object_get(q, "location"))) ==
+		    NULL)
+			continue;
+		seen = 0;
+		for (k = 0; k < json_array_size(a) && !seen; k++)
+			seen = strcmp(json_string_value(json_array_get(a, k)),
+			    l) == 0;
+		if (!seen)
+			json_array_append_new(a, json_string(l));
+	}
+	return (a);
 }
 
 /* Status and holder of an entry: CB_OK, CB_NOTFOUND or CB_ERROR. */

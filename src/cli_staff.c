@@ -319,9 +319,9 @@ cli_cb_list_tx(struct db *db, void *arg)
 		return (-1);
 	items = json_array();
 	if (!c->json)
-		printf("%-6s %-4s %-13s %-12s %-12s %-3s %-4s %-11s %-4s %s\n",
-		    "ID", "POS", "PHONE", "LOCATION", "TOPIC", "LNG", "PRIO",
-		    "STATUS", "TRY", "CLAIMED BY");
+		printf("%-6s %-4s %-13s %-12s %-12s %-3s %-4s %-3s %-11s %-4s "
+		    "%s\n", "ID", "POS", "PHONE", "LOCATION", "TOPIC", "LNG",
+		    "PRIO", "REQ", "STATUS", "TRY", "CLAIMED BY");
 	while (db_next(r) == 1) {
 		it = json_pack("{s:I, s:s, s:s?, s:s?, s:s, s:I, s:s, s:s, "
 		    "s:I, s:s?, s:s?, s:s}",
@@ -342,8 +342,16 @@ cli_cb_list_tx(struct db *db, void *arg)
 		json_t	*v;
 
 		json_array_foreach(items, i, v) {
-			pos = callback_position(db,
-			    json_integer_value(json_object_get(v, "id")));
+			long long id = json_integer_value(json_object_get(v,
+			    "id"));
+			json_t	 *reqs;
+
+			if ((reqs = callback_requests_json(db, id)) == NULL) {
+				json_decref(items);
+				return (-1);
+			}
+			json_object_set_new(v, "requests", reqs);
+			pos = callback_position(db, id);
 			json_object_set_new(v, "position", json_integer(pos > 0 ?
 			    pos : 0));
 			json_object_set_new(v, "wait_minutes", json_integer(
@@ -365,8 +373,8 @@ cli_cb_list_tx(struct db *db, void *arg)
 
 			snprintf(pbuf, sizeof pbuf, "%lld",
 			    (long long)json_integer_value(p));
-			printf("%-6lld %-4s %-13s %-12s %-12s %-3s %-4s %-11s "
-			    "%-4lld %s\n",
+			printf("%-6lld %-4s %-13s %-12s %-12s %-3s %-4s %-3zu "
+			    "%-11s %-4lld %s\n",
 			    (long long)json_integer_value(json_object_get(v, "id")),
 			    json_integer_value(p) > 0 ? pbuf : "-",
 			    json_string_value(json_object_get(v, "phone")),
@@ -378,6 +386,7 @@ cli_cb_list_tx(struct db *db, void *arg)
 			    json_string_value(json_object_get(v, "language")),
 			    json_integer_value(json_object_get(v, "priority")) ?
 			    "RED" : "-",
+			    json_array_size(json_object_get(v, "requests")),
 			    json_string_value(json_object_get(v, "status")),
 			    (long long)json_integer_value(json_object_get(v,
 			    "attempts")),
@@ -395,33 +404,21 @@ cli_cb_act_tx(struct db *db, void *arg)
 {
 	struct cli_cb		*c = arg;
 	struct auth_staff	 s;
-	struct db_res		*r;
-	char			*loc = NULL;
 	int			 rc;
 
 	if ((c->found = auth_staff_get(db, c->as, &s)) != 1)
 		return (c->found == 0 ? 0 : -1);
-	r = db_query(db, "SELECT location FROM callbacks WHERE id = ?", "i",
-	    c->id);
-	if (r == NULL) {
+	/* The dashboard's rule: the entry's queue or a request's location. */
+	if ((rc = callback_visible(db, c->id, s.locations)) != 1) {
 		auth_staff_clear(&s);
-		return (-1);
-	}
-	if ((rc = db_next(r)) == 1 && !db_isnull(r, 0))
-		loc = xstrdup(db_text(r, 0));
-	db_done(r);
-	if (rc != 1) {
-		auth_staff_clear(&s);
-		c->rc = CB_NOTFOUND;
-		return (rc == 0 ? 0 : -1);
-	}
-	if (!auth_location_allowed(s.locations, loc)) {
-		c->found = 2;
-		free(loc);
-		auth_staff_clear(&s);
+		if (rc == CB_ERROR)
+			return (-1);
+		if (rc == CB_NOTFOUND)
+			c->rc = CB_NOTFOUND;
+		else
+			c->found = 2;
 		return (0);
 	}
-	free(loc);
 	if (c->outcome != NULL)
 		c->rc = callback_finish(db, c->cfg, c->id, s.name, c->outcome,
 		    util_now(), NULL);

@@ -116,7 +116,9 @@ report_collect(struct db *db, time_t since)
 	    NULL };
 	static const char	*cb_cols[] = { "location", "requested",
 	    "reached", "unreachable", "cancelled", "open",
-	    "avg_minutes_to_first_attempt", NULL };
+	    "avg_minutes_to_first_attempt", "requests", NULL };
+	static const char	*rq_cols[] = { "location", "channel", "reason",
+	    "requests", "entries", NULL };
 	static const char	*loc_cols[] = { "location", "event", "count",
 	    NULL };
 	static const char	*ob_cols[] = { "kind", "queued", "sent",
@@ -221,6 +223,12 @@ report_collect(struct db *db, time_t since)
 	json_array_append_new(rows, json_pack("[s, s, I]", "opted out now",
 	    "", now_out));
 
+	/*
+	 * The queue as staff see it: "requested" counts entries (one per
+	 * person waiting, in the queue of their first request), "requests"
+	 * every request those entries hold, wherever it named.  The next
+	 * section splits the same requests by the location each named.
+	 */
 	rows = report_section(sections, "callbacks", "Callbacks per location",
 	    cb_cols);
 	if (report_rows(db, rows,
@@ -230,10 +238,23 @@ report_collect(struct db *db, time_t since)
 	    " SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END),"
 	    " SUM(CASE WHEN status IN ('waiting', 'claimed') THEN 1 ELSE 0"
 	    " END),"
-	    " AVG((first_attempt_at - created_at) / 60.0)"
+	    " AVG((first_attempt_at - created_at) / 60.0),"
+	    " SUM((SELECT COUNT(*) FROM callback_requests q"
+	    "  WHERE q.callback_id = callbacks.id))"
 	    " FROM callbacks WHERE created_at >= ?"
 	    " GROUP BY COALESCE(location, '(shared)') ORDER BY 1", 1,
-	    "tiiiiid", s) != 0)
+	    "tiiiiidi", s) != 0)
+		goto fail;
+
+	rows = report_section(sections, "callback_requests", "Callback "
+	    "requests by the location they named", rq_cols);
+	if (report_rows(db, rows,
+	    "SELECT COALESCE(q.location, '(none)'), q.channel, q.reason,"
+	    " COUNT(*), COUNT(DISTINCT q.callback_id)"
+	    " FROM callback_requests q JOIN callbacks c ON c.id = q.callback_id"
+	    " WHERE c.created_at >= ?"
+	    " GROUP BY COALESCE(q.location, '(none)'), q.channel, q.reason"
+	    " ORDER BY 1, 2, 3", 1, "tttii", s) != 0)
 		goto fail;
 
 	rows = report_section(sections, "locations", "Events per location",
@@ -363,6 +384,8 @@ report_metrics(struct db *db, const struct config *cfg)
 	    "Numbers opted out now.");
 	metrics_help("hotline_report_callbacks", "gauge",
 	    "Callback requests by location and outcome.");
+	metrics_help("hotline_report_callback_requests", "gauge",
+	    "Requests held by the callback entries of each location's queue.");
 	metrics_help("hotline_report_callback_first_attempt_minutes", "gauge",
 	    "Mean minutes from a callback request to its first attempt.");
 	metrics_help("hotline_report_outbox_failed", "gauge",
@@ -427,6 +450,8 @@ report_metrics(struct db *db, const struct config *cfg)
 			metrics_set("hotline_report_callbacks", l,
 			    (double)cell_int(row, j));
 		}
+		metrics_set("hotline_report_callback_requests", l2,
+		    (double)cell_int(row, 7));
 		if (!json_is_null(json_array_get(row, 6)))
 			metrics_set("hotline_report_callback_first_attempt_"
 			    "minutes", l2, json_number_value(json_array_get(row,

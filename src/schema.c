@@ -168,5 +168,44 @@ const struct schema_migration schema_migrations[] = {
 "  ok INTEGER NOT NULL);\n"
 "CREATE INDEX login_attempts_key ON login_attempts (key, at)"
 },
+{ 2, "callback requests",
+/*
+ * Every request that joined a queue entry: a repeat request (the same
+ * number while its entry is open, by any channel) keeps the entry's place
+ * in line and is kept here with its own channel, reason, location, topic,
+ * words and recording, where before it overwrote the entry's.  channel is
+ * how it came (voice, sms, voicemail, as callbacks.source); reason is
+ * callback, voicemail or red_flag; text is what the person said or
+ * texted, kept in the store only (never logged, never in reports).
+ *
+ * An entry made before this table existed has one request, from what the
+ * entry held: earlier requests it had absorbed are not recoverable.
+ */
+"CREATE TABLE callback_requests ("
+"  id {ID},"
+"  callback_id BIGINT NOT NULL,"
+"  at BIGINT NOT NULL,"
+"  channel TEXT NOT NULL,"
+"  reason TEXT NOT NULL,"
+"  location TEXT,"
+"  topic TEXT,"
+"  language TEXT NOT NULL,"
+"  preferred_window TEXT,"
+"  priority INTEGER NOT NULL DEFAULT 0,"
+"  text TEXT,"
+"  recording_url TEXT,"
+"  sid TEXT);\n"
+"CREATE INDEX callback_requests_cb ON callback_requests (callback_id, at);\n"
+"CREATE INDEX callback_requests_location ON callback_requests "
+"  (location, callback_id);\n"
+"INSERT INTO callback_requests (callback_id, at, channel, reason, "
+"  location, topic, language, preferred_window, priority, recording_url, "
+"  sid) "
+"SELECT id, created_at, source, "
+"  CASE WHEN priority > 0 THEN 'red_flag' "
+"  WHEN source = 'voicemail' THEN 'voicemail' ELSE 'callback' END, "
+"  location, topic, language, preferred_window, priority, recording_url, "
+"  call_sid FROM callbacks ORDER BY id"
+},
 { 0, NULL, NULL }
 };

@@ -298,6 +298,7 @@ sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
 	q.language = j->cfg->langs[lang];
 	q.priority = priority;
 	q.source = "sms";
+	q.text = j->body;
 	q.call_sid = j->sid;
 	q.now = now;
 	if (sms_topic(db, j->cfg, j->from, now, &q.topic) != 0)

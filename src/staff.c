@@ -331,7 +331,7 @@ static json_t *
 staff_item(struct db *db, long long id, time_t now, int *rc)
 {
 	struct db_res	*r;
-	json_t		*it, *notes;
+	json_t		*it, *notes, *reqs;
 	char		 ts[32];
 	int		 pos;
 
@@ -370,6 +370,12 @@ staff_item(struct db *db, long long id, time_t now, int *rc)
 	    (now - db_int(r, 15)) / 60 > 0 ? (now - db_int(r, 15)) / 60 : 0));
 	db_done(r);
 
+	/* Every request the entry holds, and every location they name. */
+	if ((reqs = callback_requests_json(db, id)) == NULL)
+		goto fail;
+	json_object_set_new(it, "requests", reqs);
+	json_object_set_new(it, "locations", callback_locations(reqs));
+
 	if ((pos = callback_position(db, id)) < 0)
 		goto fail;
 	json_object_set_new(it, "position", json_integer(pos));
@@ -395,27 +401,23 @@ fail:
 	return (NULL);
 }
 
-/* The entry's location, checked against who may see it: 1 ok, 0 (answered), -1. */
+/*
+ * Whether the staff member may see the entry: its queue is one of their
+ * locations (or the shared queue), or one of its requests names one.
+ * 1 ok, 0 (answered), -1.
+ */
 static int
 staff_scope(struct db *db, struct staff_job *j)
 {
-	struct db_res	*r;
-	int		 rc, ok;
+	int	rc;
 
-	r = db_query(db, "SELECT location FROM callbacks WHERE id = ?", "i",
-	    j->id);
-	if (r == NULL)
+	if ((rc = callback_visible(db, j->id, j->who.locations)) == CB_ERROR)
 		return (-1);
-	if ((rc = db_next(r)) != 1) {
-		db_done(r);
-		if (rc == 0)
-			staff_fail(j, 404, "no such callback");
-		return (rc == 0 ? 0 : -1);
+	if (rc == CB_NOTFOUND) {
+		staff_fail(j, 404, "no such callback");
+		return (0);
 	}
-	ok = auth_location_allowed(j->who.locations, db_isnull(r, 0) ? NULL :
-	    db_text(r, 0));
-	db_done(r);
-	if (!ok) {
+	if (rc == 0) {
 		staff_fail(j, 403, "this callback belongs to a location you do "
 		    "not work");
 		return (0);
@@ -433,18 +435,24 @@ staff_list(struct db *db, struct staff_job *j)
 	char		*next = NULL;
 	int		 rc = 0;
 
+	/*
+	 * A location filter shows that location's queue and the entries in
+	 * other queues that one of whose requests names it.
+	 */
 	r = db_query(db, "SELECT id, priority, queued_at FROM callbacks WHERE "
 	    "(? = 'all' OR (? = 'open' AND status IN ('waiting', 'claimed')) OR "
 	    "status = ?) AND "
-	    "(? = '' OR (? = 'shared' AND location IS NULL) OR location = ?) AND "
-	    "(? = '*' OR location IS NULL OR "
-	    "(',' || ? || ',') LIKE ('%,' || location || ',%')) AND "
+	    "(? = '' OR (? = 'shared' AND location IS NULL) OR location = ? OR "
+	    "EXISTS (SELECT 1 FROM callback_requests fq WHERE "
+	    "fq.callback_id = callbacks.id AND fq.location = ?)) AND "
+	    CALLBACK_VISIBLE("callbacks") " AND "
 	    "(? = 0 OR priority < ? OR (priority = ? AND (queued_at > ? OR "
 	    "(queued_at = ? AND id > ?)))) "
 	    "ORDER BY priority DESC, queued_at, id LIMIT ?",
-	    "ssssssssiiiiiii", j->status_f, j->status_f, j->status_f,
-	    j->location_f, j->location_f, j->location_f, j->who.locations,
-	    j->who.locations, (long long)j->has_cursor, j->cur_prio,
+	    "ssssssssssiiiiiii", j->status_f, j->status_f, j->status_f,
+	    j->location_f, j->location_f, j->location_f, j->location_f,
+	    j->who.locations, j->who.locations, j->who.locations,
+	    (long long)j->has_cursor, j->cur_prio,
 	    j->cur_prio, j->cur_queued, j->cur_queued, j->cur_id,
 	    (long long)j->limit);
 	if (r == NULL)
@@ -575,14 +583,13 @@ staff_act(struct db *db, struct staff_job *j)
 /*
  * Which outbox rows a staff member sees.  Rows carry no location: someone
  * who works every location sees them all; anyone else sees the rows to a
- * number with a callback they could see (their locations or the shared
- * queue), so a location's desk can retry a text to its own callers
- * without reading everyone's.  Two parameters: locations twice.
+ * number with a callback they could see (callback.h), so a location's
+ * desk can retry a text to its own callers without reading everyone's.
+ * Four parameters: locations four times.
  */
 #define STAFF_MSG_SCOPE							\
 	"(? = '*' OR EXISTS (SELECT 1 FROM callbacks c WHERE "		\
-	"c.phone = outbox.recipient AND (c.location IS NULL OR "	\
-	"(',' || ? || ',') LIKE ('%,' || c.location || ',%'))))"
+	"c.phone = outbox.recipient AND " CALLBACK_VISIBLE("c") "))"
 
 #define STAFF_MSG_COLUMNS						\
 	"id, kind, recipient, status, attempts, error_code, "		\
@@ -671,8 +678,9 @@ staff_msg_list(struct db *db, struct staff_job *j)
 	r = db_query(db, "SELECT " STAFF_MSG_COLUMNS " FROM outbox WHERE "
 	    "(? = 'all' OR status = ?) AND " STAFF_MSG_SCOPE " AND "
 	    "(? = 0 OR updated_at < ? OR (updated_at = ? AND id < ?)) "
-	    "ORDER BY updated_at DESC, id DESC LIMIT ?", "ssssiiiii",
+	    "ORDER BY updated_at DESC, id DESC LIMIT ?", "ssssssiiiii",
 	    j->status_f, j->status_f, j->who.locations, j->who.locations,
+	    j->who.locations, j->who.locations,
 	    (long long)j->has_cursor, j->cur_queued, j->cur_queued, j->cur_id,
 	    (long long)j->limit);
 	if (r == NULL)
@@ -709,8 +717,8 @@ staff_msg_retry(struct db *db, struct staff_job *j)
 	int		 rc;
 
 	r = db_query(db, "SELECT kind, recipient, status FROM outbox WHERE "
-	    "id = ? AND " STAFF_MSG_SCOPE, "iss", j->id, j->who.locations,
-	    j->who.locations);
+	    "id = ? AND " STAFF_MSG_SCOPE, "issss", j->id, j->who.locations,
+	    j->who.locations, j->who.locations, j->who.locations);
 	if (r == NULL)
 		return (-1);
 	if ((rc = db_next(r)) == 1) {

@@ -1023,6 +1023,8 @@ voice_red_flag(struct voice_ctx *v, struct voice_state *st, const char *norm)
 		q.language = voice_lang_code(v->cfg, st->lang);
 		q.priority = 1;
 		q.source = "voice";
+		/* What they said, for staff: stored, never logged. */
+		q.text = v->j->speech;
 		q.call_sid = v->j->call_sid;
 		q.now = v->now;
 		if (callback_request(v->db, v->cfg, &q, &res) != 0 ||

@@ -6,7 +6,9 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { me: null, csrf: null, loginCsrf: null, items: [], msgs: [], events: null, busy: false, again: false };
+  // audio: the voicemail players opened, by request id, kept across redraws
+  // so that a queue update does not stop a message being played.
+  const state = { me: null, csrf: null, loginCsrf: null, items: [], msgs: [], events: null, busy: false, again: false, audio: new Map() };
   const LANGS = { en: 'English', es: 'Spanish' };
 
   function announce(text, bad) {
@@ -163,7 +165,8 @@
   function locationName(id) {
     if (!id) return 'Shared';
     const l = (state.me.locations || []).find((x) => x.id === id);
-    return l ? l.name : id;
+    // A location this account does not work: its id in words.
+    return l ? l.name : id.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
   }
 
   function minutes(n) {
@@ -175,6 +178,8 @@
     const focused = document.activeElement && document.activeElement.dataset
       ? document.activeElement.dataset.key : null;
     tbody.replaceChildren();
+    const shown = new Set(state.items.flatMap((it) => (it.requests || []).map((q) => q.id)));
+    for (const id of state.audio.keys()) if (!shown.has(id)) state.audio.delete(id);
     for (const it of state.items) tbody.append(row(it));
     $('empty').hidden = state.items.length !== 0;
     if (focused) {
@@ -193,10 +198,7 @@
       it.retry_after ? el('div', { class: 'small', text: 'retry after ' + new Date(it.retry_after).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' }) }) : null);
     const who = el('td', null, el('div', { class: 'nowrap', text: phone(it.phone) }),
       el('div', { class: 'small', text: 'via ' + (it.source || '?') + (it.preferred_window ? ', prefers ' + it.preferred_window : '') }));
-    if (it.recording_url) {
-      who.append(el('audio', { controls: '', preload: 'none', src: it.recording_url + '.mp3', 'aria-label': 'Voicemail from caller ' + it.id }));
-    }
-    const topic = el('td', null, el('div', { text: it.topic || 'general' }));
+    const topic = el('td', null, el('div', { text: it.topic || 'general' }), requestList(it));
     if (it.notes && it.notes.length) {
       const ul = el('ul', { class: 'notes', 'aria-label': 'Notes' });
       for (const n of it.notes) ul.append(el('li', { text: n.author + ': ' + n.text }));
@@ -212,11 +214,64 @@
       who,
       el('td', { text: LANGS[it.language] || it.language }),
       topic,
-      el('td', { text: locationName(it.location) }),
+      el('td', null, el('div', { text: locationName(it.location) }), alsoAt(it)),
       el('td', { text: String(it.attempts) }),
       status,
       el('td', null, actions(it, mine)));
     return tr;
+  }
+
+  function clock(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+  }
+
+  // One request in words: "Coppell voicemail", "callback by text", ...
+  function requestWords(q) {
+    const what = q.reason === 'voicemail' ? 'voicemail'
+      : q.reason === 'red_flag' ? (q.channel === 'sms' ? 'red flag by text' : 'red flag on a call')
+      : q.channel === 'sms' ? 'callback by text' : 'callback';
+    const s = (q.location ? locationName(q.location) + ' ' : '') + what;
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+
+  // Every request the entry holds, oldest first, on one line:
+  // "Fort Worth callback, 10:02 · Coppell voicemail, 10:05 (play)".
+  function requestList(it) {
+    const reqs = it.requests || [];
+    if (!reqs.length) return null;
+    const box = el('div', { class: 'requests small', 'aria-label': reqs.length === 1 ? 'Request' : reqs.length + ' requests' });
+    reqs.forEach((q, i) => {
+      if (i) box.append(' \u00b7 ');
+      box.append(el('span', { class: 'req' + (q.reason === 'red_flag' ? ' red-text' : ''), text: requestWords(q) + ', ' + clock(q.at) }));
+      if (q.recording_url) box.append(' ', player(it, q));
+    });
+    for (const q of reqs) {
+      if (q.reason === 'red_flag' && q.text) box.append(el('div', { class: 'said', text: '\u201c' + q.text + '\u201d' }));
+    }
+    return box;
+  }
+
+  // "(play)" opens a player for that voicemail, kept across redraws.
+  function player(it, q) {
+    const have = state.audio.get(q.id);
+    if (have) return have;
+    const label = 'Play voicemail from ' + clock(q.at) + ' (callback ' + it.id + ')';
+    const b = el('button', { type: 'button', class: 'link', 'data-key': 'play:' + q.id, 'aria-label': label,
+      onclick: () => {
+        const a = el('audio', { controls: '', preload: 'none', src: q.recording_url + '.mp3', 'aria-label': 'Voicemail from ' + clock(q.at) });
+        state.audio.set(q.id, a);
+        b.replaceWith(a);
+        a.play().catch(() => {});
+        a.focus();
+      } }, '(play)');
+    return b;
+  }
+
+  // The other locations this entry's requests name: their staff see it too.
+  function alsoAt(it) {
+    const others = (it.locations || []).filter((l) => l !== it.location);
+    return others.length ? el('div', { class: 'small', text: 'also ' + others.map(locationName).join(', ') }) : null;
   }
 
   function button(it, label, action, cls, handler) {
