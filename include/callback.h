@@ -57,8 +57,10 @@ int	callback_request(struct db *, const struct config *cfg,
  * What an open entry shows after one more request (pure; the pointers are
  * borrowed from the entry and the request): it stays in its queue
  * (location) and keeps its place; the priority only rises; a red-flag
- * topic stays; otherwise the newest topic, language, window and recording
- * stand for the entry.
+ * topic stays, and "general" does not replace a specific topic; the
+ * default language (default_lang, NULL: none) does not replace a chosen
+ * one; otherwise the newest topic, language, window and recording stand
+ * for the entry.
  */
 struct callback_fields {
 	const char	*location;
@@ -69,7 +71,7 @@ struct callback_fields {
 	int		 priority;
 };
 void	callback_merge(struct callback_fields *entry,
-	    const struct callback_req *);
+	    const struct callback_req *, const char *default_lang);
 /* The request's reason when q->reason is NULL (pure). */
 const char *callback_reason(const struct callback_req *);
 /*

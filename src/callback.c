@@ -121,7 +121,8 @@ callback_reason(const struct callback_req *q)
 }
 
 void
-callback_merge(struct callback_fields *e, const struct callback_req *q)
+callback_merge(struct callback_fields *e, const struct callback_req *q,
+    const char *default_lang)
 {
 	/*
 	 * The location is the queue the entry waits in: moving it would
@@ -130,11 +131,23 @@ callback_merge(struct callback_fields *e, const struct callback_req *q)
 	 */
 	if (q->priority > e->priority)
 		e->priority = q->priority;
-	/* Staff must not lose sight of a red flag behind a later question. */
+	/*
+	 * Staff must not lose sight of a red flag behind a later question,
+	 * nor of a specific question behind a general one (a voicemail from
+	 * the main menu after asking about stretches).
+	 */
 	if (q->topic != NULL && (e->topic == NULL ||
-	    strcmp(e->topic, "red_flag") != 0))
+	    (strcmp(e->topic, "red_flag") != 0 &&
+	    (strcmp(q->topic, "general") != 0 ||
+	    strcmp(e->topic, "general") == 0))))
 		e->topic = q->topic;
-	if (q->language != NULL)
+	/*
+	 * A language other than the default was chosen; the default may
+	 * only mean a call where nobody pressed 9.  So a chosen language
+	 * stays until another is chosen.
+	 */
+	if (q->language != NULL && (e->language == NULL ||
+	    default_lang == NULL || strcmp(q->language, default_lang) != 0))
 		e->language = q->language;
 	if (q->window != NULL)
 		e->window = q->window;
@@ -210,8 +223,8 @@ callback_open_entry(struct db *db, const char *phone, long long *id,
 
 /* Join q to open entry id; *news says whether staff should hear of it. */
 static int
-callback_join(struct db *db, long long id, const struct callback_fields *f,
-    const struct callback_req *q, int *news)
+callback_join(struct db *db, const struct config *cfg, long long id,
+    const struct callback_fields *f, const struct callback_req *q, int *news)
 {
 	struct callback_fields	m = *f;
 	long long		named = 0;
@@ -221,7 +234,8 @@ callback_join(struct db *db, long long id, const struct callback_fields *f,
 	    "location = ?", "is", id, q->location) != 0)
 		return (-1);
 	*news = callback_repeat_news(f, q, named > 0);
-	callback_merge(&m, q);
+	callback_merge(&m, q, cfg != NULL && cfg->nlangs > 0 ? cfg->langs[0] :
+	    NULL);
 	/* Keep the place in line: queued_at and location stay. */
 	return (db_exec(db, "UPDATE callbacks SET topic = ?, language = ?, "
 	    "preferred_window = ?, priority = ?, recording_url = ?, "
@@ -276,7 +290,7 @@ callback_request(struct db *db, const struct config *cfg,
 		}
 	}
 	if (rc == 1 && !res->created) {
-		if (callback_join(db, id, &f, q, &news) != 0)
+		if (callback_join(db, cfg, id, &f, q, &news) != 0)
 			rc = -1;
 		queue = f.location != NULL ? xstrdup(f.location) : NULL;
 	}

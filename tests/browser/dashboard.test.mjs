@@ -153,6 +153,29 @@ async function phoneCallback(phone) {
   return Number(id);
 }
 
+// The same caller tries Coppell from the clinics menu (4, 3), nobody
+// answers, and they leave a voicemail (2).
+async function coppellVoicemail(phone) {
+  const sid = 'CA' + Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32);
+  const params = { CallSid: sid, AccountSid: ACCOUNT_SID, From: phone, To: '+18175550100',
+    Caller: phone, Called: '+18175550100', CallStatus: 'in-progress', Direction: 'inbound',
+    ApiVersion: '2010-04-01' };
+  const action = (r, verb) => {
+    const m = new RegExp('<' + verb + '[^>]* action="([^"]+)"').exec(r.text);
+    if (!m) throw new Error('no <' + verb + '> in ' + r.text.slice(0, 300));
+    return m[1].replace(/&amp;/g, '&');
+  };
+  let r = await webhook(base + '/voice/incoming', params);
+  for (const key of ['4', '3']) r = await webhook(action(r, 'Gather'), Object.assign({}, params, { Digits: key }));
+  r = await webhook(action(r, 'Dial'), Object.assign({}, params, { DialCallStatus: 'no-answer',
+    DialCallSid: 'CA' + 'd'.repeat(32), DialCallDuration: '0' }));
+  r = await webhook(action(r, 'Gather'), Object.assign({}, params, { Digits: '2' }));
+  r = await webhook(action(r, 'Record'), Object.assign({}, params, {
+    RecordingUrl: 'http://127.0.0.1:' + providerServer.address().port + '/Recordings/RE' + '7'.repeat(32), RecordingSid: 'RE' + '7'.repeat(32),
+    RecordingDuration: '9' }));
+  if (r.status !== 200) throw new Error('recording: ' + r.status + ' ' + r.text);
+}
+
 // A caller asks from the phone menu to be texted a guide: "text me" (6),
 // stretches (1).  Returns the outbox row ids queued.
 async function textMeGuide(phone) {
@@ -242,6 +265,20 @@ try {
     await row.waitFor({ timeout: 8000 });
     assert((await row.innerText()).includes('Spanish'), 'no language');
     assert((await row.innerText()).includes('stretches'), 'no topic');
+  });
+
+  await check('a second request shows in the same row, with a player for the voicemail', async () => {
+    await coppellVoicemail(CALLER);
+    const row = page.locator(`#rows tr[data-id="${phoneId}"]`);
+    await row.getByText('Coppell voicemail').waitFor({ timeout: 8000 });
+    const text = await row.innerText();
+    assert(/Fort Worth callback, [^·]+ · Coppell voicemail, .+\(play\)/.test(text), 'requests line: ' + text);
+    assert(text.includes('also Coppell'), 'no other location: ' + text);
+    assert(await page.locator(`#rows tr:has-text("(817) 555-0178")`).count() === 1, 'more than one row');
+    await row.getByRole('button', { name: /^Play voicemail from/ }).click();
+    const audio = row.locator('audio');
+    await audio.waitFor({ timeout: 5000 });
+    assert((await audio.getAttribute('src')).endsWith('/Recordings/RE' + '7'.repeat(32) + '.mp3'), 'audio src');
   });
 
   await check('the page was never reloaded', async () => {
