@@ -5,7 +5,8 @@
  * numbers (over all time) as gauges.
  *
  * Everything is read from PHI-free columns (events, calls, counts over
- * messages, callbacks and optout_audit): no phone number, no message body.
+ * messages, callbacks, callback_requests and optout_audit): no phone
+ * number, no message body.
  */
 #ifndef HOTLINE_REPORT_H
 #define HOTLINE_REPORT_H
