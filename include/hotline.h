@@ -13,6 +13,7 @@ struct store;
 struct curlev;
 struct outbox;
 struct staff;
+struct live;
 
 struct hotline {
 	struct event_base	*base;
@@ -23,6 +24,7 @@ struct hotline {
 	struct curlev		*curl;
 	struct outbox		*outbox;	/* outbox.c */
 	struct staff		*staff;		/* staff.c */
+	struct live		*live;		/* live.c; NULL on SQLite */
 	int			 stopping;
 	long long		 started_ms;
 };

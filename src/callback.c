@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "callback.h"
 #include "config.h"
+#include "live.h"
 #include "location.h"
 #include "log.h"
 #include "notify.h"
@@ -33,6 +34,7 @@ void
 callback_mark_changed(void)
 {
 	atomic_store(&callback_changed, 1);
+	live_mark();
 }
 
 int

@@ -1,7 +1,8 @@
 /*
  * hotlined.c -- the service: load the configuration, open the store, run
- * one event loop with the HTTP server, the outbox dispatcher and the staff
- * dashboard's live updates on it.
+ * one event loop with the HTTP server, the outbox dispatcher, the staff
+ * dashboard's live updates, and the leases on work that must happen once
+ * among instances on it.
  *
  * SIGHUP loads the configuration again; a configuration with problems is
  * refused and the old one keeps running.  SIGTERM stops accepting
@@ -26,6 +27,8 @@
 #include "curlev.h"
 #include "hotline.h"
 #include "http.h"
+#include "lease.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
@@ -297,6 +300,8 @@ main(int argc, char **argv)
 	    "readyz", ready_cb);
 	http_route(hl.http, EVHTTP_REQ_GET, "/metrics", 0, "metrics",
 	    metrics_cb);
+	lease_init(&hl);
+	hl.live = live_new(&hl);
 	voice_init(&hl);
 	sms_init(&hl);
 	outbox_init(&hl);
@@ -333,6 +338,8 @@ main(int argc, char **argv)
 		event_free(drain_ev);
 	outbox_free(hl.outbox);
 	staff_free(hl.staff);
+	live_free(hl.live);
+	lease_free();
 	curlev_free(hl.curl);
 	http_free(hl.http);
 	store_close(hl.store);

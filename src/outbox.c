@@ -5,12 +5,19 @@
  * failed from the status callback), or back to pending with a later
  * next_at, or to failed / suppressed.  Claiming a row is an UPDATE that
  * only succeeds while the row is still pending, so several instances on
- * one PostgreSQL database never send the same row twice.
+ * one PostgreSQL database never send the same row twice; there the rows
+ * are picked with FOR UPDATE SKIP LOCKED, so instances claiming at once
+ * take different rows instead of waiting on each other's.  A claimed row
+ * names its instance (claimed_by).
  *
  * A row left 'sending' by a crash (or a request that timed out after it
  * may have reached the provider, marked "unconfirmed:") is reconciled
  * before it is sent again: the provider's list of messages to that number
- * says whether the first request got through.  The provider does not
+ * says whether the first request got through.  On SQLite that is whatever
+ * was 'sending' before this process started; on PostgreSQL, a row whose
+ * instance's lease ran out (lease.c) once its request has surely ended,
+ * or any row whose sending lease (OUTBOX_LEASE) ran out.  Only the holder
+ * of the "outbox-reconcile" lease takes such rows.  The provider does not
  * document deduplicating on our idempotency header, so we do not rely on
  * it.  E-mail and chat have no such list; they are sent again (a chat
  * receiver gets the same idempotency token).
@@ -38,6 +45,8 @@
 #include "curlev.h"
 #include "form.h"
 #include "hotline.h"
+#include "lease.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "optout.h"
@@ -52,6 +61,8 @@
 #define OUTBOX_BACKOFF_CAP	900.0
 #define OUTBOX_TIMEOUT_MS	15000
 #define OUTBOX_UNCONFIRMED	"unconfirmed: "
+/* s after which a dead instance's request has surely ended (the timeout) */
+#define OUTBOX_DEAD_AFTER	(OUTBOX_TIMEOUT_MS / 1000 + 5)
 
 long long
 outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
@@ -136,7 +147,9 @@ struct outbox_claim {
 	struct outbox		*ob;
 	struct config		*cfg;
 	int			 limit;
+	int			 orphans;	/* take orphaned rows too */
 	time_t			 cutoff;	/* 'sending' before this is orphaned */
+	time_t			 dead_cutoff;	/* ... or before this, claimer dead */
 	struct outbox_sends	 rows;
 	int			 n;
 	int			 suppressed;
@@ -207,17 +220,17 @@ outbox_load(struct db *db, struct outbox_claim *c, long long id)
 	return (s);
 }
 
+/* The ids and times of the rows r found (r is consumed). */
 static int
-outbox_ids(struct db *db, long long **ids, time_t **times, int *n, int limit,
-    const char *sql, long long arg)
+outbox_ids(struct db_res *r, long long **ids, time_t **times, int *n,
+    int limit)
 {
-	struct db_res	*r;
-	int		 rc = 0;
+	int	rc = 0;
 
 	*n = 0;
 	*ids = xcalloc(limit > 0 ? limit : 1, sizeof **ids);
 	*times = xcalloc(limit > 0 ? limit : 1, sizeof **times);
-	if ((r = db_query(db, sql, "ii", arg, (long long)limit)) == NULL)
+	if (r == NULL)
 		return (-1);
 	while (*n < limit && (rc = db_next(r)) == 1) {
 		(*ids)[*n] = db_int(r, 0);
@@ -282,18 +295,33 @@ outbox_claim_tx(struct db *db, void *arg)
 	struct outbox_send	*s;
 	long long		*ids = NULL;
 	time_t			*times = NULL, now = util_now();
-	int			 n, i, rc, left = c->limit;
+	const char		*me = lease_instance();
+	/* PostgreSQL: rows another instance is claiming are skipped. */
+	const char		*lock = db_kind(db) == DB_PG ?
+				    " FOR UPDATE SKIP LOCKED" : "";
+	char			*sql;
+	int			 n = 0, i, rc, left = c->limit;
 
 	/* Orphans first: their first request may already have gone out. */
-	if (outbox_ids(db, &ids, &times, &n, left, "SELECT id, started_at "
-	    "FROM outbox WHERE status = 'sending' AND started_at < ? "
-	    "ORDER BY id LIMIT ?", (long long)c->cutoff) != 0)
-		goto fail;
+	if (c->orphans) {
+		xasprintf(&sql, "SELECT id, started_at FROM outbox WHERE "
+		    "status = 'sending' AND (started_at < ? OR (started_at < ? "
+		    "AND claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+		    "leases WHERE name = 'instance:' || outbox.claimed_by AND "
+		    "expires_ms > %s))) ORDER BY id LIMIT ?%s", lease_db_now(db),
+		    lock);
+		rc = outbox_ids(db_query(db, sql, "iii", (long long)c->cutoff,
+		    (long long)c->dead_cutoff, (long long)left), &ids, &times,
+		    &n, left);
+		free(sql);
+		if (rc != 0)
+			goto fail;
+	}
 	for (i = 0; i < n; i++) {
-		if (db_exec(db, "UPDATE outbox SET started_at = ?, updated_at = ? "
-		    "WHERE id = ? AND status = 'sending' AND started_at = ?",
-		    "iiii", (long long)now, (long long)now, ids[i],
-		    (long long)times[i]) != 0)
+		if (db_exec(db, "UPDATE outbox SET started_at = ?, updated_at = ?, "
+		    "claimed_by = ? WHERE id = ? AND status = 'sending' AND "
+		    "started_at = ?", "iisii", (long long)now, (long long)now, me,
+		    ids[i], (long long)times[i]) != 0)
 			goto fail;
 		if (db_changes(db) != 1)
 			continue;
@@ -308,15 +336,22 @@ outbox_claim_tx(struct db *db, void *arg)
 	ids = NULL;
 	times = NULL;
 
-	if (left > 0 && outbox_ids(db, &ids, &times, &n, left, "SELECT id, "
-	    "updated_at FROM outbox WHERE status = 'pending' AND next_at <= ? "
-	    "ORDER BY next_at, id LIMIT ?", (long long)now) != 0)
-		goto fail;
+	n = 0;
+	if (left > 0) {
+		xasprintf(&sql, "SELECT id, updated_at FROM outbox WHERE status "
+		    "= 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?%s",
+		    lock);
+		rc = outbox_ids(db_query(db, sql, "ii", (long long)now,
+		    (long long)left), &ids, &times, &n, left);
+		free(sql);
+		if (rc != 0)
+			goto fail;
+	}
 	for (i = 0; left > 0 && i < n; i++) {
 		if (db_exec(db, "UPDATE outbox SET status = 'sending', "
-		    "started_at = ?, updated_at = ? WHERE id = ? AND "
-		    "status = 'pending'", "iii", (long long)now, (long long)now,
-		    ids[i]) != 0)
+		    "started_at = ?, updated_at = ?, claimed_by = ? WHERE id = ? "
+		    "AND status = 'pending'", "iisi", (long long)now,
+		    (long long)now, me, ids[i]) != 0)
 			goto fail;
 		if (db_changes(db) != 1)
 			continue;	/* another instance took it */
@@ -413,8 +448,13 @@ outbox_tick(evutil_socket_t fd, short what, void *arg)
 	 * lease ran out is.
 	 */
 	c->cutoff = now - OUTBOX_LEASE;
-	if (store_kind(hl->store) == DB_SQLITE && ob->started > c->cutoff)
-		c->cutoff = ob->started;
+	c->dead_cutoff = now - OUTBOX_DEAD_AFTER;
+	if (store_kind(hl->store) == DB_SQLITE) {
+		if (ob->started > c->cutoff)
+			c->cutoff = ob->started;
+		c->dead_cutoff = c->cutoff;
+	}
+	c->orphans = lease_held("outbox-reconcile");
 	ob->claiming = 1;
 	if (store_submit(hl->store, outbox_claim_tx, outbox_claim_done, c) != 0) {
 		ob->claiming = 0;
@@ -530,6 +570,8 @@ outbox_result_tx(struct db *db, void *arg)
 		if (s->optout && optout_set(db, s->recipient, 1, "rest:21610",
 		    NULL, now) < 0)
 			return (-1);
+		/* Staff watch what could not be sent. */
+		live_mark();
 		return (0);
 	}
 	return (-1);

@@ -207,5 +207,27 @@ const struct schema_migration schema_migrations[] = {
 "  location, topic, language, preferred_window, priority, recording_url, "
 "  call_sid FROM callbacks ORDER BY id"
 },
+{ 3, "several instances",
+/*
+ * Leases (lease.c): who does the work that must happen once, until when
+ * (milliseconds on the database's clock, so instances need not agree on
+ * theirs).  Each running instance also holds "instance:<id>" while alive.
+ */
+"CREATE TABLE leases ("
+"  name TEXT PRIMARY KEY,"
+"  holder TEXT NOT NULL,"
+"  acquired_ms BIGINT NOT NULL,"
+"  expires_ms BIGINT NOT NULL);\n"
+/*
+ * The number of the last change staff watch (live.c): bumped by the
+ * commit that made the change, so every instance numbers changes alike.
+ */
+"CREATE TABLE live_seq ("
+"  id INTEGER PRIMARY KEY,"
+"  n BIGINT NOT NULL);\n"
+"INSERT INTO live_seq (id, n) VALUES (1, 0);\n"
+/* Which instance is sending a row: a dead one's rows are reconciled. */
+"ALTER TABLE outbox ADD COLUMN claimed_by TEXT"
+},
 { 0, NULL, NULL }
 };

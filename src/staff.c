@@ -20,8 +20,10 @@
  * process's own writes (callback_mark_changed), and, while anyone
  * listens, a cheap fingerprint of the queue and of the failed outbox rows
  * read every second, which also sees the dispatcher giving up on a
- * message, the command-line tool and other instances on a shared
- * PostgreSQL.
+ * message and the command-line tool.  On PostgreSQL, while live.c's
+ * notification connection is up, every change of every instance arrives
+ * through it instead, numbered by the store (staff_live_cb), and nothing
+ * is polled.
  */
 #include <sys/stat.h>
 
@@ -41,6 +43,8 @@
 #include "config.h"
 #include "hotline.h"
 #include "http.h"
+#include "lease.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -772,6 +776,7 @@ staff_msg_retry(struct db *db, struct staff_job *j)
 	db_done(r);
 	j->queued = 1;
 	j->changed = 1;
+	live_mark();
 	j->code = 202;
 out:
 	free(kind);
@@ -1013,14 +1018,30 @@ staff_events_start(struct staff *s, struct hreq *r)
 }
 
 static void
-staff_bump(struct staff *s)
+staff_wake(struct staff *s, long long seq)
 {
 	int	i;
 
-	s->seq++;
+	s->seq = seq;
 	for (i = 0; i < s->nwaiters; i++)
 		staff_event_reply(s, s->waiters[i].r, 1);
 	s->nwaiters = 0;
+}
+
+static void
+staff_bump(struct staff *s)
+{
+	/* The store numbers changes for every instance: staff_live_cb. */
+	if (live_up(s->hl->live))
+		return;
+	staff_wake(s, s->seq + 1);
+}
+
+/* A change committed by any instance on the shared store (live.c). */
+static void
+staff_live_cb(long long seq, void *arg)
+{
+	staff_wake(arg, seq);
 }
 
 /* --- answering ------------------------------------------------------------ */
@@ -1590,7 +1611,8 @@ staff_tick(evutil_socket_t fd, short what, void *arg)
 		s->fp_force = 1;
 		s->fp_bump = 1;
 	}
-	if (!s->maint_busy && now - s->maint_last >= STAFF_MAINT_MS) {
+	if (!s->maint_busy && now - s->maint_last >= STAFF_MAINT_MS &&
+	    lease_held("callback-timers")) {
 		m = xcalloc(1, sizeof *m);
 		m->s = s;
 		m->cfg = config_ref(hotline_config(s->hl));
@@ -1604,8 +1626,8 @@ staff_tick(evutil_socket_t fd, short what, void *arg)
 			free(m);
 		}
 	}
-	if (!s->fp_busy && (s->fp_force || (s->nwaiters > 0 &&
-	    now - s->fp_last >= STAFF_FP_MS))) {
+	if (!s->fp_busy && !live_up(s->hl->live) && (s->fp_force ||
+	    (s->nwaiters > 0 && now - s->fp_last >= STAFF_FP_MS))) {
 		m = xcalloc(1, sizeof *m);
 		m->s = s;
 		/*
@@ -1679,6 +1701,7 @@ staff_init(struct hotline *hl)
 
 	s->timer = event_new(hl->base, -1, EV_PERSIST, staff_tick, s);
 	event_add(s->timer, &tv);
+	live_watch(hl->live, staff_live_cb, s);
 }
 
 void

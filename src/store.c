@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "schema.h"
@@ -302,6 +303,7 @@ store_run_batch(struct store *s, struct db *db, struct store_job *batch)
 	}
 	if (db_exec(db, store_begin(db), "") != 0) {
 		log_error("store: BEGIN failed: %s", db_error(db));
+		metrics_add("hotline_store_failures_total", "", 1);
 		for (j = batch; j != NULL; j = j->next)
 			j->ok = 0;
 		return;
@@ -323,8 +325,10 @@ store_run_batch(struct store *s, struct db *db, struct store_job *batch)
 			break;
 		}
 	}
-	if (fail_all || db_exec(db, "COMMIT", "") != 0) {
+	/* What staff watch changed: other instances hear of it (live.c). */
+	if (fail_all || live_commit(db) != 0 || db_exec(db, "COMMIT", "") != 0) {
 		log_error("store: commit failed: %s", db_error(db));
+		metrics_add("hotline_store_failures_total", "", 1);
 		db_exec(db, "ROLLBACK", "");
 		for (j = batch; j != NULL; j = j->next)
 			j->ok = 0;
@@ -430,6 +434,10 @@ store_open(struct event_base *base, const char *url, int threads, char **err)
 	if (base == NULL)
 		return (s);
 
+	metrics_help("hotline_store_failures_total", "counter",
+	    "Store transactions that failed as a whole (BEGIN or COMMIT "
+	    "refused, the database unreachable).");
+	metrics_add("hotline_store_failures_total", "", 0);
 	s->done_ev = event_new(base, -1, EV_PERSIST, store_done_cb, s);
 	if (threads > s->ops->max_threads)
 		threads = s->ops->max_threads;
