@@ -110,6 +110,7 @@ struct live {
 	struct event	*ready_ev;	/* the connecting thread is done */
 	int		 backoff_ms;
 	int		 outage;	/* said so in the log */
+	int		 fails;		/* attempts failed in this outage */
 	long long	 seq;		/* last change number, -1 before any */
 
 	pthread_t	 tid;
@@ -308,7 +309,7 @@ live_ready_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (conn == NULL) {
 		/* Once per outage, not once per attempt. */
-		if (!l->outage)
+		if (l->fails++ == 0)
 			log_warn("live: %s; trying again with backoff", err);
 		else
 			log_debug("live: %s", err);
@@ -332,6 +333,7 @@ live_ready_cb(evutil_socket_t fd, short what, void *arg)
 		log_info("live: listening for changes from every instance "
 		    "(change %lld)", seq);
 	l->outage = 0;
+	l->fails = 0;
 	/* Catch up: anything committed while we were not listening. */
 	if (seq != l->seq)
 		live_deliver(l, seq);
