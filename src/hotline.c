@@ -38,6 +38,7 @@ usage(FILE *f)
 	    "  check-config\n"
 	    "  staff add|token|list ...\n"
 	    "  callbacks list|claim|done ...\n"
+	    "  backup FILE\n"
 	    "See hotline(1).\n");
 }
 
@@ -207,6 +208,8 @@ main(int argc, char **argv)
 		rc = cli_staff(&cli, argc, argv);
 	else if (strcmp(cmd, "callbacks") == 0)
 		rc = cli_callbacks(&cli, argc, argv);
+	else if (strcmp(cmd, "backup") == 0)
+		rc = cli_backup(&cli, argc, argv);
 	else {
 		fprintf(stderr, "hotline: unknown command '%s'\n", cmd);
 		usage(stderr);
