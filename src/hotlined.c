@@ -94,11 +94,47 @@ ready_cb(struct hreq *r)
 		http_error(r, 503, "store closing");
 }
 
+/*
+ * What an operator alerts on, read at every scrape: how late the oldest
+ * due text is (the outbox is stuck or the provider refuses), and how long
+ * the oldest caller has waited for a callback.
+ */
+static int
+backlog_metrics(struct db *db)
+{
+	struct db_res	*r;
+	time_t		 now = util_now();
+
+	r = db_query(db, "SELECT COUNT(*), MIN(next_at) FROM outbox WHERE "
+	    "status = 'pending' AND next_at <= ?", "i", (long long)now);
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (-1);
+	}
+	metrics_set("hotline_outbox_due", "", (double)db_int(r, 0));
+	metrics_set("hotline_outbox_oldest_due_seconds", "", db_isnull(r, 1) ?
+	    0 : (double)(now - db_int(r, 1)));
+	db_done(r);
+	r = db_query(db, "SELECT COUNT(*), MIN(queued_at) FROM callbacks WHERE "
+	    "status = 'waiting'", "");
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (-1);
+	}
+	metrics_set("hotline_callbacks_waiting", "", (double)db_int(r, 0));
+	metrics_set("hotline_callback_oldest_wait_seconds", "",
+	    db_isnull(r, 1) ? 0 : (double)(now - db_int(r, 1)));
+	db_done(r);
+	return (0);
+}
+
 static int
 metrics_tx(struct db *db, void *arg)
 {
 	struct hreq	*r = arg;
 
+	if (backlog_metrics(db) != 0)
+		return (-1);
 	return (report_metrics(db, r->cfg));
 }
 
@@ -294,6 +330,14 @@ main(int argc, char **argv)
 	    "HTTP requests answered, by route and status code.");
 	metrics_help("hotline_http_request_seconds", "histogram",
 	    "Time from request to reply, by route.");
+	metrics_help("hotline_outbox_due", "gauge",
+	    "Outbox messages due to be sent now and not yet taken.");
+	metrics_help("hotline_outbox_oldest_due_seconds", "gauge",
+	    "How long the oldest due outbox message has waited (0: none).");
+	metrics_help("hotline_callbacks_waiting", "gauge",
+	    "Callers waiting in the callback queue.");
+	metrics_help("hotline_callback_oldest_wait_seconds", "gauge",
+	    "How long the longest-waiting caller has been in the queue.");
 	http_route(hl.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0,
 	    "healthz", health_cb);
 	http_route(hl.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/readyz", 0,

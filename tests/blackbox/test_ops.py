@@ -1,13 +1,18 @@
-"""hotline backup FILE: a consistent copy of the embedded store taken while
-the service runs and writes; PostgreSQL is sent to pg_dump."""
+"""What an operator relies on: hotline backup FILE (a consistent copy of the
+embedded store taken while the service runs and writes; PostgreSQL is sent
+to pg_dump) and the backlog gauges alerts are built on."""
 import os
 import sqlite3
 import subprocess
 import threading
 import time
 
-from harness import (CONFIG, HOTLINE, HotlineTestCase, store_is_pg,
+from harness import (CONFIG, HOTLINE, HotlineTestCase, http, store_is_pg,
                      TEST_STORE)
+
+# The service's clock, pinned and standing still: ages are exact.
+CLOCK = "2026-12-01T10:00:00-06:00"
+NOW = 1796140800
 
 
 class TestBackup(HotlineTestCase):
@@ -95,3 +100,45 @@ class TestBackup(HotlineTestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("pg_dump", p.stderr)
         self.assertFalse(os.path.exists(out))
+
+
+class TestBacklogMetrics(HotlineTestCase):
+    env = {"HOTLINE_CLOCK": CLOCK}
+
+    def gauge(self, name):
+        text = http("GET", self.h.base + "/metrics").text
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return None
+
+    def test_oldest_due_text_and_longest_wait(self):
+        self.assertEqual(self.gauge("hotline_outbox_due"), 0)
+        self.assertEqual(self.gauge("hotline_outbox_oldest_due_seconds"), 0)
+        self.assertEqual(self.gauge("hotline_callbacks_waiting"), 0)
+        # The provider answers slowly: past the four sends in flight,
+        # texts due five minutes ago wait their turn.
+        self.provider.delay = 5
+        for i in range(10):
+            self.h.rows("INSERT INTO outbox (kind, dedupe, recipient, "
+                        "payload, status, attempts, next_at, created_at, "
+                        "updated_at) VALUES ('sms', ?, ?, ?, 'pending', 0, "
+                        "?, ?, ?)", ("late:%d" % i, "+1817555%04d" % i,
+                                     '{"body": "hi"}', NOW - 300, NOW - 300,
+                                     NOW - 300))
+        deadline = time.time() + 15
+        while time.time() < deadline and \
+                self.gauge("hotline_outbox_due") not in (5, 6):
+            time.sleep(0.1)
+        self.assertIn(self.gauge("hotline_outbox_due"), (5, 6))
+        self.assertEqual(self.gauge("hotline_outbox_oldest_due_seconds"), 300)
+        # Ten minutes in line for the oldest caller.
+        self.assertTrue(self.h.sms("CALLBACK").status == 200)
+        self.h.rows("INSERT INTO callbacks (phone, topic, language, priority, "
+                    "source, status, attempts, queued_at, created_at, "
+                    "updated_at) VALUES ('+18175550123', 'general', 'en', 0, "
+                    "'sms', 'waiting', 0, ?, ?, ?)",
+                    (NOW - 600, NOW - 600, NOW - 600))
+        self.assertEqual(self.gauge("hotline_callbacks_waiting"), 2)
+        self.assertEqual(self.gauge("hotline_callback_oldest_wait_seconds"),
+                         600)
