@@ -107,6 +107,10 @@ class Nginx:
         self.base = "http://127.0.0.1:%d" % self.port
         self.conf = os.path.join(self.dir, "nginx.conf")
         self.error_log = os.path.join(self.dir, "error.log")
+        self.proc = None
+        self.write(upstreams)
+
+    def write(self, upstreams):
         servers = "".join("        server 127.0.0.1:%d;\n" % p
                           for p in upstreams)
         d = self.dir
@@ -146,7 +150,24 @@ http {
     }
 }
 """ % {"d": d, "servers": servers, "port": self.port})
-        self.proc = None
+
+    def reconfigure(self, upstreams):
+        """Balance over other upstreams, on the same port (nginx reloads
+        on SIGHUP and retires the old workers gracefully)."""
+        self.write(upstreams)
+        self.proc.send_signal(signal.SIGHUP)
+        want = {"127.0.0.1:%d" % p for p in upstreams}
+        seen = set()
+        deadline = time.time() + 15
+        while time.time() < deadline and seen != want:
+            r = http("GET", self.base + "/healthz", timeout=5)
+            up = r.headers.get("X-Upstream")
+            if up not in want:
+                seen = set()
+            else:
+                seen.add(up)
+        if seen != want:
+            raise RuntimeError("nginx did not take the new upstreams")
 
     def start(self):
         self.logf = open(os.path.join(self.dir, "stderr.log"), "ab")
@@ -189,10 +210,12 @@ http {
 
 class Cluster:
     """N instances on one PostgreSQL behind nginx.  env is given to every
-    instance; config_changes to the shared copy of the configuration."""
+    instance; config_changes to the shared copy of the configuration.
+    Only the first `running` instances are started (all by default), and
+    nginx balances over those."""
 
     def __init__(self, n=3, env=None, config_changes=None, durable=False,
-                 nginx=True):
+                 nginx=True, running=None):
         self.workdir = tempfile.mkdtemp(prefix="hotline-multi-")
         # PostgreSQL and nginx's workers run as other users when root.
         os.chmod(self.workdir, 0o755)
@@ -204,8 +227,9 @@ class Cluster:
             self.pg = PgServer(self.workdir, durable=durable)
             self.store = self.pg.url
             ports = [free_port() for _ in range(n)]
+            running = n if running is None else running
             if nginx:
-                self.nginx = Nginx(self.workdir, ports)
+                self.nginx = Nginx(self.workdir, ports[:running])
                 self.public = self.nginx.base
             else:
                 self.public = "http://127.0.0.1:%d" % ports[0]
@@ -222,7 +246,7 @@ class Cluster:
                 h.env["HOTLINE_LISTEN"] = "127.0.0.1:%d" % h.port
                 h.env["HOTLINE_PUBLIC_URL"] = self.public
                 self.instances.append(h)
-            for h in self.instances:
+            for h in self.instances[:running]:
                 h.start()
             if self.nginx is not None:
                 self.nginx.start()
