@@ -58,6 +58,7 @@ static struct {
 	struct event	*timer;
 	int		 shared;	/* PostgreSQL: other instances may run */
 	int		 busy;
+	int		 failing;	/* renewals fail: said so once */
 	int		 released;
 	struct lease	 leases[LEASE_MAX];
 	int		 n;
@@ -182,9 +183,12 @@ lease_renew_done(int ok, void *arg)
 	int			 i, k;
 
 	lease_ctl.busy = 0;
-	if (!ok)
+	if (!ok && !lease_ctl.failing)
 		log_warn("lease: renewal failed (store error); leases run out "
-		    "unless the next one succeeds");
+		    "unless a later one succeeds");
+	else if (ok && lease_ctl.failing)
+		log_info("lease: renewals succeed again");
+	lease_ctl.failing = !ok;
 	for (i = 1; ok && i < j->n; i++) {
 		for (k = 0; k < lease_ctl.n; k++) {
 			l = &lease_ctl.leases[k];

@@ -339,9 +339,12 @@ class Multi(unittest.TestCase):
     def test_3_live_stream_hears_other_instances(self):
         self.assertTrue(self.live_everywhere(), "live connection not up")
         (n,), = self.rows("SELECT n FROM live_seq")
-        # Every instance numbers changes alike: the store's number.
-        self.assertEqual([self.events(h)[0] for h in self.c.instances],
-                         [n, n, n])
+        # Every instance numbers changes alike: the store's number (once
+        # the last change's notification has reached each).
+        self.assertEqual(wait_for(lambda: [self.events(h)[0] for h in
+                                           self.c.instances] == [n, n, n],
+                                  timeout=10), True,
+                         [self.events(h)[0] for h in self.c.instances])
         got = {}
 
         def listen():
