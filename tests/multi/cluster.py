@@ -19,8 +19,8 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "blackbox"))
 
-from harness import (CONFIG, HOTLINE, TOP_SRCDIR, Hotlined,  # noqa: E402
-                     free_port, http)
+from harness import (CONFIG, DEFAULT_CLOCK, HOTLINE, TOP_SRCDIR,  # noqa: E402
+                     Hotlined, clock_read, free_port, http)
 
 PG_SERVER = os.path.join(TOP_SRCDIR, "tests", "pg-server")
 
@@ -212,7 +212,9 @@ class Cluster:
     """N instances on one PostgreSQL behind nginx.  env is given to every
     instance; config_changes to the shared copy of the configuration.
     Only the first `running` instances are started (all by default), and
-    nginx balances over those."""
+    nginx balances over those.  Every instance reads one clock: env's
+    HOTLINE_CLOCK (default the harness's), anchored here, so a restarted
+    instance agrees with the others."""
 
     def __init__(self, n=3, env=None, config_changes=None, durable=False,
                  nginx=True, running=None):
@@ -222,6 +224,7 @@ class Cluster:
         self.pg = None
         self.nginx = None
         self.instances = []
+        self.clock = None
         try:
             self.config = copy_config(self.workdir, config_changes)
             self.pg = PgServer(self.workdir, durable=durable)
@@ -233,11 +236,16 @@ class Cluster:
                 self.public = self.nginx.base
             else:
                 self.public = "http://127.0.0.1:%d" % ports[0]
+            clock = (env or {}).get("HOTLINE_CLOCK", DEFAULT_CLOCK)
+            if clock.startswith("+") and "@" not in clock:
+                clock = "%s@%d" % (clock[1:], time.time())
+            self.clock = clock
             for i in range(n):
                 wd = os.path.join(self.workdir, "i%d" % (i + 1))
                 os.makedirs(wd)
                 e = {"HOTLINE_PUBLIC_URL": self.public}
                 e.update(env or {})
+                e["HOTLINE_CLOCK"] = clock
                 h = Hotlined(env=e, config=self.config, store=self.store,
                              workdir=wd)
                 # Same port on every start: nginx knows it.
@@ -253,6 +261,10 @@ class Cluster:
         except BaseException:
             self.close()
             raise
+
+    def now(self):
+        """The instances' clock, as epoch seconds."""
+        return clock_read(self.clock)
 
     def cli(self, *args, stdin=None):
         """The hotline tool on the shared store."""
