@@ -228,6 +228,7 @@ store_migrate(struct db *db, char **err)
 	const struct schema_migration	*m;
 	long long			 have = 0;
 	char				*sql, *stmt, *next;
+	int				 rc;
 
 	if (db_exec(db, store_begin(db), "") != 0)
 		goto fail;
@@ -237,11 +238,17 @@ store_migrate(struct db *db, char **err)
 	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)", "") != 0)
 		goto fail;
-	if (db_int_query(db, &have, "SELECT MAX(version) FROM schema_migrations",
-	    "") == -1)
-		goto fail;
+	/*
+	 * Each migration not yet recorded, not only those above the highest:
+	 * a store whose record has a gap (repaired or restored by hand) gets
+	 * the missing one.
+	 */
 	for (m = schema_migrations; m->sql != NULL; m++) {
-		if (m->version <= have)
+		if ((rc = db_int_query(db, &have, "SELECT version FROM "
+		    "schema_migrations WHERE version = ?", "i",
+		    (long long)m->version)) == -1)
+			goto fail;
+		if (rc == 0)
 			continue;
 		sql = store_dialect(db, m->sql);
 		for (stmt = sql; stmt != NULL && *stmt != '\0'; stmt = next) {

@@ -149,14 +149,17 @@ class TestPostgres(HotlineTestCase):
         self.assertEqual(self.h.get("/readyz").status, 200)
         names = [b[1] for b in self.backends()]
         self.assertTrue(names)
-        self.assertEqual(set(names), {"hotlined"})
+        # The store threads' connections, and the one that listens for
+        # other instances' changes, named with the process id.
+        self.assertEqual(set(names), {"hotlined", "hotlined live %d"
+                                      % self.h.proc.pid})
 
     def test_cut_connections_are_reopened(self):
         self.assertEqual(self.h.get("/readyz").status, 200)
         before = {b[0] for b in self.backends()}
         self.h.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                      "WHERE datname = current_database() "
-                     "AND application_name = 'hotlined'")
+                     "AND application_name LIKE 'hotlined%'")
         time.sleep(0.2)
         # A transaction on a dead connection fails before it begins, so
         # the store reconnects and the request never notices.
@@ -167,6 +170,11 @@ class TestPostgres(HotlineTestCase):
         self.assertTrue(after)
         self.assertFalse(before & after)
         self.assertIn("reconnected", self.h.log())
+        # The listening connection comes back by itself, after a backoff.
+        deadline = time.time() + 15
+        while time.time() < deadline and "listening again" not in self.h.log():
+            time.sleep(0.1)
+        self.assertIn("listening again", self.h.log())
 
     def test_two_instances_start_together(self):
         """Several instances behind a load balancer start at once on one
