@@ -7,6 +7,10 @@
  * space, runs of space made one, trimmed.  Compliance words are compared
  * with every space removed as well, so "S T O P", "Stop." and "opt-out"
  * are what the texter meant.
+ *
+ * A message that is not a compliance word alone may still ask us to stop
+ * ("Stop texting me", "no me envíen más mensajes"): keyword_optout_intent
+ * reads it word by word against sms.yaml's opt_out_intent lists.
  */
 #ifndef HOTLINE_KEYWORD_H
 #define HOTLINE_KEYWORD_H
@@ -45,6 +49,36 @@ struct keyword {
 	struct guide	*guide;		/* KW_GUIDE */
 };
 
+/* A run of normalised words: "take", "me", "off". */
+struct kw_seq {
+	char		**words;
+	size_t		  nwords;
+};
+
+struct kw_seqs {
+	struct kw_seq	 *v;
+	size_t		  n;
+};
+
+/*
+ * One language's opt_out_intent lists.  A message is an opt-out when it
+ * is made only of stop terms (words and phrases, at least one), fillers
+ * anywhere, and topics after the first stop term, and holds no 'never'
+ * phrase.
+ */
+struct kw_optout_words {
+	struct kw_seqs	 stop;		/* words and phrases */
+	struct kw_seqs	 fillers;
+	struct kw_seqs	 topics;
+	struct kw_seqs	 never;
+};
+
+enum kw_intent {
+	KW_INTENT_NONE = 0,
+	KW_INTENT_OPTOUT,	/* the message asks us to stop texting */
+	KW_INTENT_MENTION	/* it uses a stop word about something else */
+};
+
 struct sms_message {
 	char		*name;
 	struct i18n	 text;
@@ -60,6 +94,9 @@ struct smscfg {
 	size_t			  nhelp;
 	char			**spanish;
 	size_t			  nspanish;
+
+	/* Opt-outs in a person's own words, by language index. */
+	struct kw_optout_words	  optout_words[LANG_MAX];
 
 	int			  per_minute;	/* replies to one number */
 	int			  per_day;
@@ -86,6 +123,15 @@ char		*keyword_normalise(const char *);
  */
 enum kw_compliance keyword_compliance(const struct smscfg *, const char *norm,
 		     int *spanish);
+/*
+ * Whether a normalised message that is not a compliance word asks to stop
+ * texts (see struct kw_optout_words), or only mentions a stop word ("how
+ * do I stop my back hurting").  *lang (may be NULL) gets the language
+ * whose words it used; prefer is the language to try first (the number's),
+ * or -1.
+ */
+enum kw_intent	 keyword_optout_intent(const struct smscfg *, const char *norm,
+		     int prefer, int *lang);
 /* The first content keyword matching the normalised message, or NULL. */
 const struct keyword *keyword_match(const struct smscfg *, const char *norm);
 

@@ -22,7 +22,10 @@ struct outbox;
  * Queue one message inside the caller's transaction.  kind is "sms",
  * "call", "email" or "chat"; dedupe is a stable key of this message (a
  * second enqueue with the same key is a no-op); payload is stolen.
- *   sms:   {"to": "+1…", "body": "…"}
+ *   sms:   {"to": "+1…", "body": "…"}; "channel": "whatsapp" is added
+ *          when the person last wrote on WhatsApp within its 24-hour
+ *          window, and the text goes there (recipient stays the E.164
+ *          number: one person, one opt-out state)
  *   call:  {"to": "+1…", "from": "+1…", "url": "https://…/…"}
  *   email: {"to": "a@b", "subject": "…", "body": "…"}
  *   chat:  {"url": "https://…", "json": {…}}

@@ -23,12 +23,19 @@ static const char *keyword_carrier_out[] = { "stop", "stopall",
 static const char *keyword_carrier_in[] = { "start", "yes", "unstop", NULL };
 static const char *keyword_carrier_help[] = { "help", "info", NULL };
 
+/*
+ * FCC 24-24: these words in a reply revoke consent, in whatever sentence;
+ * opt_out_intent must know every one of them as a stop term.
+ */
+static const char *keyword_fcc_out[] = { "stop", "quit", "end", "revoke",
+	"opt out", "cancel", "unsubscribe", NULL };
+
 /* Messages the SMS side uses; sms.yaml must give each in every language. */
 static const char *keyword_required[] = { "help", "opted_out", "opted_in",
 	"fallback", "emergency", "callback_joined", "callback_updated",
 	"clinic", "clinics_intro", "hours_intro", "hours_line", "zip_nearest",
 	"zip_unknown", "open_now", "closed_now", "hours_closed_today",
-	"guide_footer", "language_set", "wait_minutes", NULL };
+	"guide_footer", "language_set", "wait_minutes", "optout_hint", NULL };
 
 /* Placeholders the service knows how to fill. */
 static const char *keyword_placeholders[] = { "front_desk", "position",
@@ -174,6 +181,174 @@ keyword_compliance(const struct smscfg *sc, const char *norm, int *spanish)
 	if (kind != KW_NONE && spanish != NULL)
 		*spanish = keyword_in(sc->spanish, sc->nspanish, w);
 	free(w);
+	return (kind);
+}
+
+/* --- opt-outs in a person's own words --------------------------------- */
+
+/* Longer messages are not read for an opt-out: no one says "stop" so long. */
+#define KEYWORD_INTENT_WORDS	48
+
+/*
+ * Split a normalised copy into words, in place (it has single spaces and
+ * no others); returns the count, or max + 1 when there are more.
+ */
+static size_t
+keyword_split(char *s, char **words, size_t max)
+{
+	size_t	n = 0;
+	char	*p = s, *sp;
+
+	while (*p != '\0') {
+		if (n == max)
+			return (max + 1);
+		words[n++] = p;
+		if ((sp = strchr(p, ' ')) == NULL)
+			break;
+		*sp = '\0';
+		p = sp + 1;
+	}
+	return (n);
+}
+
+/* Does seq stand at words[at]? */
+static int
+keyword_seq_at(const struct kw_seq *q, char **words, size_t n, size_t at)
+{
+	size_t	i;
+
+	if (q->nwords > n - at)
+		return (0);
+	for (i = 0; i < q->nwords; i++) {
+		if (strcmp(q->words[i], words[at + i]) != 0)
+			return (0);
+	}
+	return (1);
+}
+
+/* The first list entry standing at words[at], or NULL. */
+static const struct kw_seq *
+keyword_seqs_at(const struct kw_seqs *l, char **words, size_t n, size_t at)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		if (keyword_seq_at(&l->v[i], words, n, at))
+			return (&l->v[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * Can the words be read as stop terms, fillers and topics of the languages
+ * in mask, with at least one stop term and topics only after one?  Every
+ * way of reading them is tried (a word can start a phrase or be a filler).
+ */
+static int
+keyword_covers(const struct smscfg *sc, unsigned int mask, char **words,
+    size_t n)
+{
+	const struct kw_optout_words	*w;
+	unsigned char			 reach[KEYWORD_INTENT_WORDS + 1];
+	size_t				 at, l, i, to;
+
+	/* reach[at]: bit 0 "read up to here", bit 1 "... past a stop term" */
+	memset(reach, 0, sizeof reach);
+	reach[0] = 1;
+	for (at = 0; at < n; at++) {
+		if (reach[at] == 0)
+			continue;
+		for (l = 0; l < LANG_MAX; l++) {
+			if ((mask & (1U << l)) == 0)
+				continue;
+			w = &sc->optout_words[l];
+			for (i = 0; i < w->stop.n; i++) {
+				if (keyword_seq_at(&w->stop.v[i], words, n, at))
+					reach[at + w->stop.v[i].nwords] |= 2;
+			}
+			for (i = 0; i < w->fillers.n; i++) {
+				if (keyword_seq_at(&w->fillers.v[i], words, n,
+				    at)) {
+					to = at + w->fillers.v[i].nwords;
+					reach[to] |= reach[at];
+				}
+			}
+			if ((reach[at] & 2) == 0)
+				continue;
+			for (i = 0; i < w->topics.n; i++) {
+				if (keyword_seq_at(&w->topics.v[i], words, n, at))
+					reach[at + w->topics.v[i].nwords] |= 2;
+			}
+		}
+	}
+	return ((reach[n] & 2) != 0);
+}
+
+enum kw_intent
+keyword_optout_intent(const struct smscfg *sc, const char *norm, int prefer,
+    int *lang)
+{
+	char		*copy, *words[KEYWORD_INTENT_WORDS];
+	unsigned int	 all = 0;
+	size_t		 n, at, k;
+	int		 l, order[LANG_MAX], norder = 0, found = -1, toolong;
+	enum kw_intent	 kind = KW_INTENT_NONE;
+
+	if (lang != NULL)
+		*lang = -1;
+	if (sc == NULL || *norm == '\0')
+		return (KW_INTENT_NONE);
+	/* The number's language first, then the others in order. */
+	if (prefer >= 0 && prefer < LANG_MAX)
+		order[norder++] = prefer;
+	for (l = 0; l < LANG_MAX; l++) {
+		if (l != prefer)
+			order[norder++] = l;
+	}
+	for (l = 0; l < LANG_MAX; l++)
+		all |= 1U << l;
+
+	copy = xstrdup(norm);
+	n = keyword_split(copy, words, KEYWORD_INTENT_WORDS);
+	if ((toolong = n > KEYWORD_INTENT_WORDS))
+		n = KEYWORD_INTENT_WORDS;	/* read for a mention only */
+
+	/* A mention: the first stop term in the message, and its language. */
+	for (at = 0; at < n && found < 0; at++) {
+		for (k = 0; k < (size_t)norder && found < 0; k++) {
+			if (keyword_seqs_at(&sc->optout_words[order[k]].stop,
+			    words, n, at) != NULL)
+				found = order[k];
+		}
+	}
+	if (found < 0)
+		goto out;
+	kind = KW_INTENT_MENTION;
+	if (lang != NULL)
+		*lang = found;
+	if (toolong)
+		goto out;
+	/* "end it all" is never a request to stop texts. */
+	for (at = 0; at < n; at++) {
+		for (l = 0; l < LANG_MAX; l++) {
+			if (keyword_seqs_at(&sc->optout_words[l].never, words, n,
+			    at) != NULL)
+				goto out;
+		}
+	}
+	/* One language's words alone, the number's first; then any mix. */
+	for (k = 0; k < (size_t)norder; k++) {
+		if (keyword_covers(sc, 1U << order[k], words, n)) {
+			kind = KW_INTENT_OPTOUT;
+			if (lang != NULL)
+				*lang = order[k];
+			goto out;
+		}
+	}
+	if (keyword_covers(sc, all, words, n))
+		kind = KW_INTENT_OPTOUT;
+out:
+	free(copy);
 	return (kind);
 }
 
@@ -577,6 +752,259 @@ keyword_load_compliance(struct cfgctx *ctx, struct smscfg *sc,
 	}
 }
 
+/* --- loading opt_out_intent --------------------------------------------- */
+
+/* Phrases longer than this are sentences, not something people say. */
+#define KEYWORD_SEQ_WORDS	8
+
+static int
+keyword_seq_eq(const struct kw_seq *a, const struct kw_seq *b)
+{
+	size_t	i;
+
+	if (a->nwords != b->nwords)
+		return (0);
+	for (i = 0; i < a->nwords; i++) {
+		if (strcmp(a->words[i], b->words[i]) != 0)
+			return (0);
+	}
+	return (1);
+}
+
+static int
+keyword_seqs_has(const struct kw_seqs *l, const struct kw_seq *q)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		if (keyword_seq_eq(&l->v[i], q))
+			return (1);
+	}
+	return (0);
+}
+
+/* The words joined, with sep between them.  Caller frees. */
+static char *
+keyword_seq_join(const struct kw_seq *q, const char *sep)
+{
+	size_t	 i, len = 1, at = 0, n;
+	char	*out;
+
+	for (i = 0; i < q->nwords; i++)
+		len += strlen(q->words[i]) + strlen(sep);
+	out = xmalloc(len);
+	for (i = 0; i < q->nwords; i++) {
+		if (i > 0) {
+			memcpy(out + at, sep, strlen(sep));
+			at += strlen(sep);
+		}
+		n = strlen(q->words[i]);
+		memcpy(out + at, q->words[i], n);
+		at += n;
+	}
+	out[at] = '\0';
+	return (out);
+}
+
+/* Is the phrase text ("opt out") on the list? */
+static int
+keyword_seqs_has_text(const struct kw_seqs *l, const char *text)
+{
+	size_t	 i;
+	char	*w;
+	int	 eq;
+
+	for (i = 0; i < l->n; i++) {
+		w = keyword_seq_join(&l->v[i], " ");
+		eq = strcmp(w, text) == 0;
+		free(w);
+		if (eq)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+keyword_seq_free(struct kw_seq *q)
+{
+	size_t	i;
+
+	for (i = 0; i < q->nwords; i++)
+		free(q->words[i]);
+	free(q->words);
+}
+
+static void
+keyword_seqs_free(struct kw_seqs *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		keyword_seq_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Lists an entry of list "what" must not also be on. */
+struct keyword_against {
+	const struct kw_seqs	*seqs;
+	const char		*what;
+};
+
+/*
+ * Read the list key of one language's opt_out_intent mapping into out.
+ * Entries are normalised as messages are, so "Don't" is "dont" and
+ * "bórrenme" is "borrenme".  An entry that is also on one of the lists in
+ * against, or is an opt-in or help word, is an error: read both ways, a
+ * message could be STOP and START at once.
+ */
+static void
+keyword_seqs_load(struct cfgctx *ctx, struct smscfg *sc, struct fy_node *map,
+    const char *lang, const char *key, int required, struct kw_seqs *out,
+    const struct keyword_against *against)
+{
+	struct fy_node	*seq, *item;
+	struct kw_seq	 q;
+	void		*it = NULL;
+	const char	*s, *kind;
+	char		*norm, *w, *squeezed, *words[KEYWORD_SEQ_WORDS];
+	size_t		 i, n;
+
+	if ((seq = cfg_get(map, key)) == NULL) {
+		if (required)
+			cfg_error(ctx, map, "opt_out_intent: '%s' has no '%s'",
+			    lang, key);
+		return;
+	}
+	if (!fy_node_is_sequence(seq)) {
+		cfg_error(ctx, seq, "opt_out_intent: %s '%s' must be a list",
+		    lang, key);
+		return;
+	}
+	while ((item = fy_node_sequence_iterate(seq, &it)) != NULL) {
+		if (!fy_node_is_scalar(item) ||
+		    (s = fy_node_get_scalar0(item)) == NULL) {
+			cfg_error(ctx, item, "opt_out_intent: %s '%s' must hold "
+			    "words", lang, key);
+			continue;
+		}
+		norm = keyword_normalise(s);
+		n = keyword_split(norm, words, KEYWORD_SEQ_WORDS);
+		if (n == 0 || n > KEYWORD_SEQ_WORDS) {
+			cfg_error(ctx, item, "opt_out_intent: '%s' is %s", s,
+			    n == 0 ? "not a word" : "too long (a phrase has at "
+			    "most 8 words)");
+			free(norm);
+			continue;
+		}
+		q.nwords = n;
+		q.words = xcalloc(n, sizeof *q.words);
+		for (i = 0; i < n; i++)
+			q.words[i] = xstrdup(words[i]);
+		free(norm);
+		kind = NULL;
+		for (i = 0; against != NULL && against[i].seqs != NULL; i++) {
+			if (keyword_seqs_has(against[i].seqs, &q))
+				kind = against[i].what;
+		}
+		squeezed = keyword_seq_join(&q, "");
+		if (keyword_in(sc->opt_in, sc->nopt_in, squeezed))
+			kind = "an opt-in word";
+		else if (keyword_in(sc->help, sc->nhelp, squeezed))
+			kind = "a help word";
+		free(squeezed);
+		if (kind != NULL) {
+			w = keyword_seq_join(&q, " ");
+			cfg_error(ctx, item, "opt_out_intent: %s '%s' entry '%s' "
+			    "is also %s", lang, key, w, kind);
+			free(w);
+			keyword_seq_free(&q);
+			continue;
+		}
+		if (keyword_seqs_has(out, &q)) {
+			keyword_seq_free(&q);
+			continue;
+		}
+		out->v = xreallocarray(out->v, out->n + 1, sizeof *out->v);
+		out->v[out->n++] = q;
+	}
+}
+
+static void
+keyword_load_intent(struct cfgctx *ctx, struct smscfg *sc,
+    struct fy_node *root)
+{
+	struct fy_node		*m, *lm;
+	struct fy_node_pair	*p;
+	struct kw_optout_words	*w;
+	void			*it = NULL;
+	const char		*code;
+	size_t			 i, l;
+	int			 lang, have[LANG_MAX] = { 0 }, found;
+
+	if ((m = cfg_get(root, "opt_out_intent")) == NULL ||
+	    !fy_node_is_mapping(m)) {
+		cfg_error(ctx, root, "missing 'opt_out_intent' (the words of "
+		    "an opt-out in a sentence, by language)");
+		return;
+	}
+	while ((p = fy_node_mapping_iterate(m, &it)) != NULL) {
+		code = fy_node_get_scalar0(fy_node_pair_key(p));
+		lm = fy_node_pair_value(p);
+		if (code == NULL || (lang = config_lang(ctx->cfg, code)) < 0) {
+			cfg_error(ctx, fy_node_pair_key(p), "opt_out_intent: "
+			    "language '%s' is not configured",
+			    code != NULL ? code : "?");
+			continue;
+		}
+		if (lm == NULL || !fy_node_is_mapping(lm)) {
+			cfg_error(ctx, fy_node_pair_key(p), "opt_out_intent: "
+			    "'%s' must be a mapping (words, phrases, fillers, "
+			    "topics, never)", code);
+			continue;
+		}
+		have[lang] = 1;
+		w = &sc->optout_words[lang];
+		{
+			const struct keyword_against	stop[] = {
+				{ &w->fillers, "a filler" },
+				{ &w->topics, "a topic" }, { NULL, NULL } };
+			const struct keyword_against	fill[] = {
+				{ &w->stop, "a stop word or phrase" },
+				{ &w->topics, "a topic" }, { NULL, NULL } };
+			const struct keyword_against	topic[] = {
+				{ &w->stop, "a stop word or phrase" },
+				{ &w->fillers, "a filler" }, { NULL, NULL } };
+
+			keyword_seqs_load(ctx, sc, lm, code, "words", 1,
+			    &w->stop, stop);
+			keyword_seqs_load(ctx, sc, lm, code, "phrases", 0,
+			    &w->stop, stop);
+			keyword_seqs_load(ctx, sc, lm, code, "fillers", 1,
+			    &w->fillers, fill);
+			keyword_seqs_load(ctx, sc, lm, code, "topics", 0,
+			    &w->topics, topic);
+			keyword_seqs_load(ctx, sc, lm, code, "never", 0,
+			    &w->never, NULL);
+		}
+	}
+	for (l = 0; l < ctx->cfg->nlangs; l++) {
+		if (!have[l])
+			cfg_error(ctx, m, "opt_out_intent: missing '%s'",
+			    ctx->cfg->langs[l]);
+	}
+	for (i = 0; keyword_fcc_out[i] != NULL; i++) {
+		for (found = 0, l = 0; l < LANG_MAX && !found; l++)
+			found = keyword_seqs_has_text(&sc->optout_words[l].stop,
+			    keyword_fcc_out[i]);
+		if (!found)
+			cfg_error(ctx, m, "opt_out_intent: the words must include "
+			    "'%s' (FCC 24-24: it revokes consent in any reply)",
+			    keyword_fcc_out[i]);
+	}
+}
+
 static void
 keyword_load_one(struct cfgctx *ctx, struct smscfg *sc, struct fy_node *v)
 {
@@ -728,6 +1156,7 @@ smscfg_load(struct cfgctx *ctx, struct fy_node *root)
 		return (-1);
 	}
 	keyword_load_compliance(ctx, sc, root);
+	keyword_load_intent(ctx, sc, root);
 	if ((t = cfg_get(root, "throttle")) != NULL) {
 		sc->per_minute = cfg_int(ctx, t, "per_minute", 5, 1, 1000);
 		sc->per_day = cfg_int(ctx, t, "per_day", 40, 1, 100000);
@@ -762,6 +1191,12 @@ smscfg_free(struct smscfg *sc)
 	for (i = 0; i < sc->nspanish; i++)
 		free(sc->spanish[i]);
 	free(sc->spanish);
+	for (i = 0; i < LANG_MAX; i++) {
+		keyword_seqs_free(&sc->optout_words[i].stop);
+		keyword_seqs_free(&sc->optout_words[i].fillers);
+		keyword_seqs_free(&sc->optout_words[i].topics);
+		keyword_seqs_free(&sc->optout_words[i].never);
+	}
 	for (i = 0; i < sc->nkeywords; i++) {
 		free(sc->keywords[i].id);
 		pcre2_code_free(sc->keywords[i].re);

@@ -63,6 +63,45 @@
 #define OUTBOX_UNCONFIRMED	"unconfirmed: "
 /* s after which a dead instance's request has surely ended (the timeout) */
 #define OUTBOX_DEAD_AFTER	(OUTBOX_TIMEOUT_MS / 1000 + 5)
+#define OUTBOX_WHATSAPP		"whatsapp"
+#define OUTBOX_WHATSAPP_WINDOW	86400	/* s WhatsApp takes free text after */
+
+/*
+ * The channel a text goes on, chosen once when it is queued and kept in
+ * the payload: the one the person last wrote to us on.  WhatsApp takes
+ * free text only within 24 hours of the person's last message (after
+ * that the provider refuses it, error 63016), so an older WhatsApp
+ * conversation is answered by SMS, to the same number.  A payload that
+ * names its channel keeps it.  0 or -1.
+ */
+static int
+outbox_channel(struct db *db, const char *recipient, json_t *payload,
+    time_t now)
+{
+	struct db_res	*r;
+	const char	*ch;
+	int		 rc, whatsapp = 0;
+
+	if (json_object_get(payload, "channel") != NULL)
+		return (0);
+	r = db_query(db, "SELECT channel, at FROM messages WHERE phone = ? AND "
+	    "direction = 'in' ORDER BY at DESC, id DESC LIMIT 1", "s",
+	    recipient);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		ch = db_isnull(r, 0) ? NULL : db_text(r, 0);
+		whatsapp = ch != NULL && strcmp(ch, OUTBOX_WHATSAPP) == 0 &&
+		    db_int(r, 1) > (long long)now - OUTBOX_WHATSAPP_WINDOW;
+	}
+	db_done(r);
+	if (rc == -1)
+		return (-1);
+	if (whatsapp)
+		json_object_set_new(payload, "channel",
+		    json_string(OUTBOX_WHATSAPP));
+	return (0);
+}
 
 long long
 outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
@@ -77,6 +116,10 @@ outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
 		if ((rc = optout_is(db, recipient)) != 0) {
 			json_decref(payload);
 			return (rc == 1 ? OUTBOX_SUPPRESSED : -1);
+		}
+		if (outbox_channel(db, recipient, payload, now) != 0) {
+			json_decref(payload);
+			return (-1);
 		}
 	}
 	text = json_dumps(payload, JSON_COMPACT);
@@ -545,11 +588,13 @@ outbox_result_tx(struct db *db, void *arg)
 		    db_changes(db) == 1) {
 			body = outbox_str(s->payload, "body");
 			if (db_exec(db, "INSERT INTO messages (sid, direction, "
-			    "phone, language, body, status, at, updated_at) "
-			    "VALUES (?, 'out', ?, ?, ?, 'sent', ?, ?) ON CONFLICT "
-			    "(sid) DO NOTHING", "ssssii", s->provider_sid,
-			    s->recipient, outbox_str(s->payload, "language"),
-			    body, (long long)now, (long long)now) != 0)
+			    "phone, channel, language, body, status, at, "
+			    "updated_at) VALUES (?, 'out', ?, ?, ?, ?, 'sent', "
+			    "?, ?) ON CONFLICT (sid) DO NOTHING", "sssssii",
+			    s->provider_sid, s->recipient,
+			    outbox_str(s->payload, "channel"),
+			    outbox_str(s->payload, "language"), body,
+			    (long long)now, (long long)now) != 0)
 				return (-1);
 		}
 		return (0);
@@ -867,27 +912,59 @@ outbox_post_form(struct outbox_send *s, const char *what,
 	free(userpwd);
 }
 
+/*
+ * The provider's address for one of our numbers on the text's channel:
+ * the number itself, or "whatsapp:" and the number for a text queued for
+ * WhatsApp (outbox_channel).  Caller frees; NULL for a channel we do not
+ * know.
+ */
+static char *
+outbox_sms_address(const struct outbox_send *s, const char *number)
+{
+	const char	*ch = outbox_str(s->payload, "channel");
+	char		*a;
+
+	if (ch == NULL || strcmp(ch, "sms") == 0)
+		return (xstrdup(number));
+	if (strcmp(ch, OUTBOX_WHATSAPP) != 0)
+		return (NULL);
+	xasprintf(&a, "%s:%s", OUTBOX_WHATSAPP, number);
+	return (a);
+}
+
 static void
 outbox_send_sms(struct outbox_send *s)
 {
 	const struct config	*cfg = s->cfg;
 	struct form		 f = { NULL, 0 };
 	const char		*body = outbox_str(s->payload, "body");
+	char			*to, *from = NULL;
 
 	if (body == NULL) {
 		outbox_finish(s, OUTBOX_FAILED, 0, "payload has no body");
 		return;
 	}
-	if (!outbox_provider_ready(s))
+	if ((to = outbox_sms_address(s, s->recipient)) == NULL) {
+		outbox_finish(s, OUTBOX_FAILED, 0, "payload names an unknown "
+		    "channel");
 		return;
-	form_add(&f, "To", s->recipient);
+	}
+	if (!outbox_provider_ready(s)) {
+		free(to);
+		return;
+	}
+	form_add(&f, "To", to);
 	if (cfg->messaging_service_sid != NULL)
 		form_add(&f, "MessagingServiceSid", cfg->messaging_service_sid);
-	else
-		form_add(&f, "From", cfg->sms_from);
+	else {
+		from = outbox_sms_address(s, cfg->sms_from);
+		form_add(&f, "From", from);
+	}
 	form_add(&f, "Body", body);
 	outbox_post_form(s, "Messages.json", "/sms/status", &f);
 	form_free(&f);
+	free(to);
+	free(from);
 }
 
 static void
@@ -1084,7 +1161,8 @@ outbox_rfc2822(const char *s)
  * same body, created no earlier than our unconfirmed attempt.
  */
 static int
-outbox_listed(const struct outbox_send *s, json_t *list, char **sid)
+outbox_listed(const struct outbox_send *s, const char *addr, json_t *list,
+    char **sid)
 {
 	const char	*body = outbox_str(s->payload, "body");
 	const char	*to, *b, *id;
@@ -1096,7 +1174,7 @@ outbox_listed(const struct outbox_send *s, json_t *list, char **sid)
 		to = json_string_value(json_object_get(m, "to"));
 		b = json_string_value(json_object_get(m, "body"));
 		id = json_string_value(json_object_get(m, "sid"));
-		if (to == NULL || strcmp(to, s->recipient) != 0)
+		if (to == NULL || strcmp(to, addr) != 0)
 			continue;
 		if (strcmp(s->kind, "sms") == 0 && (b == NULL || body == NULL ||
 		    strcmp(b, body) != 0))
@@ -1111,13 +1189,24 @@ outbox_listed(const struct outbox_send *s, json_t *list, char **sid)
 	return (0);
 }
 
+/* Whom the row's request was addressed to, as the provider lists it. */
+static char *
+outbox_to(const struct outbox_send *s)
+{
+	char	*a = NULL;
+
+	if (strcmp(s->kind, "sms") == 0)
+		a = outbox_sms_address(s, s->recipient);
+	return (a != NULL ? a : xstrdup(s->recipient));
+}
+
 static void
 outbox_reconcile_cb(const struct curlev_resp *resp, void *arg)
 {
 	struct outbox_send	*s = arg;
 	json_t			*j, *list;
 	json_error_t		 jerr;
-	char			*sid = NULL, *why;
+	char			*sid = NULL, *why, *addr;
 	int			 found;
 
 	if (resp->curl_code != 0 || resp->status != 200) {
@@ -1131,7 +1220,9 @@ outbox_reconcile_cb(const struct curlev_resp *resp, void *arg)
 	j = json_loadb(resp->body, resp->body_len, 0, &jerr);
 	list = json_object_get(j, strcmp(s->kind, "sms") == 0 ? "messages" :
 	    "calls");
-	found = json_is_array(list) && outbox_listed(s, list, &sid);
+	addr = outbox_to(s);
+	found = json_is_array(list) && outbox_listed(s, addr, list, &sid);
+	free(addr);
 	json_decref(j);
 	if (found) {
 		log_info("outbox: row %lld was already sent before the restart; "
@@ -1151,7 +1242,7 @@ outbox_reconcile(struct outbox_send *s)
 	struct curlev_req	 req;
 	struct tm		 tm;
 	time_t			 since = s->prev_started - 86400;
-	char			 day[16], *to, *url, *base, *userpwd;
+	char			 day[16], *to, *url, *base, *userpwd, *addr;
 	int			 sms = strcmp(s->kind, "sms") == 0;
 
 	if (!outbox_provider_ready(s))
@@ -1159,7 +1250,9 @@ outbox_reconcile(struct outbox_send *s)
 	/* The filter is by day; a day early catches a send near midnight. */
 	gmtime_r(&since, &tm);
 	strftime(day, sizeof day, "%Y-%m-%d", &tm);
-	to = form_escape(s->recipient);
+	addr = outbox_to(s);
+	to = form_escape(addr);
+	free(addr);
 	base = outbox_api(s->cfg, sms ? "Messages.json" : "Calls.json");
 	xasprintf(&url, "%s?To=%s&%s=%s&PageSize=100", base, to,
 	    sms ? "DateSent%3E" : "StartTime%3E", day);

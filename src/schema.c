@@ -229,5 +229,14 @@ const struct schema_migration schema_migrations[] = {
 /* Which instance is sending a row: a dead one's rows are reconciled. */
 "ALTER TABLE outbox ADD COLUMN claimed_by TEXT"
 },
+{ 4, "message channel",
+/*
+ * The channel a text came or went on: NULL for SMS, 'whatsapp'.  phone
+ * stays the E.164 number, so one person has one opt-out state, one
+ * throttle and one place in the callback queue whichever channel they use;
+ * the channel says where replies go.
+ */
+"ALTER TABLE messages ADD COLUMN channel TEXT"
+},
 { 0, NULL, NULL }
 };

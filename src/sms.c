@@ -4,10 +4,15 @@
  * An incoming text is decided in one store transaction: the webhook's
  * answer is looked up first (a redelivery gets the same reply and no
  * second side effect), then the text is recorded and checked in a fixed
- * order -- compliance words, red flags, opt-out state, throttle, content
- * keywords, fallback -- and the reply, the opt-out change, a flagged
- * callback and the stored answer all commit together.  The reply goes back
- * inline as TwiML; anything sent later goes through the outbox.
+ * order -- compliance words and opt-outs in the texter's own words, red
+ * flags, opt-out state, throttle, content keywords, fallback -- and the
+ * reply, the opt-out change, a flagged callback and the stored answer all
+ * commit together.  The reply goes back inline as TwiML; anything sent
+ * later goes through the outbox.
+ *
+ * WhatsApp senders ("whatsapp:+1...") are the same person as the number:
+ * the E.164 number is who they are everywhere (opt-out, throttle, queue),
+ * and the channel only says where the reply goes.
  *
  * Bodies are stored (messages) and never logged.
  */
@@ -40,6 +45,29 @@
 #define SMS_TOPIC_SECS	86400	/* a guide this recent tells the topic */
 #define SMS_ADVICE_SECS	3600	/* the advice outranks the throttle once */
 #define SMS_TWIML_TYPE	"text/xml; charset=utf-8"
+#define SMS_WHATSAPP	"whatsapp"
+
+/*
+ * A provider address as a person: "+18175550123" or "whatsapp:+1817..."
+ * (the same number on WhatsApp) -> the E.164 number, *channel NULL or
+ * SMS_WHATSAPP.  Anything else (another channel, a short code) is NULL.
+ */
+static char *
+sms_address(const char *in, const char **channel)
+{
+	size_t	n = strlen(SMS_WHATSAPP);
+
+	*channel = NULL;
+	if (in == NULL)
+		return (NULL);
+	if (strncasecmp(in, SMS_WHATSAPP, n) == 0 && in[n] == ':') {
+		*channel = SMS_WHATSAPP;
+		in += n + 1;
+		if (*in != '+')
+			return (NULL);	/* only numbers: one person, one number */
+	}
+	return (util_phone_e164(in));
+}
 
 struct sms_job {
 	struct hreq	 *r;
@@ -47,6 +75,9 @@ struct sms_job {
 	struct config	 *cfg;
 	char		 *sid;
 	char		 *from;		/* E.164 */
+	const char	 *channel;	/* NULL (SMS) or SMS_WHATSAPP */
+	char		 *reply_to;	/* WhatsApp: the sender's address */
+	char		 *reply_from;	/* WhatsApp: our address they wrote to */
 	char		 *body;
 	char		 *norm;
 	char		 *opt_out_type;	/* provider's Advanced Opt-Out, or NULL */
@@ -64,6 +95,7 @@ struct sms_reply {
 	int		  lang;
 	const char	 *keyword;	/* id recorded with the message */
 	int		  throttle;	/* 0: the opt-out confirmation, new advice */
+	int		  hint;		/* a stop word about something else */
 };
 
 /* "+18175550101" -> "(817) 555-0101"; other numbers as they are. */
@@ -397,6 +429,78 @@ sms_red_flag(const struct config *cfg, const char *norm, int lang)
 }
 
 /*
+ * The keyword a hint names: its first word of two or more capitals
+ * ("STOP" in "Reply STOP to opt out."), in buf; 0 when it has none.
+ */
+static int
+sms_hint_keyword(const char *hint, char *buf, size_t len)
+{
+	const char	*p, *e;
+
+	for (p = hint; *p != '\0'; p = e) {
+		for (e = p; *e >= 'A' && *e <= 'Z'; e++)
+			;
+		if (e - p >= 2 && (p == hint || !isalpha((unsigned char)p[-1])) &&
+		    !isalpha((unsigned char)*e) && (size_t)(e - p) < len) {
+			snprintf(buf, len, "%.*s", (int)(e - p), p);
+			return (1);
+		}
+		if (e == p)
+			e++;
+	}
+	return (0);
+}
+
+/* Does text hold word on its own, not inside another word? */
+static int
+sms_has_word(const char *text, const char *word)
+{
+	const char	*p;
+	size_t		 n = strlen(word);
+
+	for (p = text; (p = strstr(p, word)) != NULL; p++) {
+		if ((p == text || !isalpha((unsigned char)p[-1])) &&
+		    !isalpha((unsigned char)p[n]))
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * A text that used a stop word about something else ("can I cancel my
+ * appointment") learns how to opt out: the optout_hint message ends the
+ * answer, unless the answer names the hint's keyword already (the
+ * fallback's "or STOP to opt out", a guide's footer).
+ */
+static void
+sms_hint(const struct config *cfg, struct sms_reply *rep, int lang)
+{
+	const char	*hint = smscfg_message(cfg, "optout_hint", lang);
+	char		*m, word[32];
+	size_t		 n;
+	int		 kw;
+
+	if (!rep->hint || hint == NULL || *hint == '\0' ||
+	    rep->texts == NULL || rep->texts[0] == NULL)
+		return;
+	kw = sms_hint_keyword(hint, word, sizeof word);
+	for (n = 0; rep->texts[n] != NULL; n++) {
+		if (kw ? sms_has_word(rep->texts[n], word) :
+		    strstr(rep->texts[n], hint) != NULL)
+			return;
+	}
+	if (strlen(rep->texts[n - 1]) + 1 + strlen(hint) <= SMS_PART_MAX) {
+		xasprintf(&m, "%s\n%s", rep->texts[n - 1], hint);
+		free(rep->texts[n - 1]);
+		rep->texts[n - 1] = m;
+		return;
+	}
+	rep->texts = xreallocarray(rep->texts, n + 2, sizeof *rep->texts);
+	rep->texts[n] = xstrdup(hint);
+	rep->texts[n + 1] = NULL;
+}
+
+/*
  * Decide the reply.  Returns 0 with rep filled (texts may be empty), or -1
  * to roll everything back.
  */
@@ -406,9 +510,11 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 	const struct config	*cfg = j->cfg;
 	const struct keyword	*k;
 	enum kw_compliance	 comp;
+	enum kw_intent		 intent = KW_INTENT_NONE;
 	const char		*pt = j->opt_out_type, *src;
 	char			 desk[32];
 	int			 es = 0, es_lang, opted, lang, flag, rc;
+	int			 ilang = -1;
 
 	memset(rep, 0, sizeof *rep);
 	rep->throttle = 1;
@@ -419,10 +525,20 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 	comp = keyword_compliance(cfg->sms, j->norm, &es);
 	if (es && es_lang >= 0)
 		lang = rep->lang = es_lang;
+	/* Not a compliance word alone: does it say stop in other words? */
+	if (comp == KW_NONE)
+		intent = keyword_optout_intent(cfg->sms, j->norm, lang, &ilang);
+	if (intent != KW_INTENT_NONE && ilang >= 0)
+		lang = rep->lang = ilang;
+	rep->hint = intent == KW_INTENT_MENTION;
 	src = pt != NULL ? "provider" : "sms";
 
-	/* 1. Compliance: always first, never overridden. */
-	if ((pt != NULL && strcasecmp(pt, "STOP") == 0) || comp == KW_OPTOUT) {
+	/*
+	 * 1. Compliance: always first, never overridden.  "Stop texting me"
+	 * is STOP (FCC 24-24), in the same transaction, one confirmation.
+	 */
+	if ((pt != NULL && strcasecmp(pt, "STOP") == 0) || comp == KW_OPTOUT ||
+	    (intent == KW_INTENT_OPTOUT && pt == NULL)) {
 		rep->keyword = "optout";
 		if ((rc = optout_set(db, j->from, 1, src, pt != NULL ? "STOP" :
 		    j->norm, now)) < 0)
@@ -487,6 +603,7 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 	if ((k = keyword_match(cfg->sms, j->norm)) == NULL) {
 		rep->keyword = "fallback";
 		rep->texts = sms_one(sms_msg(cfg, "fallback", lang, NULL));
+		sms_hint(cfg, rep, lang);
 		return (0);
 	}
 	rep->keyword = k->id;
@@ -518,6 +635,7 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 		rep->texts = sms_one(sms_msg(cfg, "language_set", lang, NULL));
 		break;
 	}
+	sms_hint(cfg, rep, lang);
 	return (0);
 }
 
@@ -542,10 +660,11 @@ sms_incoming_tx(struct db *db, void *arg)
 		j->redelivery = rc == 1;
 		return (rc == 1 ? 0 : -1);
 	}
-	res = db_query(db, "INSERT INTO messages (sid, direction, phone, body, "
-	    "status, at, updated_at) VALUES (?, 'in', ?, ?, 'received', ?, ?) "
-	    "ON CONFLICT (sid) DO NOTHING RETURNING id", "sssii", j->sid,
-	    j->from, j->body, (long long)now, (long long)now);
+	res = db_query(db, "INSERT INTO messages (sid, direction, phone, "
+	    "channel, body, status, at, updated_at) VALUES (?, 'in', ?, ?, ?, "
+	    "'received', ?, ?) ON CONFLICT (sid) DO NOTHING RETURNING id",
+	    "ssssii", j->sid, j->from, j->channel, j->body, (long long)now,
+	    (long long)now);
 	if (res == NULL) {
 		free(key);
 		return (-1);
@@ -584,14 +703,16 @@ sms_incoming_tx(struct db *db, void *arg)
 
 	t = twiml_new();
 	for (i = 0; rep.texts != NULL && rep.texts[i] != NULL; i++) {
-		twiml_open(t, "Message", NULL);
+		/* A WhatsApp text is answered on WhatsApp, said outright. */
+		twiml_open(t, "Message", "to", j->reply_to, "from",
+		    j->reply_from, NULL);
 		twiml_leaf(t, "Body", rep.texts[i], NULL);
 		twiml_close(t);
 		if (db_exec(db, "INSERT INTO messages (direction, phone, "
-		    "language, keyword, body, status, at, updated_at) VALUES "
-		    "('out', ?, ?, ?, ?, 'replied', ?, ?)", "ssssii", j->from,
-		    j->cfg->langs[rep.lang], rep.keyword, rep.texts[i],
-		    (long long)now, (long long)now) != 0) {
+		    "channel, language, keyword, body, status, at, updated_at) "
+		    "VALUES ('out', ?, ?, ?, ?, ?, 'replied', ?, ?)", "sssssii",
+		    j->from, j->channel, j->cfg->langs[rep.lang], rep.keyword,
+		    rep.texts[i], (long long)now, (long long)now) != 0) {
 			twiml_free(t);
 			goto fail;
 		}
@@ -631,6 +752,8 @@ sms_job_free(struct sms_job *j)
 	config_unref(j->cfg);
 	free(j->sid);
 	free(j->from);
+	free(j->reply_to);
+	free(j->reply_from);
 	free(j->body);
 	free(j->norm);
 	free(j->opt_out_type);
@@ -662,8 +785,10 @@ sms_incoming_done(int ok, void *arg)
 		    j->keyword != NULL ? j->keyword : "none");
 		metrics_add("hotline_sms_received_total", labels, 1);
 		/* the number is masked by log_phone */
-		log_info("sms: keyword=%s sender=%s",
+		log_info("sms: keyword=%s%s%s sender=%s",
 		    j->keyword != NULL ? j->keyword : "none",
+		    j->channel != NULL ? " channel=" : "",
+		    j->channel != NULL ? j->channel : "",
 		    log_phone(j->from, ph));
 	}
 	if (j->kick)
@@ -675,8 +800,8 @@ static void
 sms_incoming(struct hreq *r)
 {
 	struct sms_job	*j;
-	const char	*sid, *from, *body, *pt;
-	char		*e164;
+	const char	*sid, *from, *body, *pt, *channel, *to, *to_channel;
+	char		*e164, *ours;
 
 	sid = form_get(&r->form, "MessageSid");
 	if (sid == NULL)
@@ -687,8 +812,9 @@ sms_incoming(struct hreq *r)
 		http_error(r, 400, "missing or bad MessageSid");
 		return;
 	}
-	if (from == NULL || (e164 = util_phone_e164(from)) == NULL) {
-		http_error(r, 400, "missing or bad From");
+	if ((e164 = sms_address(from, &channel)) == NULL) {
+		http_error(r, 400, "missing or bad From (a phone number, or "
+		    "whatsapp: and a phone number)");
 		return;
 	}
 	if (r->cfg->sms == NULL) {
@@ -702,6 +828,18 @@ sms_incoming(struct hreq *r)
 	j->cfg = config_ref(r->cfg);
 	j->sid = xstrdup(sid);
 	j->from = e164;
+	if ((j->channel = channel) != NULL) {
+		/*
+		 * Our WhatsApp sender is the number they wrote to; without a
+		 * usable To, the provider's default (that same number) holds.
+		 */
+		xasprintf(&j->reply_to, "%s:%s", SMS_WHATSAPP, e164);
+		to = form_get(&r->form, "To");
+		if ((ours = sms_address(to, &to_channel)) != NULL &&
+		    to_channel != NULL)
+			xasprintf(&j->reply_from, "%s:%s", SMS_WHATSAPP, ours);
+		free(ours);
+	}
 	j->body = xstrdup(body != NULL ? body : "");
 	j->norm = keyword_normalise(j->body);
 	if ((pt = form_get(&r->form, "OptOutType")) != NULL && *pt != '\0')
@@ -715,19 +853,125 @@ sms_incoming(struct hreq *r)
 
 /* --- delivery status ------------------------------------------------------ */
 
+/*
+ * Every message status the provider documents, ranked by how far along a
+ * message is.  A callback never moves a message back: callbacks cross, so
+ * a late "sent" must not undo "delivered", nor "delivered" undo "read".
+ * Final statuses (SMS_STATUS_FINAL and up) settle the outbox row too.
+ * "receiving" and "received" (rank 0) are about messages sent to us:
+ * there is nothing of ours to update.
+ *
+ * A status missing here is accepted (200) and logged, its error code still
+ * honoured: the provider adds statuses now and then, and refusing one
+ * only makes it log an error and call again with the same news.
+ */
+static const struct {
+	const char	*name;
+	int		 rank;
+} sms_statuses[] = {
+	{ "accepted", 1 }, { "scheduled", 1 }, { "queued", 1 },
+	{ "sending", 2 }, { "sent", 3 },
+	{ "delivered", 4 }, { "undelivered", 4 }, { "failed", 4 },
+	{ "partially_delivered", 4 }, { "canceled", 4 },
+	{ "read", 5 },
+	{ "receiving", 0 }, { "received", 0 },
+};
+#define SMS_NSTATUSES	(sizeof sms_statuses / sizeof sms_statuses[0])
+#define SMS_STATUS_FINAL 4
+
+/* The rank of a row's status column, in SQL, from the table: sms_init. */
+static char	sms_rank_sql[1024];
+
 struct sms_status_job {
 	struct hreq	*r;
+	struct config	*cfg;
 	char		*sid;
-	char		*status;
-	char		*to;
+	char		*status;	/* as the provider wrote it */
+	int		 rank;		/* -1: a status we do not know */
+	char		*to;		/* E.164, or NULL */
 	long long	 error;		/* 0 when none */
+	int		 optout;	/* result: 1 opted out, -1 not ours */
+	char		*opted;		/* result: who, when optout is 1 */
 };
 
-static int
-sms_status_final(const char *s)
+static void
+sms_status_rank_sql(void)
 {
-	return (strcmp(s, "delivered") == 0 || strcmp(s, "undelivered") == 0 ||
-	    strcmp(s, "failed") == 0);
+	size_t	i, n;
+
+	n = (size_t)snprintf(sms_rank_sql, sizeof sms_rank_sql, "(CASE status");
+	for (i = 0; i < SMS_NSTATUSES; i++) {
+		n += snprintf(sms_rank_sql + n, sizeof sms_rank_sql - n,
+		    " WHEN '%s' THEN %d", sms_statuses[i].name,
+		    sms_statuses[i].rank);
+	}
+	snprintf(sms_rank_sql + n, sizeof sms_rank_sql - n, " ELSE 0 END)");
+}
+
+/*
+ * Error 21610 (the recipient had opted out with the carrier): opt out the
+ * recipient of our outbound message with this SID, from the outbox or the
+ * texts we sent; never the sender of an inbound text that happens to
+ * carry the SID.  A SID we do not know yet (the callback overtook the
+ * send's own answer) falls back to the callback's To, unless that is our
+ * own number.
+ */
+static int
+sms_status_optout(struct db *db, struct sms_status_job *j, time_t now)
+{
+	struct db_res	*res;
+	char		*phone = NULL;
+	long long	 inbound = 0;
+	int		 rc;
+
+	res = db_query(db, "SELECT recipient FROM outbox WHERE provider_sid = ? "
+	    "AND kind = 'sms' UNION ALL SELECT phone FROM messages WHERE "
+	    "sid = ? AND direction = 'out'", "ss", j->sid, j->sid);
+	if (res == NULL)
+		return (-1);
+	if ((rc = db_next(res)) == 1)
+		phone = xstrdup(db_text(res, 0));
+	db_done(res);
+	if (rc == -1)
+		return (-1);
+	if (phone == NULL) {
+		if (db_int_query(db, &inbound, "SELECT COUNT(*) FROM messages "
+		    "WHERE sid = ? AND direction = 'in'", "s", j->sid) != 0)
+			return (-1);
+		if (inbound > 0 || j->to == NULL || (j->cfg->sms_from != NULL &&
+		    strcmp(j->to, j->cfg->sms_from) == 0)) {
+			j->optout = -1;
+			return (0);
+		}
+		phone = xstrdup(j->to);
+	}
+	if (optout_set(db, phone, 1, "status:21610", NULL, now) < 0) {
+		free(phone);
+		return (-1);
+	}
+	j->optout = 1;
+	free(j->opted);
+	j->opted = phone;
+	return (0);
+}
+
+/*
+ * Run one status UPDATE, head followed by "the row's rank <= the
+ * callback's": its parameters are the status, the error code twice, now,
+ * the SID and the callback's rank.
+ */
+static int
+sms_status_update(struct db *db, const struct sms_status_job *j,
+    const char *head, time_t now)
+{
+	char	*sql;
+	int	 rc;
+
+	xasprintf(&sql, "%s%s <= ?", head, sms_rank_sql);
+	rc = db_exec(db, sql, "siiisi", j->status, j->error, j->error,
+	    (long long)now, j->sid, (long long)j->rank);
+	free(sql);
+	return (rc);
 }
 
 static int
@@ -735,52 +979,32 @@ sms_status_tx(struct db *db, void *arg)
 {
 	struct sms_status_job	*j = arg;
 	time_t			 now = util_now();
-	struct db_res		*res;
-	char			*phone = NULL;
-	int			 final = sms_status_final(j->status), rc;
 
-	/* A late "sent" must not undo "delivered": callbacks can cross. */
-	if (db_exec(db, "UPDATE messages SET status = ?, error_code = CASE "
-	    "WHEN ? = 0 THEN error_code ELSE ? END, updated_at = ? WHERE "
-	    "sid = ? AND direction = 'out' AND (? = 1 OR status NOT IN "
-	    "('delivered', 'undelivered', 'failed'))", "siiisi", j->status,
-	    j->error, j->error, (long long)now, j->sid, (long long)final) != 0)
+	j->optout = 0;
+	if (j->rank > 0 && sms_status_update(db, j, "UPDATE messages SET "
+	    "status = ?, error_code = CASE WHEN ? = 0 THEN error_code ELSE ? "
+	    "END, updated_at = ? WHERE sid = ? AND direction = 'out' AND ",
+	    now) != 0)
 		return (-1);
-	if (final && db_exec(db, "UPDATE outbox SET status = ?, "
-	    "error_code = CASE WHEN ? = 0 THEN error_code ELSE ? END, "
-	    "updated_at = ? WHERE provider_sid = ? AND status IN ('sent', "
-	    "'delivered', 'undelivered')", "siiis", j->status, j->error,
-	    j->error, (long long)now, j->sid) != 0)
+	if (j->rank >= SMS_STATUS_FINAL && sms_status_update(db, j, "UPDATE "
+	    "outbox SET status = ?, error_code = CASE WHEN ? = 0 THEN "
+	    "error_code ELSE ? END, updated_at = ? WHERE provider_sid = ? AND "
+	    "kind = 'sms' AND status NOT IN ('pending', 'sending', "
+	    "'suppressed') AND ", now) != 0)
 		return (-1);
-	if (j->error == 21610) {
-		res = db_query(db, "SELECT recipient FROM outbox WHERE "
-		    "provider_sid = ? UNION ALL SELECT phone FROM messages "
-		    "WHERE sid = ?", "ss", j->sid, j->sid);
-		if (res == NULL)
-			return (-1);
-		if ((rc = db_next(res)) == 1)
-			phone = xstrdup(db_text(res, 0));
-		db_done(res);
-		if (rc == -1)
-			return (-1);
-		if (phone == NULL && j->to != NULL)
-			phone = util_phone_e164(j->to);
-		if (phone != NULL && optout_set(db, phone, 1, "status:21610",
-		    NULL, now) < 0) {
-			free(phone);
-			return (-1);
-		}
-		free(phone);
-	}
+	if (j->error == 21610)
+		return (sms_status_optout(db, j, now));
 	return (0);
 }
 
 static void
 sms_status_free(struct sms_status_job *j)
 {
+	config_unref(j->cfg);
 	free(j->sid);
 	free(j->status);
 	free(j->to);
+	free(j->opted);
 	free(j);
 }
 
@@ -788,27 +1012,46 @@ static void
 sms_status_done(int ok, void *arg)
 {
 	struct sms_status_job	*j = arg;
-	char			 labels[64];
+	char			 labels[64], ph[LOG_PHONE_LEN];
 
-	if (!ok)
+	if (!ok) {
 		http_error(j->r, 503, "store unavailable; retry");
-	else {
-		http_reply(j->r, 204, "text/plain; charset=utf-8", "", 0);
-		snprintf(labels, sizeof labels, "status=\"%s\"", j->status);
-		metrics_add("hotline_sms_status_total", labels, 1);
+		sms_status_free(j);
+		return;
 	}
+	http_reply(j->r, 200, "text/plain; charset=utf-8", "", 0);
+	/* Only names from the table: the provider's text is not a label. */
+	snprintf(labels, sizeof labels, "status=\"%s\"", j->rank >= 0 ?
+	    j->status : "unknown");
+	metrics_add("hotline_sms_status_total", labels, 1);
+	if (j->optout == 1)
+		log_info("sms: status error 21610: the recipient opted out "
+		    "with the carrier, so here too recipient=%s",
+		    log_phone(j->opted, ph));
+	else if (j->optout == -1)
+		log_warn("sms: status error 21610 for a message we did not "
+		    "send; nobody opted out");
 	sms_status_free(j);
+}
+
+/* The status as a log word: letters, digits and _ only, bounded. */
+static void
+sms_status_word(const char *s, char *out, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+		out[i] = isalnum((unsigned char)s[i]) || s[i] == '_' ?
+		    s[i] : '?';
+	out[i] = '\0';
 }
 
 static void
 sms_status(struct hreq *r)
 {
-	static const char	*known[] = { "accepted", "scheduled", "queued",
-				    "sending", "sent", "delivered", "undelivered",
-				    "failed", "read", "receiving", "received",
-				    "canceled", NULL };
 	struct sms_status_job	*j;
-	const char		*sid, *st, *err, *to;
+	const char		*sid, *st, *err, *channel;
+	char			 word[33];
 	size_t			 i;
 
 	sid = form_get(&r->form, "MessageSid");
@@ -819,20 +1062,27 @@ sms_status(struct hreq *r)
 		http_error(r, 400, "missing or bad MessageSid");
 		return;
 	}
-	for (i = 0; st != NULL && known[i] != NULL; i++) {
-		if (strcmp(known[i], st) == 0)
-			break;
-	}
-	if (st == NULL || known[i] == NULL) {
-		http_error(r, 400, "missing or unknown MessageStatus");
+	if (st == NULL || *st == '\0') {
+		http_error(r, 400, "missing MessageStatus");
 		return;
 	}
 	j = xcalloc(1, sizeof *j);
 	j->r = r;
+	j->cfg = config_ref(r->cfg);
 	j->sid = xstrdup(sid);
 	j->status = xstrdup(st);
-	if ((to = form_get(&r->form, "To")) != NULL)
-		j->to = xstrdup(to);
+	j->rank = -1;
+	for (i = 0; i < SMS_NSTATUSES; i++) {
+		if (strcmp(sms_statuses[i].name, st) == 0)
+			j->rank = sms_statuses[i].rank;
+	}
+	if (j->rank < 0) {
+		sms_status_word(st, word, sizeof word);
+		log_warn("sms: status callback with a status we do not know "
+		    "(\"%s\"): accepted, message status unchanged", word);
+	}
+	/* "+1817…" or "whatsapp:+1817…": the same person. */
+	j->to = sms_address(form_get(&r->form, "To"), &channel);
 	if ((err = form_get(&r->form, "ErrorCode")) != NULL && *err != '\0')
 		j->error = strtoll(err, NULL, 10);
 	if (store_submit(r->hl->store, sms_status_tx, sms_status_done, j) != 0) {
@@ -851,7 +1101,9 @@ sms_init(struct hotline *hl)
 	metrics_help("hotline_sms_optouts_total", "counter",
 	    "Numbers that opted out by text.");
 	metrics_help("hotline_sms_status_total", "counter",
-	    "Delivery status callbacks, by status.");
+	    "Delivery status callbacks, by status (\"unknown\" for one not "
+	    "documented when this was built).");
+	sms_status_rank_sql();
 	http_route(hl->http, EVHTTP_REQ_POST, "/sms/incoming", ROUTE_PROVIDER,
 	    "sms", sms_incoming);
 	http_route(hl->http, EVHTTP_REQ_POST, "/sms/status", ROUTE_PROVIDER,

@@ -122,11 +122,20 @@ class TestStopWins(Safety):
             self.assertEqual(self.texts("STRETCH", frm=phone), [], word)
             self.assertEqual(self.texts(word, frm=phone), [], word)
 
-    def test_stop_inside_a_sentence_is_not_an_opt_out_but_answered(self):
-        """CTIA: the keyword alone.  A sentence asking us to stop is answered
-        with the fallback, which says how to opt out."""
-        for body in ("stop sending me stretches", "Please stop texting me",
-                     "unsubscribe me please"):
+    def test_stop_inside_a_sentence(self):
+        """FCC 24-24: a sentence asking us to stop opts out, with one
+        confirmation; one using the word about something else is answered
+        and says how to opt out."""
+        for i, body in enumerate(("stop sending me stretches",
+                                  "Please stop texting me",
+                                  "unsubscribe me please")):
+            phone = self.number(40 + i)
+            out = self.texts(body, frm=phone)
+            self.assertTrue(self.opted_out(phone), body)
+            self.assertEqual(len(out), 1, body)
+            self.assertIn("unsubscribed", out[0], body)
+        for body in ("how do I stop my back hurting after a run",
+                     "can I cancel my appointment"):
             out = self.texts(body)
             self.assertFalse(self.opted_out(CALLER), body)
             self.assertEqual(len(out), 1, body)

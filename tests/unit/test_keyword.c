@@ -117,13 +117,182 @@ END_TEST
 
 START_TEST(test_compliance_alone)
 {
-	/* Only the keyword alone counts. */
+	/* Only the keyword alone is a compliance word (sentences: intent). */
 	ck_assert_int_eq(comp("stop sending me stretches", NULL), KW_NONE);
 	ck_assert_int_eq(comp("please stop", NULL), KW_NONE);
 	ck_assert_int_eq(comp("help me with my back", NULL), KW_NONE);
 	ck_assert_int_eq(comp("stopped", NULL), KW_NONE);
 	ck_assert_int_eq(comp("", NULL), KW_NONE);
 	ck_assert_int_eq(comp("!!!", NULL), KW_NONE);
+}
+END_TEST
+
+static enum kw_intent
+intent(const char *text, int prefer, int *lang)
+{
+	char		*n = keyword_normalise(text);
+	enum kw_intent	 k;
+
+	k = keyword_optout_intent(cfg->sms, n, prefer, lang);
+	free(n);
+	return (k);
+}
+
+/* Real replies asking us to stop, as people write them (FCC 24-24). */
+static const struct {
+	const char	*text;
+	const char	*lang;
+} intent_optouts[] = {
+	{ "Stop texting me", "en" }, { "STOP IT", "en" },
+	{ "please stop", "en" }, { "Unsubscribe me", "en" },
+	{ "no more texts", "en" }, { "remove me", "en" },
+	{ "stop sending me stretches", "en" }, { "Stop please!", "en" },
+	{ "stop now", "en" }, { "STOP ALL MESSAGES", "en" },
+	{ "Please unsubscribe me from this list.", "en" },
+	{ "take me off your list", "en" },
+	{ "Take me off the list please", "en" },
+	{ "don't text me", "en" }, { "Do not text me again", "en" },
+	{ "dont send me any more messages", "en" },
+	{ "leave me alone", "en" }, { "Wrong number", "en" },
+	{ "I want to opt out", "en" }, { "opt me out", "en" },
+	{ "I'd like to unsubscribe please", "en" },
+	{ "cancel all texts", "en" }, { "I quit", "en" },
+	{ "end these messages", "en" }, { "I revoke my consent", "en" },
+	{ "stop stop stop", "en" },
+	{ "STOP!!! \xf0\x9f\x98\xa1", "en" },	/* angry face */
+	{ "Please remove my number", "en" },
+	{ "no more messages please", "en" }, { "stop the tips", "en" },
+	{ "Can you please stop texting me", "en" },
+	{ "not interested", "en" }, { "lose my number", "en" },
+	{ "unsubscribe pls", "en" }, { "Stop texting me, thanks", "en" },
+	{ "\xef\xbc\xb3\xef\xbc\xb4\xef\xbc\xaf\xef\xbc\xb0 please", "en" },
+	{ "Stop sending texts to me right now", "en" },
+	{ "no me envíen más mensajes", "es" },
+	{ "ya no quiero mensajes", "es" }, { "bórrenme", "es" },
+	{ "Quiero darme de baja por favor", "es" },
+	{ "por favor ya no me manden mensajes", "es" },
+	{ "alto por favor", "es" }, { "basta ya", "es" },
+	{ "cancelar los mensajes", "es" },
+	{ "Sáquenme de la lista", "es" },
+	{ "no me escriban más", "es" },
+	{ "Dejen de enviarme mensajes", "es" },
+	{ "No quiero recibir más mensajes, gracias", "es" },
+	{ "bórrame de la lista", "es" }, { "FIN", "es" },
+	{ "stop por favor", "es" },
+	{ "no más estiramientos por favor", "es" },
+	{ NULL, NULL }
+};
+
+/* The same words about something else: answered, not an opt-out. */
+static const struct {
+	const char	*text;
+	const char	*lang;		/* of the stop word in it */
+} intent_lookalikes[] = {
+	{ "how do I stop my back hurting after a run", "en" },
+	{ "when does the clinic end its day", "en" },
+	{ "can I cancel my appointment", "en" },
+	{ "my pain won't stop", "en" },
+	{ "what stretches help me stop the pain", "en" },
+	{ "does the pain end if I keep running", "en" },
+	{ "I quit running because of my back", "en" },
+	{ "should I stop running", "en" },
+	{ "the end of my spine hurts", "en" },
+	{ "stop stretching if it hurts?", "en" },
+	{ "tips to stop back pain", "en" },
+	{ "I want it to stop", "en" },
+	{ "cancel my callback", "en" },
+	{ "I can't stop the pain", "en" },
+	{ "stop by the clinic tomorrow?", "en" },
+	{ "don't stop texting me", "en" },
+	{ "I want to end it all", "en" },
+	{ "end it", "en" },
+	{ "¿Cómo puedo parar el dolor de espalda?", "es" },
+	{ "¿Puedo cancelar mi cita?", "es" },
+	{ "¿Abren el fin de semana?", "es" },
+	{ "quiero parar de correr por el dolor", "es" },
+	{ "necesito cancelar mi cita del lunes", "es" },
+	{ "basta de dolor, ¿qué hago?", "es" },
+	{ "me duele la espalda baja", "es" },
+	{ NULL, NULL }
+};
+
+START_TEST(test_intent_optouts)
+{
+	size_t	i;
+	int	lang;
+
+	for (i = 0; intent_optouts[i].text != NULL; i++) {
+		ck_assert_msg(intent(intent_optouts[i].text, 0, &lang) ==
+		    KW_INTENT_OPTOUT, "'%s' is not an opt-out",
+		    intent_optouts[i].text);
+		ck_assert_msg(lang == config_lang(cfg, intent_optouts[i].lang),
+		    "'%s': language %d", intent_optouts[i].text, lang);
+	}
+	ck_assert_uint_ge(i, 25);
+}
+END_TEST
+
+START_TEST(test_intent_lookalikes)
+{
+	size_t	i;
+	int	lang;
+
+	for (i = 0; intent_lookalikes[i].text != NULL; i++) {
+		ck_assert_msg(intent(intent_lookalikes[i].text, 0, &lang) ==
+		    KW_INTENT_MENTION, "'%s' is not a mention",
+		    intent_lookalikes[i].text);
+		ck_assert_msg(lang == config_lang(cfg,
+		    intent_lookalikes[i].lang), "'%s': language %d",
+		    intent_lookalikes[i].text, lang);
+	}
+	ck_assert_uint_ge(i, 15);
+	/* No stop word at all. */
+	ck_assert_int_eq(intent("hello there", 0, &lang), KW_INTENT_NONE);
+	ck_assert_int_eq(lang, -1);
+	ck_assert_int_eq(intent("stretches please", 0, NULL), KW_INTENT_NONE);
+	ck_assert_int_eq(intent("please", 0, NULL), KW_INTENT_NONE);
+	ck_assert_int_eq(intent("", 0, NULL), KW_INTENT_NONE);
+}
+END_TEST
+
+START_TEST(test_intent_language)
+{
+	int	es = config_lang(cfg, "es"), lang;
+
+	/* "stop" is on both lists: the number's language wins. */
+	ck_assert_int_eq(intent("stop", es, &lang), KW_INTENT_OPTOUT);
+	ck_assert_int_eq(lang, es);
+	ck_assert_int_eq(intent("stop", 0, &lang), KW_INTENT_OPTOUT);
+	ck_assert_int_eq(lang, 0);
+	/* Words of one language only take it, whoever asks. */
+	ck_assert_int_eq(intent("stop please", es, &lang), KW_INTENT_OPTOUT);
+	ck_assert_int_eq(lang, 0);
+	/* A mix of both is still an opt-out. */
+	ck_assert_int_eq(intent("unsubscribe me por favor", 0, &lang),
+	    KW_INTENT_OPTOUT);
+	ck_assert_int_eq(lang, 0);
+	/* Fillers and topics alone are not: a stop word is needed. */
+	ck_assert_int_eq(intent("please me texting now", 0, NULL),
+	    KW_INTENT_NONE);
+	/* Topics come after the stop word, never before. */
+	ck_assert_int_eq(intent("stretches stop", 0, NULL), KW_INTENT_MENTION);
+}
+END_TEST
+
+START_TEST(test_intent_long)
+{
+	char	text[1024];
+	size_t	i;
+
+	/* A long run of fillers is read for a mention only. */
+	strcpy(text, "stop");
+	for (i = 0; i < 60; i++)
+		strcat(text, " please");
+	ck_assert_int_eq(intent(text, 0, NULL), KW_INTENT_MENTION);
+	strcpy(text, "stop");
+	for (i = 0; i < 40; i++)
+		strcat(text, " please");
+	ck_assert_int_eq(intent(text, 0, NULL), KW_INTENT_OPTOUT);
 }
 END_TEST
 
@@ -418,6 +587,41 @@ START_TEST(test_load_compliance_errors)
 }
 END_TEST
 
+START_TEST(test_load_intent_errors)
+{
+	char	**errors;
+
+	errors = load_with_sms(SMS_OK_COMPLIANCE
+	    "opt_out_intent:\n"
+	    "  en:\n"
+	    "    words: [stop, quit, end, cancel, unsubscribe, opt out]\n"
+	    "    phrases: [\"take me off\", \"a b c d e f g h i\"]\n"
+	    "    fillers: [please, me, stop, \"Yes\"]\n"
+	    "    topics: tips\n"
+	    "  xx:\n"
+	    "    words: [stop]\n"
+	    "    fillers: [please]\n"
+	    "keywords: []\n"
+	    "messages: {}\n");
+	ck_assert_ptr_nonnull(errors);
+	ck_assert_msg(has_error(errors, ":8:", "'a b c d e f g h i' is too long"),
+	    "a long phrase not reported at line 8");
+	ck_assert(has_error(errors, ":9:", "en 'fillers' entry 'stop' is also "
+	    "a stop word or phrase"));
+	ck_assert(has_error(errors, ":9:", "entry 'yes' is also an opt-in word"));
+	ck_assert(has_error(errors, ":10:", "en 'topics' must be a list"));
+	ck_assert(has_error(errors, ":11:", "language 'xx' is not configured"));
+	ck_assert(has_error(errors, ":", "opt_out_intent: missing 'es'"));
+	ck_assert(has_error(errors, ":", "must include 'revoke' (FCC 24-24"));
+	ck_assert(has_error(errors, ":", "missing 'optout_hint'"));
+	config_errors_free(errors);
+
+	errors = load_with_sms(SMS_OK_COMPLIANCE "keywords: []\nmessages: {}\n");
+	ck_assert(has_error(errors, ":1:", "missing 'opt_out_intent'"));
+	config_errors_free(errors);
+}
+END_TEST
+
 static Suite *
 keyword_suite(void)
 {
@@ -435,6 +639,10 @@ keyword_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_compliance_optout);
 	tcase_add_test(tc, test_compliance_alone);
+	tcase_add_test(tc, test_intent_optouts);
+	tcase_add_test(tc, test_intent_lookalikes);
+	tcase_add_test(tc, test_intent_language);
+	tcase_add_test(tc, test_intent_long);
 	tcase_add_test(tc, test_compliance_in_help);
 	tcase_add_test(tc, test_keywords);
 	tcase_add_test(tc, test_keyword_languages);
@@ -446,6 +654,7 @@ keyword_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_load_compliance_errors);
+	tcase_add_test(tc, test_load_intent_errors);
 	suite_add_tcase(s, tc);
 	return (s);
 }
