@@ -9,13 +9,8 @@ open-source receivers document them); every value in them is made up."""
 import os
 import unittest
 
-from harness import ACCOUNT_SID, CALLER, sms_text
+from harness import ACCOUNT_SID, CALLER, DEFAULT_CLOCK, sms_text
 from test_safety import Safety
-
-# Tuesday 1 December 2026, 10:00 in Texas, running from there.
-CLOCK = "+2026-12-01T10:00:00-06:00"
-# The same hour the next day, and one more: past WhatsApp's 24 hours.
-CLOCK_NEXT_DAY = "+2026-12-02T11:00:00-06:00"
 
 OUR_NUMBER = "+18175550100"
 
@@ -84,8 +79,8 @@ def status_params(sid, status, to, error=None, whatsapp=False):
 
 class Case(Safety):
     """Safety's helpers (texts, opted_out, sent_to, call, step, staff)
-    with a running clock and numbers of our own."""
-    env = {"HOTLINE_CLOCK": CLOCK}
+    with the harness's running clock and numbers of our own."""
+    env = {"HOTLINE_CLOCK": DEFAULT_CLOCK}
 
     def number(self, n):
         return "+1817555%04d" % (400 + n)
@@ -396,7 +391,7 @@ class TestWhatsApp(Case):
     def test_after_whatsapps_24_hours_later_texts_go_by_sms(self):
         self.whatsapp("hello there")
         self.h.stop()
-        self.h.env["HOTLINE_CLOCK"] = CLOCK_NEXT_DAY
+        self.h.advance(25 * 3600)
         self.h.start()
         self.text_me_stretches(CALLER)
         self.assertTrue(self.provider.wait_for(
