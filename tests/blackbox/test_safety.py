@@ -102,6 +102,40 @@ class Safety(HotlineTestCase):
         self.assertEqual(r.status, 200, r.text)
         return r
 
+    def staff_cannot_text_after(self, stop):
+        """After the texter opts out with the words stop, staff cannot
+        retry a text to them (told why) and their callback ending
+        unreachable texts nothing."""
+        tok = self.staff_token()
+        # A text the provider refused for good, before the STOP.
+        self.provider.fail = [(400, {"code": 21211, "message": "bad number"})]
+        store_enqueue(self.h, "sms", CALLER,
+                      json.dumps({"to": CALLER, "body": "hello"}),
+                      "test:refused")
+        self.assertTrue(self.provider.wait_for(lambda: self.h.rows(
+            "SELECT status FROM outbox WHERE dedupe = 'test:refused'")
+            == [("failed",)]))
+        mid = self.h.rows("SELECT id FROM outbox WHERE dedupe = "
+                          "'test:refused'")[0][0]
+        self.texts("CALLBACK")
+        before = len(self.sent_to(CALLER))
+        self.assertEqual(len(self.texts(stop)), 1)
+
+        r = self.api("POST", "/api/v1/messages/%d/retry" % mid, tok)
+        self.assertEqual(r.status, 409, r.text)
+        self.assertIn("STOP", r.text)
+
+        cid = self.api("GET", "/api/v1/callbacks", tok).json()["items"][0]["id"]
+        for outcome in ("no_answer", "busy", "no_answer"):
+            r = self.api("POST", "/api/v1/callbacks/%d/done" % cid, tok,
+                         {"outcome": outcome})
+            self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(r.json()["status"], "unreachable")
+        self.settle()
+        self.assertEqual(len(self.sent_to(CALLER)), before)
+        self.assertEqual(self.h.rows(
+            "SELECT COUNT(*) FROM outbox WHERE dedupe LIKE 'cb:%'"), [(0,)])
+
     def settle(self, seconds=1.5):
         """Give the outbox dispatcher (500 ms tick) time to act."""
         time.sleep(seconds)
@@ -215,35 +249,7 @@ class TestStopWinsClosed(Safety):
 
 class TestStopWinsStaff(Safety):
     def test_unreachable_text_and_staff_retry_after_stop(self):
-        tok = self.staff_token()
-        # A text the provider refused for good, before the STOP.
-        self.provider.fail = [(400, {"code": 21211, "message": "bad number"})]
-        store_enqueue(self.h, "sms", CALLER,
-                      json.dumps({"to": CALLER, "body": "hello"}),
-                      "test:refused")
-        self.assertTrue(self.provider.wait_for(lambda: self.h.rows(
-            "SELECT status FROM outbox WHERE dedupe = 'test:refused'")
-            == [("failed",)]))
-        mid = self.h.rows("SELECT id FROM outbox WHERE dedupe = "
-                          "'test:refused'")[0][0]
-        self.texts("CALLBACK")
-        before = len(self.sent_to(CALLER))
-        self.assertEqual(len(self.texts("Stop")), 1)
-
-        r = self.api("POST", "/api/v1/messages/%d/retry" % mid, tok)
-        self.assertEqual(r.status, 409, r.text)
-        self.assertIn("STOP", r.text)
-
-        cid = self.api("GET", "/api/v1/callbacks", tok).json()["items"][0]["id"]
-        for outcome in ("no_answer", "busy", "no_answer"):
-            r = self.api("POST", "/api/v1/callbacks/%d/done" % cid, tok,
-                         {"outcome": outcome})
-            self.assertEqual(r.status, 200, r.text)
-        self.assertEqual(r.json()["status"], "unreachable")
-        self.settle()
-        self.assertEqual(len(self.sent_to(CALLER)), before)
-        self.assertEqual(self.h.rows(
-            "SELECT COUNT(*) FROM outbox WHERE dedupe LIKE 'cb:%'"), [(0,)])
+        self.staff_cannot_text_after("Stop")
 
 
 class TestRedFlags(Safety):
