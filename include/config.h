@@ -187,6 +187,7 @@ struct cfgctx {
 	struct config		 *cfg;
 	const char		 *file;		/* as shown in messages */
 	struct fy_document	 *doc;
+	char			 *text;		/* the file: doc points into it */
 	char			**errors;	/* "file:line: message" */
 	size_t			  nerrors;
 };

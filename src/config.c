@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "flow.h"
+#include "form.h"
 #include "keyword.h"
 #include "location.h"
 #include "log.h"
@@ -34,6 +35,8 @@
 
 static void	cfg_verror(struct cfgctx *, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
+static void	cfg_error_at(struct cfgctx *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 
 static void
 cfg_verror(struct cfgctx *ctx, int line, const char *fmt, va_list ap)
@@ -346,7 +349,36 @@ cfg_error_at(struct cfgctx *ctx, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Collect libfyaml's own parse errors as file:line messages. */
+/* Longest configuration file read: ours are a few kilobytes. */
+#define CFG_FILE_MAX	(4 * 1024 * 1024)
+
+/* The line of the first byte of s that is not UTF-8, or 0 when all is. */
+static int
+cfg_utf8_line(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned int		 cp;
+	size_t			 n;
+	int			 line = 1;
+
+	while (len > 0) {
+		if ((n = form_utf8_decode(p, len, &cp)) == 0)
+			return (line);
+		if (cp == '\n')
+			line++;
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/*
+ * Read and parse path, collecting libfyaml's own errors as file:line
+ * messages.  The text must be UTF-8 before libfyaml sees it: libfyaml 0.8
+ * loops for ever on a directive line holding a malformed sequence ("%\xff"),
+ * and neither hotlined --check nor a reload may hang.  The document points
+ * into the text, which ctx->text keeps until the document is destroyed.
+ */
 static struct fy_document *
 cfg_parse_file(struct cfgctx *ctx, const char *path)
 {
@@ -356,7 +388,23 @@ cfg_parse_file(struct cfgctx *ctx, const char *path)
 	struct fy_document	*doc;
 	struct fy_diag_error	*de;
 	void			*it = NULL;
-	int			 n = 0;
+	char			*text;
+	size_t			 len;
+	int			 n = 0, line;
+
+	if ((text = util_read_file(path, CFG_FILE_MAX, &len)) == NULL) {
+		if (access(path, R_OK) != 0)
+			cfg_error_at(ctx, 0, "cannot read: %s", strerror(errno));
+		else
+			cfg_error_at(ctx, 0, "not a regular file of at most %d MB",
+			    CFG_FILE_MAX / (1024 * 1024));
+		return (NULL);
+	}
+	if ((line = cfg_utf8_line(text, len)) != 0) {
+		cfg_error_at(ctx, line, "not UTF-8 text");
+		free(text);
+		return (NULL);
+	}
 
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
@@ -368,17 +416,13 @@ cfg_parse_file(struct cfgctx *ctx, const char *path)
 	memset(&pcfg, 0, sizeof pcfg);
 	pcfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG;
 	pcfg.diag = diag;
-	doc = fy_document_build_from_file(&pcfg, path);
+	doc = fy_document_build_from_string(&pcfg, text, len);
 	while ((de = fy_diag_errors_iterate(diag, &it)) != NULL) {
 		cfg_error_at(ctx, de->line + 1, "YAML: %s", de->msg);
 		n++;
 	}
-	if (doc == NULL && n == 0) {
-		if (access(path, R_OK) != 0)
-			cfg_error_at(ctx, 0, "cannot read: %s", strerror(errno));
-		else
-			cfg_error_at(ctx, 0, "not valid YAML");
-	}
+	if (doc == NULL && n == 0)
+		cfg_error_at(ctx, 0, "not valid YAML");
 	fy_diag_destroy(diag);
 	if (doc != NULL && n > 0) {
 		fy_document_destroy(doc);
@@ -389,6 +433,10 @@ cfg_parse_file(struct cfgctx *ctx, const char *path)
 		fy_document_destroy(doc);
 		doc = NULL;
 	}
+	if (doc == NULL)
+		free(text);
+	else
+		ctx->text = text;
 	return (doc);
 }
 
@@ -1165,6 +1213,7 @@ cfg_close_part(struct cfgctx *main, struct cfgctx *part)
 	main->nerrors = part->nerrors;
 	if (part->doc != NULL)
 		fy_document_destroy(part->doc);
+	free(part->text);
 }
 
 struct config *
@@ -1242,6 +1291,7 @@ config_load(const char *path, char ***errors)
 done:
 	if (ctx.doc != NULL)
 		fy_document_destroy(ctx.doc);
+	free(ctx.text);
 	if (ctx.nerrors > 0) {
 		*errors = ctx.errors;
 		config_unref(cfg);

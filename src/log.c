@@ -138,8 +138,12 @@ log_phone(const char *phone, char *out)
 		return (out);
 	}
 	len = strlen(phone);
-	if (phone[0] == '+' && len >= 9 && len < LOG_PHONE_LEN - 4) {
-		/* country code and area code stay, the last four stay */
+	/*
+	 * Country code and area code stay, the last four stay: only when at
+	 * least three digits are left between them.  E.164 numbers go down
+	 * to eight digits, and "+5179***8511" would be all of +51798511.
+	 */
+	if (phone[0] == '+' && len >= 12 && len < LOG_PHONE_LEN - 4) {
 		snprintf(out, LOG_PHONE_LEN, "%.5s***%s", phone,
 		    phone + len - 4);
 	} else if (len > 2)
