@@ -133,8 +133,7 @@ fc_heading(const char *p, const char *end, const char **body)
 
 /*
  * An error names a file; when it is one of ours (hotline.yaml may name
- * others under 'files:'), a line number is one inside it (or, for what
- * the end of the file left unclosed, the line after).
+ * others under 'files:'), a line number is one inside it.
  */
 static void
 fc_check_error(const char *e)
@@ -158,7 +157,7 @@ fc_check_error(const char *e)
 		return;
 	line = strtol(rest, &end, 10);
 	if (end == rest || *end != ':' || line < 1 ||
-	    (size_t)line > fc_files[i].lines + 1)
+	    (size_t)line > fc_files[i].lines)
 		abort();
 }
 

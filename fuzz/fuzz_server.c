@@ -147,9 +147,10 @@ fs_header(const char *head, size_t hlen, const char *name, size_t *vlen)
 }
 
 /*
- * Every response evhttp framed with a Content-Length: a status line, no
- * server error but 503 (busy or closing), TwiML that parses, JSON that
- * parses.  Returns the first status, or 0 when nothing came back.
+ * Every response evhttp framed with a Content-Length: an HTTP/1.x status
+ * line, no server error but 503 (busy or closing) and 505 (a version we do
+ * not speak), TwiML that parses, JSON that parses.  Returns the first
+ * status, or 0 when nothing came back.
  */
 static int
 fs_check_reply(const char *data, size_t len)
@@ -169,7 +170,7 @@ fs_check_reply(const char *data, size_t len)
 		}
 		status = atoi(p + 9);
 		if (status < 100 || status > 599 || (status >= 500 &&
-		    status != 503)) {
+		    status != 503 && status != 505)) {
 			fprintf(stderr, "fuzz: status %d\n", status);
 			abort();
 		}

@@ -352,6 +352,20 @@ cfg_error_at(struct cfgctx *ctx, int line, const char *fmt, ...)
 /* Longest configuration file read: ours are a few kilobytes. */
 #define CFG_FILE_MAX	(4 * 1024 * 1024)
 
+/* The number of lines in s (a last line without a newline counts). */
+static int
+cfg_lines(const char *s, size_t len)
+{
+	int	lines = 0;
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			lines++;
+	}
+	return (len > 0 && s[len - 1] != '\n' ? lines + 1 : lines);
+}
+
 /* The line of the first byte of s that is not UTF-8, or 0 when all is. */
 static int
 cfg_utf8_line(const char *s, size_t len)
@@ -390,7 +404,7 @@ cfg_parse_file(struct cfgctx *ctx, const char *path)
 	void			*it = NULL;
 	char			*text;
 	size_t			 len;
-	int			 n = 0, line;
+	int			 n = 0, line, last;
 
 	if ((text = util_read_file(path, CFG_FILE_MAX, &len)) == NULL) {
 		if (access(path, R_OK) != 0)
@@ -417,8 +431,12 @@ cfg_parse_file(struct cfgctx *ctx, const char *path)
 	pcfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG;
 	pcfg.diag = diag;
 	doc = fy_document_build_from_string(&pcfg, text, len);
+	/* libfyaml puts what the end left open a few lines past it. */
+	last = cfg_lines(text, len);
 	while ((de = fy_diag_errors_iterate(diag, &it)) != NULL) {
-		cfg_error_at(ctx, de->line + 1, "YAML: %s", de->msg);
+		line = de->line + 1;
+		cfg_error_at(ctx, line > last && last > 0 ? last : line,
+		    "YAML: %s", de->msg);
 		n++;
 	}
 	if (doc == NULL && n == 0)

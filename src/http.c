@@ -18,6 +18,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 
 #include "config.h"
@@ -442,6 +443,21 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		    "reason=\"connections\"", 1);
 		return;
 	}
+	/*
+	 * evhttp answers in whatever version the request line named:
+	 * "HTTP/0.1" got "HTTP/0.1 200" and no Content-Length (found by
+	 * fuzz_http).  We speak HTTP/1.1 and accept 1.0 (RFC 9110 2.5).
+	 */
+	if (req->major != 1) {
+		req->major = 1;
+		req->minor = 1;
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		evhttp_send_error(req, 505, "HTTP version not supported");
+		return;
+	}
+	if (req->minor > 1)
+		req->minor = 1;
 	r = xcalloc(1, sizeof *r);
 	r->req = req;
 	r->http = h;

@@ -135,6 +135,22 @@ class TestMalformedHttp(HostileCase):
                     self.assertTrue(200 <= st < 500, reply[:300])
                 self.assertAlive()
 
+    def test_http_versions(self):
+        """Found by fuzz_http: evhttp answered in the version the request
+        named ("HTTP/0.1 200", without a length).  HTTP/1.x is answered
+        as HTTP/1.x (1.9 as 1.1); anything else gets 505 and a close."""
+        for version, want in ((b"0.1", 505), (b"0.9", 505), (b"1.9", 200),
+                              (b"1.0", 200), (b"1.1", 200)):
+            with self.subTest(version=version):
+                reply = raw(self.h.port, b"GET /healthz HTTP/%s\r\n"
+                            b"Host: a\r\n\r\n" % version)
+                self.assertEqual(status_of(reply), want, reply[:200])
+                line = reply.split(b"\r\n", 1)[0]
+                self.assertIn(line[:9], (b"HTTP/1.1 ", b"HTTP/1.0 "), line)
+                if version == b"1.0":
+                    self.assertTrue(line.startswith(b"HTTP/1.0 "), line)
+        self.assertAlive()
+
     def test_pipelined_requests_all_answered(self):
         # No half-close here: evhttp takes a read EOF as the client gone
         # and drops what is still queued, which no real client relies on.
