@@ -77,8 +77,8 @@ const char	*fuzz_server_token(void);
 /*
  * Send data on a new connection, half-close it, and run the loop until
  * the server closes and every request and store job it started is
- * finished.  The reply is checked (an HTTP/1.x status line, no 5xx but
- * 503 and 505, TwiML that parses, JSON that parses); a bad one aborts.
+ * finished.  The reply is checked (a status line, no 5xx but
+ * 501, 503 and 505, TwiML that parses, JSON that parses); a bad one aborts.
  * The caller frees reply->data.
  */
 void		 fuzz_server_exchange(const void *data, size_t len,

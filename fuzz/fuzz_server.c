@@ -147,15 +147,16 @@ fs_header(const char *head, size_t hlen, const char *name, size_t *vlen)
 }
 
 /*
- * Every response evhttp framed with a Content-Length: an HTTP/1.x status
- * line, no server error but 503 (busy or closing) and 505 (a version we do
- * not speak), TwiML that parses, JSON that parses.  Returns the first
- * status, or 0 when nothing came back.
+ * Every response evhttp framed with a Content-Length: a status line, no
+ * server error but 501 (a method evhttp does not know), 503
+ * (busy or closing) and 505 (a version we do not speak), TwiML that
+ * parses, JSON that parses.  Returns the first status, or 0 when nothing
+ * came back.
  */
 static int
 fs_check_reply(const char *data, size_t len)
 {
-	const char	*p = data, *end = data + len, *head, *v, *body;
+	const char	*p = data, *end = data + len, *head, *v, *body, *sp;
 	size_t		 hlen, vlen, clen;
 	json_error_t	 jerr;
 	json_t		*j;
@@ -163,14 +164,26 @@ fs_check_reply(const char *data, size_t len)
 	int		 status, first = 0;
 
 	while (p < end) {
-		if (end - p < 12 || (memcmp(p, "HTTP/1.1 ", 9) != 0 &&
-		    memcmp(p, "HTTP/1.0 ", 9) != 0)) {
+		/*
+		 * http.c answers HTTP/1.x; evhttp's own error page for a
+		 * request it could not parse echoes the version it read
+		 * ("HTTP/1.11 400"), which only a bad request ever sees.
+		 */
+		if (end - p < 12 || memcmp(p, "HTTP/", 5) != 0 ||
+		    (sp = memchr(p, ' ', end - p < 16 ? end - p : 16)) == NULL ||
+		    end - sp < 4) {
 			fprintf(stderr, "fuzz: not an HTTP response\n");
 			abort();
 		}
-		status = atoi(p + 9);
+		status = atoi(sp + 1);
+		if (memcmp(p, "HTTP/1.1 ", 9) != 0 &&
+		    memcmp(p, "HTTP/1.0 ", 9) != 0 && status != 400 &&
+		    status != 413 && status != 431 && status != 501) {
+			fprintf(stderr, "fuzz: %d in another version\n", status);
+			abort();
+		}
 		if (status < 100 || status > 599 || (status >= 500 &&
-		    status != 503 && status != 505)) {
+		    status != 501 && status != 503 && status != 505)) {
 			fprintf(stderr, "fuzz: status %d\n", status);
 			abort();
 		}

@@ -435,7 +435,7 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	const char			*p, *q, *err;
 	char				*params[HTTP_MAX_PARAMS];
 	size_t				 i, len;
-	int				 path_found = 0, k;
+	int				 path_found = 0, k, status;
 
 	if (http_conn_track(h, evhttp_request_get_connection(req)) != 0) {
 		evhttp_send_error(req, 503, "too many connections");
@@ -444,16 +444,20 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	/*
-	 * evhttp answers in whatever version the request line named:
-	 * "HTTP/0.1" got "HTTP/0.1 200" and no Content-Length (found by
-	 * fuzz_http).  We speak HTTP/1.1 and accept 1.0 (RFC 9110 2.5).
+	 * evhttp answers in whatever version the request line named, as
+	 * sscanf read it: "HTTP/0.1" got "HTTP/0.1 200" with no length and
+	 * "HTTP/1.-5" got "HTTP/1.-5 200" (found by fuzz_http).  We speak
+	 * HTTP/1.1 and take 1.0; a later 1.x is answered as 1.1 (RFC 9110
+	 * 2.5), anything else is refused and the connection closed.
 	 */
-	if (req->major != 1) {
+	if (req->major != 1 || req->minor < 0) {
+		status = req->major != 1 ? 505 : 400;
 		req->major = 1;
 		req->minor = 1;
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
-		evhttp_send_error(req, 505, "HTTP version not supported");
+		evhttp_send_error(req, status, status == 505 ?
+		    "HTTP version not supported" : "bad HTTP version");
 		return;
 	}
 	if (req->minor > 1)

@@ -137,10 +137,11 @@ class TestMalformedHttp(HostileCase):
 
     def test_http_versions(self):
         """Found by fuzz_http: evhttp answered in the version the request
-        named ("HTTP/0.1 200", without a length).  HTTP/1.x is answered
-        as HTTP/1.x (1.9 as 1.1); anything else gets 505 and a close."""
+        named ("HTTP/0.1 200" without a length, "HTTP/1.-5 200").  HTTP/1.x
+        is answered as HTTP/1.x (1.9 as 1.1); another major version gets
+        505, a malformed one 400, and the connection is closed."""
         for version, want in ((b"0.1", 505), (b"0.9", 505), (b"1.9", 200),
-                              (b"1.0", 200), (b"1.1", 200)):
+                              (b"1.-5", 400), (b"1.0", 200), (b"1.1", 200)):
             with self.subTest(version=version):
                 reply = raw(self.h.port, b"GET /healthz HTTP/%s\r\n"
                             b"Host: a\r\n\r\n" % version)
