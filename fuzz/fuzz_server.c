@@ -36,6 +36,8 @@
 #include "fuzz.h"
 #include "hotline.h"
 #include "http.h"
+#include "lease.h"
+#include "live.h"
 #include "log.h"
 #include "sig.h"
 #include "store.h"
@@ -408,6 +410,8 @@ fuzz_server_start(int verify)
 	http_configure(fs_hl.http, fs_hl.cfg);
 	http_route(fs_hl.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", 0,
 	    "healthz", fs_health_cb);
+	lease_init(&fs_hl);
+	fs_hl.live = live_new(&fs_hl);
 	voice_init(&fs_hl);
 	sms_init(&fs_hl);
 	staff_init(&fs_hl);
