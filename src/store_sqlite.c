@@ -133,7 +133,13 @@ sqlite_close(struct db *db)
 	free(s);
 }
 
-/* A prepared statement for sql, from the cache when it has been seen. */
+/*
+ * A prepared statement for sql, from the cache when it has been seen.
+ * Callers pass string literals, so the same statement nearly always comes
+ * with the same pointer: the entry with that pointer is found first and
+ * only its text compared (a pointer alone could be a freed string's), and
+ * only then is every entry's text tried.
+ */
 static sqlite3_stmt *
 sqlite_prepare(struct sqlite_db *s, const char *sql, int *cached)
 {
@@ -141,8 +147,15 @@ sqlite_prepare(struct sqlite_db *s, const char *sql, int *cached)
 	int		 i;
 
 	for (i = 0; i < s->ncache; i++) {
-		if (s->cache[i].sql == sql ||
-		    strcmp(s->cache[i].copy, sql) == 0) {
+		if (s->cache[i].sql == sql && strcmp(s->cache[i].copy, sql) == 0) {
+			*cached = 1;
+			return (s->cache[i].st);
+		}
+	}
+	for (i = 0; i < s->ncache; i++) {
+		if (strcmp(s->cache[i].copy, sql) == 0) {
+			/* The same text from elsewhere: find it by this one. */
+			s->cache[i].sql = sql;
 			*cached = 1;
 			return (s->cache[i].st);
 		}
@@ -152,8 +165,8 @@ sqlite_prepare(struct sqlite_db *s, const char *sql, int *cached)
 		sqlite_seterr(s, "prepare");
 		return (NULL);
 	}
-	/* Transaction control statements are not worth caching. */
-	if (strncmp(sql, "SAVEPOINT", 9) == 0 || strncmp(sql, "CREATE", 6) == 0) {
+	/* Schema changes run once; every batch's savepoints are cached. */
+	if (strncmp(sql, "CREATE", 6) == 0) {
 		*cached = 0;
 		return (st);
 	}
