@@ -8,9 +8,9 @@
  * mutex-protected list and one event made active from the thread
  * (libevent is set up for threads in hotlined.c).  A durable commit
  * (fsync) is the expensive part of a write, so under load many webhooks
- * share one.  When the last batch was shared and fewer jobs are waiting
- * than it held, the thread first waits a moment for the rest of the
- * crowd (store_gather): a quarter of what a commit costs at most.
+ * share one.  When the last batch was a crowd and fewer jobs are waiting
+ * than it held, a lone store thread first waits a moment for the rest of
+ * the crowd (store_gather): a quarter of what a commit costs at most.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,8 +29,16 @@
 #include "xmalloc.h"
 
 #define STORE_THREADS	16
-/* The longest a store thread waits for more jobs before a commit (us). */
+/*
+ * Waiting for more jobs before a commit (store_gather): at most this long
+ * (us), only after a commit that waited for the disk (one cheaper than
+ * STORE_GATHER_MIN_US, nothing written or a fast disk, costs less than the
+ * wait) and only behind a crowd of at least STORE_GATHER_CROWD: a few
+ * clients send again only once answered, so waiting for them slows them.
+ */
 #define STORE_GATHER_MAX_US	1000
+#define STORE_GATHER_MIN_US	300
+#define STORE_GATHER_CROWD	16
 
 struct store_job {
 	store_tx_fn		 fn;
@@ -368,12 +376,12 @@ store_run_batch(struct store *s, struct db *db, struct store_job *batch,
 
 /*
  * Called with the lock held and jobs queued.  When the last commit was
- * shared by several jobs and fewer are queued now, the webhooks that came
+ * shared by a crowd and fewer jobs are queued now, the webhooks that came
  * with them are likely still being parsed on the loop: wait for them a
- * little, so that they share this commit's fsync instead of each paying
- * for one of their own.  The wait is a quarter of what a commit takes (so
- * it can add little to anyone's latency) and at most STORE_GATHER_MAX_US;
- * a job that came alone never waits.
+ * little, so that they share this commit's fsync instead of paying for
+ * the next one.  The wait is a quarter of what a commit takes (so it can
+ * add little to anyone's latency) and at most STORE_GATHER_MAX_US.  A
+ * thread with others beside it never waits: they take the queue meanwhile.
  */
 static void
 store_gather(struct store *s, struct store_thread *t)
@@ -381,7 +389,8 @@ store_gather(struct store *s, struct store_thread *t)
 	struct timespec	deadline;
 	long long	wait_us = t->commit_us / 4, ns;
 
-	if (t->last_batch < 2 || s->queued >= t->last_batch || wait_us <= 0)
+	if (s->nthreads > 1 || t->last_batch < STORE_GATHER_CROWD ||
+	    s->queued >= t->last_batch || t->commit_us < STORE_GATHER_MIN_US)
 		return;
 	if (wait_us > STORE_GATHER_MAX_US)
 		wait_us = STORE_GATHER_MAX_US;
