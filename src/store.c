@@ -3,18 +3,21 @@
  * that dispatch to a backend (store_sqlite.c, store_pg.c).
  *
  * Jobs go into one FIFO.  Each store thread, when woken, takes every job
- * queued at that moment (up to STORE_BATCH), runs them in one transaction
- * with a savepoint each, commits once and hands the finished jobs to the
- * loop through a mutex-protected list and one event made active from the
- * thread (libevent is set up for threads in hotlined.c).  A durable commit
+ * queued at that moment, runs them in one transaction with a savepoint
+ * each, commits once and hands the finished jobs to the loop through a
+ * mutex-protected list and one event made active from the thread
+ * (libevent is set up for threads in hotlined.c).  A durable commit
  * (fsync) is the expensive part of a write, so under load many webhooks
- * share one.
+ * share one.  When the last batch was a crowd and fewer jobs are waiting
+ * than it held, a lone store thread first waits a moment for the rest of
+ * the crowd (store_gather): a quarter of what a commit costs at most.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -25,8 +28,17 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define STORE_BATCH	64
 #define STORE_THREADS	16
+/*
+ * Waiting for more jobs before a commit (store_gather): at most this long
+ * (us), only after a commit that waited for the disk (one cheaper than
+ * STORE_GATHER_MIN_US, nothing written or a fast disk, costs less than the
+ * wait) and only behind a crowd of at least STORE_GATHER_CROWD: a few
+ * clients send again only once answered, so waiting for them slows them.
+ */
+#define STORE_GATHER_MAX_US	1000
+#define STORE_GATHER_MIN_US	300
+#define STORE_GATHER_CROWD	16
 
 struct store_job {
 	store_tx_fn		 fn;
@@ -40,6 +52,8 @@ struct store_thread {
 	struct store	*store;
 	pthread_t	 tid;
 	struct db	*db;
+	int		 last_batch;	/* jobs in the last commit */
+	long long	 commit_us;	/* what a COMMIT takes, smoothed */
 };
 
 struct store {
@@ -51,6 +65,9 @@ struct store {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
 	struct store_job	*head, *tail;	/* waiting to run */
+	int			 queued;	/* jobs from head to tail */
+	int			 gathering;	/* threads in store_gather */
+	pthread_cond_t		 more;		/* a job was queued (gathering) */
 	struct store_job	*fin_head, *fin_tail;	/* waiting for the loop */
 	int			 pending;
 	int			 stopping;
@@ -287,14 +304,26 @@ fail:
 
 /* --- running jobs -------------------------------------------------------- */
 
+static long long
+store_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
 /*
  * Run a batch in one transaction.  A savepoint per job lets a failing job
  * roll back alone; if the commit itself fails, every job in the batch fails.
+ * *commit_us (when not NULL) is set to what the COMMIT took.
  */
 static void
-store_run_batch(struct store *s, struct db *db, struct store_job *batch)
+store_run_batch(struct store *s, struct db *db, struct store_job *batch,
+    long long *commit_us)
 {
 	struct store_job	*j;
+	long long		 t0;
 	int			 fail_all = 0, inject;
 
 	pthread_mutex_lock(&s->lock);
@@ -332,6 +361,7 @@ store_run_batch(struct store *s, struct db *db, struct store_job *batch)
 			break;
 		}
 	}
+	t0 = store_now_us();
 	/* What staff watch changed: other instances hear of it (live.c). */
 	if (fail_all || live_commit(db) != 0 || db_exec(db, "COMMIT", "") != 0) {
 		log_error("store: commit failed: %s", db_error(db));
@@ -340,6 +370,41 @@ store_run_batch(struct store *s, struct db *db, struct store_job *batch)
 		for (j = batch; j != NULL; j = j->next)
 			j->ok = 0;
 	}
+	if (commit_us != NULL)
+		*commit_us = store_now_us() - t0;
+}
+
+/*
+ * Called with the lock held and jobs queued.  When the last commit was
+ * shared by a crowd and fewer jobs are queued now, the webhooks that came
+ * with them are likely still being parsed on the loop: wait for them a
+ * little, so that they share this commit's fsync instead of paying for
+ * the next one.  The wait is a quarter of what a commit takes (so it can
+ * add little to anyone's latency) and at most STORE_GATHER_MAX_US.  A
+ * thread with others beside it never waits: they take the queue meanwhile.
+ */
+static void
+store_gather(struct store *s, struct store_thread *t)
+{
+	struct timespec	deadline;
+	long long	wait_us = t->commit_us / 4, ns;
+
+	if (s->nthreads > 1 || t->last_batch < STORE_GATHER_CROWD ||
+	    s->queued >= t->last_batch || t->commit_us < STORE_GATHER_MIN_US)
+		return;
+	if (wait_us > STORE_GATHER_MAX_US)
+		wait_us = STORE_GATHER_MAX_US;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	ns = deadline.tv_nsec + wait_us * 1000;
+	deadline.tv_sec += ns / 1000000000;
+	deadline.tv_nsec = ns % 1000000000;
+	s->gathering++;
+	while (s->queued < t->last_batch && !s->stopping) {
+		if (pthread_cond_timedwait(&s->more, &s->lock,
+		    &deadline) == ETIMEDOUT)
+			break;
+	}
+	s->gathering--;
 }
 
 static void *
@@ -348,6 +413,7 @@ store_thread_main(void *arg)
 	struct store_thread	*t = arg;
 	struct store		*s = t->store;
 	struct store_job	*batch, *last, *j;
+	long long		 commit_us;
 	int			 n, anyfail;
 
 	pthread_mutex_lock(&s->lock);
@@ -356,16 +422,23 @@ store_thread_main(void *arg)
 			pthread_cond_wait(&s->cond, &s->lock);
 		if (s->head == NULL && s->stopping)
 			break;
-		batch = last = s->head;
-		for (n = 1; last->next != NULL && n < STORE_BATCH; n++)
-			last = last->next;
-		s->head = last->next;
+		store_gather(s, t);
+		/* Another store thread may have taken them meanwhile. */
 		if (s->head == NULL)
-			s->tail = NULL;
-		last->next = NULL;
+			continue;
+		/* Every job queued now: a commit each would be an fsync each. */
+		batch = s->head;
+		last = s->tail;
+		n = s->queued;
+		s->head = s->tail = NULL;
+		s->queued = 0;
 		pthread_mutex_unlock(&s->lock);
 
-		store_run_batch(s, t->db, batch);
+		commit_us = 0;
+		store_run_batch(s, t->db, batch, &commit_us);
+		t->commit_us = t->commit_us == 0 ? commit_us :
+		    (t->commit_us * 3 + commit_us) / 4;
+		t->last_batch = n;
 		metrics_add("hotline_store_commits_total", "", 1);
 		metrics_add("hotline_store_jobs_total", "", n);
 
@@ -392,16 +465,17 @@ store_done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct store		*s = arg;
 	struct store_job	*list, *j;
+	int			 n = 0;
 
 	pthread_mutex_lock(&s->lock);
 	list = s->fin_head;
 	s->fin_head = s->fin_tail = NULL;
+	for (j = list; j != NULL; j = j->next)
+		n++;
+	s->pending -= n;
 	pthread_mutex_unlock(&s->lock);
 	while ((j = list) != NULL) {
 		list = j->next;
-		pthread_mutex_lock(&s->lock);
-		s->pending--;
-		pthread_mutex_unlock(&s->lock);
 		if (j->done != NULL)
 			j->done(j->ok, j->arg);
 		free(j);
@@ -411,8 +485,9 @@ store_done_cb(evutil_socket_t fd, short what, void *arg)
 struct store *
 store_open(struct event_base *base, const char *url, int threads, char **err)
 {
-	struct store	*s;
-	int		 i;
+	struct store		*s;
+	pthread_condattr_t	 ca;
+	int			 i;
 
 	*err = NULL;
 	s = xcalloc(1, sizeof *s);
@@ -434,6 +509,11 @@ store_open(struct event_base *base, const char *url, int threads, char **err)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->sync_lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
+	/* store_gather's deadline must not move with the wall clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->more, &ca);
+	pthread_condattr_destroy(&ca);
 	if ((s->sync_db = s->ops->open(url, err)) == NULL)
 		goto fail;
 	if (store_migrate(s->sync_db, err) != 0)
@@ -481,6 +561,7 @@ store_close(struct store *s)
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
 	pthread_cond_broadcast(&s->cond);
+	pthread_cond_broadcast(&s->more);
 	pthread_mutex_unlock(&s->lock);
 	for (i = 0; i < s->nthreads; i++) {
 		pthread_join(s->threads[i].tid, NULL);
@@ -497,6 +578,7 @@ store_close(struct store *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->sync_lock);
 	pthread_cond_destroy(&s->cond);
+	pthread_cond_destroy(&s->more);
 	free(s->url);
 	free(s);
 }
@@ -523,8 +605,11 @@ store_submit(struct store *s, store_tx_fn fn, store_done_fn done, void *arg)
 	else
 		s->head = j;
 	s->tail = j;
+	s->queued++;
 	s->pending++;
 	pthread_cond_signal(&s->cond);
+	if (s->gathering > 0)
+		pthread_cond_signal(&s->more);
 	pthread_mutex_unlock(&s->lock);
 	return (0);
 }
@@ -538,7 +623,7 @@ store_run(struct store *s, store_tx_fn fn, void *arg)
 	j.fn = fn;
 	j.arg = arg;
 	pthread_mutex_lock(&s->sync_lock);
-	store_run_batch(s, s->sync_db, &j);
+	store_run_batch(s, s->sync_db, &j, NULL);
 	pthread_mutex_unlock(&s->sync_lock);
 	return (j.ok ? 0 : -1);
 }

@@ -10,6 +10,13 @@
  * A restarted or failed-over server must not need a restart of hotlined:
  * a connection found broken is reset before the next transaction begins,
  * never in the middle of one (the server already rolled that back).
+ *
+ * Round trips are what a store thread spends its time on here.  BEGIN,
+ * SAVEPOINT and RELEASE SAVEPOINT need no answer before the next
+ * statement, so they are held back and sent in one pipeline with it
+ * (libpq pipeline mode): a group commit's per-job savepoints, and its
+ * BEGIN, cost no round trip of their own.  Their errors surface on that
+ * next statement, which then fails as if it had failed itself.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +39,7 @@
 #define PG_MAXPARAMS	64
 #define PG_NUMLEN	32
 #define PG_CACHE	256
+#define PG_DEFERRED	32	/* held-back statements before a forced send */
 
 /* A statement prepared on this connection, by its text and argument types. */
 struct pg_stmt {
@@ -49,6 +57,8 @@ struct pg_db {
 	struct pg_stmt	 cache[PG_CACHE];
 	int		 ncache;
 	unsigned int	 serial;
+	char		*deferred[PG_DEFERRED];	/* to send before the next one */
+	int		 ndeferred;
 	char		 err[512];
 };
 
@@ -123,6 +133,16 @@ pg_open(const char *url, char **err)
 }
 
 static void
+pg_forget_deferred(struct pg_db *p)
+{
+	int	i;
+
+	for (i = 0; i < p->ndeferred; i++)
+		free(p->deferred[i]);
+	p->ndeferred = 0;
+}
+
+static void
 pg_forget(struct pg_db *p)
 {
 	int	i;
@@ -140,6 +160,7 @@ pg_close(struct db *db)
 	struct pg_db	*p = (struct pg_db *)db;
 
 	pg_forget(p);
+	pg_forget_deferred(p);
 	PQfinish(p->conn);
 	free(p);
 }
@@ -228,12 +249,31 @@ pg_track(struct pg_db *p, const char *sql, int ok)
 		p->intx = 0;
 }
 
+/* Does sql start with the word w? */
+static int
+pg_starts(const char *sql, const char *w)
+{
+	size_t	len = strlen(w);
+
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	return (strncasecmp(sql, w, len) == 0 && (sql[len] == '\0' ||
+	    sql[len] == ' ' || sql[len] == '\t' || sql[len] == '\n' ||
+	    sql[len] == ';'));
+}
+
 static int
 pg_isbegin(const char *sql)
 {
-	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
-		sql++;
-	return (strncasecmp(sql, "BEGIN", 5) == 0);
+	return (pg_starts(sql, "BEGIN"));
+}
+
+/* Transaction control whose answer nothing waits for (see the top). */
+static int
+pg_deferrable(const char *sql)
+{
+	return (pg_starts(sql, "BEGIN") || pg_starts(sql, "SAVEPOINT") ||
+	    pg_starts(sql, "RELEASE"));
 }
 
 /* Reset a broken connection; only ever between transactions. */
@@ -268,23 +308,30 @@ pg_revive(struct pg_db *p)
  * prepared statement costs a round trip that an aborted transaction
  * would refuse anyway.  -1 when the server refused to prepare it.
  */
+static const char *
+pg_cached(struct pg_db *p, const char *sql, const char *types)
+{
+	struct pg_stmt	*c;
+	int		 i;
+
+	for (i = 0; i < p->ncache; i++) {
+		c = &p->cache[i];
+		if (strcmp(c->sql, sql) == 0 && strcmp(c->types, types) == 0)
+			return (c->name);
+	}
+	return (NULL);
+}
+
 static int
 pg_prepare(struct pg_db *p, const char *sql, const char *q, const char *types,
     int n, const Oid *oids, const char **name)
 {
 	struct pg_stmt	*c;
 	PGresult	*res;
-	int		 i, ok;
+	int		 ok;
 
-	*name = NULL;
-	for (i = 0; i < p->ncache; i++) {
-		c = &p->cache[i];
-		if (strcmp(c->sql, sql) == 0 && strcmp(c->types, types) == 0) {
-			*name = c->name;
-			return (0);
-		}
-	}
-	if (p->ncache == PG_CACHE)
+	if ((*name = pg_cached(p, sql, types)) != NULL ||
+	    p->ncache == PG_CACHE)
 		return (0);
 	c = &p->cache[p->ncache];
 	snprintf(c->name, sizeof c->name, "hl%u", p->serial++);
@@ -304,6 +351,100 @@ pg_prepare(struct pg_db *p, const char *sql, const char *q, const char *types,
 }
 
 /*
+ * Send what was held back, then q (NULL: nothing more) with its n values
+ * (as the prepared statement name when not NULL), in one pipeline, and
+ * read every answer.  Returns q's result, or with q NULL the last held-back
+ * statement's; NULL with p->err set when any of them failed, since the
+ * server skips the rest of a pipeline after an error.  The held-back
+ * statements stay listed: the caller forgets them or, when the connection
+ * broke before BEGIN did anything, sends them again.
+ */
+static PGresult *
+pg_pipeline(struct pg_db *p, const char *q, int n, const Oid *oids,
+    const char *const *values, const char *name)
+{
+	PGresult	*res, *out = NULL;
+	ExecStatusType	 st;
+	int		 i, total = p->ndeferred + (q != NULL), ok = 1, good, idx;
+	int		 synced = 0;
+
+	if (!PQenterPipelineMode(p->conn))
+		goto broken;
+	for (i = 0; i < p->ndeferred; i++) {
+		if (!PQsendQueryParams(p->conn, p->deferred[i], 0, NULL, NULL,
+		    NULL, NULL, 0))
+			goto broken;
+	}
+	if (q != NULL && !(name != NULL ? PQsendQueryPrepared(p->conn, name, n,
+	    values, NULL, NULL, 0) : PQsendQueryParams(p->conn, q, n, oids,
+	    values, NULL, NULL, 0)))
+		goto broken;
+	if (!PQpipelineSync(p->conn))
+		goto broken;
+	synced = 1;
+	/* Each statement's answer ends with a NULL; the sync point ends all. */
+	for (idx = 0;;) {
+		if ((res = PQgetResult(p->conn)) == NULL) {
+			if (++idx > total || PQstatus(p->conn) == CONNECTION_BAD)
+				goto broken;
+			continue;
+		}
+		st = PQresultStatus(res);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		good = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+		if (!good && ok) {
+			pg_seterr(p, "postgresql", st == PGRES_PIPELINE_ABORTED ?
+			    "skipped after an error" : PQresultErrorMessage(res));
+			ok = 0;
+		}
+		if (idx < p->ndeferred)
+			pg_track(p, p->deferred[idx], good);
+		if (idx == total - 1 && good && out == NULL)
+			out = res;
+		else
+			PQclear(res);
+	}
+	if (!PQexitPipelineMode(p->conn))
+		goto broken;
+	if (!ok) {
+		PQclear(out);
+		return (NULL);
+	}
+	return (out);
+broken:
+	if (ok)
+		pg_seterr(p, "postgresql", PQerrorMessage(p->conn));
+	PQclear(out);
+	/*
+	 * On a live connection, finish the pipeline so that the connection
+	 * can be used again; a broken one is reset (which ends it) before the
+	 * next transaction.
+	 */
+	if (PQstatus(p->conn) != CONNECTION_BAD &&
+	    PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF) {
+		if (!synced)
+			PQpipelineSync(p->conn);
+		for (i = 0; i <= total + 1;) {
+			if ((res = PQgetResult(p->conn)) == NULL) {
+				if (PQstatus(p->conn) == CONNECTION_BAD)
+					break;
+				i++;
+				continue;
+			}
+			st = PQresultStatus(res);
+			PQclear(res);
+			if (st == PGRES_PIPELINE_SYNC)
+				break;
+		}
+		PQexitPipelineMode(p->conn);
+	}
+	return (NULL);
+}
+
+/*
  * Run sql with its arguments, every value as text.  Numbers are typed so
  * that '? IS NULL' or '? > col' needs no guess.  Strings stay untyped and
  * take the type of the column they meet, as in SQLite, except where a
@@ -318,10 +459,10 @@ pg_run(struct pg_db *p, const char *sql, const char *types, va_list ap)
 	char		 nums[PG_MAXPARAMS][PG_NUMLEN];
 	int		 nulltest[PG_MAXPARAMS];
 	char		*q;
-	const char	*t, *name;
+	const char	*t, *name = NULL;
 	PGresult	*res;
 	ExecStatusType	 st;
-	int		 n, i, retried = 0;
+	int		 n, i, retried = 0, began;
 
 	memset(nulltest, 0, sizeof nulltest);
 	q = pg_rewrite(sql, &n, nulltest);
@@ -361,14 +502,33 @@ pg_run(struct pg_db *p, const char *sql, const char *types, va_list ap)
 		return (NULL);
 	}
 again:
-	/* Transaction control and other plain statements: one round trip. */
-	if (n == 0)
+	began = pg_isbegin(p->ndeferred > 0 ? p->deferred[0] : sql);
+	/*
+	 * A Parse that fails aborts the transaction: a statement is prepared
+	 * only once what was held back is on the server, so that it takes
+	 * down its own job's savepoint and not the job before.  ROLLBACK is
+	 * never pipelined (a pipeline skips everything after an error), nor
+	 * is text that may hold several statements (only a plain query may).
+	 */
+	if (p->ndeferred > 0 && ((n > 0 && pg_cached(p, sql, types) == NULL &&
+	    p->ncache < PG_CACHE) || pg_starts(sql, "ROLLBACK") ||
+	    (n == 0 && strchr(q, ';') != NULL))) {
+		res = pg_pipeline(p, NULL, 0, NULL, NULL, NULL);
+		if (res == NULL)
+			goto fail;
+		PQclear(res);
+		pg_forget_deferred(p);
+	}
+	if (n > 0 && pg_prepare(p, sql, q, types, n, oids, &name) != 0)
+		goto fail;
+	if (p->ndeferred > 0) {
+		if ((res = pg_pipeline(p, q, n, oids, values,
+		    n > 0 ? name : NULL)) == NULL)
+			goto fail;
+		pg_forget_deferred(p);
+	} else if (n == 0)
 		res = PQexec(p->conn, q);
-	else if (pg_prepare(p, sql, q, types, n, oids, &name) != 0) {
-		pg_track(p, sql, 0);
-		free(q);
-		return (NULL);
-	} else if (name != NULL)
+	else if (name != NULL)
 		res = PQexecPrepared(p->conn, name, n, values, NULL, NULL, 0);
 	else
 		res = PQexecParams(p->conn, q, n, oids, values, NULL, NULL, 0);
@@ -381,16 +541,19 @@ again:
 	pg_seterr(p, "postgresql", res != NULL ?
 	    PQresultErrorMessage(res) : PQerrorMessage(p->conn));
 	PQclear(res);
+fail:
 	/*
 	 * A server restart is only noticed when a statement fails.  BEGIN
-	 * has done nothing yet, so it is safe to reconnect and try again.
+	 * has done nothing yet (nor anything sent after it in its pipeline),
+	 * so it is safe to reconnect and try again.
 	 */
-	if (!retried && pg_isbegin(sql) && PQstatus(p->conn) == CONNECTION_BAD) {
+	if (!retried && began && PQstatus(p->conn) == CONNECTION_BAD) {
 		retried = 1;
 		p->intx = 0;
 		if (pg_revive(p) == 0 && PQstatus(p->conn) == CONNECTION_OK)
 			goto again;
 	}
+	pg_forget_deferred(p);
 	pg_track(p, sql, 0);
 	free(q);
 	return (NULL);
@@ -403,6 +566,13 @@ pg_exec(struct db *db, const char *sql, const char *types, va_list ap)
 	PGresult	*res;
 	const char	*n;
 
+	/* Sent with the next statement (see the top); full: sent now. */
+	if (*types == '\0' && pg_deferrable(sql) &&
+	    p->ndeferred < PG_DEFERRED) {
+		p->deferred[p->ndeferred++] = xstrdup(sql);
+		p->changes = 0;
+		return (0);
+	}
 	if ((res = pg_run(p, sql, types, ap)) == NULL)
 		return (-1);
 	n = PQcmdTuples(res);

@@ -5,10 +5,20 @@
  * the store runs a single writer thread and relies on group commit for
  * throughput.  synchronous=FULL makes every commit durable; prepared
  * statements are cached per connection.
+ *
+ * Checkpoints run off the writer.  By default SQLite copies the WAL back
+ * into the database file, and fsyncs it, inside whichever commit takes
+ * the WAL past 1000 pages, so every few hundred webhooks one batch waits
+ * for that.  Here a commit only wakes a checkpointer thread with a
+ * connection of its own, which copies while the writer goes on (a PASSIVE
+ * checkpoint never blocks it).  Should the WAL still grow far beyond that
+ * (a checkpointer that cannot keep up), the writer checkpoints itself, as
+ * SQLite would.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +31,26 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define SQLITE_CACHE 96
+#define SQLITE_CACHE		96
+#define SQLITE_CKPT_PAGES	1000	/* WAL pages that wake the checkpointer */
+#define SQLITE_CKPT_SELF	10000	/* ... and that the writer copies itself */
+
+/* A connection's checkpointer: started by its first big enough WAL. */
+struct sqlite_ckpt {
+	pthread_t	 tid;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 want;
+	int		 stop;
+	char		*path;
+};
 
 struct sqlite_db {
 	struct db	 db;
 	sqlite3		*h;
+	char		*path;
+	struct sqlite_ckpt *ckpt;	/* NULL until the WAL first grows */
+	int		 no_ckpt;	/* it could not be started */
 	struct {
 		const char	*sql;
 		char		*copy;
@@ -35,6 +60,9 @@ struct sqlite_db {
 	int		 next_evict;
 	char		 err[512];
 };
+
+static int	sqlite_wal_hook(void *, sqlite3 *, const char *, int);
+static int	sqlite_ckpt_start(struct sqlite_db *);
 
 struct sqlite_res {
 	struct db	*db;
@@ -65,6 +93,97 @@ sqlite_mkdirs(const char *path)
 		*p = '/';
 	}
 	free(dir);
+}
+
+/* --- checkpoints (see the top) --------------------------------------- */
+
+static void *
+sqlite_ckpt_main(void *arg)
+{
+	struct sqlite_ckpt	*c = arg;
+	sqlite3			*h = NULL;
+	int			 rc;
+
+	if (sqlite3_open_v2(c->path, &h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_warn("store_sqlite: checkpointer cannot open the store: %s",
+		    h != NULL ? sqlite3_errmsg(h) : "out of memory");
+		sqlite3_close(h);
+		h = NULL;
+	} else {
+		sqlite3_busy_timeout(h, 10000);
+		/* The copy is synced like the commits it holds. */
+		sqlite3_exec(h, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	}
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->want && !c->stop)
+			pthread_cond_wait(&c->cond, &c->lock);
+		if (c->stop)
+			break;
+		c->want = 0;
+		pthread_mutex_unlock(&c->lock);
+		if (h != NULL) {
+			rc = sqlite3_wal_checkpoint_v2(h, NULL,
+			    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+				log_warn("store_sqlite: checkpoint: %s",
+				    sqlite3_errmsg(h));
+		}
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	sqlite3_close(h);
+	return (NULL);
+}
+
+/*
+ * After every commit, with the WAL's size in pages: wake the checkpointer
+ * (starting it the first time), or past SQLITE_CKPT_SELF copy here.
+ */
+static int
+sqlite_wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	struct sqlite_db	*s = arg;
+	struct sqlite_ckpt	*c;
+
+	if (pages < SQLITE_CKPT_PAGES)
+		return (SQLITE_OK);
+	if (pages >= SQLITE_CKPT_SELF || s->no_ckpt || (s->ckpt == NULL &&
+	    sqlite_ckpt_start(s) != 0)) {
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+		return (SQLITE_OK);
+	}
+	c = s->ckpt;
+	pthread_mutex_lock(&c->lock);
+	c->want = 1;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	return (SQLITE_OK);
+}
+
+static int
+sqlite_ckpt_start(struct sqlite_db *s)
+{
+	struct sqlite_ckpt	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->path = xstrdup(s->path);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	if (pthread_create(&c->tid, NULL, sqlite_ckpt_main, c) != 0) {
+		log_warn("store_sqlite: no checkpointer thread: %s",
+		    strerror(errno));
+		pthread_mutex_destroy(&c->lock);
+		pthread_cond_destroy(&c->cond);
+		free(c->path);
+		free(c);
+		s->no_ckpt = 1;
+		return (-1);
+	}
+	s->ckpt = c;
+	return (0);
 }
 
 static struct db *
@@ -116,6 +235,9 @@ sqlite_open(const char *url, char **err)
 		free(s);
 		return (NULL);
 	}
+	s->path = xstrdup(path);
+	if (strcmp(path, ":memory:") != 0)
+		sqlite3_wal_hook(s->h, sqlite_wal_hook, s);
 	return (&s->db);
 }
 
@@ -123,8 +245,21 @@ static void
 sqlite_close(struct db *db)
 {
 	struct sqlite_db	*s = (struct sqlite_db *)db;
+	struct sqlite_ckpt	*c = s->ckpt;
 	int			 i;
 
+	if (c != NULL) {
+		pthread_mutex_lock(&c->lock);
+		c->stop = 1;
+		pthread_cond_signal(&c->cond);
+		pthread_mutex_unlock(&c->lock);
+		pthread_join(c->tid, NULL);
+		pthread_mutex_destroy(&c->lock);
+		pthread_cond_destroy(&c->cond);
+		free(c->path);
+		free(c);
+	}
+	free(s->path);
 	for (i = 0; i < s->ncache; i++) {
 		sqlite3_finalize(s->cache[i].st);
 		free(s->cache[i].copy);
@@ -133,7 +268,13 @@ sqlite_close(struct db *db)
 	free(s);
 }
 
-/* A prepared statement for sql, from the cache when it has been seen. */
+/*
+ * A prepared statement for sql, from the cache when it has been seen.
+ * Callers pass string literals, so the same statement nearly always comes
+ * with the same pointer: the entry with that pointer is found first and
+ * only its text compared (a pointer alone could be a freed string's), and
+ * only then is every entry's text tried.
+ */
 static sqlite3_stmt *
 sqlite_prepare(struct sqlite_db *s, const char *sql, int *cached)
 {
@@ -141,8 +282,15 @@ sqlite_prepare(struct sqlite_db *s, const char *sql, int *cached)
 	int		 i;
 
 	for (i = 0; i < s->ncache; i++) {
-		if (s->cache[i].sql == sql ||
-		    strcmp(s->cache[i].copy, sql) == 0) {
+		if (s->cache[i].sql == sql && strcmp(s->cache[i].copy, sql) == 0) {
+			*cached = 1;
+			return (s->cache[i].st);
+		}
+	}
+	for (i = 0; i < s->ncache; i++) {
+		if (strcmp(s->cache[i].copy, sql) == 0) {
+			/* The same text from elsewhere: find it by this one. */
+			s->cache[i].sql = sql;
 			*cached = 1;
 			return (s->cache[i].st);
 		}
@@ -152,8 +300,8 @@ sqlite_prepare(struct sqlite_db *s, const char *sql, int *cached)
 		sqlite_seterr(s, "prepare");
 		return (NULL);
 	}
-	/* Transaction control statements are not worth caching. */
-	if (strncmp(sql, "SAVEPOINT", 9) == 0 || strncmp(sql, "CREATE", 6) == 0) {
+	/* Schema changes run once; every batch's savepoints are cached. */
+	if (strncmp(sql, "CREATE", 6) == 0) {
 		*cached = 0;
 		return (st);
 	}

@@ -1,6 +1,7 @@
 /*
  * test_core.c -- unit tests of the foundation: util, location, config,
- * store (SQLite) and metrics.
+ * store (SQLite, and PostgreSQL when HOTLINE_TEST_PG names a server) and
+ * metrics.
  */
 #include <sys/stat.h>
 
@@ -14,6 +15,9 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#ifdef HAVE_PQ
+#include <libpq-fe.h>
+#endif
 
 #include "config.h"
 #include "location.h"
@@ -411,6 +415,132 @@ START_TEST(test_store_group_commit_and_savepoints)
 }
 END_TEST
 
+/*
+ * One batch: a job holds the only store thread until every other job is
+ * queued, so they all share the next commit.  Among them, jobs that fail
+ * by returning -1, by a constraint the database enforces, and by SQL the
+ * database cannot even prepare: each rolls back alone.
+ */
+static volatile int	gate_open, gate_taken;
+
+static int
+tx_gate(struct db *db, void *arg)
+{
+	int	i;
+
+	gate_taken = 1;
+	for (i = 0; i < 1000 && !gate_open; i++)
+		usleep(10000);
+	return (0);
+}
+
+static int
+tx_constraint(struct db *db, void *arg)
+{
+	if (db_exec(db, "INSERT INTO events (at, kind) VALUES (0, "
+	    "'rolled-back')", "") != 0)
+		return (-1);
+	/* kind is NOT NULL */
+	return (db_exec(db, "INSERT INTO events (at, kind) VALUES (?, ?)", "is",
+	    0LL, NULL));
+}
+
+static int
+tx_unparsable(struct db *db, void *arg)
+{
+	if (db_exec(db, "INSERT INTO events (at, kind) VALUES (0, "
+	    "'rolled-back')", "") != 0)
+		return (-1);
+	return (db_exec(db, "INSERT INTO no_such_table VALUES (?)", "i", 1LL));
+}
+
+static void
+batch_one(const char *url)
+{
+	struct event_base	*base;
+	struct store		*s;
+	struct event		*keep;
+	struct timeval		 tv = { 3600, 0 };
+	char			*err = NULL;
+	long long		 n = -1;
+	double			 c0;
+	int			 i;
+
+	evthread_use_pthreads();
+	base = event_base_new();
+	s = store_open(base, url, 1, &err);
+	ck_assert_msg(s != NULL, "%s: %s", url, err ? err : "");
+	done_ok = done_fail = done_total = 0;
+	gate_open = gate_taken = 0;
+	c0 = metrics_get("hotline_store_commits_total", "");
+	ck_assert_int_eq(store_submit(s, tx_gate, NULL, NULL), 0);
+	for (i = 0; i < 1000 && !gate_taken; i++)
+		usleep(10000);
+	ck_assert(gate_taken);
+	for (i = 0; i < 198; i++) {
+		if (i == 10)
+			ck_assert_int_eq(store_submit(s, tx_fail, done_cb,
+			    base), 0);
+		if (i == 50)
+			ck_assert_int_eq(store_submit(s, tx_constraint, done_cb,
+			    base), 0);
+		if (i == 120)
+			ck_assert_int_eq(store_submit(s, tx_unparsable,
+			    done_cb, base), 0);
+		ck_assert_int_eq(store_submit(s, tx_insert, done_cb, base), 0);
+	}
+	gate_open = 1;
+	keep = event_new(base, -1, EV_PERSIST, NULL, NULL);
+	event_add(keep, &tv);
+	event_base_dispatch(base);
+	event_free(keep);
+	ck_assert_int_eq(done_ok, 198);
+	ck_assert_int_eq(done_fail, 3);
+	/* The gate's commit, then one for everything queued behind it. */
+	ck_assert_int_eq((int)(metrics_get("hotline_store_commits_total", "") -
+	    c0), 2);
+	ck_assert_int_eq(store_run(s, tx_count, &n), 0);
+	ck_assert_int_eq(n, 198);
+	ck_assert_int_eq(store_run(s, tx_count_rb, &n), 0);
+	ck_assert_int_eq(n, 0);
+	store_close(s);
+	event_base_free(base);
+}
+
+START_TEST(test_store_batch_failures_stay_alone)
+{
+	char		 dir[] = "/tmp/hotline-core-XXXXXX", url[512];
+#ifdef HAVE_PQ
+	const char	*pg = getenv("HOTLINE_TEST_PG");
+	PGconn		*c;
+	PGresult	*r;
+	char		 db[64];
+#endif
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(url, sizeof url, "sqlite:%s/h.db", dir);
+	batch_one(url);
+#ifdef HAVE_PQ
+	if (pg == NULL || *pg == '\0')
+		return;
+	snprintf(db, sizeof db, "unit_batch_%d", (int)getpid());
+	c = PQconnectdb(pg);
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	snprintf(url, sizeof url, "CREATE DATABASE %s", db);
+	r = PQexec(c, url);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	/* The same server, the new database: postgresql://host:port/DB */
+	snprintf(url, sizeof url, "%.*s/%s", (int)(strrchr(pg, '/') - pg), pg,
+	    db);
+	batch_one(url);
+	snprintf(url, sizeof url, "DROP DATABASE %s", db);
+	PQclear(PQexec(c, url));
+	PQfinish(c);
+#endif
+}
+END_TEST
+
 static int
 tx_types(struct db *db, void *arg)
 {
@@ -488,6 +618,7 @@ main(void)
 	tcase_add_test(tc, test_nearest_zip);
 	tcase_add_test(tc, test_config_env_overrides);
 	tcase_add_test(tc, test_store_group_commit_and_savepoints);
+	tcase_add_test(tc, test_store_batch_failures_stay_alone);
 	tcase_add_test(tc, test_store_types);
 	tcase_add_test(tc, test_metrics_render);
 	suite_add_tcase(s, tc);
