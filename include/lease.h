@@ -16,7 +16,6 @@
 #ifndef HOTLINE_LEASE_H
 #define HOTLINE_LEASE_H
 
-struct db;
 struct hotline;
 
 #define LEASE_TTL_MS	10000	/* a lease runs out this long after renewal */
@@ -38,7 +37,5 @@ int		 lease_held(const char *name);
  * tell a dead claimer from a slow one.  Safe from any thread.
  */
 const char	*lease_instance(void);
-/* SQL for the database's clock in milliseconds (PostgreSQL or SQLite). */
-const char	*lease_db_now(struct db *);
 
 #endif

@@ -14,13 +14,9 @@
 #ifndef HOTLINE_STORE_H
 #define HOTLINE_STORE_H
 
-#include <stdarg.h>
-
 struct event_base;
 struct store;
-struct db;
-
-enum db_kind { DB_SQLITE, DB_PG };
+struct db;		/* a store thread's connection; opaque */
 
 /*
  * A transaction body, run on a store thread.  Return 0 to keep its work,
@@ -49,9 +45,16 @@ int		 store_run(struct store *, store_tx_fn fn, void *arg);
 int		 store_pending(struct store *);
 /* 1 if the last transaction succeeded (for /readyz), 0 if it failed. */
 int		 store_healthy(struct store *);
-enum db_kind	 store_kind(struct store *);
-/* Test hook: make the next n transactions fail as if the disk were gone. */
-void		 store_fail_next(struct store *, int n);
+/* The backend's name for the log: "sqlite" or "postgresql". */
+const char	*store_name(struct store *);
+/*
+ * 1 if other instances of the service may use this store at the same
+ * time (PostgreSQL behind a load balancer), so work that must happen once
+ * needs a lease and rows left mid-way may be another instance's; 0 if
+ * this service is the store's only one (SQLite: the hotline tool may
+ * write between transactions, but claims no work).
+ */
+int		 store_shared(struct store *);
 
 /*
  * --- SQL on a store thread's connection --------------------------------
@@ -78,36 +81,23 @@ void		 db_done(struct db_res *);
 int		 db_int_query(struct db *, long long *out, const char *sql,
 		     const char *types, ...);
 const char	*db_error(struct db *);
-enum db_kind	 db_kind(struct db *);
-
-/* --- backend interface (store_sqlite.c, store_pg.c) ---------------------- */
-struct db_ops {
-	const char	*name;
-	struct db	*(*open)(const char *url, char **err);
-	void		 (*close)(struct db *);
-	int		 (*exec)(struct db *, const char *sql, const char *types,
-			     va_list ap);
-	struct db_res	*(*query)(struct db *, const char *sql, const char *types,
-			     va_list ap);
-	int		 (*next)(struct db_res *);
-	const char	*(*text)(struct db_res *, int col);
-	int		 (*isnull)(struct db_res *, int col);
-	void		 (*done)(struct db_res *);
-	long long	 (*changes)(struct db *);
-	const char	*(*error)(struct db *);
-	/* max threads worth running (SQLite: 1 writer) */
-	int		 max_threads;
-};
-
-/* Every backend's struct db starts with this. */
-struct db {
-	const struct db_ops	*ops;
-	enum db_kind		 kind;
-};
-
-extern const struct db_ops	store_sqlite_ops;
-#ifdef HAVE_PQ
-extern const struct db_ops	store_pg_ops;
-#endif
+/* store_shared, from a transaction. */
+int		 db_shared(struct db *);
+/*
+ * Where the dialects differ inside a statement: SQL text to paste into
+ * one (static strings).
+ *
+ * db_clock_sql: an integer expression, the database's clock in
+ * milliseconds since the epoch, so that instances whose clocks disagree
+ * compare times on one clock.
+ *
+ * db_skip_locked_sql: what a SELECT ends with to lock the rows it returns
+ * until the commit, skipping rows another transaction holds, so that two
+ * instances claiming work never take the same row: " FOR UPDATE SKIP
+ * LOCKED" on PostgreSQL, "" on SQLite, whose write transaction already
+ * shuts every other writer out.
+ */
+const char	*db_clock_sql(struct db *);
+const char	*db_skip_locked_sql(struct db *);
 
 #endif

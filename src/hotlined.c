@@ -362,7 +362,7 @@ main(int argc, char **argv)
 	}
 	log_info("hotlined: listening on %s (port %d), store %s, public URL %s",
 	    hl.cfg->listen, http_port(hl.http),
-	    store_kind(hl.store) == DB_PG ? "postgresql" : "sqlite",
+	    store_name(hl.store),
 	    hl.cfg->public_url);
 
 	sighup = evsignal_new(hl.base, SIGHUP, signal_cb, NULL);

@@ -56,7 +56,7 @@ struct lease_job {
 static struct {
 	struct hotline	*hl;
 	struct event	*timer;
-	int		 shared;	/* PostgreSQL: other instances may run */
+	int		 shared;	/* other instances may run: store_shared */
 	int		 busy;
 	int		 failing;	/* renewals fail: said so once */
 	int		 released;
@@ -91,14 +91,6 @@ lease_instance(void)
 	return (lease_id);
 }
 
-const char *
-lease_db_now(struct db *db)
-{
-	if (db_kind(db) == DB_PG)
-		return ("(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT");
-	return ("CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)");
-}
-
 /* --- the store transaction ----------------------------------------------- */
 
 static int
@@ -106,7 +98,7 @@ lease_renew_tx(struct db *db, void *arg)
 {
 	struct lease_job	*j = arg;
 	struct db_res		*r;
-	const char		*now = lease_db_now(db);
+	const char		*now = db_clock_sql(db);
 	char			*take, *forget;
 	int			 i, rc = 0;
 
@@ -257,7 +249,7 @@ lease_init(struct hotline *hl)
 	lease_instance();
 	memset(&lease_ctl, 0, sizeof lease_ctl);
 	lease_ctl.hl = hl;
-	lease_ctl.shared = store_kind(hl->store) == DB_PG;
+	lease_ctl.shared = store_shared(hl->store);
 	metrics_help("hotline_lease_held", "gauge",
 	    "1 while this instance holds the lease on work that must happen "
 	    "once, by name.");

@@ -59,7 +59,13 @@ live_commit(struct db *db)
 	if (!live_marked)
 		return (0);
 	live_marked = 0;
-	if (db_kind(db) != DB_PG)
+	/*
+	 * A store no other instance uses has nobody to tell: staff.c hears
+	 * of this process's own changes directly.  The shared store is
+	 * PostgreSQL, and this file is its notification side (NOTIFY here,
+	 * a libpq listener below).
+	 */
+	if (!db_shared(db))
 		return (0);
 	return (db_exec(db, "WITH s AS (UPDATE live_seq SET n = n + 1 WHERE "
 	    "id = 1 RETURNING n) SELECT pg_notify('" LIVE_CHANNEL "', "
@@ -345,7 +351,8 @@ live_new(struct hotline *hl)
 {
 	struct live	*l;
 
-	if (store_kind(hl->store) != DB_PG)
+	/* Only a shared store (PostgreSQL, see live_commit) has news. */
+	if (!store_shared(hl->store))
 		return (NULL);
 	l = xcalloc(1, sizeof *l);
 	l->hl = hl;

@@ -339,9 +339,8 @@ outbox_claim_tx(struct db *db, void *arg)
 	long long		*ids = NULL;
 	time_t			*times = NULL, now = util_now();
 	const char		*me = lease_instance();
-	/* PostgreSQL: rows another instance is claiming are skipped. */
-	const char		*lock = db_kind(db) == DB_PG ?
-				    " FOR UPDATE SKIP LOCKED" : "";
+	/* Rows another instance is claiming are skipped. */
+	const char		*lock = db_skip_locked_sql(db);
 	char			*sql;
 	int			 n = 0, i, rc, left = c->limit;
 
@@ -351,7 +350,7 @@ outbox_claim_tx(struct db *db, void *arg)
 		    "status = 'sending' AND (started_at < ? OR (started_at < ? "
 		    "AND claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
 		    "leases WHERE name = 'instance:' || outbox.claimed_by AND "
-		    "expires_ms > %s))) ORDER BY id LIMIT ?%s", lease_db_now(db),
+		    "expires_ms > %s))) ORDER BY id LIMIT ?%s", db_clock_sql(db),
 		    lock);
 		rc = outbox_ids(db_query(db, sql, "iii", (long long)c->cutoff,
 		    (long long)c->dead_cutoff, (long long)left), &ids, &times,
@@ -486,13 +485,13 @@ outbox_tick(evutil_socket_t fd, short what, void *arg)
 	c->limit = limit;
 	TAILQ_INIT(&c->rows);
 	/*
-	 * SQLite has one process: whatever was 'sending' before we started
-	 * is a crash's leftover.  PostgreSQL is shared: only a row whose
-	 * lease ran out is.
+	 * A store only this instance uses (SQLite): whatever was 'sending'
+	 * before we started is a crash's leftover.  A shared one
+	 * (PostgreSQL): only a row whose lease ran out is.
 	 */
 	c->cutoff = now - OUTBOX_LEASE;
 	c->dead_cutoff = now - OUTBOX_DEAD_AFTER;
-	if (store_kind(hl->store) == DB_SQLITE) {
+	if (!store_shared(hl->store)) {
 		if (ob->started > c->cutoff)
 			c->cutoff = ob->started;
 		c->dead_cutoff = c->cutoff;

@@ -11,6 +11,10 @@
  * share one.  When the last batch was a crowd and fewer jobs are waiting
  * than it held, a lone store thread first waits a moment for the rest of
  * the crowd (store_gather): a quarter of what a commit costs at most.
+ *
+ * Nothing here depends on which backend runs: where the dialects differ
+ * (how a transaction begins, the migration lock, auto-increment keys) the
+ * backend says how it spells it (store_backend.h).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,6 +30,7 @@
 #include "metrics.h"
 #include "schema.h"
 #include "store.h"
+#include "store_backend.h"
 #include "xmalloc.h"
 
 #define STORE_THREADS	16
@@ -72,7 +77,6 @@ struct store {
 	int			 pending;
 	int			 stopping;
 	int			 healthy;
-	int			 fail_next;
 
 	struct store_thread	 threads[STORE_THREADS];
 	int			 nthreads;
@@ -105,11 +109,6 @@ db_query(struct db *db, const char *sql, const char *types, ...)
 	va_end(ap);
 	return (r);
 }
-
-/* Every result starts with its db so these can dispatch. */
-struct db_res {
-	struct db	*db;
-};
 
 int
 db_next(struct db_res *r)
@@ -164,10 +163,22 @@ db_error(struct db *db)
 	return (db->ops->error(db));
 }
 
-enum db_kind
-db_kind(struct db *db)
+int
+db_shared(struct db *db)
 {
-	return (db->kind);
+	return (db->ops->shared);
+}
+
+const char *
+db_clock_sql(struct db *db)
+{
+	return (db->ops->clock_sql);
+}
+
+const char *
+db_skip_locked_sql(struct db *db)
+{
+	return (db->ops->skip_locked_sql);
 }
 
 int
@@ -197,18 +208,6 @@ db_int_query(struct db *db, long long *out, const char *sql,
 	return (rc);
 }
 
-/*
- * SQLite: take the write lock at BEGIN.  A deferred transaction that reads
- * and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when another process
- * (the hotline tool, a second service) wrote in between; an immediate one
- * waits for the lock under the busy timeout instead.
- */
-static const char *
-store_begin(const struct db *db)
-{
-	return (db->kind == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
-}
-
 /* --- migrations ---------------------------------------------------------- */
 
 /*
@@ -218,8 +217,7 @@ store_begin(const struct db *db)
 static char *
 store_dialect(const struct db *db, const char *sql)
 {
-	const char	*id = db->kind == DB_PG ? "BIGSERIAL PRIMARY KEY" :
-			    "INTEGER PRIMARY KEY AUTOINCREMENT";
+	const char	*id = db->ops->id_column;
 	size_t		 n = 0, idlen = strlen(id);
 	const char	*p;
 	char		*out, *o;
@@ -247,10 +245,10 @@ store_migrate(struct db *db, char **err)
 	char				*sql, *stmt, *next;
 	int				 rc;
 
-	if (db_exec(db, store_begin(db), "") != 0)
+	if (db_exec(db, db->ops->begin, "") != 0)
 		goto fail;
-	if (db->kind == DB_PG &&
-	    db_exec(db, "SELECT pg_advisory_xact_lock(7346554)", "") != 0)
+	if (db->ops->migration_lock != NULL &&
+	    db_exec(db, db->ops->migration_lock, "") != 0)
 		goto fail;
 	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)", "") != 0)
@@ -319,25 +317,13 @@ store_now_us(void)
  * *commit_us (when not NULL) is set to what the COMMIT took.
  */
 static void
-store_run_batch(struct store *s, struct db *db, struct store_job *batch,
-    long long *commit_us)
+store_run_batch(struct db *db, struct store_job *batch, long long *commit_us)
 {
 	struct store_job	*j;
 	long long		 t0;
-	int			 fail_all = 0, inject;
+	int			 fail_all = 0;
 
-	pthread_mutex_lock(&s->lock);
-	inject = s->fail_next > 0;
-	if (inject)
-		s->fail_next--;
-	pthread_mutex_unlock(&s->lock);
-	if (inject) {
-		for (j = batch; j != NULL; j = j->next)
-			j->ok = 0;
-		log_warn("store: transaction failed (injected for a test)");
-		return;
-	}
-	if (db_exec(db, store_begin(db), "") != 0) {
+	if (db_exec(db, db->ops->begin, "") != 0) {
 		log_error("store: BEGIN failed: %s", db_error(db));
 		metrics_add("hotline_store_failures_total", "", 1);
 		for (j = batch; j != NULL; j = j->next)
@@ -435,7 +421,7 @@ store_thread_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 
 		commit_us = 0;
-		store_run_batch(s, t->db, batch, &commit_us);
+		store_run_batch(t->db, batch, &commit_us);
 		t->commit_us = t->commit_us == 0 ? commit_us :
 		    (t->commit_us * 3 + commit_us) / 4;
 		t->last_batch = n;
@@ -623,7 +609,7 @@ store_run(struct store *s, store_tx_fn fn, void *arg)
 	j.fn = fn;
 	j.arg = arg;
 	pthread_mutex_lock(&s->sync_lock);
-	store_run_batch(s, s->sync_db, &j, NULL);
+	store_run_batch(s->sync_db, &j, NULL);
 	pthread_mutex_unlock(&s->sync_lock);
 	return (j.ok ? 0 : -1);
 }
@@ -650,16 +636,14 @@ store_healthy(struct store *s)
 	return (h);
 }
 
-enum db_kind
-store_kind(struct store *s)
+const char *
+store_name(struct store *s)
 {
-	return (s->sync_db->kind);
+	return (s->ops->name);
 }
 
-void
-store_fail_next(struct store *s, int n)
+int
+store_shared(struct store *s)
 {
-	pthread_mutex_lock(&s->lock);
-	s->fail_next = n;
-	pthread_mutex_unlock(&s->lock);
+	return (s->ops->shared);
 }

@@ -27,7 +27,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
-#include "store.h"
+#include "store_backend.h"
 #include "xmalloc.h"
 
 /* Type OIDs from the server's catalog (pg_type.dat); stable since 7.x. */
@@ -63,7 +63,7 @@ struct pg_db {
 };
 
 struct pg_res {
-	struct db	*db;
+	struct db	*db;		/* first, as in struct db_res */
 	PGresult	*res;
 	int		 row;
 	int		 nrows;
@@ -113,7 +113,6 @@ pg_open(const char *url, char **err)
 
 	p = xcalloc(1, sizeof *p);
 	p->db.ops = &store_pg_ops;
-	p->db.kind = DB_PG;
 	p->conn = PQconnectdbParams(keys, vals, 1);
 	if (p->conn == NULL) {
 		xasprintf(err, "postgresql: out of memory");
@@ -672,4 +671,15 @@ const struct db_ops store_pg_ops = {
 	.changes = pg_changes,
 	.error = pg_error,
 	.max_threads = 8,
+	.begin = "BEGIN",
+	/*
+	 * Instances starting together on a fresh database: one migrates, the
+	 * others wait here for its commit and then find nothing left to do.
+	 */
+	.migration_lock = "SELECT pg_advisory_xact_lock(7346554)",
+	.id_column = "BIGSERIAL PRIMARY KEY",
+	.clock_sql = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
+	.skip_locked_sql = " FOR UPDATE SKIP LOCKED",
+	/* Several instances behind a load balancer share one database. */
+	.shared = 1,
 };

@@ -28,7 +28,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
-#include "store.h"
+#include "store_backend.h"
 #include "xmalloc.h"
 
 #define SQLITE_CACHE		96
@@ -65,7 +65,7 @@ static int	sqlite_wal_hook(void *, sqlite3 *, const char *, int);
 static int	sqlite_ckpt_start(struct sqlite_db *);
 
 struct sqlite_res {
-	struct db	*db;
+	struct db	*db;		/* first, as in struct db_res */
 	sqlite3_stmt	*st;
 	int		 cached;
 	int		 first;
@@ -202,7 +202,6 @@ sqlite_open(const char *url, char **err)
 		sqlite_mkdirs(path);
 	s = xcalloc(1, sizeof *s);
 	s->db.ops = &store_sqlite_ops;
-	s->db.kind = DB_SQLITE;
 	if (sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		xasprintf(err, "cannot open %s: %s", path,
@@ -478,4 +477,20 @@ const struct db_ops store_sqlite_ops = {
 	.changes = sqlite_changes,
 	.error = sqlite_error,
 	.max_threads = 1,
+	/*
+	 * Take the write lock at BEGIN.  A deferred transaction that reads
+	 * and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when another
+	 * process (the hotline tool) wrote in between; an immediate one waits
+	 * for the lock under the busy timeout instead.  It also shuts out
+	 * every other writer, which is what the migration lock and SKIP
+	 * LOCKED do on PostgreSQL.
+	 */
+	.begin = "BEGIN IMMEDIATE",
+	.migration_lock = NULL,
+	.id_column = "INTEGER PRIMARY KEY AUTOINCREMENT",
+	.clock_sql = "CAST((julianday('now') - 2440587.5) * 86400000.0 "
+	    "AS INTEGER)",
+	.skip_locked_sql = "",
+	/* One service per database file: its claims and timers are alone. */
+	.shared = 0,
 };

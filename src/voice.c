@@ -15,11 +15,6 @@
  * answer committed together.  When the transaction fails the caller still
  * hears an apology and is connected to the front desk, or told the
  * emergency advice and goodbye: the provider never gets a 5xx for a call.
- *
- * Test hook: with HOTLINE_TEST_STORE_FAIL=1 in the environment, a webhook
- * whose From is VOICE_TEST_FAIL_FROM makes its own transaction fail as if
- * the disk were gone (store_fail_next).  Without the variable that number
- * is an ordinary caller.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -51,7 +46,6 @@
 #define VOICE_TWIML_TYPE	"text/xml; charset=utf-8"
 #define VOICE_SID_MAX		64
 #define VOICE_SPEECH_MAX	512
-#define VOICE_TEST_FAIL_FROM	"+15005550000"
 
 enum voice_kind { VK_INCOMING, VK_STEP, VK_STATUS };
 
@@ -1416,7 +1410,7 @@ static void
 voice_submit(struct hreq *r, enum voice_kind kind)
 {
 	struct voice_job	*j;
-	const char		*sid, *from, *test;
+	const char		*sid, *from;
 	char			 hash[65], *material;
 
 	sid = form_get(&r->form, "CallSid");
@@ -1455,14 +1449,6 @@ voice_submit(struct hreq *r, enum voice_kind kind)
 	free(material);
 	hash[32] = '\0';
 	xasprintf(&j->key, "voice:%s:%s", sid, hash);
-
-	if ((test = getenv("HOTLINE_TEST_STORE_FAIL")) != NULL &&
-	    strcmp(test, "1") == 0 && j->from != NULL &&
-	    strcmp(j->from, VOICE_TEST_FAIL_FROM) == 0) {
-		log_warn("voice: HOTLINE_TEST_STORE_FAIL: failing this "
-		    "transaction on purpose");
-		store_fail_next(r->hl->store, 1);
-	}
 	if (store_submit(r->hl->store, voice_tx, voice_done, j) != 0) {
 		/* Shutting down: the caller still hears something. */
 		voice_done(0, j);

@@ -518,6 +518,26 @@ def store_enqueue(h, kind, recipient, payload, dedupe):
                (kind, dedupe, recipient, payload, now, now, now))
 
 
+def store_refuse_inserts(store, table, when):
+    """Make the store itself refuse every INSERT into table whose new row
+    matches when (an SQL condition on NEW.column, the same text on both
+    stores), as a full disk or a revoked privilege would: a trigger
+    raises an error, so the service's transaction really fails there and
+    must undo what it wrote before.  It stays until the store is dropped."""
+    name = "hotline_test_refuse_" + table
+    if not store_is_pg(store):
+        store_rows(store, "CREATE TRIGGER %s BEFORE INSERT ON %s "
+                   "WHEN (%s) BEGIN SELECT RAISE(ABORT, 'refused by the "
+                   "test'); END" % (name, table, when))
+        return
+    store_rows(store, "CREATE OR REPLACE FUNCTION hotline_test_refuse() "
+               "RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE "
+               "EXCEPTION 'refused by the test'; END$$; "
+               "CREATE TRIGGER %s BEFORE INSERT ON %s FOR EACH ROW "
+               "WHEN (%s) EXECUTE FUNCTION hotline_test_refuse()"
+               % (name, table, when))
+
+
 # --- logs hold no patient data ----------------------------------------------
 #
 # Every test's hotlined log is checked for any full phone number (E.164, as

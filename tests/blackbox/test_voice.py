@@ -7,11 +7,10 @@ import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-from harness import CALLER, TOP_SRCDIR, HotlineTestCase
+from harness import CALLER, TOP_SRCDIR, HotlineTestCase, store_refuse_inserts
 
 OPEN = "2026-12-01T10:00:00-06:00"     # a Tuesday morning: every clinic open
 CLOSED = "2026-12-01T22:00:00-06:00"   # Tuesday night: every clinic closed
-FAIL_FROM = "+15005550000"             # voice.c: VOICE_TEST_FAIL_FROM
 
 # TwiML grammar (PROTOCOL.md): what may nest where, and which attributes.
 CHILDREN = {
@@ -105,6 +104,25 @@ class Voice(HotlineTestCase):
 
     def rows(self, sql, *args):
         return self.h.rows(sql, args)
+
+    def failing_call(self):
+        """A call whose transactions the store refuses at their last write
+        (the stored answer), so each one fails after writing the call's
+        row and event: the caller must hear the fallback, and nothing the
+        transaction wrote may stay."""
+        c = self.call()
+        store_refuse_inserts(self.h.store, "webhooks",
+                             "NEW.key LIKE 'voice:%s:%%'" % c.sid)
+        return c
+
+    def assert_nothing_kept(self, c):
+        self.assertEqual(self.rows("SELECT COUNT(*) FROM calls WHERE "
+                                   "call_sid=?", c.sid), [(0,)])
+        self.assertEqual(self.rows("SELECT COUNT(*) FROM events WHERE "
+                                   "kind='call.start'"), [(0,)])
+        self.assertEqual(self.rows("SELECT COUNT(*) FROM webhooks WHERE "
+                                   "key LIKE ?", "voice:%s:%%" % c.sid),
+                         [(0,)])
 
 
 class Call:
@@ -512,15 +530,15 @@ class TestVoiceOpen(Voice):
         self.assertEqual(r.status, 400)
 
     def test_store_failure_apologises_and_connects(self):
-        self.h.stop()
-        self.h.env["HOTLINE_TEST_STORE_FAIL"] = "1"
-        self.h.start()
-        c = self.call(frm=FAIL_FROM).start()
+        c = self.failing_call().start()
         self.assertIn(prompt("en", "sorry_store"), c.text())
         self.assertEqual(c.dial_number(), "+18175550100")
-        # an ordinary caller is not affected
+        self.assert_nothing_kept(c)
+        # an ordinary caller is not affected, and is kept
         c = self.call().start()
         self.assertIn(prompt("en", "welcome"), c.text())
+        self.assertEqual(self.rows("SELECT COUNT(*) FROM calls WHERE "
+                                   "call_sid=?", c.sid), [(1,)])
 
 
 class TestVoiceClosed(Voice):
@@ -564,15 +582,13 @@ class TestVoiceClosed(Voice):
         self.assertTrue(c.hung_up())
 
     def test_store_failure_says_goodbye_with_the_advice(self):
-        self.h.stop()
-        self.h.env["HOTLINE_TEST_STORE_FAIL"] = "1"
-        self.h.start()
-        c = self.call(frm=FAIL_FROM).start()
+        c = self.failing_call().start()
         said = c.text()
         self.assertIn(prompt("en", "sorry_store"), said)
         self.assertIn(prompt("en", "emergency"), said)
         self.assertTrue(c.hung_up())
         self.assertIsNone(c.root.find("Dial"))
+        self.assert_nothing_kept(c)
 
 
 class TestVoiceRecorded(Voice):
