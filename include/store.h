@@ -10,6 +10,9 @@
  * together (group commit); each job runs inside its own savepoint, so one
  * job failing rolls back only itself.  The same SQL text runs on SQLite and
  * PostgreSQL: placeholders are written '?', ids come back with RETURNING.
+ * Callers never ask which backend they have: they ask what they need to
+ * know (store_shared) or paste in the backend's spelling (db_clock_sql,
+ * db_skip_locked_sql).  The backends live behind src/store_backend.h.
  */
 #ifndef HOTLINE_STORE_H
 #define HOTLINE_STORE_H
