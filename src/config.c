@@ -980,7 +980,9 @@ cfg_load_zips(struct cfgctx *ctx, const char *path)
 		cfg->nzips++;
 	}
 	fclose(f);
-	qsort(cfg->zips, cfg->nzips, sizeof *cfg->zips, zip_cmp);
+	/* qsort must not be handed the NULL of an empty file. */
+	if (cfg->nzips > 1)
+		qsort(cfg->zips, cfg->nzips, sizeof *cfg->zips, zip_cmp);
 }
 
 /* --- the main file ------------------------------------------------------ */
