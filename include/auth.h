@@ -15,10 +15,19 @@ struct db;
 
 /* Names: 1 to 64 of [A-Za-z0-9._@-]. */
 #define AUTH_NAME_MAX		64
-/* Failed logins allowed in AUTH_LOGIN_WINDOW seconds, per user and per address. */
+/*
+ * Login limits.  Failed attempts count for AUTH_LOGIN_WINDOW seconds.
+ * One name from one address gets AUTH_LOGIN_FREE tries, then each next
+ * try waits AUTH_LOGIN_DELAY seconds after the last failure, doubling
+ * with each further failure (at most the window): the owner of a name is
+ * never shut out by someone guessing from elsewhere.  An address that
+ * tried AUTH_LOGIN_MAX_UNKNOWN names that do not exist waits out the
+ * window for any name.
+ */
 #define AUTH_LOGIN_WINDOW	900
-#define AUTH_LOGIN_MAX_USER	5
-#define AUTH_LOGIN_MAX_IP	20
+#define AUTH_LOGIN_FREE		5
+#define AUTH_LOGIN_DELAY	30
+#define AUTH_LOGIN_MAX_UNKNOWN	20
 
 /* Who a request is from; strings owned (auth_staff_clear frees). */
 struct auth_staff {
@@ -68,11 +77,23 @@ int	 auth_session_check(struct db *, const char *sid, time_t now,
 	    struct auth_staff *out);
 int	 auth_session_end(struct db *, const char *sid);
 /*
- * A login attempt: 1 and the staff member when name/pw are right, 0 when
- * not, 2 when refused because of too many recent failures for this name
- * or address (nothing checked), -1 on error.  Every attempt is recorded.
+ * A login, in two transactions around the password check (which runs on
+ * its own thread, pwcheck.c).  ip is the client's address.
+ *
+ * auth_login_begin: 0 with the stored hash in *hash (caller frees; NULL
+ * when there is no such enabled name), the attempt recorded as failed;
+ * 2 with *retry_after seconds when this name from this address, or this
+ * address, must wait (nothing recorded, nothing to check); -1 on error.
+ *
+ * auth_login_finish: ok is the check of the password against hash.  1 and
+ * the staff member in out when it matched and hash is still the
+ * account's password (and it is enabled): the failure recorded by begin
+ * and the earlier ones of this name from this address are forgotten.
+ * 0 when not, -1 on error.
  */
-int	 auth_login(struct db *, const char *name, const char *pw,
-	    const char *ip, time_t now, struct auth_staff *out);
+int	 auth_login_begin(struct db *, const char *name, const char *ip,
+	    time_t now, char **hash, int *retry_after);
+int	 auth_login_finish(struct db *, const char *name, const char *ip,
+	    const char *hash, int ok, time_t now, struct auth_staff *out);
 
 #endif

@@ -39,6 +39,9 @@ struct prompt {
 	char	*audio[LANG_MAX];	/* "prompts/<lang>/<id>.wav" relative URL path, or NULL */
 	time_t	 text_mtime[LANG_MAX];
 	time_t	 audio_mtime[LANG_MAX];
+	/* hotlined: the recording itself, read at start and on SIGHUP (prompt.c) */
+	char	*audio_data[LANG_MAX];
+	size_t	 audio_len[LANG_MAX];
 };
 
 /* A guide part: a prompt to speak/send, or a pause (prompt == NULL). */
@@ -114,6 +117,7 @@ struct zip {
 
 struct flow;		/* flow.h: the voice menu graph */
 struct smscfg;		/* keyword.h: SMS keywords and messages */
+struct util_cidr;	/* util.h */
 
 struct config {
 	int			 refs;
@@ -129,6 +133,9 @@ struct config {
 	size_t			 max_headers;
 	int			 timeout;	/* seconds, per connection */
 	int			 max_connections;
+	int			 max_per_address;	/* connections from one address */
+	struct util_cidr	*trusted_proxies;	/* whose X-Forwarded-For counts */
+	size_t			 ntrusted_proxies;
 	int			 store_threads;
 	char			*log_level;
 	char			*secret;	/* keyed hashes of ids in events (HOTLINE_SECRET or file) */
@@ -174,6 +181,15 @@ struct config {
 	struct zip		*zips;		/* sorted by zip */
 	size_t			 nzips;
 	struct i18n_re		 red_flags;
+
+	/* days each kind of record is kept; 0 keeps it for ever (retention.c) */
+	struct {
+		int		 bodies;	/* text bodies, sent texts' payloads */
+		int		 recordings;	/* voicemail links */
+		int		 transcripts;	/* stored webhook answers */
+		int		 callbacks;	/* finished callbacks and their notes */
+		int		 events;	/* report events, calls, text records */
+	}			 retention;
 
 	struct flow		*flow;
 	struct smscfg		*sms;

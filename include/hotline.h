@@ -14,6 +14,7 @@ struct curlev;
 struct outbox;
 struct staff;
 struct live;
+struct retention;
 
 struct hotline {
 	struct event_base	*base;
@@ -25,6 +26,7 @@ struct hotline {
 	struct outbox		*outbox;	/* outbox.c */
 	struct staff		*staff;		/* staff.c */
 	struct live		*live;		/* live.c; NULL on SQLite */
+	struct retention	*retention;	/* retention.c */
 	int			 stopping;
 	long long		 started_ms;
 };
@@ -47,5 +49,11 @@ void	outbox_free(struct outbox *);
 void	staff_free(struct staff *);
 /* Called after SIGHUP swapped in a new configuration. */
 void	staff_reconfigure(struct hotline *);
+/*
+ * Read the prompt recordings of a configuration not yet in force into it
+ * (at start and on SIGHUP, before it is swapped in): prompt.c serves them
+ * from memory, and one that cannot be read is spoken instead.
+ */
+void	prompt_load(struct config *);
 
 #endif

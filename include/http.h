@@ -24,6 +24,8 @@ struct http;
 struct twiml;
 
 #define HTTP_MAX_PARAMS 4
+/* Connections accepted at most before they are admitted or refused. */
+#define HTTP_ACCEPT_BURST 32
 
 struct hreq {
 	struct evhttp_request	*req;
@@ -42,6 +44,7 @@ struct hreq {
 	char			*params[HTTP_MAX_PARAMS];	/* {id} pieces of the path */
 	long long		 start_ms;
 	int			 replied;
+	char			 client[64];	/* http_client's answer, once asked */
 };
 
 typedef void	(*http_handler)(struct hreq *);
@@ -65,6 +68,11 @@ int		 http_listen(struct http *, const char *hostport);
 int		 http_port(struct http *);
 /* Apply limits from a (new) configuration. */
 void		 http_configure(struct http *, struct config *);
+/*
+ * The most connections the descriptor limit leaves room for: the cap in
+ * force is the lower of this and max_connections.
+ */
+void		 http_set_budget(struct http *, int connections);
 /* Stop accepting connections (SIGTERM); requests in flight finish. */
 void		 http_stop_listening(struct http *);
 int		 http_in_flight(struct http *);
@@ -86,5 +94,10 @@ void		 http_add_header(struct hreq *, const char *name,
 		     const char *value);
 /* Peer address as text. */
 const char	*http_peer(struct hreq *);
+/*
+ * The client's address: the peer, or behind a trusted proxy
+ * (service.trusted_proxies) the one X-Forwarded-For names.
+ */
+const char	*http_client(struct hreq *);
 
 #endif

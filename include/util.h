@@ -10,11 +10,16 @@
 
 struct stat;
 
-/* Whole file, NUL-terminated; NULL if unreadable or over max bytes. Caller frees. */
+/*
+ * Whole regular file, NUL-terminated; NULL if unreadable, not a regular
+ * file (a FIFO or device is never waited on) or over max bytes.  Caller
+ * frees.
+ */
 char	*util_read_file(const char *path, size_t max, size_t *lenp);
 /*
- * The same, with the status of the file as it was opened in *st: *lenp
- * falls short of st_size when the file shrank while it was read.
+ * The same for a file that must be itself, never a symbolic link (served
+ * files), with its status as it was opened in *st: *lenp falls short of
+ * st_size when the file shrank while it was read.
  */
 char	*util_read_file_stat(const char *path, size_t max, size_t *lenp,
 	    struct stat *st);
@@ -58,6 +63,21 @@ char	*util_hash(const char *secret, const char *s, char *out);
 char	*util_random_hex(size_t n);
 /* SHA-256 of s as 64 hex digits into out (65 bytes). */
 char	*util_sha256_hex(const char *s, size_t len, char *out);
+
+/*
+ * An address or network, "192.0.2.7", "10.0.0.0/8", "2001:db8::/32";
+ * IPv4 is kept as IPv4-mapped IPv6 so one comparison serves both.
+ */
+struct util_cidr {
+	unsigned char	addr[16];
+	int		bits;
+};
+
+int	 util_cidr_parse(const char *, struct util_cidr *);
+/* 1 when address ip (text) is in one of the n networks of set. */
+int	 util_cidr_match(const struct util_cidr *set, size_t n, const char *ip);
+/* 1 when ip is an IPv4 or IPv6 address in text form. */
+int	 util_addr_valid(const char *ip);
 
 /* Milliseconds from a monotonic clock. */
 long long util_mono_ms(void);

@@ -308,69 +308,164 @@ auth_session_end(struct db *db, const char *sid)
 	return (db_exec(db, "DELETE FROM sessions WHERE id_hash = ?", "s", h));
 }
 
+/*
+ * Failed attempts under key in the window: how many, and the first and
+ * last time.  0 or -1.
+ */
 static int
-auth_failures(struct db *db, const char *key, time_t now, long long *n)
+auth_failures(struct db *db, const char *key, time_t now, long long *n,
+    long long *first, long long *last)
 {
-	return (db_int_query(db, n, "SELECT COUNT(*) FROM login_attempts WHERE "
-	    "key = ? AND at > ? AND ok = 0", "si", key,
-	    (long long)(now - AUTH_LOGIN_WINDOW)) == -1 ? -1 : 0);
+	struct db_res	*r;
+	int		 rc;
+
+	r = db_query(db, "SELECT COUNT(*), COALESCE(MIN(at), 0), "
+	    "COALESCE(MAX(at), 0) FROM login_attempts WHERE key = ? AND "
+	    "at > ? AND ok = 0", "si", key,
+	    (long long)(now - AUTH_LOGIN_WINDOW));
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		*n = db_int(r, 0);
+		*first = db_int(r, 1);
+		*last = db_int(r, 2);
+	}
+	db_done(r);
+	return (rc == 1 ? 0 : -1);
+}
+
+/* The keys attempts are counted under: this name from this address, and
+ * names that do not exist from this address. */
+static void
+auth_login_keys(const char *name, const char *ip, char **pair,
+    char **unknown)
+{
+	if (!auth_name_valid(name))
+		name = "-";
+	if (ip == NULL || *ip == '\0')
+		ip = "-";
+	xasprintf(pair, "pair:%s %s", name, ip);
+	xasprintf(unknown, "unknown:%s", ip);
+}
+
+static char *
+auth_stored_hash(struct db *db, const char *name, int *rc)
+{
+	struct db_res	*r;
+	char		*hash = NULL;
+
+	*rc = 0;
+	if (!auth_name_valid(name))
+		return (NULL);
+	r = db_query(db, "SELECT password_hash FROM staff WHERE name = ? AND "
+	    "disabled = 0", "s", name);
+	if (r == NULL) {
+		*rc = -1;
+		return (NULL);
+	}
+	if (db_next(r) == 1 && !db_isnull(r, 0))
+		hash = xstrdup(db_text(r, 0));
+	db_done(r);
+	return (hash);
 }
 
 int
-auth_login(struct db *db, const char *name, const char *pw, const char *ip,
-    time_t now, struct auth_staff *out)
+auth_login_begin(struct db *db, const char *name, const char *ip, time_t now,
+    char **hash, int *retry_after)
 {
-	struct db_res	*r;
-	char		*ukey, *ikey, *hash = NULL;
-	long long	 nu = 0, ni = 0;
+	char		*pkey, *ukey;
+	long long	 n = 0, first = 0, last = 0, wait;
 	int		 rc = 0;
 
-	memset(out, 0, sizeof *out);
-	if (!auth_name_valid(name))
-		name = "-";
-	xasprintf(&ukey, "user:%s", name);
-	xasprintf(&ikey, "ip:%s", ip != NULL ? ip : "-");
-	if (auth_failures(db, ukey, now, &nu) != 0 ||
-	    auth_failures(db, ikey, now, &ni) != 0) {
+	*hash = NULL;
+	*retry_after = 0;
+	auth_login_keys(name, ip, &pkey, &ukey);
+	/*
+	 * This name from this address: a few tries free, then each waits
+	 * twice as long as the one before.  Someone guessing elsewhere
+	 * never slows the owner down.
+	 */
+	if (auth_failures(db, pkey, now, &n, &first, &last) != 0) {
 		rc = -1;
 		goto out;
 	}
-	if (nu >= AUTH_LOGIN_MAX_USER || ni >= AUTH_LOGIN_MAX_IP) {
-		log_warn("auth_login: refused: too many failed logins "
-		    "(user %lld, address %lld)", nu, ni);
-		rc = 2;
-	} else {
-		r = db_query(db, "SELECT password_hash FROM staff WHERE "
-		    "name = ? AND disabled = 0", "s", name);
-		if (r == NULL) {
-			rc = -1;
+	if (n >= AUTH_LOGIN_FREE) {
+		wait = (long long)AUTH_LOGIN_DELAY << (n - AUTH_LOGIN_FREE > 10 ?
+		    10 : n - AUTH_LOGIN_FREE);
+		if (wait > AUTH_LOGIN_WINDOW)
+			wait = AUTH_LOGIN_WINDOW;
+		if (now < last + wait) {
+			*retry_after = (int)(last + wait - now);
+			rc = 2;
 			goto out;
 		}
-		if (db_next(r) == 1 && !db_isnull(r, 0))
-			hash = xstrdup(db_text(r, 0));
-		db_done(r);
-		/* Hash even for unknown names so timing does not tell. */
-		if (hash == NULL)
-			free(auth_hash_password(pw));
-		else if (auth_verify_password(pw, hash))
-			rc = 1;
-		free(hash);
 	}
-	/* Refused attempts count too: guessing on keeps the door shut. */
-	if (db_exec(db, "INSERT INTO login_attempts (key, at, ok) "
-	    "VALUES (?, ?, ?), (?, ?, ?)", "siisii", ukey, (long long)now,
-	    (long long)(rc == 1), ikey, (long long)now, (long long)(rc == 1)) != 0) {
+	/*
+	 * Names that do not exist, from this address: someone trying names.
+	 * Then this address waits for everything, so what is refused does
+	 * not tell which names exist.
+	 */
+	if (auth_failures(db, ukey, now, &n, &first, &last) != 0) {
 		rc = -1;
 		goto out;
 	}
-	if (rc == 1 && auth_staff_get(db, name, out) != 1)
+	if (n >= AUTH_LOGIN_MAX_UNKNOWN) {
+		*retry_after = (int)(first + AUTH_LOGIN_WINDOW - now);
+		if (*retry_after < 1)
+			*retry_after = 1;
+		rc = 2;
+		goto out;
+	}
+	*hash = auth_stored_hash(db, name, &rc);
+	if (rc == -1)
+		goto out;
+	/*
+	 * Counted as failed now, while the password is checked elsewhere:
+	 * attempts sent side by side each count.  Success takes it back.
+	 */
+	if (db_exec(db, "INSERT INTO login_attempts (key, at, ok) "
+	    "VALUES (?, ?, 0)", "si", pkey, (long long)now) != 0 ||
+	    (*hash == NULL && db_exec(db, "INSERT INTO login_attempts (key, "
+	    "at, ok) VALUES (?, ?, 0)", "si", ukey, (long long)now) != 0)) {
+		free(*hash);
+		*hash = NULL;
 		rc = -1;
+	}
+out:
+	free(pkey);
+	free(ukey);
+	return (rc);
+}
+
+int
+auth_login_finish(struct db *db, const char *name, const char *ip,
+    const char *hash, int ok, time_t now, struct auth_staff *out)
+{
+	char	*pkey, *ukey, *cur = NULL;
+	int	 rc = 0;
+
+	memset(out, 0, sizeof out[0]);
+	auth_login_keys(name, ip, &pkey, &ukey);
+	/* The password checked must still be the account's, and it enabled. */
+	if (ok && hash != NULL) {
+		cur = auth_stored_hash(db, name, &rc);
+		if (rc == 0 && cur != NULL && auth_equal(cur, hash)) {
+			if (db_exec(db, "DELETE FROM login_attempts WHERE "
+			    "key = ?", "s", pkey) != 0 ||
+			    auth_staff_get(db, name, out) != 1)
+				rc = -1;
+			else
+				rc = 1;
+		}
+	}
 	/* Old attempts no longer count; drop them. */
 	if (rc != -1 && db_exec(db, "DELETE FROM login_attempts WHERE at < ?",
 	    "i", (long long)(now - 2 * AUTH_LOGIN_WINDOW)) != 0)
 		rc = -1;
-out:
+	if (rc == -1)
+		auth_staff_clear(out);
+	free(cur);
+	free(pkey);
 	free(ukey);
-	free(ikey);
 	return (rc);
 }

@@ -585,7 +585,8 @@ cfg_load_prompts(struct cfgctx *ctx)
 			free(path);
 			for (j = 0; j < sizeof exts / sizeof exts[0]; j++) {
 				xasprintf(&path, "%s/%s.%s", dir, p->id, exts[j]);
-				if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+				/* lstat: a symbolic link is not a recording. */
+				if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 				    st.st_size > 44) {
 					free(path);
 					xasprintf(&p->audio[i], "prompts/%s/%s.%s",
@@ -1040,6 +1041,62 @@ cfg_phone(struct cfgctx *ctx, struct fy_node *map, const char *key,
 	*field = t;
 }
 
+/*
+ * service.trusted_proxies: the reverse proxies whose X-Forwarded-For names
+ * the client (addresses or networks).  Nobody else's is believed.
+ */
+static void
+cfg_load_proxies(struct cfgctx *ctx, struct fy_node *svc)
+{
+	struct config	*cfg = ctx->cfg;
+	struct fy_node	*list, *n;
+	const char	*s;
+	void		*it = NULL;
+
+	if ((list = cfg_get(svc, "trusted_proxies")) == NULL)
+		return;
+	if (!fy_node_is_sequence(list)) {
+		cfg_error(ctx, list, "trusted_proxies is a list of addresses or "
+		    "networks (10.0.0.0/8)");
+		return;
+	}
+	while ((n = fy_node_sequence_iterate(list, &it)) != NULL) {
+		if (!fy_node_is_scalar(n) ||
+		    (s = fy_node_get_scalar0(n)) == NULL) {
+			cfg_error(ctx, n, "trusted_proxies: not an address");
+			continue;
+		}
+		cfg->trusted_proxies = xreallocarray(cfg->trusted_proxies,
+		    cfg->ntrusted_proxies + 1, sizeof *cfg->trusted_proxies);
+		if (util_cidr_parse(s,
+		    &cfg->trusted_proxies[cfg->ntrusted_proxies]) != 0) {
+			cfg_error(ctx, n, "trusted_proxies: '%.64s' is not an "
+			    "address or network (10.0.0.0/8)", s);
+			continue;
+		}
+		cfg->ntrusted_proxies++;
+	}
+}
+
+/*
+ * retention: how many days each kind of record is kept (0: for ever).
+ * The defaults are what README's "Security and privacy" promises.
+ */
+static void
+cfg_load_retention(struct cfgctx *ctx, struct fy_node *ret)
+{
+	struct config	*cfg = ctx->cfg;
+
+	cfg->retention.bodies = cfg_int(ctx, ret, "bodies", 30, 0, 36500);
+	cfg->retention.recordings = cfg_int(ctx, ret, "recordings", 30, 0,
+	    36500);
+	cfg->retention.transcripts = cfg_int(ctx, ret, "transcripts", 7, 0,
+	    36500);
+	cfg->retention.callbacks = cfg_int(ctx, ret, "callbacks", 180, 0,
+	    36500);
+	cfg->retention.events = cfg_int(ctx, ret, "events", 730, 0, 36500);
+}
+
 static void
 cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 {
@@ -1063,6 +1120,9 @@ cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 	cfg->timeout = cfg_int(ctx, svc, "timeout", 10, 1, 3600);
 	cfg->max_connections = cfg_int(ctx, svc, "max_connections", 1024, 1,
 	    100000);
+	cfg->max_per_address = cfg_int(ctx, svc, "max_connections_per_address",
+	    128, 1, 100000);
+	cfg_load_proxies(ctx, svc);
 	cfg->store_threads = cfg_int(ctx, svc, "store_threads", 2, 1, 64);
 	cfg->log_level = cfg_strdup(ctx, svc, "log_level", "info");
 	secret_file = cfg_strdup(ctx, svc, "secret_file", NULL);
@@ -1139,6 +1199,8 @@ cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 	cfg->smtp_from = cfg_strdup(ctx, notify, "smtp_from",
 	    "hotline@localhost");
 	cfg->chat_webhook = cfg_strdup(ctx, notify, "chat_webhook", NULL);
+
+	cfg_load_retention(ctx, cfg_get(root, "retention"));
 
 	cfg_env(cfg, &cfg->listen, "HOTLINE_LISTEN");
 	cfg_env(cfg, &cfg->public_url, "HOTLINE_PUBLIC_URL");
@@ -1351,6 +1413,7 @@ config_free(struct config *cfg)
 		for (j = 0; j < LANG_MAX; j++) {
 			free(cfg->prompts[i].text[j]);
 			free(cfg->prompts[i].audio[j]);
+			free(cfg->prompts[i].audio_data[j]);
 		}
 	}
 	free(cfg->prompts);
@@ -1406,6 +1469,7 @@ config_free(struct config *cfg)
 	free(cfg->chat_webhook);
 	free(cfg->front_desk);
 	free(cfg->prompts_dir);
+	free(cfg->trusted_proxies);
 	free(cfg);
 }
 

@@ -35,6 +35,7 @@ usage(FILE *f)
 	    "  prompts render [--lang L] [--voice V] [--force] [ID...]\n"
 	    "  prompts check\n"
 	    "  report [--since YYYY-MM-DD] [--csv]\n"
+	    "  purge [--dry-run]\n"
 	    "  check-config\n"
 	    "  staff add|token|list ...\n"
 	    "  callbacks list|claim|done ...\n"
@@ -210,6 +211,8 @@ main(int argc, char **argv)
 		rc = cli_callbacks(&cli, argc, argv);
 	else if (strcmp(cmd, "backup") == 0)
 		rc = cli_backup(&cli, argc, argv);
+	else if (strcmp(cmd, "purge") == 0)
+		rc = cli_purge(&cli, argc, argv);
 	else {
 		fprintf(stderr, "hotline: unknown command '%s'\n", cmd);
 		usage(stderr);

@@ -9,6 +9,8 @@
  * connections, lets requests, store jobs and sends in flight finish (at
  * most drain_seconds), then exits.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -32,11 +34,19 @@
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
+#include "retention.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
 #define DRAIN_SECONDS 10
+/*
+ * Descriptors the service needs besides its HTTP connections: standard
+ * streams, the loop's own, the store's files or sockets, logs, prompt
+ * files while they load, DNS and SMTP.  The outbound client and the
+ * accept burst are added to this.
+ */
+#define NOFILE_RESERVE 48
 
 static struct hotline	 hl;
 static struct event	*drain_ev;
@@ -185,6 +195,42 @@ print_errors(char **errors)
 		fprintf(stderr, "%s\n", errors[i]);
 }
 
+/*
+ * Every connection holds a descriptor.  Raise the soft limit to what
+ * max_connections needs, as far as the hard limit allows, and tell the
+ * HTTP server how many connections fit in what there is: past that it
+ * answers 503 instead of running out of descriptors.
+ */
+static void
+nofile_setup(const struct config *cfg)
+{
+	struct rlimit	rl;
+	rlim_t		reserve, need, want;
+
+	reserve = NOFILE_RESERVE + (rlim_t)cfg->store_threads * 3 +
+	    (rlim_t)(cfg->send_concurrency * 2 + 4) + HTTP_ACCEPT_BURST;
+	need = (rlim_t)cfg->max_connections + reserve;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		log_warn("hotlined: getrlimit: %s", strerror(errno));
+		return;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		want = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ?
+		    rl.rlim_max : need;
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("hotlined: setrlimit: %s", strerror(errno));
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	log_info("hotlined: descriptor limit %llu (max_connections %d needs "
+	    "%llu)", rl.rlim_cur == RLIM_INFINITY ? 0ULL :
+	    (unsigned long long)rl.rlim_cur, cfg->max_connections,
+	    (unsigned long long)need);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		http_set_budget(hl.http, rl.rlim_cur > reserve ?
+		    (int)(rl.rlim_cur - reserve) : 1);
+}
+
 static void
 reload(void)
 {
@@ -202,6 +248,7 @@ reload(void)
 		config_errors_free(errors);
 		return;
 	}
+	prompt_load(cfg);
 	if (strcmp(cfg->listen, hl.cfg->listen) != 0 ||
 	    strcmp(cfg->store, hl.cfg->store) != 0)
 		log_warn("reload: listen and store changes need a restart");
@@ -302,6 +349,7 @@ main(int argc, char **argv)
 		config_unref(hl.cfg);
 		return (0);
 	}
+	prompt_load(hl.cfg);
 	if (log_level_parse(hl.cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);
 	if (!hl.cfg->verify_signatures)
@@ -325,6 +373,7 @@ main(int argc, char **argv)
 	hl.curl = curlev_new(hl.base, hl.cfg->send_concurrency * 2 + 4);
 	hl.http = http_new(&hl, hl.base);
 	http_configure(hl.http, hl.cfg);
+	nofile_setup(hl.cfg);
 
 	metrics_help("hotline_http_requests_total", "counter",
 	    "HTTP requests answered, by route and status code.");
@@ -351,6 +400,7 @@ main(int argc, char **argv)
 	outbox_init(&hl);
 	staff_init(&hl);
 	prompt_init(&hl);
+	retention_init(&hl);
 
 	if (http_listen(hl.http, hl.cfg->listen) != 0)
 		fatalx("hotlined: cannot listen on %s", hl.cfg->listen);
@@ -384,6 +434,7 @@ main(int argc, char **argv)
 	staff_free(hl.staff);
 	live_free(hl.live);
 	lease_free();
+	retention_free(hl.retention);
 	curlev_free(hl.curl);
 	http_free(hl.http);
 	store_close(hl.store);

@@ -2,24 +2,45 @@
  * http.c -- the HTTP server on evhttp.
  *
  * evhttp enforces body and header size (413 / 400) and idle timeouts; this
- * file adds a connection cap, a routing table with {} path pieces,
- * signature checks for provider webhooks, and replies that always carry a
- * short reason.  Every request is counted in /metrics by route and status.
+ * file adds connection limits, a routing table with {} path pieces,
+ * signature checks for provider webhooks, the checks on message framing
+ * that evhttp leaves out, and replies that always carry a short reason.
+ * Every request is counted in /metrics by route and status.
+ *
+ * Connections are counted when they are accepted, not when a request
+ * arrives, so connections that never finish a request are limited too.
+ * evhttp (libevent 2.1) has no hook after accept, but it asks us for each
+ * new connection's bufferevent (evhttp_set_bevcb) while accepting: the new
+ * bufferevent is held (a reference) and settled by an event activated
+ * there, which runs before the loop reads from any socket again.  By then
+ * evhttp has made the connection (the bufferevent's callback argument),
+ * so its peer is known: it is admitted (a close callback gives the count
+ * back) or refused at once with a 503 that closes it, when the service is
+ * full (max_connections, lowered to what the descriptor limit allows) or
+ * that address already holds max_connections_per_address (trusted proxies
+ * carry many clients and are not capped per address).  Accepting stops
+ * while a burst is settled, and for a moment when accept(2) fails (out of
+ * descriptors): otherwise libevent retries at once, spinning the loop and
+ * logging each failure.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include "config.h"
 #include "hotline.h"
@@ -38,24 +59,61 @@ struct route {
 	http_handler	 fn;
 };
 
-/* Open connections we have seen a request on, for the cap. */
-#define HTTP_CONN_SET 4096
+/* Connections accepted before the loop settles them (then accepting waits). */
+#define HTTP_BURST		HTTP_ACCEPT_BURST
+#define HTTP_ADDR_BUCKETS	1024
+/* Accepting waits this long after accept(2) failed (out of descriptors). */
+#define HTTP_PAUSE_MS		250
+/* The same trouble is logged at most once a minute. */
+#define HTTP_LOG_EVERY_MS	60000
+
+/* Connections open from one address. */
+struct http_addr {
+	char			 ip[64];
+	int			 n;
+	struct http_addr	*next;
+};
+
+/* An admitted connection, until evhttp frees it (http_conn_closed). */
+struct http_conn {
+	struct http		*h;
+	struct http_addr	*addr;	/* NULL: a trusted proxy, not capped */
+};
 
 struct http {
 	struct hotline			*hl;
 	struct event_base		*base;
 	struct evhttp			*evh;
 	struct evhttp_bound_socket	*bound;
+	struct evconnlistener		*listener;	/* evhttp's, inside bound */
 	struct route			*routes;
 	size_t				 nroutes;
 	int				 port;
 	int				 in_flight;
-	int				 max_connections;
+
+	int				 max_connections;	/* configured */
+	int				 max_per_address;
+	int				 budget;	/* what descriptors allow */
 	int				 nconns;
-	struct evhttp_connection	*conns[HTTP_CONN_SET];
+	struct http_addr		*addrs[HTTP_ADDR_BUCKETS];
+	struct bufferevent		*pending[HTTP_BURST];
+	int				 npending;
+	struct event			*settle_ev;
+	struct event			*resume_ev;
+	int				 paused;	/* accept(2) failed */
+	long long			 pause_logged;
+	int				 pauses;	/* since the last log line */
+	long long			 full_logged;
 };
 
+static struct http	*http_self;
+
 static void	http_dispatch(struct evhttp_request *, void *);
+static struct bufferevent *http_accepted(struct event_base *, void *);
+static void	http_settle_cb(evutil_socket_t, short, void *);
+static void	http_resume(evutil_socket_t, short, void *);
+static void	http_accept_error(struct evconnlistener *, void *);
+static void	http_accept_update(struct http *);
 
 void
 http_route(struct http *h, int methods, const char *path, int flags,
@@ -87,6 +145,10 @@ http_new(struct hotline *hl, struct event_base *base)
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(h->evh, "text/plain; charset=utf-8");
 	evhttp_set_gencb(h->evh, http_dispatch, h);
+	evhttp_set_bevcb(h->evh, http_accepted, h);
+	h->settle_ev = event_new(base, -1, 0, http_settle_cb, h);
+	h->resume_ev = evtimer_new(base, http_resume, h);
+	h->budget = INT_MAX;
 	return (h);
 }
 
@@ -97,6 +159,29 @@ http_configure(struct http *h, struct config *cfg)
 	evhttp_set_max_headers_size(h->evh, (ev_ssize_t)cfg->max_headers);
 	evhttp_set_timeout(h->evh, cfg->timeout);
 	h->max_connections = cfg->max_connections;
+	h->max_per_address = cfg->max_per_address;
+	if (h->max_connections > h->budget)
+		log_warn("http: max_connections %d, but the descriptor limit "
+		    "allows %d: serving at most %d (raise LimitNOFILE or "
+		    "ulimit -n)", h->max_connections, h->budget, h->budget);
+}
+
+void
+http_set_budget(struct http *h, int connections)
+{
+	h->budget = connections < 1 ? 1 : connections;
+	if (h->max_connections > h->budget)
+		log_warn("http: max_connections %d, but the descriptor limit "
+		    "allows %d: serving at most %d (raise LimitNOFILE or "
+		    "ulimit -n)", h->max_connections, h->budget, h->budget);
+}
+
+/* The connection cap in force. */
+static int
+http_cap(struct http *h)
+{
+	return (h->max_connections < h->budget ? h->max_connections :
+	    h->budget);
 }
 
 int
@@ -117,6 +202,10 @@ http_listen(struct http *h, const char *hostport)
 		log_error("http_listen: cannot listen on %s", hostport);
 		return (-1);
 	}
+	/* evhttp passes itself, not h, to the listener's callbacks. */
+	http_self = h;
+	h->listener = evhttp_bound_socket_get_listener(h->bound);
+	evconnlistener_set_error_cb(h->listener, http_accept_error);
 	fd = evhttp_bound_socket_get_fd(h->bound);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET)
@@ -139,6 +228,7 @@ http_stop_listening(struct http *h)
 	if (h->bound != NULL) {
 		evhttp_del_accept_socket(h->evh, h->bound);
 		h->bound = NULL;
+		h->listener = NULL;
 	}
 }
 
@@ -153,48 +243,249 @@ http_free(struct http *h)
 {
 	size_t	i;
 
+	/* Pending connections are evhttp's; only the hold on them is ours. */
+	for (i = 0; i < (size_t)h->npending; i++)
+		bufferevent_decref(h->pending[i]);
+	h->npending = 0;
 	evhttp_free(h->evh);
+	event_free(h->settle_ev);
+	event_free(h->resume_ev);
+	if (http_self == h)
+		http_self = NULL;
 	for (i = 0; i < h->nroutes; i++)
 		free(h->routes[i].path);
 	free(h->routes);
 	free(h);
 }
 
-/* --- connection cap ----------------------------------------------------- */
+/* --- connection limits ------------------------------------------------ */
+
+static struct http_addr **
+http_addr_slot(struct http *h, const char *ip)
+{
+	struct http_addr	**a;
+	unsigned int		  k = 2166136261u;
+	const char		 *p;
+
+	for (p = ip; *p != '\0'; p++)
+		k = (k ^ (unsigned char)*p) * 16777619u;
+	for (a = &h->addrs[k % HTTP_ADDR_BUCKETS]; *a != NULL; a = &(*a)->next) {
+		if (strcmp((*a)->ip, ip) == 0)
+			break;
+	}
+	return (a);
+}
 
 static void
 http_conn_closed(struct evhttp_connection *evcon, void *arg)
 {
-	struct http	*h = arg;
-	size_t		 i = ((uintptr_t)evcon >> 4) % HTTP_CONN_SET, n;
+	struct http_conn	 *c = arg;
+	struct http		 *h = c->h;
+	struct http_addr	**a, *dead;
 
-	for (n = 0; n < HTTP_CONN_SET; n++, i = (i + 1) % HTTP_CONN_SET) {
-		if (h->conns[i] == evcon) {
-			h->conns[i] = NULL;
-			h->nconns--;
-			return;
+	h->nconns--;
+	if (c->addr != NULL && --c->addr->n == 0) {
+		a = http_addr_slot(h, c->addr->ip);
+		dead = *a;
+		*a = dead->next;
+		free(dead);
+	}
+	free(c);
+	metrics_set("hotline_http_connections", "", h->nconns);
+	http_accept_update(h);
+}
+
+/* Start or stop accepting, as the pause and the pending burst say. */
+static void
+http_accept_update(struct http *h)
+{
+	if (h->listener == NULL)
+		return;
+	if (h->paused || h->npending >= HTTP_BURST)
+		evconnlistener_disable(h->listener);
+	else
+		evconnlistener_enable(h->listener);
+}
+
+/*
+ * Refuse a connection nobody has sent a request on yet: a 503 written
+ * straight to the socket, then evhttp frees the connection.  What the
+ * client already sent is read and dropped first: closing a socket with
+ * unread data resets it, and a reset can overtake the answer.
+ */
+static void
+http_refuse(struct http *h, struct evhttp_connection *evcon,
+    struct bufferevent *bev, const char *why, const char *reason)
+{
+	char		 buf[512], drain[4096], labels[64];
+	evutil_socket_t	 fd = bufferevent_getfd(bev);
+	long long	 now;
+	int		 n, i;
+
+	if (fd != -1) {
+		for (i = 0; i < 16; i++) {
+			if (recv(fd, drain, sizeof drain, MSG_DONTWAIT) <= 0)
+				break;
 		}
+		n = snprintf(buf, sizeof buf, "HTTP/1.1 503 Service Unavailable"
+		    "\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Length: %zu\r\nRetry-After: 1\r\n"
+		    "Connection: close\r\n\r\n503 Service Unavailable: %s\n",
+		    strlen(why) + 26, why);
+		if (n > 0 && (size_t)n < sizeof buf)
+			(void)send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	evhttp_connection_free(evcon);
+	snprintf(labels, sizeof labels, "reason=\"%s\"", reason);
+	metrics_add("hotline_http_rejected_total", labels, 1);
+	now = util_mono_ms();
+	if (h->full_logged == 0 || now - h->full_logged >= HTTP_LOG_EVERY_MS) {
+		h->full_logged = now;
+		log_warn("http: refusing new connections with 503: %s (%d "
+		    "open; said once a minute)", why, h->nconns);
 	}
 }
 
-/* 0 when the connection may go on, -1 when over the cap. */
-static int
-http_conn_track(struct http *h, struct evhttp_connection *evcon)
+/*
+ * Admit or refuse one accepted connection.  force admits it whatever the
+ * limits: its request is being dispatched, and refusing now would free
+ * the connection under evhttp.
+ */
+static void
+http_settle_one(struct http *h, struct bufferevent *bev, int force)
 {
-	size_t	i = ((uintptr_t)evcon >> 4) % HTTP_CONN_SET, n, slot = SIZE_MAX;
+	struct evhttp_connection	 *evcon;
+	struct http_conn		 *c;
+	struct http_addr		**a;
+	struct config			 *cfg = hotline_config(h->hl);
+	bufferevent_data_cb		  readcb;
+	void				 *arg = NULL;
+	char				 *peer = NULL;
+	const char			 *ip;
+	ev_uint16_t			  port;
+	int				  proxy;
 
-	for (n = 0; n < HTTP_CONN_SET; n++, i = (i + 1) % HTTP_CONN_SET) {
-		if (h->conns[i] == evcon)
-			return (0);
-		if (h->conns[i] == NULL && slot == SIZE_MAX)
-			slot = i;
+	/* A connection evhttp already dropped has no callbacks left. */
+	bufferevent_getcb(bev, &readcb, NULL, NULL, &arg);
+	if (readcb == NULL || arg == NULL)
+		return;
+	evcon = arg;
+	if (evhttp_connection_get_bufferevent(evcon) != bev ||
+	    evhttp_connection_get_server(evcon) != h->evh)
+		return;
+	evhttp_connection_get_peer(evcon, &peer, &port);
+	ip = peer != NULL ? peer : "-";
+	proxy = util_cidr_match(cfg->trusted_proxies, cfg->ntrusted_proxies,
+	    ip);
+	a = http_addr_slot(h, ip);
+	if (!force && h->nconns >= http_cap(h)) {
+		http_refuse(h, evcon, bev, "too many connections",
+		    "connections");
+		return;
 	}
-	if (slot == SIZE_MAX || h->nconns >= h->max_connections)
-		return (-1);
-	h->conns[slot] = evcon;
+	if (!force && !proxy && *a != NULL && (*a)->n >= h->max_per_address) {
+		http_refuse(h, evcon, bev, "too many connections from your "
+		    "address", "address");
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->h = h;
+	if (!proxy) {
+		if (*a == NULL) {
+			*a = xcalloc(1, sizeof **a);
+			snprintf((*a)->ip, sizeof (*a)->ip, "%s", ip);
+		}
+		(*a)->n++;
+		c->addr = *a;
+	}
 	h->nconns++;
-	evhttp_connection_set_closecb(evcon, http_conn_closed, h);
-	return (0);
+	evhttp_connection_set_closecb(evcon, http_conn_closed, c);
+	metrics_set("hotline_http_connections", "", h->nconns);
+}
+
+/* Settle every pending connection; current (may be NULL) is admitted. */
+static void
+http_settle(struct http *h, struct bufferevent *current)
+{
+	struct bufferevent	*bev;
+	int			 i, n = h->npending;
+
+	h->npending = 0;
+	for (i = 0; i < n; i++) {
+		bev = h->pending[i];
+		http_settle_one(h, bev, bev == current);
+		bufferevent_decref(bev);
+	}
+	http_accept_update(h);
+}
+
+static void
+http_settle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	http_settle(arg, NULL);
+}
+
+/*
+ * evhttp accepted a connection and asks for its bufferevent: counted from
+ * here.  The reference keeps it for http_settle even if evhttp frees the
+ * connection first.
+ */
+static struct bufferevent *
+http_accepted(struct event_base *base, void *arg)
+{
+	struct http		*h = arg;
+	struct bufferevent	*bev;
+
+	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL)
+		return (NULL);
+	bufferevent_incref(bev);
+	h->pending[h->npending++] = bev;
+	event_active(h->settle_ev, EV_TIMEOUT, 0);
+	/* A burst waits in the listen queue until these are settled. */
+	if (h->npending >= HTTP_BURST)
+		http_accept_update(h);
+	return (bev);
+}
+
+/*
+ * accept(2) failed, usually out of descriptors.  libevent would try again
+ * at once, and again, for as long as the queue holds a connection: stop
+ * accepting for a moment instead (closing connections frees descriptors
+ * meanwhile), and say so once a minute at most.
+ */
+static void
+http_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct http	*h = http_self;
+	struct timeval	 tv = { 0, HTTP_PAUSE_MS * 1000 };
+	int		 err = EVUTIL_SOCKET_ERROR();
+	long long	 now;
+
+	if (h == NULL || h->listener != lev)
+		return;
+	h->paused = 1;
+	http_accept_update(h);
+	evtimer_add(h->resume_ev, &tv);
+	metrics_add("hotline_http_accept_paused_total", "", 1);
+	now = util_mono_ms();
+	if (h->pause_logged == 0 || now - h->pause_logged >= HTTP_LOG_EVERY_MS) {
+		log_warn("http: accept failed (%s): not accepting for %d ms "
+		    "at a time (%d pauses since the last such line)",
+		    strerror(err), HTTP_PAUSE_MS, h->pauses);
+		h->pause_logged = now;
+		h->pauses = 0;
+	}
+	h->pauses++;
+}
+
+static void
+http_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct http	*h = arg;
+
+	h->paused = 0;
+	http_accept_update(h);
 }
 
 /* --- requests ----------------------------------------------------------- */
@@ -224,6 +515,58 @@ http_peer(struct hreq *r)
 		return ("-");
 	evhttp_connection_get_peer(c, &addr, &port);
 	return (addr != NULL ? addr : "-");
+}
+
+/*
+ * Who sent the request.  Behind a trusted proxy that is the last address
+ * in X-Forwarded-For that is not itself a trusted proxy (each proxy
+ * appends the address it saw; what a client wrote is further left and is
+ * never reached while a proxy's entry is valid).  From anyone else the
+ * header means nothing.
+ */
+const char *
+http_client(struct hreq *r)
+{
+	struct evkeyvalq	*in;
+	struct evkeyval		*kv;
+	const struct config	*cfg = r->cfg;
+	char			*all = NULL, *old, *tok, *end, *sep;
+
+	if (r->client[0] != '\0')
+		return (r->client);
+	snprintf(r->client, sizeof r->client, "%s", http_peer(r));
+	if (!util_cidr_match(cfg->trusted_proxies, cfg->ntrusted_proxies,
+	    r->client))
+		return (r->client);
+	in = evhttp_request_get_input_headers(r->req);
+	for (kv = in->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if (strcasecmp(kv->key, "X-Forwarded-For") != 0)
+			continue;
+		old = all;
+		xasprintf(&all, "%s%s%s", old != NULL ? old : "",
+		    old != NULL ? "," : "", kv->value);
+		free(old);
+	}
+	if (all == NULL)
+		return (r->client);
+	for (;;) {
+		sep = strrchr(all, ',');
+		tok = sep != NULL ? sep + 1 : all;
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		end = tok + strlen(tok);
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (!util_addr_valid(tok) || strlen(tok) >= sizeof r->client)
+			break;
+		snprintf(r->client, sizeof r->client, "%s", tok);
+		if (sep == NULL || !util_cidr_match(cfg->trusted_proxies,
+		    cfg->ntrusted_proxies, tok))
+			break;
+		*sep = '\0';
+	}
+	free(all);
+	return (r->client);
 }
 
 static void
@@ -425,6 +768,43 @@ http_check_provider(struct hreq *r)
 	return (0);
 }
 
+/*
+ * A request whose body two parties could measure differently (RFC 9112
+ * section 6): evhttp reads the first of several Content-Length headers and
+ * takes a Transfer-Encoding other than exactly "chunked" as none.  Such a
+ * request is refused with 400 and its connection closed, since where the
+ * next request on it starts cannot be known.  0, or -1 after answering.
+ */
+static int
+http_framing(struct hreq *r)
+{
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(r->req);
+	struct evkeyval		*kv;
+	const char		*te = NULL, *why = NULL;
+	int			 ncl = 0, nte = 0;
+
+	for (kv = in->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if (strcasecmp(kv->key, "Content-Length") == 0)
+			ncl++;
+		else if (strcasecmp(kv->key, "Transfer-Encoding") == 0) {
+			nte++;
+			te = kv->value;
+		}
+	}
+	if (ncl > 1)
+		why = "more than one Content-Length";
+	else if (nte > 1 || (nte == 1 && strcasecmp(te, "chunked") != 0))
+		why = "Transfer-Encoding must be chunked alone";
+	else if (nte == 1 && ncl == 1)
+		why = "both Content-Length and Transfer-Encoding";
+	if (why == NULL)
+		return (0);
+	r->route = "framing";
+	http_add_header(r, "Connection", "close");
+	http_error(r, 400, why);
+	return (-1);
+}
+
 static void
 http_dispatch(struct evhttp_request *req, void *arg)
 {
@@ -437,12 +817,9 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	size_t				 i, len;
 	int				 path_found = 0, k, status;
 
-	if (http_conn_track(h, evhttp_request_get_connection(req)) != 0) {
-		evhttp_send_error(req, 503, "too many connections");
-		metrics_add("hotline_http_rejected_total",
-		    "reason=\"connections\"", 1);
-		return;
-	}
+	if (h->npending > 0)
+		http_settle(h, evhttp_connection_get_bufferevent(
+		    evhttp_request_get_connection(req)));
 	/*
 	 * evhttp answers in whatever version the request line named, as
 	 * sscanf read it: "HTTP/0.1" got "HTTP/0.1 200" with no length and
@@ -476,6 +853,8 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	p = u != NULL ? evhttp_uri_get_path(u) : NULL;
 	q = u != NULL ? evhttp_uri_get_query(u) : NULL;
 	r->uri = xstrdup(evhttp_request_get_uri(req));
+	if (http_framing(r) != 0)
+		return;
 	if (p == NULL || *p != '/') {
 		http_error(r, 400, "bad request target");
 		return;

@@ -238,5 +238,12 @@ const struct schema_migration schema_migrations[] = {
  */
 "ALTER TABLE messages ADD COLUMN channel TEXT"
 },
+/* Retention purges find old rows by time (retention.c). */
+{ 5, "retention",
+"CREATE INDEX messages_at ON messages (at);\n"
+"CREATE INDEX outbox_updated ON outbox (updated_at);\n"
+"CREATE INDEX callbacks_updated ON callbacks (updated_at);\n"
+"CREATE INDEX calls_started ON calls (started_at)"
+},
 { 0, NULL, NULL }
 };

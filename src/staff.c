@@ -50,6 +50,7 @@
 #include "notify.h"
 #include "optout.h"
 #include "outbox.h"
+#include "pwcheck.h"
 #include "store.h"
 #include "twiml.h"
 #include "util.h"
@@ -96,10 +97,12 @@ struct staff {
 	char			*fp;
 	int			 maint_busy;
 	long long		 maint_last;
+	struct pwcheck		*pw;		/* login password checks */
 };
 
 enum staff_op {
-	OP_SESSION, OP_LOGIN, OP_LOGOUT, OP_LIST, OP_GET, OP_ACT, OP_EVENTS,
+	OP_SESSION, OP_LOGIN, OP_LOGIN_CHECKED, OP_LOGOUT, OP_LIST, OP_GET,
+	OP_ACT, OP_EVENTS,
 	OP_CALL_ANSWER, OP_CALL_RESULT, OP_MSG_LIST, OP_MSG_RETRY
 };
 
@@ -124,7 +127,10 @@ struct staff_job {
 	char			*text;
 	char			*user;
 	char			*password;
-	char			*ip;
+	char			*ip;		/* the client's, for login limits */
+	char			*hash;		/* the stored password hash */
+	int			 pw_ok;		/* the password matched it */
+	int			 retry_after;	/* seconds, with a 429 */
 	char			*status_f;
 	char			*location_f;
 	long long		 cur_prio, cur_queued, cur_id;
@@ -146,6 +152,8 @@ struct staff_job {
 static struct staff	*staff_self;
 
 static void	staff_bump(struct staff *);
+static void	staff_submit(struct staff_job *);
+static void	staff_login_checked(int, void *);
 
 /* --- static files ------------------------------------------------------- */
 
@@ -248,6 +256,7 @@ staff_job_free(struct staff_job *j)
 		free(j->password);
 	}
 	free(j->ip);
+	free(j->hash);
 	free(j->status_f);
 	free(j->location_f);
 	free(j->dial_status);
@@ -417,13 +426,12 @@ staff_scope(struct db *db, struct staff_job *j)
 
 	if ((rc = callback_visible(db, j->id, j->who.locations)) == CB_ERROR)
 		return (-1);
-	if (rc == CB_NOTFOUND) {
+	/*
+	 * Another location's entry is answered as a missing one: an id does
+	 * not tell what exists elsewhere.
+	 */
+	if (rc == CB_NOTFOUND || rc == 0) {
 		staff_fail(j, 404, "no such callback");
-		return (0);
-	}
-	if (rc == 0) {
-		staff_fail(j, 403, "this callback belongs to a location you do "
-		    "not work");
 		return (0);
 	}
 	return (1);
@@ -925,15 +933,20 @@ staff_tx(struct db *db, void *arg)
 	case OP_CALL_RESULT:
 		return (staff_call_result(db, j));
 	case OP_LOGIN:
-		rc = auth_login(db, j->user, j->password, j->ip, j->now,
-		    &j->who);
+		/* The password is checked after this, off the store thread. */
+		rc = auth_login_begin(db, j->user, j->ip, j->now, &j->hash,
+		    &j->retry_after);
 		if (rc == -1)
 			return (-1);
-		if (rc == 2) {
-			staff_fail(j, 429, "too many failed logins; wait 15 "
-			    "minutes");
-			return (0);
-		}
+		if (rc == 2)
+			staff_fail(j, 429, "too many failed logins; try again "
+			    "later");
+		return (0);
+	case OP_LOGIN_CHECKED:
+		rc = auth_login_finish(db, j->user, j->ip, j->hash, j->pw_ok,
+		    j->now, &j->who);
+		if (rc == -1)
+			return (-1);
 		if (rc == 0) {
 			staff_fail(j, 401, "wrong name or password");
 			return (0);
@@ -1080,6 +1093,11 @@ staff_done(int ok, void *arg)
 		}
 		if (j->code == 401)
 			http_add_header(r, "WWW-Authenticate", "Bearer");
+		if (j->retry_after > 0) {
+			xasprintf(&c, "%d", j->retry_after);
+			http_add_header(r, "Retry-After", c);
+			free(c);
+		}
 		http_json(r, j->code, err);
 		staff_job_free(j);
 		return;
@@ -1089,6 +1107,17 @@ staff_done(int ok, void *arg)
 		staff_events_start(s, r);
 		break;
 	case OP_LOGIN:
+		/* Not refused: now the password, on the checking thread. */
+		j->r = r;
+		if (pwcheck_submit(s->pw, j->password, j->hash,
+		    staff_login_checked, j) != 0) {
+			http_add_header(r, "Retry-After", "1");
+			http_error(r, 503, "too many logins at once; try again "
+			    "in a moment");
+			staff_job_free(j);
+		}
+		return;
+	case OP_LOGIN_CHECKED:
 		xasprintf(&c, "%s=%s; Path=/; HttpOnly; SameSite=Strict; "
 		    "Max-Age=%d%s", STAFF_COOKIE, j->cookie,
 		    j->cfg->session_hours * 3600,
@@ -1113,6 +1142,17 @@ staff_done(int ok, void *arg)
 	if (j->changed)
 		staff_bump(s);
 	staff_job_free(j);
+}
+
+/* On the loop, the password checked: record the outcome, maybe log in. */
+static void
+staff_login_checked(int ok, void *arg)
+{
+	struct staff_job	*j = arg;
+
+	j->pw_ok = ok;
+	j->op = OP_LOGIN_CHECKED;
+	staff_submit(j);
 }
 
 static void
@@ -1195,7 +1235,9 @@ staff_session_cb(struct hreq *r)
 		 */
 		tok = util_random_hex(16);
 		xasprintf(&c, "%s=%s; Path=/api/v1/login; HttpOnly; "
-		    "SameSite=Strict", STAFF_LOGIN_COOKIE, tok);
+		    "SameSite=Strict%s", STAFF_LOGIN_COOKIE, tok,
+		    strncmp(r->cfg->public_url, "https:", 6) == 0 ?
+		    "; Secure" : "");
 		http_add_header(r, "Set-Cookie", c);
 		out = json_pack("{s:s, s:s}", "error", "not logged in",
 		    "login_csrf", tok);
@@ -1237,7 +1279,7 @@ staff_login_cb(struct hreq *r)
 		staff_job_free(j);
 		return;
 	}
-	j->ip = xstrdup(http_peer(r));
+	j->ip = xstrdup(http_client(r));
 	staff_submit(j);
 }
 
@@ -1671,6 +1713,7 @@ staff_init(struct hotline *hl)
 	s->fp_force = 1;
 	hl->staff = s;
 	staff_self = s;
+	s->pw = pwcheck_new(hl->base);
 	staff_load_files(s, hotline_config(hl));
 
 	http_route(hl->http, get, "/staff", 0, "staff", staff_file_cb);
@@ -1720,6 +1763,7 @@ staff_free(struct staff *s)
 		return;
 	if (s->timer != NULL)
 		event_free(s->timer);
+	pwcheck_free(s->pw);
 	for (i = 0; i < sizeof s->files / sizeof s->files[0]; i++)
 		free(s->files[i].body);
 	free(s->fp);

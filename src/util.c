@@ -1,5 +1,9 @@
 /* util.c -- small shared helpers (see util.h). */
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,16 +25,14 @@
 #include "util.h"
 #include "xmalloc.h"
 
-char *
-util_read_file(const char *path, size_t max, size_t *lenp)
-{
-	struct stat	 st;
-
-	return (util_read_file_stat(path, max, lenp, &st));
-}
-
-char *
-util_read_file_stat(const char *path, size_t max, size_t *lenp,
+/*
+ * Read an open descriptor's whole file.  O_NONBLOCK on open: a FIFO put in
+ * place of a file opens at once instead of waiting for a writer, and the
+ * type is checked on the descriptor (fstat), so nothing swapped in between
+ * a look and the open is read.
+ */
+static char *
+util_read_open(const char *path, int flags, size_t max, size_t *lenp,
     struct stat *st)
 {
 	char		*buf;
@@ -38,7 +40,7 @@ util_read_file_stat(const char *path, size_t max, size_t *lenp,
 	size_t		 off = 0;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags)) == -1)
 		return (NULL);
 	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
 	    (size_t)st->st_size > max) {
@@ -59,6 +61,21 @@ util_read_file_stat(const char *path, size_t max, size_t *lenp,
 	if (lenp != NULL)
 		*lenp = off;
 	return (buf);
+}
+
+char *
+util_read_file(const char *path, size_t max, size_t *lenp)
+{
+	struct stat	 st;
+
+	return (util_read_open(path, 0, max, lenp, &st));
+}
+
+char *
+util_read_file_stat(const char *path, size_t max, size_t *lenp,
+    struct stat *st)
+{
+	return (util_read_open(path, O_NOFOLLOW, max, lenp, st));
 }
 
 char *
@@ -337,4 +354,80 @@ util_mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* 1 and the address in out (16 bytes, IPv4 as ::ffff:a.b.c.d), else 0. */
+static int
+util_addr_parse(const char *s, unsigned char *out)
+{
+	struct in_addr	a4;
+
+	if (inet_pton(AF_INET6, s, out) == 1)
+		return (1);
+	if (inet_pton(AF_INET, s, &a4) != 1)
+		return (0);
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, &a4, 4);
+	return (1);
+}
+
+int
+util_cidr_parse(const char *s, struct util_cidr *out)
+{
+	char		 host[INET6_ADDRSTRLEN + 1], *end;
+	const char	*slash;
+	size_t		 len;
+	long		 bits;
+	int		 v4;
+
+	slash = strchr(s, '/');
+	len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (len == 0 || len >= sizeof host)
+		return (-1);
+	memcpy(host, s, len);
+	host[len] = '\0';
+	v4 = strchr(host, ':') == NULL;
+	if (!util_addr_parse(host, out->addr))
+		return (-1);
+	out->bits = 128;
+	if (slash != NULL) {
+		errno = 0;
+		bits = strtol(slash + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || end == slash + 1 ||
+		    bits < 0 || bits > (v4 ? 32 : 128))
+			return (-1);
+		out->bits = (int)(v4 ? bits + 96 : bits);
+	}
+	return (0);
+}
+
+int
+util_cidr_match(const struct util_cidr *set, size_t n, const char *ip)
+{
+	unsigned char	a[16];
+	size_t		i;
+	int		full, rest;
+
+	if (ip == NULL || !util_addr_parse(ip, a))
+		return (0);
+	for (i = 0; i < n; i++) {
+		full = set[i].bits / 8;
+		rest = set[i].bits % 8;
+		if (memcmp(a, set[i].addr, (size_t)full) != 0)
+			continue;
+		if (rest != 0 && ((a[full] ^ set[i].addr[full]) &
+		    (0xff << (8 - rest)) & 0xff) != 0)
+			continue;
+		return (1);
+	}
+	return (0);
+}
+
+int
+util_addr_valid(const char *ip)
+{
+	unsigned char	a[16];
+
+	return (ip != NULL && util_addr_parse(ip, a));
 }

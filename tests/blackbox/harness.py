@@ -114,7 +114,10 @@ def clock_read(value):
 class Hotlined:
     """One hotlined process with its own temporary store."""
 
-    def __init__(self, env=None, config=CONFIG, store=None, workdir=None):
+    def __init__(self, env=None, config=CONFIG, store=None, workdir=None,
+                 nofile=None):
+        # nofile: the descriptor limit to start under (as `ulimit -n`).
+        self.nofile = nofile
         self.workdir = workdir or tempfile.mkdtemp(prefix="hotline-test-")
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
@@ -164,9 +167,17 @@ class Hotlined:
         if c and c.startswith("+") and "@" not in c:
             self.set_clock(c)
         self.logf = open(self.log_path, "ab")
+        limit = None
+        if self.nofile is not None:
+            import resource
+
+            def limit():
+                resource.setrlimit(resource.RLIMIT_NOFILE,
+                                   (self.nofile, self.nofile))
         self.proc = subprocess.Popen(
             [HOTLINED, "--config", self.config], env=self.env,
-            stdout=self.logf, stderr=self.logf, cwd=self.workdir)
+            stdout=self.logf, stderr=self.logf, cwd=self.workdir,
+            preexec_fn=limit)
         if wait:
             deadline = time.time() + 15
             while time.time() < deadline:

@@ -19,7 +19,7 @@ import unittest
 import urllib.parse
 
 from harness import (ACCOUNT_SID, CALLER, HOTLINE, TOP_SRCDIR,
-                     FakeProvider, HotlineTestCase, Hotlined, sign)
+                     FakeProvider, HotlineTestCase, Hotlined, http, sign)
 
 
 TWIML_TAGS = {"Response", "Say", "Play", "Gather", "Dial", "Number",
@@ -486,7 +486,24 @@ class TestHostileApi(HostileCase):
         self.assertEqual(r.status, 200, r.text)
 
 
-class TestIdleConnections(unittest.TestCase):
+class ConnectionsCase(unittest.TestCase):
+    """A hotlined (self.h) and raw connections to it (self.socks), closed
+    after the test with what setUp made (a provider, a config folder)."""
+
+    provider = None
+    dir = None
+
+    def tearDown(self):
+        for s in self.socks:
+            s.close()
+        self.h.cleanup()
+        if self.provider is not None:
+            self.provider.close()
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class TestIdleConnections(ConnectionsCase):
     """Idle and half-sent connections beyond max_connections: once they
     time out the service answers a new connection again."""
 
@@ -514,13 +531,6 @@ class TestIdleConnections(unittest.TestCase):
                           config=cfg, workdir=run)
         self.h.start()
         self.socks = []
-
-    def tearDown(self):
-        for s in self.socks:
-            s.close()
-        self.h.cleanup()
-        self.provider.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
     def connect(self):
         s = socket.create_connection(("127.0.0.1", self.h.port), timeout=10)
@@ -569,6 +579,204 @@ class TestIdleConnections(unittest.TestCase):
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
             self.assertEqual(status_of(s.recv(4096)), 200)
         self.assertLess(time.time() - start, 15)
+
+
+def connect_from(addr, port, timeout=5):
+    """A connection from another loopback address (another client)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((addr, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def read_all(s):
+    """Everything until the server closes (or the socket's timeout)."""
+    out = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            return out, False
+        if not chunk:
+            return out, True
+        out += chunk
+
+
+def log_lines(h):
+    return h.log().count("\n")
+
+
+class TestDescriptorExhaustion(ConnectionsCase):
+    """Half-sent requests from one address under a small descriptor limit:
+    connections are counted when accepted, one address holds at most its
+    share, the rest are refused with a 503 that closes them, and the
+    service goes on answering everyone else without filling its log."""
+
+    ATTACKER = "127.0.0.2"
+
+    def setUp(self):
+        self.provider = FakeProvider()
+        self.h = Hotlined(env={"HOTLINE_PROVIDER_API": self.provider.url},
+                          nofile=256)
+        self.h.start()
+        self.socks = []
+
+    def test_300_half_open_connections(self):
+        before = log_lines(self.h)
+        refused = 0
+        for _ in range(300):
+            try:
+                s = connect_from(self.ATTACKER, self.h.port)
+                self.socks.append(s)
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Slow: ")
+            except OSError:
+                refused += 1
+        # Someone else, on a new connection: answered (the generous
+        # timeout is only there so a hang fails instead of blocking).
+        r = http("GET", self.h.base + "/healthz", timeout=5)
+        self.assertEqual(r.status, 200, r.text)
+        # The attacker's next connection: a 503 that closes it.
+        s = connect_from(self.ATTACKER, self.h.port)
+        self.socks.append(s)
+        reply, closed = read_all(s)
+        self.assertEqual(status_of(reply), 503, reply[:200])
+        self.assertIn(b"Connection: close", reply)
+        self.assertTrue(closed, "the 503 left the connection open")
+        self.assertIsNone(self.h.proc.poll(), self.h.log()[-2000:])
+        m = http("GET", self.h.base + "/metrics", timeout=5).text
+        self.assertRegex(m, r'hotline_http_rejected_total\{reason="address"\} '
+                            r'[1-9]')
+        # A few lines, not one per refused connection or failed accept.
+        self.assertLess(log_lines(self.h) - before, 40,
+                        self.h.log()[-3000:])
+
+    def test_out_of_descriptors_pauses_accepting(self):
+        """accept(2) failing (EMFILE) stops accepting for a moment and is
+        logged once, instead of a retry loop that spins and logs each
+        failure; once descriptors are free again it accepts again."""
+        import resource
+        pid = self.h.proc.pid
+        old = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        before = log_lines(self.h)
+        used = len(os.listdir("/proc/%d/fd" % pid))
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (used, old[1]))
+        try:
+            for _ in range(20):
+                self.socks.append(connect_from(self.ATTACKER, self.h.port))
+            deadline = time.time() + 10
+            while time.time() < deadline and \
+                    "accept failed" not in self.h.log():
+                time.sleep(0.05)
+            time.sleep(1.5)
+            log = self.h.log()
+            self.assertIn("accept failed", log)
+            self.assertLess(log.count("\n") - before, 10, log[-3000:])
+        finally:
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, old)
+        for s in self.socks:
+            s.close()
+        self.socks = []
+        r = http("GET", self.h.base + "/healthz", timeout=5)
+        self.assertEqual(r.status, 200, r.text)
+        self.assertIsNone(self.h.proc.poll())
+
+
+class TestFullService(ConnectionsCase):
+    """At max_connections a new connection gets a 503 at once, before it
+    sends anything, and is closed."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="hotline-hostile-")
+        shutil.copytree(os.path.join(TOP_SRCDIR, "config"),
+                        os.path.join(self.dir, "config"))
+        cfg = os.path.join(self.dir, "config", "hotline.yaml")
+        with open(cfg) as f:
+            text = f.read()
+        text = text.replace("max_connections: 1024", "max_connections: 2", 1)
+        text = text.replace("prompts: ../prompts", "prompts: %s" %
+                            os.path.join(TOP_SRCDIR, "prompts"), 1)
+        with open(cfg, "w") as f:
+            f.write(text)
+        self.h = Hotlined(config=cfg)
+        self.h.start()
+        self.socks = []
+
+    def test_503_closes_the_connection(self):
+        for _ in range(2):
+            s = socket.create_connection(("127.0.0.1", self.h.port), timeout=5)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+            self.assertEqual(status_of(s.recv(4096)), 200)
+            self.socks.append(s)
+        s = socket.create_connection(("127.0.0.1", self.h.port), timeout=5)
+        self.socks.append(s)
+        reply, closed = read_all(s)
+        self.assertEqual(status_of(reply), 503, reply[:200])
+        self.assertIn(b"Connection: close", reply)
+        self.assertTrue(closed, "the 503 left the connection open")
+        # A place freed is a place taken.
+        self.socks.pop(0).close()
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            reply = raw(self.h.port, b"GET /healthz HTTP/1.1\r\nHost: a\r\n"
+                        b"Connection: close\r\n\r\n")
+            if status_of(reply) == 200:
+                break
+            time.sleep(0.05)
+        self.assertEqual(status_of(reply), 200, reply[:200])
+
+
+class TestFraming(HostileCase):
+    """Requests whose body length could be read two ways (RFC 9112 6.3)
+    are refused with 400 and their connection closed, so nothing after
+    them on the connection is taken as a request."""
+
+    SMUGGLED = b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+
+    def send(self, head, body=b""):
+        s = socket.create_connection(("127.0.0.1", self.h.port), timeout=5)
+        try:
+            s.sendall(b"POST /sms/incoming HTTP/1.1\r\nHost: a\r\n"
+                      b"Content-Type: application/x-www-form-urlencoded\r\n" +
+                      head + b"\r\n" + body)
+            return read_all(s)
+        finally:
+            s.close()
+
+    def test_two_content_lengths(self):
+        for head in (b"Content-Length: 0\r\nContent-Length: %d\r\n" %
+                     len(self.SMUGGLED),
+                     b"Content-Length: %d\r\nContent-Length: 0\r\n" %
+                     len(self.SMUGGLED),
+                     b"Content-Length: %d\r\ncontent-length: %d\r\n" %
+                     (len(self.SMUGGLED), len(self.SMUGGLED))):
+            with self.subTest(head=head):
+                reply, closed = self.send(head, self.SMUGGLED)
+                self.assertEqual(status_of(reply), 400, reply[:300])
+                self.assertIn(b"Content-Length", reply)
+                self.assertEqual(reply.count(b"HTTP/1.1 "), 1, reply)
+                self.assertTrue(closed)
+        self.assertAlive()
+
+    def test_transfer_encoding_other_than_chunked(self):
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(self.SMUGGLED),
+                                                self.SMUGGLED)
+        for head, body in (
+                (b"Transfer-Encoding: chunked\r\nContent-Length: %d\r\n" %
+                 len(chunked), chunked),
+                (b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\n" %
+                 len(chunked), chunked),
+                (b"Transfer-Encoding: chunked, identity\r\n"
+                 b"Content-Length: 0\r\n", chunked),
+                (b"Transfer-Encoding: xchunked\r\n", chunked),
+                (b"Transfer-Encoding: chunked\r\n"
+                 b"Transfer-Encoding: chunked\r\n", chunked)):
+            with self.subTest(head=head):
+                reply, closed = self.send(head, body)
+                self.assertEqual(status_of(reply), 400, reply[:300])
+                self.assertEqual(reply.count(b"HTTP/1.1 "), 1, reply)
+                self.assertTrue(closed)
+        self.assertAlive()
 
 
 if __name__ == "__main__":

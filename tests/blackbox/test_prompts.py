@@ -3,14 +3,16 @@ WAV files, and hotlined serves them at /prompts/<lang>/<id>.wav."""
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import tempfile
 import time
 import unittest
 import wave
 
-from harness import (ACCOUNT_SID, AUTH_TOKEN, HOTLINE, TOP_SRCDIR, Hotlined,
-                     http)
+from harness import (ACCOUNT_SID, AUTH_TOKEN, CONFIG, HOTLINE, TOP_SRCDIR,
+                     Hotlined, http)
 
 IDS = ["welcome", "disclaimer", "emergency"]
 
@@ -19,9 +21,9 @@ def have(prog):
     return shutil.which(prog) is not None
 
 
-@unittest.skipUnless(have("espeak-ng") and have("sox"),
-                     "needs espeak-ng and sox")
-class PromptsCase(unittest.TestCase):
+class PromptsDir(unittest.TestCase):
+    """A copy of config/ and prompts/ (without recordings) to change."""
+
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="hotline-prompts-")
         shutil.copytree(os.path.join(TOP_SRCDIR, "config"),
@@ -41,6 +43,10 @@ class PromptsCase(unittest.TestCase):
             self.h.cleanup()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+
+@unittest.skipUnless(have("espeak-ng") and have("sox"),
+                     "needs espeak-ng and sox")
+class PromptsCase(PromptsDir):
     def hotline(self, *args, env=None):
         return subprocess.run([HOTLINE, "--config", self.cfg] + list(args),
                               env=env or self.env, capture_output=True,
@@ -168,15 +174,27 @@ class TestServe(PromptsCase):
         self.assertEqual(r.status, 200)
         self.assertEqual(int(r.headers["Content-Length"]), len(data))
         self.assertEqual(r.body, b"")
-        # Re-rendered while running: a new ETag, served at once.
+        # Re-rendered while running: served from memory until SIGHUP
+        # loads it, then with a new ETag.
         with open(self.path("en", "welcome.txt"), "a") as f:
             f.write(" Hello.\n")
         time.sleep(1.1)
         self.render("--lang", "en", "welcome")
         r = self.h.get("/prompts/en/welcome.wav",
                        headers={"If-None-Match": etag})
+        self.assertEqual(r.status, 304)
+        self.h.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            r = self.h.get("/prompts/en/welcome.wav",
+                           headers={"If-None-Match": etag})
+            if r.status != 304:
+                break
+            time.sleep(0.05)
         self.assertEqual(r.status, 200)
         self.assertNotEqual(r.headers["ETag"], etag)
+        with open(self.path("en", "welcome.wav"), "rb") as f:
+            self.assertEqual(r.body, f.read())
 
     def test_only_known_prompts(self):
         self.render("--lang", "en", "welcome")
@@ -214,6 +232,70 @@ class TestServe(PromptsCase):
         if url.startswith("/"):
             url = self.h.base + url
         self.assertEqual(http("GET", url).status, 200)
+
+
+class TestUnsafeFiles(PromptsDir):
+    """Only regular files are served, never through a symbolic link, and
+    nothing put in a recording's place can hold up the service: the
+    recordings are read at start (and on SIGHUP) and served from memory."""
+
+    def setUp(self):
+        super().setUp()
+        self.wav = os.path.join(self.dir, "prompts", "en", "welcome.wav")
+
+    def start(self):
+        self.h = Hotlined(config=self.cfg)
+        self.h.start()
+
+    def welcome_played(self):
+        """Whether a new call plays welcome.wav (else its words are said)."""
+        sid = "CA" + os.urandom(16).hex()
+        r = self.h.webhook("/voice/incoming", self.h.call_params(sid))
+        self.assertEqual(r.status, 200, r.text)
+        plays = [p.text for p in r.xml().iter("Play")]
+        return any(p.endswith("/prompts/en/welcome.wav") for p in plays)
+
+    def test_symlinked_recording_is_not_served(self):
+        # A recording that is a link to some other file (here the
+        # configuration, which would otherwise be handed out as audio).
+        os.symlink(self.cfg, self.wav)
+        self.start()
+        r = self.h.get("/prompts/en/welcome.wav")
+        self.assertEqual(r.status, 404, r.text)
+        self.assertNotIn(b"service:", r.body)
+        self.assertFalse(self.welcome_played())
+        # Replaced by a real recording: played and served after SIGHUP.
+        os.unlink(self.wav)
+        with open(self.wav, "wb") as f:
+            f.write(b"RIFF" + b"\0" * 200)
+        self.h.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline and \
+                self.h.get("/prompts/en/welcome.wav").status != 200:
+            time.sleep(0.05)
+        r = self.h.get("/prompts/en/welcome.wav")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, b"RIFF" + b"\0" * 200)
+        self.assertTrue(self.welcome_played())
+
+    def test_fifo_does_not_hang_the_service(self):
+        os.mkfifo(self.wav)
+        self.start()
+        r = self.h.get("/prompts/en/welcome.wav")
+        self.assertEqual(r.status, 404, r.text)
+        self.assertFalse(self.welcome_played())
+        # A FIFO appearing while the service runs, and a reload that finds it.
+        os.mkfifo(os.path.join(self.dir, "prompts", "en", "disclaimer.wav"))
+        self.h.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline and \
+                "reload: configuration reloaded" not in self.h.log():
+            time.sleep(0.05)
+        self.assertIn("reload: configuration reloaded", self.h.log())
+        self.assertEqual(self.h.get("/prompts/en/disclaimer.wav").status, 404)
+        r = http("GET", self.h.base + "/healthz", timeout=10)
+        self.assertEqual(r.status, 200)
+        self.assertIsNone(self.h.proc.poll())
 
 
 if __name__ == "__main__":

@@ -120,8 +120,9 @@ class ChatSink:
         self.server.server_close()
 
 
-def staff_config(workdir):
-    """The shipped configuration with e-mail and chat notices switched on."""
+def staff_config(workdir, service_extra=""):
+    """The shipped configuration with e-mail and chat notices switched on
+    (and service_extra, YAML lines, added to its service section)."""
     src = os.path.dirname(CONFIG)
     dst = os.path.join(workdir, "config")
     shutil.copytree(src, dst)
@@ -134,19 +135,22 @@ def staff_config(workdir):
         old = "    %s: false" % k
         assert old in text, "hotline.yaml has no '%s' line" % old
         text = text.replace(old, "    %s: true" % k, 1)
+    text = text.replace("\nservice:\n", "\nservice:\n" + service_extra, 1)
     with open(path, "w") as f:
         f.write(text)
     return path
 
 
 class StaffTestCase(unittest.TestCase):
+    service_extra = ""
+
     def setUp(self):
         self.workdir = tempfile.mkdtemp(prefix="hotline-staff-")
         self.provider = FakeProvider()
         self.smtp = SmtpSink()
         self.chat = ChatSink()
         self.h = Hotlined(
-            config=staff_config(self.workdir),
+            config=staff_config(self.workdir, self.service_extra),
             store=fresh_store(self.workdir), workdir=self.workdir,
             env={"HOTLINE_PROVIDER_API": self.provider.url,
                  "HOTLINE_CLOCK": OPEN_CLOCK,
@@ -339,8 +343,15 @@ class TestStaffApi(StaffTestCase):
         self.assertNotIn(fw, ids)
         self.assertIn(al, ids)
         self.assertEqual(len(ids), 2)
-        self.assertEqual(self.api("GET", "/api/v1/callbacks/%d" % fw, tok).status, 403)
-        self.assertEqual(self.api("POST", "/api/v1/callbacks/%d/claim" % fw, tok).status, 403)
+        # Another location's entry answers exactly like one that does not
+        # exist: an id does not tell what is queued elsewhere.
+        missing = self.api("GET", "/api/v1/callbacks/%d" % (fw + 1000), tok)
+        self.assertEqual(missing.status, 404)
+        for r in (self.api("GET", "/api/v1/callbacks/%d" % fw, tok),
+                  self.api("POST", "/api/v1/callbacks/%d/claim" % fw, tok),
+                  self.api("POST", "/api/v1/callbacks/%d/claim" % (fw + 1000),
+                           tok)):
+            self.assertEqual((r.status, r.json()), (404, missing.json()))
         self.assertEqual(self.api("POST", "/api/v1/callbacks/%d/claim" % al, tok).status, 200)
         shared = self.items(tok, "?location=shared")
         self.assertEqual(len(shared), 1)
@@ -439,6 +450,20 @@ class TestStaffApi(StaffTestCase):
                      body={"username": "alice", "password": "right-password"})
         self.assertEqual(r.status, 429)
 
+    def test_forwarded_for_ignored_without_trusted_proxy(self):
+        """No proxy is configured: X-Forwarded-For is whatever a client
+        wrote, and changing it does not buy more guesses."""
+        self.add_staff("alice", password="right-password")
+        s = self.h.get("/api/v1/session")
+        hdr = {"Cookie": s.headers["Set-Cookie"].split(";")[0],
+               "X-CSRF-Token": s.json()["login_csrf"]}
+        codes = []
+        for i in range(6):
+            h = dict(hdr, **{"X-Forwarded-For": "198.51.100.%d" % (i + 1)})
+            codes.append(self.api("POST", "/api/v1/login", headers=h, body={
+                "username": "alice", "password": "guess%d" % i}).status)
+        self.assertEqual(codes, [401] * 5 + [429])
+
     def test_events_wake_on_change(self):
         self.add_staff("alice")
         tok = self.token("alice")
@@ -463,6 +488,120 @@ class TestStaffApi(StaffTestCase):
         self.assertIn("r", got)
         self.assertIn("event: queue", got["r"].text)
         self.assertLess(got["t"], 5)
+
+
+class TestLoginBehindProxy(StaffTestCase):
+    """Behind a reverse proxy every login reaches the service from the
+    proxy's address.  With the proxy in service.trusted_proxies the client
+    is the address X-Forwarded-For names, and failed logins slow down only
+    that name from that address: nobody is locked out by someone else."""
+
+    service_extra = '  trusted_proxies: ["127.0.0.1"]\n'
+    ATTACKER = "203.0.113.7"
+
+    def setUp(self):
+        super().setUp()
+        s = self.h.get("/api/v1/session")
+        self.hdr = {"Cookie": s.headers["Set-Cookie"].split(";")[0],
+                    "X-CSRF-Token": s.json()["login_csrf"]}
+
+    def login(self, user, password, forwarded_for):
+        h = dict(self.hdr, **{"X-Forwarded-For": forwarded_for})
+        return self.api("POST", "/api/v1/login", headers=h,
+                        body={"username": user, "password": password})
+
+    def test_guessing_one_name_locks_out_nobody(self):
+        self.add_staff("alice", password="alice-password")
+        self.add_staff("bob", password="bob-password")
+        codes = [self.login("alice", "guess%d" % i, self.ATTACKER).status
+                 for i in range(12)]
+        self.assertEqual(codes, [401] * 5 + [429] * 7)
+        r = self.login("alice", "alice-password", self.ATTACKER)
+        self.assertEqual(r.status, 429)
+        self.assertGreater(int(r.headers["Retry-After"]), 0)
+        # Another name from the same address is not held up.
+        self.assertEqual(self.login("bob", "bob-password",
+                                    self.ATTACKER).status, 200)
+        # The owner, from where she is, gets in with her password.
+        r = self.login("alice", "alice-password", "198.51.100.9")
+        self.assertEqual(r.status, 200, r.text)
+        # Writing her address in X-Forwarded-For does not help the
+        # attacker: the proxy appends the address it saw, and that counts.
+        r = self.login("alice", "alice-password",
+                       "198.51.100.9, " + self.ATTACKER)
+        self.assertEqual(r.status, 429, r.text)
+
+    def test_names_that_do_not_exist_are_limited_per_address(self):
+        self.add_staff("alice", password="alice-password")
+        for i in range(20):
+            r = self.login("nobody%d" % i, "x", "192.0.2.50")
+            self.assertEqual(r.status, 401, r.text)
+        # That address now waits, whatever name it tries (so what is
+        # refused does not tell which names exist) ...
+        self.assertEqual(self.login("alice", "alice-password",
+                                    "192.0.2.50").status, 429)
+        # ... and nobody else does.
+        self.assertEqual(self.login("alice", "alice-password",
+                                    "192.0.2.51").status, 200)
+
+    def test_login_storm_is_bounded_and_webhooks_go_on(self):
+        """Passwords are checked on a thread of their own with a short
+        queue: a storm beyond it is refused at once with 503, and a signed
+        text is answered meanwhile.  (How little the storm delays texts is
+        measured in bench/login-storm.)"""
+        self.add_staff("alice", password="alice-password")
+        n = 40
+        start = threading.Barrier(n + 1)
+        out = [None] * (n + 1)
+
+        def guess(i):
+            start.wait()
+            out[i] = self.login("alice", "wrong", "198.51.100.%d" % (i + 1))
+
+        def text():
+            start.wait()
+            out[n] = self.h.sms("HELP")
+
+        ts = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
+        ts.append(threading.Thread(target=text))
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(out[n].status, 200, out[n].text)
+        self.assertTrue(sms_text(out[n]))
+        codes = [r.status for r in out[:n]]
+        self.assertEqual(set(codes) - {401, 503}, set(), codes)
+        self.assertIn(503, codes)
+        self.assertIn(401, codes)
+        for r in out[:n]:
+            if r.status == 503:
+                self.assertEqual(r.headers.get("Retry-After"), "1")
+        # The owner gets in once the storm is over.
+        self.assertEqual(self.login("alice", "alice-password",
+                                    "198.51.100.200").status, 200)
+
+
+class TestLoginCookie(unittest.TestCase):
+    """The login form's CSRF cookie is Secure when the service is reached
+    over https (its public URL), and cannot be when it is not."""
+
+    def cookie(self, public_url):
+        h = Hotlined(env={"HOTLINE_PUBLIC_URL": public_url})
+        try:
+            h.start()
+            r = h.get("/api/v1/session")
+            self.assertEqual(r.status, 401)
+            return r.headers["Set-Cookie"]
+        finally:
+            h.cleanup()
+
+    def test_secure_over_https(self):
+        c = self.cookie("https://hotline.example.org")
+        self.assertTrue(c.startswith("hl_login="), c)
+        self.assertIn("; Secure", c)
+        self.assertIn("HttpOnly", c)
+        self.assertNotIn("Secure", self.cookie("http://127.0.0.1:1"))
 
 
 class TestNotifications(StaffTestCase):

@@ -258,8 +258,10 @@ struct login {
 	const char		*user, *pw, *ip;
 	time_t			 now;
 	int			 rc;
+	int			 retry_after;
 	struct auth_staff	 who;
 	char			*hash;
+	char			*stored;
 };
 
 static int
@@ -271,18 +273,47 @@ login_setup_tx(struct db *db, void *arg)
 }
 
 static int
-login_tx(struct db *db, void *arg)
+login_begin_tx(struct db *db, void *arg)
 {
 	struct login	*l = arg;
 
-	auth_staff_clear(&l->who);
-	l->rc = auth_login(db, l->user, l->pw, l->ip, l->now, &l->who);
+	free(l->stored);
+	l->stored = NULL;
+	l->rc = auth_login_begin(db, l->user, l->ip, l->now, &l->stored,
+	    &l->retry_after);
 	return (l->rc == -1 ? -1 : 0);
+}
+
+static int
+login_finish_tx(struct db *db, void *arg)
+{
+	struct login	*l = arg;
+	int		 ok;
+
+	/* What the password thread does between the two. */
+	ok = l->stored != NULL && auth_verify_password(l->pw, l->stored);
+	auth_staff_clear(&l->who);
+	l->rc = auth_login_finish(db, l->user, l->ip, l->stored, ok, l->now,
+	    &l->who);
+	return (l->rc == -1 ? -1 : 0);
+}
+
+/* A whole login: 1 in, 0 refused, 2 must wait. */
+static int
+login(struct login *l)
+{
+	ck_assert_int_eq(store_run(st, login_begin_tx, l), 0);
+	if (l->rc == 2)
+		return (2);
+	ck_assert_int_eq(l->rc, 0);
+	ck_assert_int_eq(store_run(st, login_finish_tx, l), 0);
+	return (l->rc);
 }
 
 START_TEST(test_login_limits)
 {
 	struct login	l;
+	char		name[32];
 	int		i;
 
 	memset(&l, 0, sizeof l);
@@ -292,40 +323,60 @@ START_TEST(test_login_limits)
 	l.pw = "pw-bob";
 	l.ip = "10.0.0.1";
 	l.now = T_OPEN;
-	ck_assert_int_eq(store_run(st, login_tx, &l), 0);
-	ck_assert_int_eq(l.rc, 1);
+	ck_assert_int_eq(login(&l), 1);
 	ck_assert_str_eq(l.who.name, "bob");
+	/* Someone guessing bob's password from 10.0.0.1. */
 	l.pw = "wrong";
-	for (i = 0; i < AUTH_LOGIN_MAX_USER; i++) {
-		ck_assert_int_eq(store_run(st, login_tx, &l), 0);
-		ck_assert_int_eq(l.rc, 0);
-	}
-	/* Locked out now, even with the right password. */
+	for (i = 0; i < AUTH_LOGIN_FREE; i++)
+		ck_assert_int_eq(login(&l), 0);
+	/* From there each next try waits, even with the right password. */
 	l.pw = "pw-bob";
-	ck_assert_int_eq(store_run(st, login_tx, &l), 0);
-	ck_assert_int_eq(l.rc, 2);
-	/* From another address too: the limit is per user. */
+	ck_assert_int_eq(login(&l), 2);
+	ck_assert_int_eq(l.retry_after, AUTH_LOGIN_DELAY);
+	/* The owner, elsewhere, is not held up at all. */
 	l.ip = "10.0.0.2";
-	ck_assert_int_eq(store_run(st, login_tx, &l), 0);
-	ck_assert_int_eq(l.rc, 2);
-	/* After the window it works again. */
-	l.now = T_OPEN + AUTH_LOGIN_WINDOW + 1;
-	ck_assert_int_eq(store_run(st, login_tx, &l), 0);
-	ck_assert_int_eq(l.rc, 1);
-	/* Per address: many names from one address. */
+	ck_assert_int_eq(login(&l), 1);
+	/* The wait doubles with each failure after it. */
+	l.ip = "10.0.0.1";
+	l.pw = "wrong";
+	l.now = T_OPEN + AUTH_LOGIN_DELAY;
+	ck_assert_int_eq(login(&l), 0);
+	ck_assert_int_eq(login(&l), 2);
+	ck_assert_int_eq(l.retry_after, 2 * AUTH_LOGIN_DELAY);
+	/* Once waited out, the right password gets in and is forgiven. */
+	l.pw = "pw-bob";
+	l.now += 2 * AUTH_LOGIN_DELAY;
+	ck_assert_int_eq(login(&l), 1);
+	l.pw = "wrong";
+	ck_assert_int_eq(login(&l), 0);
+	ck_assert_int_eq(login(&l), 0);
+	/* A password changed while it was checked does not log in. */
+	l.pw = "pw-bob";
+	ck_assert_int_eq(store_run(st, login_begin_tx, &l), 0);
+	free(l.hash);
+	l.hash = auth_hash_password("pw-new");
+	ck_assert_int_eq(store_run(st, login_setup_tx, &l), 0);
+	ck_assert_int_eq(store_run(st, login_finish_tx, &l), 0);
+	ck_assert_int_eq(l.rc, 0);
+	/* Names that do not exist, from one address: then it waits for any. */
 	l.ip = "10.0.0.9";
-	l.user = "nobody";
+	l.user = name;
 	l.pw = "x";
-	for (i = 0; i < AUTH_LOGIN_MAX_IP; i++) {
-		ck_assert_int_eq(store_run(st, login_tx, &l), 0);
-		ck_assert_int_ne(l.rc, 1);
+	for (i = 0; i < AUTH_LOGIN_MAX_UNKNOWN; i++) {
+		snprintf(name, sizeof name, "nobody%d", i);
+		l.now = T_OPEN + 1000 + i;
+		ck_assert_int_eq(login(&l), 0);
 	}
 	l.user = "bob";
-	l.pw = "pw-bob";
-	ck_assert_int_eq(store_run(st, login_tx, &l), 0);
-	ck_assert_int_eq(l.rc, 2);
+	l.pw = "pw-new";
+	ck_assert_int_eq(login(&l), 2);
+	ck_assert_int_gt(l.retry_after, 0);
+	/* Not another address. */
+	l.ip = "10.0.0.10";
+	ck_assert_int_eq(login(&l), 1);
 	auth_staff_clear(&l.who);
 	free(l.hash);
+	free(l.stored);
 }
 END_TEST
 

@@ -1,0 +1,354 @@
+/*
+ * retention.c -- forgetting on time (see retention.h).
+ *
+ * What the store keeps about people is cleared or deleted once the days
+ * configured under `retention:` in hotline.yaml have passed:
+ *
+ *   bodies       what texts said (messages.body) and the outbound
+ *                messages that are finished (outbox: number and text)
+ *   recordings   voicemail links of finished callbacks
+ *   transcripts  the stored answers to webhooks (webhooks: what the
+ *                hotline said and texted back, kept to answer a
+ *                redelivered webhook the same way)
+ *   callbacks    finished callbacks and their notes
+ *   events       report events, call records and the records of texts
+ *                (number, keyword, status)
+ *
+ * Opt-outs and their audit trail are never purged: STOP must keep
+ * winning.  Open callbacks and messages still being sent are never
+ * touched, however old.
+ *
+ * Each table has one function below holding its SQL (the table's owner
+ * module takes it over when there is one).  A step removes at most
+ * RETENTION_BATCH rows, so a purge is many short transactions that never
+ * hold the store long: hotlined runs one step per store job from a timer,
+ * one after another, and `hotline purge` commits each step on its own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "hotline.h"
+#include "log.h"
+#include "metrics.h"
+#include "retention.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* The first pass soon after start, then one every so often. */
+#define RETENTION_FIRST_MS	2000
+#define RETENTION_EVERY_MS	(15 * 60 * 1000)
+
+enum retention_kind {
+	RET_BODIES, RET_RECORDINGS, RET_TRANSCRIPTS, RET_CALLBACKS, RET_EVENTS
+};
+
+static const char *const retention_kinds[] = {
+	"bodies", "recordings", "transcripts", "callbacks", "events"
+};
+
+/*
+ * Count (limit 0) the rows of table matching where, or apply action to at
+ * most limit of them: NULL deletes, else it is an UPDATE's SET list.
+ * where holds one '?', the cutoff; key is the table's primary key.
+ * Returns how many rows, or -1.
+ */
+static long long
+retention_apply(struct db *db, const char *table, const char *key,
+    const char *where, const char *action, time_t cutoff, int limit)
+{
+	long long	 n = 0;
+	char		*sql;
+	int		 rc;
+
+	if (limit == 0) {
+		xasprintf(&sql, "SELECT COUNT(*) FROM %s WHERE %s", table,
+		    where);
+		rc = db_int_query(db, &n, sql, "i", (long long)cutoff);
+		free(sql);
+		return (rc == -1 ? -1 : n);
+	}
+	if (action == NULL)
+		xasprintf(&sql, "DELETE FROM %s WHERE %s IN (SELECT %s FROM %s "
+		    "WHERE %s LIMIT ?)", table, key, key, table, where);
+	else
+		xasprintf(&sql, "UPDATE %s SET %s WHERE %s IN (SELECT %s FROM "
+		    "%s WHERE %s LIMIT ?)", table, action, key, key, table,
+		    where);
+	rc = db_exec(db, sql, "ii", (long long)cutoff, (long long)limit);
+	free(sql);
+	return (rc == 0 ? db_changes(db) : -1);
+}
+
+/* --- one function per table ---------------------------------------------- */
+
+static long long
+retention_messages(struct db *db, enum retention_kind kind, time_t cutoff,
+    int limit)
+{
+	if (kind == RET_BODIES)
+		return (retention_apply(db, "messages", "id",
+		    "body IS NOT NULL AND at < ?", "body = NULL", cutoff,
+		    limit));
+	return (retention_apply(db, "messages", "id", "at < ?", NULL, cutoff,
+	    limit));
+}
+
+static long long
+retention_outbox(struct db *db, enum retention_kind kind, time_t cutoff,
+    int limit)
+{
+	/* Sent, delivered, failed or suppressed: nothing left to do. */
+	return (retention_apply(db, "outbox", "id", "status NOT IN "
+	    "('pending', 'sending') AND updated_at < ?", NULL, cutoff, limit));
+}
+
+static long long
+retention_webhooks(struct db *db, enum retention_kind kind, time_t cutoff,
+    int limit)
+{
+	return (retention_apply(db, "webhooks", "key", "at < ?", NULL, cutoff,
+	    limit));
+}
+
+/* A callback is finished when it is neither waiting nor claimed. */
+#define RETENTION_CB_FINISHED	"status NOT IN ('waiting', 'claimed')"
+
+static long long
+retention_callbacks(struct db *db, enum retention_kind kind, time_t cutoff,
+    int limit)
+{
+	if (kind == RET_RECORDINGS)
+		return (retention_apply(db, "callbacks", "id",
+		    "recording_url IS NOT NULL AND " RETENTION_CB_FINISHED
+		    " AND updated_at < ?", "recording_url = NULL", cutoff,
+		    limit));
+	/* Only once their notes are gone (the step before this one). */
+	return (retention_apply(db, "callbacks", "id", RETENTION_CB_FINISHED
+	    " AND updated_at < ? AND NOT EXISTS (SELECT 1 FROM callback_notes "
+	    "n WHERE n.callback_id = callbacks.id)", NULL, cutoff, limit));
+}
+
+static long long
+retention_callback_notes(struct db *db, enum retention_kind kind,
+    time_t cutoff, int limit)
+{
+	return (retention_apply(db, "callback_notes", "id", "callback_id IN "
+	    "(SELECT id FROM callbacks WHERE " RETENTION_CB_FINISHED " AND "
+	    "updated_at < ?)", NULL, cutoff, limit));
+}
+
+static long long
+retention_events(struct db *db, enum retention_kind kind, time_t cutoff,
+    int limit)
+{
+	return (retention_apply(db, "events", "id", "at < ?", NULL, cutoff,
+	    limit));
+}
+
+static long long
+retention_calls(struct db *db, enum retention_kind kind, time_t cutoff,
+    int limit)
+{
+	return (retention_apply(db, "calls", "call_sid", "started_at < ?",
+	    NULL, cutoff, limit));
+}
+
+/* --- the steps ------------------------------------------------------------ */
+
+static const struct retention_step {
+	enum retention_kind	 kind;
+	const char		*what;
+	long long		 (*fn)(struct db *, enum retention_kind, time_t,
+				     int);
+} retention_steps[] = {
+	{ RET_BODIES, "text message bodies", retention_messages },
+	{ RET_BODIES, "finished outbound messages", retention_outbox },
+	{ RET_RECORDINGS, "voicemail links", retention_callbacks },
+	{ RET_TRANSCRIPTS, "stored webhook answers", retention_webhooks },
+	{ RET_CALLBACKS, "callback notes", retention_callback_notes },
+	{ RET_CALLBACKS, "finished callbacks", retention_callbacks },
+	{ RET_EVENTS, "report events", retention_events },
+	{ RET_EVENTS, "call records", retention_calls },
+	{ RET_EVENTS, "text message records", retention_messages },
+};
+
+#define RETENTION_NSTEPS (sizeof retention_steps / sizeof retention_steps[0])
+
+size_t
+retention_nsteps(void)
+{
+	return (RETENTION_NSTEPS);
+}
+
+const char *
+retention_kind(size_t step)
+{
+	return (retention_kinds[retention_steps[step].kind]);
+}
+
+const char *
+retention_what(size_t step)
+{
+	return (retention_steps[step].what);
+}
+
+int
+retention_days(const struct config *cfg, size_t step)
+{
+	switch (retention_steps[step].kind) {
+	case RET_BODIES:
+		return (cfg->retention.bodies);
+	case RET_RECORDINGS:
+		return (cfg->retention.recordings);
+	case RET_TRANSCRIPTS:
+		return (cfg->retention.transcripts);
+	case RET_CALLBACKS:
+		return (cfg->retention.callbacks);
+	case RET_EVENTS:
+		return (cfg->retention.events);
+	}
+	return (0);
+}
+
+long long
+retention_run(struct db *db, const struct config *cfg, size_t step,
+    time_t now, int limit)
+{
+	int	days = retention_days(cfg, step);
+
+	if (days <= 0)
+		return (0);
+	return (retention_steps[step].fn(db, retention_steps[step].kind,
+	    now - (time_t)days * 86400, limit));
+}
+
+/* --- in hotlined: a timer and a chain of store jobs ----------------------- */
+
+struct retention {
+	struct hotline	*hl;
+	struct event	*timer;
+	int		 busy;
+	size_t		 step;
+	long long	 removed[RETENTION_NSTEPS];
+};
+
+struct retention_job {
+	struct retention	*rt;
+	struct config		*cfg;
+	time_t			 now;
+	size_t			 step;
+	long long		 n;
+};
+
+static void	retention_next(struct retention *);
+
+static int
+retention_tx(struct db *db, void *arg)
+{
+	struct retention_job	*j = arg;
+
+	j->n = retention_run(db, j->cfg, j->step, j->now, RETENTION_BATCH);
+	return (j->n < 0 ? -1 : 0);
+}
+
+static void
+retention_done(int ok, void *arg)
+{
+	struct retention_job	*j = arg;
+	struct retention	*rt = j->rt;
+	char			 labels[64];
+
+	config_unref(j->cfg);
+	if (!ok) {
+		log_warn("retention: %s not purged (store error); trying "
+		    "again later", retention_what(j->step));
+		rt->busy = 0;
+		free(j);
+		return;
+	}
+	rt->removed[j->step] += j->n;
+	snprintf(labels, sizeof labels, "kind=\"%s\"", retention_kind(j->step));
+	metrics_add("hotline_retention_purged_total", labels, (double)j->n);
+	/* A full batch: there may be more of the same. */
+	if (j->n < RETENTION_BATCH)
+		rt->step++;
+	free(j);
+	retention_next(rt);
+}
+
+/* Submit the next batch, or end the pass. */
+static void
+retention_next(struct retention *rt)
+{
+	struct retention_job	*j;
+	size_t			 i;
+
+	if (rt->hl->stopping) {
+		rt->busy = 0;
+		return;
+	}
+	if (rt->step >= RETENTION_NSTEPS) {
+		for (i = 0; i < RETENTION_NSTEPS; i++) {
+			if (rt->removed[i] > 0)
+				log_info("retention: %lld %s purged (older than "
+				    "%d days)", rt->removed[i], retention_what(i),
+				    retention_days(hotline_config(rt->hl), i));
+		}
+		rt->busy = 0;
+		return;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->rt = rt;
+	j->cfg = config_ref(hotline_config(rt->hl));
+	j->now = util_now();
+	j->step = rt->step;
+	if (store_submit(rt->hl->store, retention_tx, retention_done, j) != 0) {
+		config_unref(j->cfg);
+		free(j);
+		rt->busy = 0;
+	}
+}
+
+static void
+retention_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct retention	*rt = arg;
+	struct timeval		 tv = { RETENTION_EVERY_MS / 1000, 0 };
+
+	evtimer_add(rt->timer, &tv);
+	if (rt->busy || rt->hl->stopping)
+		return;
+	rt->busy = 1;
+	rt->step = 0;
+	memset(rt->removed, 0, sizeof rt->removed);
+	retention_next(rt);
+}
+
+void
+retention_init(struct hotline *hl)
+{
+	struct retention	*rt;
+	struct timeval		 tv = { 0, RETENTION_FIRST_MS * 1000 };
+
+	rt = xcalloc(1, sizeof *rt);
+	rt->hl = hl;
+	rt->timer = evtimer_new(hl->base, retention_tick, rt);
+	evtimer_add(rt->timer, &tv);
+	metrics_help("hotline_retention_purged_total", "counter",
+	    "Rows deleted or cleared because their retention period passed.");
+	hl->retention = rt;
+}
+
+void
+retention_free(struct retention *rt)
+{
+	if (rt == NULL)
+		return;
+	event_free(rt->timer);
+	free(rt);
+}
