@@ -24,6 +24,8 @@ struct pwcheck	*pwcheck_new(struct event_base *);
  */
 int		 pwcheck_submit(struct pwcheck *, const char *pw,
 		     const char *hash, pwcheck_done_fn done, void *arg);
+/* 1 when a check submitted now would be refused. */
+int		 pwcheck_full(struct pwcheck *);
 /* Checks submitted and not yet reported. */
 int		 pwcheck_pending(struct pwcheck *);
 /* Stops the threads; checks not yet reported are dropped. */

@@ -170,6 +170,17 @@ pwcheck_submit(struct pwcheck *pc, const char *pw, const char *hash,
 }
 
 int
+pwcheck_full(struct pwcheck *pc)
+{
+	int	full;
+
+	pthread_mutex_lock(&pc->lock);
+	full = pc->queued >= PWCHECK_QUEUE;
+	pthread_mutex_unlock(&pc->lock);
+	return (full);
+}
+
+int
 pwcheck_pending(struct pwcheck *pc)
 {
 	return (pc != NULL ? pc->pending : 0);

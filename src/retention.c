@@ -52,36 +52,33 @@ static const char *const retention_kinds[] = {
 };
 
 /*
- * Count (limit 0) the rows of table matching where, or apply action to at
- * most limit of them: NULL deletes, else it is an UPDATE's SET list.
- * where holds one '?', the cutoff; key is the table's primary key.
- * Returns how many rows, or -1.
+ * The statements of a step, as string literals put together by the
+ * compiler (the store caches prepared statements by their text's
+ * address): the rows of table past retention are those matching where,
+ * whose one '?' is the cutoff; key is the table's primary key.
  */
-static long long
-retention_apply(struct db *db, const char *table, const char *key,
-    const char *where, const char *action, time_t cutoff, int limit)
-{
-	long long	 n = 0;
-	char		*sql;
-	int		 rc;
+#define RETENTION_COUNT(table, where)					\
+	"SELECT COUNT(*) FROM " table " WHERE " where
+#define RETENTION_DELETE(table, key, where)				\
+	"DELETE FROM " table " WHERE " key " IN (SELECT " key " FROM "	\
+	table " WHERE " where " LIMIT ?)"
+#define RETENTION_CLEAR(table, key, set, where)				\
+	"UPDATE " table " SET " set " WHERE " key " IN (SELECT " key	\
+	" FROM " table " WHERE " where " LIMIT ?)"
 
-	if (limit == 0) {
-		xasprintf(&sql, "SELECT COUNT(*) FROM %s WHERE %s", table,
-		    where);
-		rc = db_int_query(db, &n, sql, "i", (long long)cutoff);
-		free(sql);
-		return (rc == -1 ? -1 : n);
-	}
-	if (action == NULL)
-		xasprintf(&sql, "DELETE FROM %s WHERE %s IN (SELECT %s FROM %s "
-		    "WHERE %s LIMIT ?)", table, key, key, table, where);
-	else
-		xasprintf(&sql, "UPDATE %s SET %s WHERE %s IN (SELECT %s FROM "
-		    "%s WHERE %s LIMIT ?)", table, action, key, key, table,
-		    where);
-	rc = db_exec(db, sql, "ii", (long long)cutoff, (long long)limit);
-	free(sql);
-	return (rc == 0 ? db_changes(db) : -1);
+/* Count (limit 0) with count, else purge at most limit rows.  How many, or -1. */
+static long long
+retention_apply(struct db *db, const char *count, const char *purge,
+    time_t cutoff, int limit)
+{
+	long long	n = 0;
+
+	if (limit == 0)
+		return (db_int_query(db, &n, count, "i", (long long)cutoff) ==
+		    -1 ? -1 : n);
+	if (db_exec(db, purge, "ii", (long long)cutoff, (long long)limit) != 0)
+		return (-1);
+	return (db_changes(db));
 }
 
 /* --- one function per table ---------------------------------------------- */
@@ -90,12 +87,16 @@ static long long
 retention_messages(struct db *db, enum retention_kind kind, time_t cutoff,
     int limit)
 {
+#define BODIES "body IS NOT NULL AND at < ?"
+#define RECORDS "at < ?"
 	if (kind == RET_BODIES)
-		return (retention_apply(db, "messages", "id",
-		    "body IS NOT NULL AND at < ?", "body = NULL", cutoff,
-		    limit));
-	return (retention_apply(db, "messages", "id", "at < ?", NULL, cutoff,
-	    limit));
+		return (retention_apply(db, RETENTION_COUNT("messages", BODIES),
+		    RETENTION_CLEAR("messages", "id", "body = NULL", BODIES),
+		    cutoff, limit));
+	return (retention_apply(db, RETENTION_COUNT("messages", RECORDS),
+	    RETENTION_DELETE("messages", "id", RECORDS), cutoff, limit));
+#undef BODIES
+#undef RECORDS
 }
 
 static long long
@@ -103,16 +104,18 @@ retention_outbox(struct db *db, enum retention_kind kind, time_t cutoff,
     int limit)
 {
 	/* Sent, delivered, failed or suppressed: nothing left to do. */
-	return (retention_apply(db, "outbox", "id", "status NOT IN "
-	    "('pending', 'sending') AND updated_at < ?", NULL, cutoff, limit));
+#define FINISHED "status NOT IN ('pending', 'sending') AND updated_at < ?"
+	return (retention_apply(db, RETENTION_COUNT("outbox", FINISHED),
+	    RETENTION_DELETE("outbox", "id", FINISHED), cutoff, limit));
+#undef FINISHED
 }
 
 static long long
 retention_webhooks(struct db *db, enum retention_kind kind, time_t cutoff,
     int limit)
 {
-	return (retention_apply(db, "webhooks", "key", "at < ?", NULL, cutoff,
-	    limit));
+	return (retention_apply(db, RETENTION_COUNT("webhooks", "at < ?"),
+	    RETENTION_DELETE("webhooks", "key", "at < ?"), cutoff, limit));
 }
 
 /* A callback is finished when it is neither waiting nor claimed. */
@@ -122,40 +125,47 @@ static long long
 retention_callbacks(struct db *db, enum retention_kind kind, time_t cutoff,
     int limit)
 {
-	if (kind == RET_RECORDINGS)
-		return (retention_apply(db, "callbacks", "id",
-		    "recording_url IS NOT NULL AND " RETENTION_CB_FINISHED
-		    " AND updated_at < ?", "recording_url = NULL", cutoff,
-		    limit));
+#define RECORDED "recording_url IS NOT NULL AND " RETENTION_CB_FINISHED \
+	" AND updated_at < ?"
 	/* Only once their notes are gone (the step before this one). */
-	return (retention_apply(db, "callbacks", "id", RETENTION_CB_FINISHED
-	    " AND updated_at < ? AND NOT EXISTS (SELECT 1 FROM callback_notes "
-	    "n WHERE n.callback_id = callbacks.id)", NULL, cutoff, limit));
+#define OLD RETENTION_CB_FINISHED " AND updated_at < ? AND NOT EXISTS " \
+	"(SELECT 1 FROM callback_notes n WHERE n.callback_id = callbacks.id)"
+	if (kind == RET_RECORDINGS)
+		return (retention_apply(db, RETENTION_COUNT("callbacks",
+		    RECORDED), RETENTION_CLEAR("callbacks", "id",
+		    "recording_url = NULL", RECORDED), cutoff, limit));
+	return (retention_apply(db, RETENTION_COUNT("callbacks", OLD),
+	    RETENTION_DELETE("callbacks", "id", OLD), cutoff, limit));
+#undef RECORDED
+#undef OLD
 }
 
 static long long
 retention_callback_notes(struct db *db, enum retention_kind kind,
     time_t cutoff, int limit)
 {
-	return (retention_apply(db, "callback_notes", "id", "callback_id IN "
-	    "(SELECT id FROM callbacks WHERE " RETENTION_CB_FINISHED " AND "
-	    "updated_at < ?)", NULL, cutoff, limit));
+#define OLD "callback_id IN (SELECT id FROM callbacks WHERE " \
+	RETENTION_CB_FINISHED " AND updated_at < ?)"
+	return (retention_apply(db, RETENTION_COUNT("callback_notes", OLD),
+	    RETENTION_DELETE("callback_notes", "id", OLD), cutoff, limit));
+#undef OLD
 }
 
 static long long
 retention_events(struct db *db, enum retention_kind kind, time_t cutoff,
     int limit)
 {
-	return (retention_apply(db, "events", "id", "at < ?", NULL, cutoff,
-	    limit));
+	return (retention_apply(db, RETENTION_COUNT("events", "at < ?"),
+	    RETENTION_DELETE("events", "id", "at < ?"), cutoff, limit));
 }
 
 static long long
 retention_calls(struct db *db, enum retention_kind kind, time_t cutoff,
     int limit)
 {
-	return (retention_apply(db, "calls", "call_sid", "started_at < ?",
-	    NULL, cutoff, limit));
+	return (retention_apply(db, RETENTION_COUNT("calls", "started_at < ?"),
+	    RETENTION_DELETE("calls", "call_sid", "started_at < ?"), cutoff,
+	    limit));
 }
 
 /* --- the steps ------------------------------------------------------------ */

@@ -154,6 +154,7 @@ static struct staff	*staff_self;
 static void	staff_bump(struct staff *);
 static void	staff_submit(struct staff_job *);
 static void	staff_login_checked(int, void *);
+static void	staff_login_busy(struct hreq *);
 
 /* --- static files ------------------------------------------------------- */
 
@@ -1111,9 +1112,7 @@ staff_done(int ok, void *arg)
 		j->r = r;
 		if (pwcheck_submit(s->pw, j->password, j->hash,
 		    staff_login_checked, j) != 0) {
-			http_add_header(r, "Retry-After", "1");
-			http_error(r, 503, "too many logins at once; try again "
-			    "in a moment");
+			staff_login_busy(r);
 			staff_job_free(j);
 		}
 		return;
@@ -1142,6 +1141,14 @@ staff_done(int ok, void *arg)
 	if (j->changed)
 		staff_bump(s);
 	staff_job_free(j);
+}
+
+/* More logins at once than passwords can be checked: come back soon. */
+static void
+staff_login_busy(struct hreq *r)
+{
+	http_add_header(r, "Retry-After", "1");
+	http_error(r, 503, "too many logins at once; try again in a moment");
 }
 
 /* On the loop, the password checked: record the outcome, maybe log in. */
@@ -1280,6 +1287,12 @@ staff_login_cb(struct hreq *r)
 		return;
 	}
 	j->ip = xstrdup(http_client(r));
+	/* A storm the password thread cannot take costs the store nothing. */
+	if (pwcheck_full(j->s->pw)) {
+		staff_login_busy(r);
+		staff_job_free(j);
+		return;
+	}
 	staff_submit(j);
 }
 

@@ -1,0 +1,165 @@
+"""Retention: what is kept about people goes once its period has passed.
+
+Records are made as callers, texters and staff make them, on a pinned
+clock; the service is then started again with its clock moved forward
+(HOTLINE_CLOCK) and its timer purges, or `hotline purge` does.  Every time
+here is the service's own clock: nothing is written to the store by hand."""
+import json
+import subprocess
+import time
+
+from harness import CALLER, HOTLINE, sms_text
+from test_voice import Call, Voice
+
+T0 = "2026-12-01T10:00:00-06:00"     # a Tuesday morning: every clinic open
+DAY = 86400
+T0_EPOCH = 1796140800                  # T0 as Unix seconds
+OTHER = "+18175550177"                 # a texter whose callback stays open
+STOPPED = "+18175550178"               # a texter who opted out
+
+
+def clock(days):
+    """The pinned clock days after T0."""
+    return str(T0_EPOCH + days * DAY)
+
+
+class TestRetention(Voice):
+    env = {"HOTLINE_CLOCK": T0}
+
+    def cli(self, *args, stdin=None):
+        p = subprocess.run([HOTLINE, "--config", self.h.config] + list(args),
+                           input=stdin, capture_output=True, text=True,
+                           env=dict(self.h.env), timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        return p.stdout
+
+    def count(self, sql, *args):
+        return self.h.rows(sql, args)[0][0]
+
+    def restart_at(self, days):
+        self.h.stop()
+        self.h.env["HOTLINE_CLOCK"] = clock(days)
+        self.h.start()
+
+    def wait_until(self, pred, what):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if pred():
+                return
+            time.sleep(0.1)
+        self.fail("%s did not happen:\n%s" % (what, self.h.log()[-3000:]))
+
+    def make_records(self):
+        """Texts with what people said, a voicemail, a finished callback
+        with a note, an open callback and an opt-out, all at T0."""
+        self.assertTrue(sms_text(self.h.sms("STRETCH")))
+        self.assertTrue(sms_text(self.h.sms("numbness in my groin today")))
+        self.assertTrue(sms_text(self.h.sms("CALLBACK", frm=OTHER)))
+        self.assertTrue(sms_text(self.h.sms("STOP", frm=STOPPED)))
+        c = Call(self, "+18175550176").start().press("4").press("1")
+        c.dial_result("no-answer")
+        c.press("2")
+        c.record("https://api.example.test/Recordings/RE1")
+        self.assertTrue(c.hung_up())
+        # Staff work the voicemail and the red flag, with notes.
+        self.cli("staff", "add", "alice", "--password-stdin", "--locations",
+                 "*", stdin="a long passphrase\n")
+        tok = self.cli("staff", "token", "alice").strip().splitlines()[-1]
+        auth = {"Authorization": "Bearer " + tok,
+                "Content-Type": "application/json"}
+        ids = [i for (i,) in self.h.rows(
+            "SELECT id FROM callbacks WHERE phone <> ?", (OTHER,))]
+        self.assertEqual(len(ids), 2, self.h.rows("SELECT * FROM callbacks"))
+        for i in ids:
+            r = self.h.request("POST", "/api/v1/callbacks/%d/claim" % i,
+                               body=b"{}", headers=auth)
+            self.assertEqual(r.status, 200, r.text)
+            r = self.h.request("POST", "/api/v1/callbacks/%d/done" % i,
+                               body=json.dumps({"outcome": "reached",
+                                                "note": "called back"}
+                                               ).encode(), headers=auth)
+            self.assertEqual(r.status, 200, r.text)
+        # The guides and notices sent: nothing left pending to send.
+        self.wait_until(lambda: self.count(
+            "SELECT COUNT(*) FROM outbox WHERE status IN "
+            "('pending', 'sending')") == 0, "sending")
+
+    def test_purged_after_retention(self):
+        self.make_records()
+        bodies = self.count("SELECT COUNT(*) FROM messages WHERE body IS "
+                            "NOT NULL")
+        self.assertGreater(bodies, 0)
+        for table in ("webhooks", "events", "calls", "callback_notes",
+                      "outbox"):
+            self.assertGreater(self.count("SELECT COUNT(*) FROM %s" % table),
+                               0, table)
+        self.assertEqual(self.count("SELECT COUNT(*) FROM callbacks WHERE "
+                                    "recording_url IS NOT NULL"), 1)
+        kept_in_shape = self.h.rows("SELECT COUNT(*) FROM messages")
+
+        # A month on, asked first: what would go, and nothing goes.
+        self.h.env["HOTLINE_CLOCK"] = clock(31)
+        out = self.cli("purge", "--dry-run")
+        lines = {tuple(l.split(None, 3)[::3]): l.split(None, 3)[2]
+                 for l in out.splitlines()[1:]}
+        self.assertEqual(lines[("bodies", "text message bodies")],
+                         str(bodies), out)
+        self.assertNotEqual(lines[("transcripts", "stored webhook answers")],
+                            "0", out)
+        self.assertEqual(lines[("recordings", "voicemail links")], "1", out)
+        self.assertEqual(lines[("callbacks", "finished callbacks")], "0", out)
+        self.assertEqual(lines[("events", "report events")], "0", out)
+        self.assertEqual(self.count("SELECT COUNT(*) FROM messages WHERE "
+                                    "body IS NOT NULL"), bodies)
+
+        # The service, running a month on, purges on its own: nothing
+        # of those kinds from before the period is left.  (It may have
+        # made new records since, such as staff notices.)
+        self.restart_at(31)
+        cut = T0_EPOCH + 1 * DAY
+        self.wait_until(lambda: self.count(
+            "SELECT COUNT(*) FROM messages WHERE body IS NOT NULL AND "
+            "at < ?", cut) == 0 and
+            self.count("SELECT COUNT(*) FROM webhooks WHERE at < ?",
+                       cut) == 0 and
+            self.count("SELECT COUNT(*) FROM callbacks WHERE recording_url "
+                       "IS NOT NULL") == 0 and
+            self.count("SELECT COUNT(*) FROM outbox WHERE updated_at < ?",
+                       cut) == 0, "the month's purge")
+        # What has a longer period is still there.
+        self.assertEqual(self.h.rows("SELECT COUNT(*) FROM messages WHERE "
+                                     "at < ?", (cut,)), kept_in_shape)
+        self.assertEqual(self.count("SELECT COUNT(*) FROM callbacks"), 3)
+        self.assertGreater(self.count("SELECT COUNT(*) FROM callback_notes"), 0)
+        self.assertGreater(self.count("SELECT COUNT(*) FROM events WHERE "
+                                      "at < ?", cut), 0)
+        self.assertIn("retention:", self.h.log())
+
+        # Later still, with the service stopped: hotline purge.
+        self.h.stop()
+        self.h.env["HOTLINE_CLOCK"] = clock(800)
+        out = self.cli("purge")
+        self.assertRegex(out, r"callbacks +180 +2 +finished callbacks")
+        for table in ("messages", "events", "calls", "callback_notes",
+                      "webhooks", "outbox"):
+            self.assertEqual(self.count("SELECT COUNT(*) FROM %s" % table), 0,
+                             table)
+        # An open callback is someone still waiting: never purged.  STOP
+        # keeps winning: opt-outs and their audit trail stay.
+        self.assertEqual(self.h.rows("SELECT phone, status FROM callbacks"),
+                         [(OTHER, "waiting")])
+        self.assertEqual(self.h.rows("SELECT phone, opted_out FROM optouts"),
+                         [(STOPPED, 1)])
+        self.assertGreater(self.count("SELECT COUNT(*) FROM optout_audit"), 0)
+        self.assertNotIn(CALLER, self.h.log())
+        # Nothing more to do.
+        out = self.cli("purge", "--dry-run")
+        for line in out.splitlines()[1:]:
+            self.assertIn(line.split()[2], ("0", "kept"), out)
+        self.h.start()
+        self.assertEqual(self.h.get("/healthz").status, 200)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
