@@ -70,7 +70,8 @@ int		 http_port(struct http *);
 void		 http_configure(struct http *, struct config *);
 /*
  * The most connections the descriptor limit leaves room for: the cap in
- * force is the lower of this and max_connections.
+ * force is the lower of this and max_connections (set before
+ * http_configure, which says when it is lower).
  */
 void		 http_set_budget(struct http *, int connections);
 /* Stop accepting connections (SIGTERM); requests in flight finish. */

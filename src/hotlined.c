@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,13 +223,19 @@ nofile_setup(const struct config *cfg)
 			log_warn("hotlined: setrlimit: %s", strerror(errno));
 		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	if (rl.rlim_cur == RLIM_INFINITY) {
+		log_info("hotlined: no descriptor limit");
+		http_set_budget(hl.http, INT_MAX);
+		return;
+	}
 	log_info("hotlined: descriptor limit %llu (max_connections %d needs "
-	    "%llu)", rl.rlim_cur == RLIM_INFINITY ? 0ULL :
-	    (unsigned long long)rl.rlim_cur, cfg->max_connections,
+	    "%llu)", (unsigned long long)rl.rlim_cur, cfg->max_connections,
 	    (unsigned long long)need);
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
-		http_set_budget(hl.http, rl.rlim_cur > reserve ?
-		    (int)(rl.rlim_cur - reserve) : 1);
+	if (rl.rlim_cur <= reserve)
+		http_set_budget(hl.http, 1);
+	else
+		http_set_budget(hl.http, rl.rlim_cur - reserve > INT_MAX ?
+		    INT_MAX : (int)(rl.rlim_cur - reserve));
 }
 
 static void
@@ -254,6 +261,7 @@ reload(void)
 		log_warn("reload: listen and store changes need a restart");
 	config_unref(hl.cfg);
 	hl.cfg = cfg;
+	nofile_setup(cfg);
 	http_configure(hl.http, cfg);
 	if (log_level_parse(cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);
@@ -372,8 +380,8 @@ main(int argc, char **argv)
 		fatalx("hotlined: store: %s", err);
 	hl.curl = curlev_new(hl.base, hl.cfg->send_concurrency * 2 + 4);
 	hl.http = http_new(&hl, hl.base);
-	http_configure(hl.http, hl.cfg);
 	nofile_setup(hl.cfg);
+	http_configure(hl.http, hl.cfg);
 
 	metrics_help("hotline_http_requests_total", "counter",
 	    "HTTP requests answered, by route and status code.");

@@ -19,9 +19,8 @@
  * full (max_connections, lowered to what the descriptor limit allows) or
  * that address already holds max_connections_per_address (trusted proxies
  * carry many clients and are not capped per address).  Accepting stops
- * while a burst is settled, and for a moment when accept(2) fails (out of
- * descriptors): otherwise libevent retries at once, spinning the loop and
- * logging each failure.
+ * for a moment when accept(2) fails (out of descriptors): otherwise
+ * libevent retries at once, spinning the loop and logging each failure.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -59,7 +58,7 @@ struct route {
 	http_handler	 fn;
 };
 
-/* Connections accepted before the loop settles them (then accepting waits). */
+/* Connections accepted before they are settled, at most. */
 #define HTTP_BURST		HTTP_ACCEPT_BURST
 #define HTTP_ADDR_BUCKETS	1024
 /* Accepting waits this long after accept(2) failed (out of descriptors). */
@@ -99,8 +98,7 @@ struct http {
 	struct bufferevent		*pending[HTTP_BURST];
 	int				 npending;
 	struct event			*settle_ev;
-	struct event			*resume_ev;
-	int				 paused;	/* accept(2) failed */
+	struct event			*resume_ev;	/* accepting after a pause */
 	long long			 pause_logged;
 	int				 pauses;	/* since the last log line */
 	long long			 full_logged;
@@ -113,7 +111,7 @@ static struct bufferevent *http_accepted(struct event_base *, void *);
 static void	http_settle_cb(evutil_socket_t, short, void *);
 static void	http_resume(evutil_socket_t, short, void *);
 static void	http_accept_error(struct evconnlistener *, void *);
-static void	http_accept_update(struct http *);
+static void	http_settle(struct http *, struct bufferevent *);
 
 void
 http_route(struct http *h, int methods, const char *path, int flags,
@@ -170,10 +168,6 @@ void
 http_set_budget(struct http *h, int connections)
 {
 	h->budget = connections < 1 ? 1 : connections;
-	if (h->max_connections > h->budget)
-		log_warn("http: max_connections %d, but the descriptor limit "
-		    "allows %d: serving at most %d (raise LimitNOFILE or "
-		    "ulimit -n)", h->max_connections, h->budget, h->budget);
 }
 
 /* The connection cap in force. */
@@ -292,19 +286,6 @@ http_conn_closed(struct evhttp_connection *evcon, void *arg)
 	}
 	free(c);
 	metrics_set("hotline_http_connections", "", h->nconns);
-	http_accept_update(h);
-}
-
-/* Start or stop accepting, as the pause and the pending burst say. */
-static void
-http_accept_update(struct http *h)
-{
-	if (h->listener == NULL)
-		return;
-	if (h->paused || h->npending >= HTTP_BURST)
-		evconnlistener_disable(h->listener);
-	else
-		evconnlistener_enable(h->listener);
 }
 
 /*
@@ -416,7 +397,6 @@ http_settle(struct http *h, struct bufferevent *current)
 		http_settle_one(h, bev, bev == current);
 		bufferevent_decref(bev);
 	}
-	http_accept_update(h);
 }
 
 static void
@@ -428,7 +408,9 @@ http_settle_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * evhttp accepted a connection and asks for its bufferevent: counted from
  * here.  The reference keeps it for http_settle even if evhttp frees the
- * connection first.
+ * connection first.  The connections accepted before this one are made
+ * by now: a burst is settled here, so a refused one gives its descriptor
+ * back before the next accept.
  */
 static struct bufferevent *
 http_accepted(struct event_base *base, void *arg)
@@ -436,15 +418,14 @@ http_accepted(struct event_base *base, void *arg)
 	struct http		*h = arg;
 	struct bufferevent	*bev;
 
+	if (h->npending == HTTP_BURST)
+		http_settle(h, NULL);
 	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
 	    NULL)
 		return (NULL);
 	bufferevent_incref(bev);
 	h->pending[h->npending++] = bev;
 	event_active(h->settle_ev, EV_TIMEOUT, 0);
-	/* A burst waits in the listen queue until these are settled. */
-	if (h->npending >= HTTP_BURST)
-		http_accept_update(h);
 	return (bev);
 }
 
@@ -464,19 +445,23 @@ http_accept_error(struct evconnlistener *lev, void *arg)
 
 	if (h == NULL || h->listener != lev)
 		return;
-	h->paused = 1;
-	http_accept_update(h);
+	evconnlistener_disable(lev);
 	evtimer_add(h->resume_ev, &tv);
 	metrics_add("hotline_http_accept_paused_total", "", 1);
 	now = util_mono_ms();
 	if (h->pause_logged == 0 || now - h->pause_logged >= HTTP_LOG_EVERY_MS) {
-		log_warn("http: accept failed (%s): not accepting for %d ms "
-		    "at a time (%d pauses since the last such line)",
-		    strerror(err), HTTP_PAUSE_MS, h->pauses);
+		if (h->pauses > 0)
+			log_warn("http: accept failed (%s): paused accepting "
+			    "for %d ms, %d times in the last minute",
+			    strerror(err), HTTP_PAUSE_MS, h->pauses + 1);
+		else
+			log_warn("http: accept failed (%s): paused accepting "
+			    "for %d ms (said at most once a minute)",
+			    strerror(err), HTTP_PAUSE_MS);
 		h->pause_logged = now;
 		h->pauses = 0;
-	}
-	h->pauses++;
+	} else
+		h->pauses++;
 }
 
 static void
@@ -484,8 +469,8 @@ http_resume(evutil_socket_t fd, short what, void *arg)
 {
 	struct http	*h = arg;
 
-	h->paused = 0;
-	http_accept_update(h);
+	if (h->listener != NULL)
+		evconnlistener_enable(h->listener);
 }
 
 /* --- requests ----------------------------------------------------------- */

@@ -7,13 +7,20 @@
  * loop it would hold up everything.  Here it runs on PWCHECK_THREADS
  * threads fed by a queue of at most PWCHECK_QUEUE checks: a login storm
  * beyond that is refused at once (the caller answers 503), so it costs
- * the service one busy thread at most, never the store.  Results go back
+ * the service one busy thread at most, never the store.  The thread runs
+ * at a lower scheduling priority (nice PWCHECK_NICE, Linux sets it per
+ * thread), so on a busy machine the loop and the store threads get the
+ * CPU before another password guess does.  Results go back
  * to the loop as the store's do: a mutex-protected list and an event made
  * active from the thread.
  */
+#include <sys/resource.h>
+
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -22,6 +29,9 @@
 #include "pwcheck.h"
 #include "util.h"
 #include "xmalloc.h"
+
+/* How much less the checking thread is favoured by the scheduler. */
+#define PWCHECK_NICE	10
 
 struct pwcheck_job {
 	char			*pw;
@@ -62,6 +72,10 @@ pwcheck_main(void *arg)
 	struct pwcheck_job	*j;
 	char			*dummy, *secret;
 
+#ifdef __linux__
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), PWCHECK_NICE) != 0)
+		log_warn("pwcheck: setpriority: %s", strerror(errno));
+#endif
 	pthread_mutex_lock(&pc->lock);
 	for (;;) {
 		while (pc->head == NULL && !pc->stopping)

@@ -102,6 +102,70 @@ START_TEST(test_hostport)
 }
 END_TEST
 
+START_TEST(test_cidr)
+{
+	struct util_cidr	set[3];
+
+	ck_assert_int_eq(util_cidr_parse("10.0.0.0/8", &set[0]), 0);
+	ck_assert_int_eq(util_cidr_parse("192.0.2.7", &set[1]), 0);
+	ck_assert_int_eq(util_cidr_parse("2001:db8::/33", &set[2]), 0);
+	ck_assert(util_cidr_match(set, 3, "10.200.3.4"));
+	ck_assert(util_cidr_match(set, 3, "::ffff:10.1.1.1"));
+	ck_assert(util_cidr_match(set, 3, "192.0.2.7"));
+	ck_assert(!util_cidr_match(set, 3, "192.0.2.8"));
+	ck_assert(!util_cidr_match(set, 3, "11.0.0.1"));
+	ck_assert(util_cidr_match(set, 3, "2001:db8:7fff::1"));
+	ck_assert(!util_cidr_match(set, 3, "2001:db8:8000::1"));
+	ck_assert(!util_cidr_match(set, 3, "not an address"));
+	ck_assert(!util_cidr_match(set, 3, NULL));
+	ck_assert(!util_cidr_match(set, 0, "10.0.0.1"));
+	ck_assert_int_eq(util_cidr_parse("10.0.0.0/33", &set[0]), -1);
+	ck_assert_int_eq(util_cidr_parse("10.0.0.0/", &set[0]), -1);
+	ck_assert_int_eq(util_cidr_parse("10.0.0/8", &set[0]), -1);
+	ck_assert_int_eq(util_cidr_parse("::/129", &set[0]), -1);
+	ck_assert_int_eq(util_cidr_parse("", &set[0]), -1);
+	ck_assert(util_addr_valid("::1"));
+	ck_assert(!util_addr_valid("1.2.3.4 "));
+}
+END_TEST
+
+/* Served files: regular files only, not through a link, never waited on. */
+START_TEST(test_read_file_kinds)
+{
+	char		 dir[] = "/tmp/test_core.XXXXXX", path[512], link[512];
+	char		*body;
+	struct stat	 st;
+	size_t		 len;
+	FILE		*f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/real.wav", dir);
+	snprintf(link, sizeof link, "%s/link.wav", dir);
+	f = fopen(path, "w");
+	fputs("RIFF", f);
+	fclose(f);
+	ck_assert_int_eq(symlink(path, link), 0);
+	body = util_read_file_stat(path, 100, &len, &st);
+	ck_assert_ptr_nonnull(body);
+	ck_assert_uint_eq(len, 4);
+	free(body);
+	ck_assert_ptr_null(util_read_file_stat(link, 100, &len, &st));
+	/* Configuration may be reached through a link (a mounted secret). */
+	body = util_read_file(link, 100, &len);
+	ck_assert_ptr_nonnull(body);
+	free(body);
+	ck_assert_ptr_null(util_read_file(path, 3, &len));
+	unlink(link);
+	ck_assert_int_eq(mkfifo(link, 0600), 0);
+	ck_assert_ptr_null(util_read_file(link, 100, &len));
+	ck_assert_ptr_null(util_read_file_stat(link, 100, &len, &st));
+	ck_assert_ptr_null(util_read_file(dir, 100, &len));
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_hash_stable_and_keyed)
 {
 	char	a[17], b[17], c[17];
@@ -612,6 +676,8 @@ main(void)
 	tcase_add_test(tc, test_phone_e164);
 	tcase_add_test(tc, test_log_phone_masks);
 	tcase_add_test(tc, test_hostport);
+	tcase_add_test(tc, test_cidr);
+	tcase_add_test(tc, test_read_file_kinds);
 	tcase_add_test(tc, test_hash_stable_and_keyed);
 	tcase_add_test(tc, test_location_hours);
 	tcase_add_test(tc, test_holiday_rules);
