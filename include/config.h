@@ -186,8 +186,8 @@ struct config {
 	struct {
 		int		 bodies;	/* text bodies, sent texts' payloads */
 		int		 recordings;	/* voicemail links */
-		int		 transcripts;	/* stored webhook answers */
-		int		 callbacks;	/* finished callbacks and their notes */
+		int		 transcripts;	/* request words, webhook answers */
+		int		 callbacks;	/* finished callbacks, requests, notes */
 		int		 events;	/* report events, calls, text records */
 	}			 retention;
 

@@ -1090,7 +1090,7 @@ cfg_load_retention(struct cfgctx *ctx, struct fy_node *ret)
 	cfg->retention.bodies = cfg_int(ctx, ret, "bodies", 30, 0, 36500);
 	cfg->retention.recordings = cfg_int(ctx, ret, "recordings", 30, 0,
 	    36500);
-	cfg->retention.transcripts = cfg_int(ctx, ret, "transcripts", 7, 0,
+	cfg->retention.transcripts = cfg_int(ctx, ret, "transcripts", 30, 0,
 	    36500);
 	cfg->retention.callbacks = cfg_int(ctx, ret, "callbacks", 180, 0,
 	    36500);

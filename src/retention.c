@@ -6,11 +6,13 @@
  *
  *   bodies       what texts said (messages.body) and the outbound
  *                messages that are finished (outbox: number and text)
- *   recordings   voicemail links of finished callbacks
- *   transcripts  the stored answers to webhooks (webhooks: what the
- *                hotline said and texted back, kept to answer a
- *                redelivered webhook the same way)
- *   callbacks    finished callbacks and their notes
+ *   recordings   voicemail links of finished callbacks (the entry's and
+ *                each request's)
+ *   transcripts  the words of finished callbacks' requests (what the
+ *                person said or texted), and the stored answers to
+ *                webhooks (what the hotline said and texted back, kept to
+ *                answer a redelivered webhook the same way)
+ *   callbacks    finished callbacks, their requests and their notes
  *   events       report events, call records and the records of texts
  *                (number, keyword, status)
  *
@@ -127,9 +129,11 @@ retention_callbacks(struct db *db, enum retention_kind kind, time_t cutoff,
 {
 #define RECORDED "recording_url IS NOT NULL AND " RETENTION_CB_FINISHED \
 	" AND updated_at < ?"
-	/* Only once their notes are gone (the step before this one). */
+	/* Only once their notes and requests are gone (the steps before). */
 #define OLD RETENTION_CB_FINISHED " AND updated_at < ? AND NOT EXISTS " \
-	"(SELECT 1 FROM callback_notes n WHERE n.callback_id = callbacks.id)"
+	"(SELECT 1 FROM callback_notes n WHERE n.callback_id = callbacks.id) " \
+	"AND NOT EXISTS (SELECT 1 FROM callback_requests q WHERE " \
+	"q.callback_id = callbacks.id)"
 	if (kind == RET_RECORDINGS)
 		return (retention_apply(db, RETENTION_COUNT("callbacks",
 		    RECORDED), RETENTION_CLEAR("callbacks", "id",
@@ -137,6 +141,29 @@ retention_callbacks(struct db *db, enum retention_kind kind, time_t cutoff,
 	return (retention_apply(db, RETENTION_COUNT("callbacks", OLD),
 	    RETENTION_DELETE("callbacks", "id", OLD), cutoff, limit));
 #undef RECORDED
+#undef OLD
+}
+
+/* The requests of finished callbacks: their recordings, words, rows. */
+static long long
+retention_callback_requests(struct db *db, enum retention_kind kind,
+    time_t cutoff, int limit)
+{
+#define OLD "callback_id IN (SELECT id FROM callbacks WHERE " \
+	RETENTION_CB_FINISHED " AND updated_at < ?)"
+	if (kind == RET_RECORDINGS)
+		return (retention_apply(db, RETENTION_COUNT("callback_requests",
+		    "recording_url IS NOT NULL AND " OLD),
+		    RETENTION_CLEAR("callback_requests", "id",
+		    "recording_url = NULL", "recording_url IS NOT NULL AND " OLD),
+		    cutoff, limit));
+	if (kind == RET_TRANSCRIPTS)
+		return (retention_apply(db, RETENTION_COUNT("callback_requests",
+		    "text IS NOT NULL AND " OLD),
+		    RETENTION_CLEAR("callback_requests", "id", "text = NULL",
+		    "text IS NOT NULL AND " OLD), cutoff, limit));
+	return (retention_apply(db, RETENTION_COUNT("callback_requests", OLD),
+	    RETENTION_DELETE("callback_requests", "id", OLD), cutoff, limit));
 #undef OLD
 }
 
@@ -179,7 +206,12 @@ static const struct retention_step {
 	{ RET_BODIES, "text message bodies", retention_messages },
 	{ RET_BODIES, "finished outbound messages", retention_outbox },
 	{ RET_RECORDINGS, "voicemail links", retention_callbacks },
+	{ RET_RECORDINGS, "voicemail links of requests",
+	    retention_callback_requests },
+	{ RET_TRANSCRIPTS, "words of callback requests",
+	    retention_callback_requests },
 	{ RET_TRANSCRIPTS, "stored webhook answers", retention_webhooks },
+	{ RET_CALLBACKS, "callback requests", retention_callback_requests },
 	{ RET_CALLBACKS, "callback notes", retention_callback_notes },
 	{ RET_CALLBACKS, "finished callbacks", retention_callbacks },
 	{ RET_EVENTS, "report events", retention_events },

@@ -1,9 +1,9 @@
 """Retention: what is kept about people goes once its period has passed.
 
-Records are made as callers, texters and staff make them, on a pinned
-clock; the service is then started again with its clock moved forward
-(HOTLINE_CLOCK) and its timer purges, or `hotline purge` does.  Every time
-here is the service's own clock: nothing is written to the store by hand."""
+Records are made as callers, texters and staff make them; the service is
+then started again with its clock moved forward (Hotlined.advance) and its
+timer purges, or `hotline purge` does.  Every time here is the service's
+own clock (Hotlined.now): nothing is written to the store by hand."""
 import json
 import subprocess
 import time
@@ -11,20 +11,12 @@ import time
 from harness import CALLER, HOTLINE, sms_text
 from test_voice import Call, Voice
 
-T0 = "2026-12-01T10:00:00-06:00"     # a Tuesday morning: every clinic open
 DAY = 86400
-T0_EPOCH = 1796140800                  # T0 as Unix seconds
 OTHER = "+18175550177"                 # a texter whose callback stays open
 STOPPED = "+18175550178"               # a texter who opted out
 
 
-def clock(days):
-    """The pinned clock days after T0."""
-    return str(T0_EPOCH + days * DAY)
-
-
 class TestRetention(Voice):
-    env = {"HOTLINE_CLOCK": T0}
 
     def cli(self, *args, stdin=None):
         p = subprocess.run([HOTLINE, "--config", self.h.config] + list(args),
@@ -36,10 +28,6 @@ class TestRetention(Voice):
     def count(self, sql, *args):
         return self.h.rows(sql, args)[0][0]
 
-    def restart_at(self, days):
-        self.h.stop()
-        self.h.env["HOTLINE_CLOCK"] = clock(days)
-        self.h.start()
 
     def wait_until(self, pred, what):
         deadline = time.time() + 30
@@ -51,7 +39,7 @@ class TestRetention(Voice):
 
     def make_records(self):
         """Texts with what people said, a voicemail, a finished callback
-        with a note, an open callback and an opt-out, all at T0."""
+        with a note, an open callback and an opt-out."""
         self.assertTrue(sms_text(self.h.sms("STRETCH")))
         self.assertTrue(sms_text(self.h.sms("numbness in my groin today")))
         self.assertTrue(sms_text(self.h.sms("CALLBACK", frm=OTHER)))
@@ -86,6 +74,10 @@ class TestRetention(Voice):
 
     def test_purged_after_retention(self):
         self.make_records()
+        made = self.h.now()
+        # What is still there a day after the records were made was made
+        # by then: everything above.
+        cut = made + DAY
         bodies = self.count("SELECT COUNT(*) FROM messages WHERE body IS "
                             "NOT NULL")
         self.assertGreater(bodies, 0)
@@ -97,8 +89,13 @@ class TestRetention(Voice):
                                     "recording_url IS NOT NULL"), 1)
         kept_in_shape = self.h.rows("SELECT COUNT(*) FROM messages")
 
+        self.assertGreater(self.count(
+            "SELECT COUNT(*) FROM callback_requests WHERE text IS NOT NULL"),
+            0)
+
         # A month on, asked first: what would go, and nothing goes.
-        self.h.env["HOTLINE_CLOCK"] = clock(31)
+        self.h.stop()
+        self.h.advance(31 * DAY)
         out = self.cli("purge", "--dry-run")
         lines = {tuple(l.split(None, 3)[::3]): l.split(None, 3)[2]
                  for l in out.splitlines()[1:]}
@@ -107,6 +104,8 @@ class TestRetention(Voice):
         self.assertNotEqual(lines[("transcripts", "stored webhook answers")],
                             "0", out)
         self.assertEqual(lines[("recordings", "voicemail links")], "1", out)
+        self.assertNotEqual(lines[("transcripts",
+                                   "words of callback requests")], "0", out)
         self.assertEqual(lines[("callbacks", "finished callbacks")], "0", out)
         self.assertEqual(lines[("events", "report events")], "0", out)
         self.assertEqual(self.count("SELECT COUNT(*) FROM messages WHERE "
@@ -115,8 +114,7 @@ class TestRetention(Voice):
         # The service, running a month on, purges on its own: nothing
         # of those kinds from before the period is left.  (It may have
         # made new records since, such as staff notices.)
-        self.restart_at(31)
-        cut = T0_EPOCH + 1 * DAY
+        self.h.start()
         self.wait_until(lambda: self.count(
             "SELECT COUNT(*) FROM messages WHERE body IS NOT NULL AND "
             "at < ?", cut) == 0 and
@@ -124,6 +122,10 @@ class TestRetention(Voice):
                        cut) == 0 and
             self.count("SELECT COUNT(*) FROM callbacks WHERE recording_url "
                        "IS NOT NULL") == 0 and
+            self.count("SELECT COUNT(*) FROM callback_requests q JOIN "
+                       "callbacks c ON c.id = q.callback_id WHERE c.status "
+                       "= 'done' AND (q.text IS NOT NULL OR q.recording_url "
+                       "IS NOT NULL)") == 0 and
             self.count("SELECT COUNT(*) FROM outbox WHERE updated_at < ?",
                        cut) == 0, "the month's purge")
         # What has a longer period is still there.
@@ -135,15 +137,25 @@ class TestRetention(Voice):
                                       "at < ?", cut), 0)
         self.assertIn("retention:", self.h.log())
 
+        # What an open callback's caller said is still there for staff.
+        self.assertGreater(self.count(
+            "SELECT COUNT(*) FROM callback_requests q JOIN callbacks c ON "
+            "c.id = q.callback_id WHERE c.status = 'waiting' AND q.text IS "
+            "NOT NULL"), 0)
+
         # Later still, with the service stopped: hotline purge.
         self.h.stop()
-        self.h.env["HOTLINE_CLOCK"] = clock(800)
+        self.h.advance(769 * DAY)
         out = self.cli("purge")
         self.assertRegex(out, r"callbacks +180 +2 +finished callbacks")
         for table in ("messages", "events", "calls", "callback_notes",
                       "webhooks", "outbox"):
             self.assertEqual(self.count("SELECT COUNT(*) FROM %s" % table), 0,
                              table)
+        self.assertEqual(self.count(
+            "SELECT COUNT(*) FROM callback_requests q JOIN callbacks c ON "
+            "c.id = q.callback_id WHERE c.status = 'waiting'"),
+            self.count("SELECT COUNT(*) FROM callback_requests"))
         # An open callback is someone still waiting: never purged.  STOP
         # keeps winning: opt-outs and their audit trail stay.
         self.assertEqual(self.h.rows("SELECT phone, status FROM callbacks"),
