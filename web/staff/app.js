@@ -30,7 +30,7 @@
     const ct = res.headers.get('Content-Type') || '';
     if (ct.startsWith('application/json')) data = await res.json();
     else if (res.status !== 204) data = { error: (await res.text()).trim() };
-    return { status: res.status, data };
+    return { status: res.status, data, retryAfter: res.headers.get('Retry-After') };
   }
 
   function show(view) {
@@ -81,7 +81,8 @@
       state.loginCsrf = s.data && s.data.login_csrf;
     }
     $('login-error').textContent = r.status === 429
-      ? 'Too many failed attempts. Wait 15 minutes and try again.'
+      ? 'Too many failed attempts from here. Try again in ' +
+        Math.max(1, Math.ceil(Number(r.retryAfter || 60) / 60)) + ' minute(s).'
       : r.status === 401 ? 'Wrong username or password.' : 'Could not log in: ' + ((r.data && r.data.error) || r.status);
   });
 
