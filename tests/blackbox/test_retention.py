@@ -74,7 +74,7 @@ class TestRetention(Voice):
 
     def test_purged_after_retention(self):
         self.make_records()
-        made = self.h.now()
+        made = int(self.h.now())
         # What is still there a day after the records were made was made
         # by then: everything above.
         cut = made + DAY
