@@ -25,6 +25,8 @@
  * RETENTION_BATCH rows, so a purge is many short transactions that never
  * hold the store long: hotlined runs one step per store job from a timer,
  * one after another, and `hotline purge` commits each step on its own.
+ * Instances sharing a store purge one at a time: the one holding the
+ * "retention" lease.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@
 
 #include "config.h"
 #include "hotline.h"
+#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "retention.h"
@@ -44,6 +47,8 @@
 /* The first pass soon after start, then one every so often. */
 #define RETENTION_FIRST_MS	2000
 #define RETENTION_EVERY_MS	(15 * 60 * 1000)
+/* Without the lease, look again this soon: its holder may be gone. */
+#define RETENTION_LEASE_MS	(2 * LEASE_TTL_MS)
 
 enum retention_kind {
 	RET_BODIES, RET_RECORDINGS, RET_TRANSCRIPTS, RET_CALLBACKS, RET_EVENTS
@@ -330,7 +335,8 @@ retention_next(struct retention *rt)
 	struct retention_job	*j;
 	size_t			 i;
 
-	if (rt->hl->stopping) {
+	/* Another instance took over (or this one is stopping): it goes on. */
+	if (!lease_held("retention")) {
 		rt->busy = 0;
 		return;
 	}
@@ -361,9 +367,14 @@ retention_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct retention	*rt = arg;
 	struct timeval		 tv = { RETENTION_EVERY_MS / 1000, 0 };
+	struct timeval		 soon = { RETENTION_LEASE_MS / 1000, 0 };
 
+	if (!lease_held("retention")) {
+		evtimer_add(rt->timer, &soon);
+		return;
+	}
 	evtimer_add(rt->timer, &tv);
-	if (rt->busy || rt->hl->stopping)
+	if (rt->busy)
 		return;
 	rt->busy = 1;
 	rt->step = 0;
