@@ -323,7 +323,9 @@ http_refuse(struct http *h, struct evhttp_connection *evcon,
 	if (h->full_logged == 0 || now - h->full_logged >= HTTP_LOG_EVERY_MS) {
 		h->full_logged = now;
 		log_warn("http: refusing new connections with 503: %s (%d "
-		    "open; said once a minute)", why, h->nconns);
+		    "open; said once a minute)%s", why, h->nconns,
+		    strcmp(reason, "address") == 0 ? "; if that address is a "
+		    "reverse proxy, list it in trusted_proxies" : "");
 	}
 }
 
