@@ -343,8 +343,7 @@ http_settle_one(struct http *h, struct bufferevent *bev, int force)
 	struct config			 *cfg = hotline_config(h->hl);
 	bufferevent_data_cb		  readcb;
 	void				 *arg = NULL;
-	char				 *peer = NULL;
-	const char			 *ip;
+	char				 *peer = NULL, ip[sizeof (*a)->ip];
 	ev_uint16_t			  port;
 	int				  proxy;
 
@@ -357,7 +356,8 @@ http_settle_one(struct http *h, struct bufferevent *bev, int force)
 	    evhttp_connection_get_server(evcon) != h->evh)
 		return;
 	evhttp_connection_get_peer(evcon, &peer, &port);
-	ip = peer != NULL ? peer : "-";
+	/* The key as it is kept, so a long one is found again. */
+	snprintf(ip, sizeof ip, "%s", peer != NULL ? peer : "-");
 	proxy = util_cidr_match(cfg->trusted_proxies, cfg->ntrusted_proxies,
 	    ip);
 	a = http_addr_slot(h, ip);
