@@ -2,7 +2,8 @@
  * cli_call.h -- the parts of "hotline call", private to cli_call*.c.
  *
  * cli_call.c    the call: options, the webhooks posted and their answers,
- *               the transcript, the status callback at the end
+ *               the status callback at the end
+ * cli_phone.c   the transcript, and the webhooks' URLs and parameters
  * cli_call_run.c  one TwiML answer carried out verb by verb (Gather, Dial,
  *               Record, Redirect, ...): the caller's keys, words, outcomes
  * cli_call_play.c what the caller hears: Say, Play, Pause shown and, at a
@@ -68,7 +69,7 @@ struct phone {
 
 enum gather_result { G_INPUT, G_NONE, G_HANGUP, G_ERROR };
 
-/* cli_call.c */
+/* cli_phone.c */
 /* One transcript event: recorded for --json, printed at once otherwise. */
 void		 phone_event(struct phone *, json_t *ev, const char *fmt, ...)
 		     __attribute__((format(printf, 3, 4)));
