@@ -94,9 +94,10 @@ gather_keys(struct phone *c, int first, int num, const char *finish,
 static enum gather_result
 phone_gather(struct phone *c, struct cli_twiml *g, char **digits, char **speech)
 {
-	const char	*input, *finish, *a, *lk;
-	size_t		 i;
-	int		 num, timeout, key = 0, dtmf, sp;
+	const char		*input, *finish, *a, *lk;
+	enum gather_result	 gr;
+	size_t			 i;
+	int			 num, timeout, key = 0, dtmf, sp;
 
 	*digits = *speech = NULL;
 	input = form_get(&g->attrs, "input");
@@ -148,19 +149,9 @@ phone_gather(struct phone *c, struct cli_twiml *g, char **digits, char **speech)
 		default:
 			break;
 		}
-	} else {
-		switch (phone_script_gather(c, input, finish, num, timeout,
-		    digits, speech)) {
-		case G_INPUT:
-			break;
-		case G_NONE:
-			return (G_NONE);
-		case G_HANGUP:
-			return (G_HANGUP);
-		case G_ERROR:
-			return (G_ERROR);
-		}
-	}
+	} else if ((gr = phone_script_gather(c, input, finish, num, timeout,
+	    digits, speech)) != G_INPUT)
+		return (gr);
 	if (*digits != NULL && !dtmf) {
 		phone_event(c, json_pack("{s:s, s:s, s:s}", "type", "gather",
 		    "input", input, "ignored", *digits), "  < keys %s ignored: "
