@@ -15,7 +15,7 @@
  * ends there and the exit status says so.
  *
  * This file holds the call itself (options, webhooks, transcript, status
- * callback); cli_call.h says where the verbs, the audio, the script and
+ * callback); phone.h says where the verbs, the audio, the script and
  * the terminal are.
  */
 #include <sys/types.h>
@@ -32,7 +32,7 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "cli_call.h"
+#include "phone.h"
 #include "cli_http.h"
 #include "cli_twiml.h"
 #include "config.h"
@@ -59,7 +59,7 @@ form_json(const struct form *f)
  * why the provider would have played its application error.
  */
 static struct cli_twiml *
-phone_fetch(struct phone *c, const char *method, const char *url,
+call_fetch(struct phone *c, const char *method, const char *url,
     const struct form *params)
 {
 	struct cli_http_resp	 r;
@@ -129,7 +129,7 @@ phone_fetch(struct phone *c, const char *method, const char *url,
 }
 
 static void
-phone_status_callback(struct phone *c)
+call_status_callback(struct phone *c)
 {
 	struct form		 f;
 	struct cli_http_resp	 r;
@@ -280,7 +280,7 @@ cli_call(struct cli *cli, int argc, char **argv)
 			return (2);
 		}
 		c.interactive = 1;
-		phone_find_players(&c);
+		phone_play_init(&c);
 		if (mkdtemp(tmpl) == NULL) {
 			fprintf(stderr, "hotline call: mkdtemp: %s\n",
 			    strerror(errno));
@@ -311,7 +311,7 @@ cli_call(struct cli *cli, int argc, char **argv)
 	method = xstrdup("POST");
 	phone_params(&c, &params, "ringing");
 	for (;;) {
-		doc = phone_fetch(&c, method, url, &params);
+		doc = call_fetch(&c, method, url, &params);
 		form_free(&params);
 		if (doc == NULL) {
 			c.ended = "error";
@@ -334,7 +334,7 @@ cli_call(struct cli *cli, int argc, char **argv)
 	if (c.ended != NULL && strcmp(c.ended, "caller-hangup") == 0)
 		phone_event(&c, json_pack("{s:s}", "type", "caller_hangup"),
 		    "  (caller hangs up)");
-	phone_status_callback(&c);
+	call_status_callback(&c);
 	cli_term_restore(&c.term);
 	sigaction(SIGINT, &old_int, NULL);
 

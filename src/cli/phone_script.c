@@ -1,5 +1,5 @@
 /*
- * cli_call_script.c -- "hotline call --script": the caller's part from a
+ * phone_script.c -- "hotline call --script": the caller's part from a
  * comma-separated list (keys, speech:WORDS, dial:OUTCOME, record[:SECONDS],
  * silence, hangup) instead of the keyboard, item by item.
  */
@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "cli_call.h"
+#include "phone.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -100,7 +100,7 @@ phone_script_peek(struct phone *c)
 }
 
 const char *
-phone_item_name(const struct item *it)
+phone_script_item(const struct item *it)
 {
 	switch (it->kind) {
 	case IT_DIGITS:
@@ -157,7 +157,7 @@ phone_script_gather(struct phone *c, const char *input, const char *finish,
 		return (G_INPUT);
 	default:
 		phone_error(c, "script: a Gather asks for %s, the script "
-		    "has %s (item %zu)", input, phone_item_name(it),
+		    "has %s (item %zu)", input, phone_script_item(it),
 		    c->next + 1);
 		return (G_ERROR);
 	}

@@ -1,18 +1,18 @@
 /*
- * cli_call.h -- the parts of "hotline call", private to cli_call*.c.
+ * phone.h -- "hotline call": a phone in the terminal, private to src/cli/.
  *
- * cli_call.c    the call: options, the webhooks posted and their answers,
- *               the status callback at the end
- * cli_phone.c   the transcript, and the webhooks' URLs and parameters
- * cli_call_run.c  one TwiML answer carried out verb by verb (Gather, Dial,
- *               Record, Redirect, ...): the caller's keys, words, outcomes
- * cli_call_play.c what the caller hears: Say, Play, Pause shown and, at a
- *               terminal with a player installed, played
- * cli_call_script.c  --script: the caller's part from a list
- * cli_term.c    the raw terminal;  cli_twiml.c  the TwiML tree
+ * cli_call.c      the command: options, the webhooks posted and their
+ *                 answers, the status callback at the end
+ * phone.c         the transcript, and the webhooks' URLs and parameters
+ * phone_run.c     one TwiML answer carried out verb by verb (Gather, Dial,
+ *                 Record, Redirect, ...): the caller's keys, words, outcomes
+ * phone_play.c    what the caller hears: Say, Play, Pause shown and, at a
+ *                 terminal with a player installed, played
+ * phone_script.c  --script: the caller's part from a list
+ * cli_term.c      the raw terminal;  cli_twiml.c  the TwiML tree
  */
-#ifndef HOTLINE_CLI_CALL_H
-#define HOTLINE_CLI_CALL_H
+#ifndef HOTLINE_PHONE_H
+#define HOTLINE_PHONE_H
 
 #include <stddef.h>
 
@@ -69,7 +69,7 @@ struct phone {
 
 enum gather_result { G_INPUT, G_NONE, G_HANGUP, G_ERROR };
 
-/* cli_phone.c */
+/* phone.c */
 /* One transcript event: recorded for --json, printed at once otherwise. */
 void		 phone_event(struct phone *, json_t *ev, const char *fmt, ...)
 		     __attribute__((format(printf, 3, 4)));
@@ -83,7 +83,7 @@ char		*phone_resolve(const char *current, const char *ref);
 /* The parameters the provider sends with every webhook of the call. */
 void		 phone_params(struct phone *, struct form *, const char *status);
 
-/* cli_call_run.c */
+/* phone_run.c */
 /*
  * Carry out one TwiML document.  Returns 1 with the next request to make
  * in *next_url / *next_method / *next, or 0 when the call is over.
@@ -92,22 +92,22 @@ int		 phone_run(struct phone *, struct cli_twiml *doc,
 		     const char *docurl, char **next_url, char **next_method,
 		     struct form *next);
 
-/* cli_call_play.c */
+/* phone_play.c */
 /* The players found on PATH (at a terminal only). */
-void		 phone_find_players(struct phone *);
+void		 phone_play_init(struct phone *);
 /*
  * Say, Play, Pause: shown, played where possible.  In a Gather a key
  * interrupts (barge-in) and is returned; -1 when the caller hung up, 0
  * otherwise.
  */
-int		 phone_output(struct phone *, struct cli_twiml *v, int in_gather);
+int		 phone_play(struct phone *, struct cli_twiml *v, int in_gather);
 
-/* cli_call_script.c */
+/* phone_script.c */
 int		 phone_script_parse(struct phone *, const char *script);
 void		 phone_script_free(struct phone *);
 /* The next script item, or NULL when the script is used up. */
 struct item	*phone_script_peek(struct phone *);
-const char	*phone_item_name(const struct item *);
+const char	*phone_script_item(const struct item *);
 /* A Gather answered from the script (see phone_gather). */
 enum gather_result phone_script_gather(struct phone *, const char *input,
 		     const char *finish, int num, int timeout, char **digits,

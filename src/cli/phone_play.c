@@ -1,5 +1,5 @@
 /*
- * cli_call_play.c -- what the caller of "hotline call" hears.  Every
+ * phone_play.c -- what the caller of "hotline call" hears.  Every
  * <Say>, <Play> and <Pause> is shown in the transcript (a prompt's words
  * looked up in the configuration); at a terminal, <Say> is spoken with
  * espeak-ng and a prompt's recording played with play or aplay when they
@@ -19,7 +19,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "cli_call.h"
+#include "phone.h"
 #include "cli_twiml.h"
 #include "config.h"
 #include "form.h"
@@ -49,7 +49,7 @@ find_program(const char *name)
 }
 
 void
-phone_find_players(struct phone *c)
+phone_play_init(struct phone *c)
 {
 	c->player = find_program("play");
 	if (c->player == NULL)
@@ -177,7 +177,7 @@ phone_fetch_audio(struct phone *c, const char *url, char **path)
 }
 
 int
-phone_output(struct phone *c, struct cli_twiml *v, int in_gather)
+phone_play(struct phone *c, struct cli_twiml *v, int in_gather)
 {
 	char		*text, *path, id[80], secs[16];
 	const char	*words, *lang, *a;

@@ -1,5 +1,5 @@
 /*
- * cli_phone.c -- what every part of "hotline call" shares: the transcript
+ * phone.c -- what every part of "hotline call" shares: the transcript
  * (an event per step, printed at once or collected for --json), and the
  * URLs and parameters of the call's webhooks.
  */
@@ -11,7 +11,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "cli_call.h"
+#include "phone.h"
 #include "form.h"
 #include "xmalloc.h"
 

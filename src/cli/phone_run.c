@@ -1,6 +1,6 @@
 /*
- * cli_call_run.c -- one TwiML answer carried out verb by verb, as the
- * provider would: Say/Play/Pause through cli_call_play.c, <Gather> with
+ * phone_run.c -- one TwiML answer carried out verb by verb, as the
+ * provider would: Say/Play/Pause through phone_play.c, <Gather> with
  * keys or typed speech (or the script's next item), <Dial> with the other
  * side's outcome asked for, <Record>, <Redirect>, <Hangup>, and what the
  * provider would refuse reported as an error.
@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "cli_call.h"
+#include "phone.h"
 #include "cli_twiml.h"
 #include "config.h"
 #include "flow.h"
@@ -114,7 +114,7 @@ phone_gather(struct phone *c, struct cli_twiml *g, char **digits, char **speech)
 		timeout = 5;
 
 	for (i = 0; i < g->nkids && key == 0; i++)
-		key = phone_output(c, g->kids[i], 1);
+		key = phone_play(c, g->kids[i], 1);
 	if (key == -1)
 		return (G_HANGUP);
 
@@ -228,7 +228,7 @@ phone_run(struct phone *c, struct cli_twiml *doc, const char *docurl,
 			method = "POST";
 		if (strcmp(v->name, "Say") == 0 || strcmp(v->name, "Play") == 0 ||
 		    strcmp(v->name, "Pause") == 0) {
-			if (phone_output(c, v, 0) == -1) {
+			if (phone_play(c, v, 0) == -1) {
 				c->ended = "caller-hangup";
 				return (0);
 			}
@@ -339,7 +339,7 @@ phone_run(struct phone *c, struct cli_twiml *doc, const char *docurl,
 			} else {
 				phone_error(c, "script: a Record asks for a "
 				    "recording, the script has %s (item %zu)",
-				    phone_item_name(it), c->next + 1);
+				    phone_script_item(it), c->next + 1);
 				return (0);
 			}
 			if (secs == NULL) {
