@@ -54,6 +54,12 @@ struct guide {
 	char			 *id;
 	char			 *topic;
 	struct i18n		  title;
+	int			  line;		/* in guides.yaml */
+	/* guidepage.c: the one line texted with the page's link */
+	struct i18n		  summary;
+	int			  summary_line[LANG_MAX];
+	/* guidepage.c: an SVG drawing for the page, read at load, or NULL */
+	char			 *illustration;
 	struct guide_part	 *parts;
 	size_t			  nparts;
 	struct guide		**guides;	/* a collection: its guides */
@@ -116,6 +122,7 @@ struct zip {
 };
 
 struct flow;		/* flow.h: the voice menu graph */
+struct guidepage_words;	/* guidepage.h: the words around a guide's page */
 struct smscfg;		/* keyword.h: SMS keywords and messages */
 struct util_cidr;	/* util.h */
 
@@ -176,6 +183,8 @@ struct config {
 	size_t			 nprompts;
 	struct guide		*guides;
 	size_t			 nguides;
+	char			*guides_file;	/* guides.yaml as named in messages */
+	struct guidepage_words	*page;		/* guides.yaml page: (guidepage.c) */
 	struct location		*locations;
 	size_t			 nlocations;
 	struct zip		*zips;		/* sorted by zip */

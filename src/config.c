@@ -25,6 +25,7 @@
 #include "config.h"
 #include "flow.h"
 #include "form.h"
+#include "guidepage.h"
 #include "keyword.h"
 #include "location.h"
 #include "log.h"
@@ -1326,6 +1327,7 @@ config_load(const char *path, char ***errors)
 	if (cfg_open_part(&ctx, files, "guides", "guides.yaml", &part,
 	    &ppath) != NULL) {
 		cfg_load_guides(&part, fy_document_root(part.doc));
+		guidepage_load(&part, fy_document_root(part.doc));
 		if (config_prompt(cfg, "emergency") == NULL)
 			cfg_error_at(&part, 0, "prompt 'emergency' is missing: "
 			    "the emergency notice is required");
@@ -1417,6 +1419,7 @@ config_free(struct config *cfg)
 		}
 	}
 	free(cfg->prompts);
+	guidepage_free(cfg);
 	for (i = 0; i < cfg->nguides; i++) {
 		free(cfg->guides[i].id);
 		free(cfg->guides[i].topic);

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "reply.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -127,6 +128,13 @@ cli_check_config(struct cli *cli, int argc, char **argv)
 				warnings++;
 			}
 		}
+	}
+	/* Replies too long for a phone are problems, not warnings. */
+	if ((n = (size_t)reply_check(cfg, stderr)) > 0) {
+		fprintf(stderr, "%s: %zu problem%s\n", cli->config_path, n,
+		    n == 1 ? "" : "s");
+		config_unref(cfg);
+		return (1);
 	}
 	printf("%s: ok%s\n", cli->config_path,
 	    warnings > 0 ? " (with warnings)" : "");
