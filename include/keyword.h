@@ -22,9 +22,6 @@
 struct cfgctx;
 struct fy_node;
 
-/* A reply is split into messages of at most this many bytes. */
-#define SMS_PART_MAX 600
-
 enum kw_compliance {
 	KW_NONE = 0,
 	KW_OPTOUT,

@@ -41,8 +41,9 @@ int		 segment_is_gsm7(const char *s);
 /*
  * s with typographic look-alikes (curly quotes, dashes, ellipsis, special
  * spaces, invisible characters...) replaced by GSM-7 characters, when that
- * makes the whole text GSM-7; otherwise s unchanged, since a text that is
- * UCS-2 anyway loses nothing by keeping them.  Always a new string.
+ * makes the whole text GSM-7 in no more segments; otherwise s unchanged,
+ * since a text that is UCS-2 anyway loses nothing by keeping them.  Always
+ * a new string.
  */
 char		*segment_fold(const char *s);
 /* "GSM-7" or "UCS-2". */

@@ -190,6 +190,7 @@ segment_fold(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	const char		*rep;
+	struct segment_count	 was, now;
 	size_t			 left = strlen(s), n;
 	unsigned int		 cp;
 	char			*out, *o, one[2];
@@ -213,7 +214,13 @@ segment_fold(const char *s)
 		left -= n;
 	}
 	*o = '\0';
-	if (left > 0 || !segment_is_gsm7(out)) {
+	/*
+	 * Only when it is GSM-7 then, and no dearer: "..." is three septets
+	 * for the one UCS-2 unit of an ellipsis, so a text made of them could
+	 * take more segments folded than not.
+	 */
+	if (left > 0 || !segment_is_gsm7(out) || segment_count(s, &was) != 0 ||
+	    segment_count(out, &now) != 0 || now.segments > was.segments) {
 		free(out);
 		return (xstrdup(s));
 	}

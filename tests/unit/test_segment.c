@@ -240,6 +240,17 @@ START_TEST(test_fold_saves_segments)
 	free(f);
 	free(t);
 	free(s);
+	/* Never dearer: 70 ellipses are 1 UCS-2 segment, 210 septets folded. */
+	s = rep("…", 70);
+	fold(s, s);
+	free(s);
+	s = rep("…", 40);
+	t = rep(".", 120);
+	f = segment_fold(s);
+	ck_assert_str_eq(f, t);
+	free(f);
+	free(t);
+	free(s);
 }
 END_TEST
 
