@@ -26,10 +26,14 @@
 #define REPLY_CHECK_WAIT	999
 #define REPLY_CHECK_MILES	"999"
 /*
- * Hours the check words the time-dependent replies at: a year from now
- * covers every weekday after every holiday the calendar holds.
+ * Hours the check words the time-dependent replies at: every hour of the
+ * next 8 days (each weekday, open and closed), then every 3 hours to a year
+ * from now, which covers every weekday after every holiday the calendar
+ * holds ("opens Wednesday" after a Monday and Tuesday off).
  */
 #define REPLY_CHECK_HOURS	(366 * 24)
+#define REPLY_CHECK_HOURLY	(8 * 24)
+#define REPLY_CHECK_STEP	3
 
 void
 reply_phone_words(const char *e164, char *buf, size_t len)
@@ -400,7 +404,8 @@ reply_check_hours(struct reply_check *rc, int lang, time_t now)
 	size_t			 h, i;
 	int			 bad[3] = { 0, 0, 0 };
 
-	for (h = 0; h < REPLY_CHECK_HOURS; h++) {
+	for (h = 0; h < REPLY_CHECK_HOURS; h += h < REPLY_CHECK_HOURLY ? 1 :
+	    REPLY_CHECK_STEP) {
 		time_t	t = now + (time_t)h * 3600;
 
 		if (!bad[0]) {
