@@ -363,6 +363,7 @@ reply_check_one(struct reply_check *rc, const char *file, int line,
 
 	if (hint && (with = reply_hint(rc->cfg, text, lang)) != NULL)
 		text = with;
+	hint = with != NULL;
 	folded = segment_fold(text);
 	if (segment_count(folded, &c) != 0) {
 		fprintf(rc->out, "%s:%d: %s (%s) is not UTF-8\n", file, line,
@@ -380,7 +381,8 @@ reply_check_one(struct reply_check *rc, const char *file, int line,
 	    "more than the %zu one text may take%s\n", file, line, what, code,
 	    c.segments, segment_encoding_name(c.encoding), c.units,
 	    c.encoding == SEGMENT_GSM7 ? "septets" : "UTF-16 units",
-	    segment_limit(&c, code), hint ? " with optout_hint" : "");
+	    segment_limit(&c, code), hint ? " (with optout_hint, as after "
+	    "a stop word about something else)" : "");
 	rc->problems++;
 	return (1);
 }
@@ -395,7 +397,7 @@ reply_check_msg(struct reply_check *rc, const char *name, const char *what,
 	free(text);
 }
 
-/* The replies that change with the hour, at every hour of a year. */
+/* The replies that change with the hour, through a year of hours. */
 static void
 reply_check_hours(struct reply_check *rc, int lang, time_t now)
 {
