@@ -4,7 +4,7 @@
  * Every reply is one message.  The clinic and hours lists used to be cut
  * into several, and a guide was sent whole, step by step, in up to eight:
  * messages can arrive in any order, and each segment is billed.  A guide is
- * now its one-line summary and the link to its page (guidepage.c), where
+ * now its one-line summary and the link to its page (guideview.c), where
  * the steps, hold times and pictures are; the lists name each clinic on one
  * short line.  reply_check counts the segments of all of them.
  */
