@@ -83,6 +83,9 @@ void		 db_done(struct db_res *);
  */
 int		 db_int_query(struct db *, long long *out, const char *sql,
 		     const char *types, ...);
+/* The same as a copy of the text (caller frees). */
+int		 db_text_query(struct db *, char **out, const char *sql,
+		     const char *types, ...);
 const char	*db_error(struct db *);
 /* store_shared, from a transaction. */
 int		 db_shared(struct db *);

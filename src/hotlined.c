@@ -34,6 +34,7 @@
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "report.h"
 #include "retention.h"
 #include "store.h"
@@ -115,17 +116,12 @@ backlog_metrics(struct db *db)
 {
 	struct db_res	*r;
 	time_t		 now = util_now();
+	long long	 due, oldest;
 
-	r = db_query(db, "SELECT COUNT(*), MIN(next_at) FROM outbox WHERE "
-	    "status = 'pending' AND next_at <= ?", "i", (long long)now);
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
+	if (outbox_backlog(db, now, &due, &oldest) != 0)
 		return (-1);
-	}
-	metrics_set("hotline_outbox_due", "", (double)db_int(r, 0));
-	metrics_set("hotline_outbox_oldest_due_seconds", "", db_isnull(r, 1) ?
-	    0 : (double)(now - db_int(r, 1)));
-	db_done(r);
+	metrics_set("hotline_outbox_due", "", (double)due);
+	metrics_set("hotline_outbox_oldest_due_seconds", "", (double)oldest);
 	r = db_query(db, "SELECT COUNT(*), MIN(queued_at) FROM callbacks WHERE "
 	    "status = 'waiting'", "");
 	if (r == NULL || db_next(r) != 1) {

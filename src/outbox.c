@@ -41,6 +41,7 @@
 
 #include <jansson.h>
 
+#include "callback.h"
 #include "config.h"
 #include "curlev.h"
 #include "form.h"
@@ -48,6 +49,7 @@
 #include "lease.h"
 #include "live.h"
 #include "log.h"
+#include "message.h"
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
@@ -78,25 +80,18 @@ static int
 outbox_channel(struct db *db, const char *recipient, json_t *payload,
     time_t now)
 {
-	struct db_res	*r;
-	const char	*ch;
+	char		*ch = NULL;
+	long long	 at = 0;
 	int		 rc, whatsapp = 0;
 
 	if (json_object_get(payload, "channel") != NULL)
 		return (0);
-	r = db_query(db, "SELECT channel, at FROM messages WHERE phone = ? AND "
-	    "direction = 'in' ORDER BY at DESC, id DESC LIMIT 1", "s",
-	    recipient);
-	if (r == NULL)
+	if ((rc = message_last_inbound(db, recipient, &ch, &at)) == -1)
 		return (-1);
-	if ((rc = db_next(r)) == 1) {
-		ch = db_isnull(r, 0) ? NULL : db_text(r, 0);
+	if (rc == 1)
 		whatsapp = ch != NULL && strcmp(ch, OUTBOX_WHATSAPP) == 0 &&
-		    db_int(r, 1) > (long long)now - OUTBOX_WHATSAPP_WINDOW;
-	}
-	db_done(r);
-	if (rc == -1)
-		return (-1);
+		    at > (long long)now - OUTBOX_WHATSAPP_WINDOW;
+	free(ch);
 	if (whatsapp)
 		json_object_set_new(payload, "channel",
 		    json_string(OUTBOX_WHATSAPP));
@@ -139,6 +134,284 @@ outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
 		id = db_int(r, 0);
 	db_done(r);
 	return (rc == -1 ? -1 : id);
+}
+
+/* --- what others ask of the outbox (in their transactions) --------------- */
+
+char *
+outbox_guide_key(const char *origin, const char *guide, size_t part)
+{
+	char	*key;
+
+	xasprintf(&key, "%s:guide:%s:%zu", origin, guide, part);
+	return (key);
+}
+
+int
+outbox_recent_guides(struct db *db, const char *phone, time_t since,
+    int (*fn)(const char *, long long, void *), void *arg)
+{
+	struct db_res	*r;
+	const char	*p;
+	char		*gid;
+	int		 rc, stop = 0;
+
+	r = db_query(db, "SELECT dedupe, created_at FROM outbox WHERE "
+	    "recipient = ? AND kind = 'sms' AND dedupe LIKE '%:guide:%' "
+	    "AND status <> 'suppressed' AND created_at > ? "
+	    "ORDER BY created_at DESC, id DESC LIMIT 50", "si", phone,
+	    (long long)since);
+	if (r == NULL)
+		return (-1);
+	while (!stop && (rc = db_next(r)) == 1) {
+		p = strstr(db_text(r, 0), ":guide:") + 7;
+		gid = xstrdup(p);
+		if (strrchr(gid, ':') != NULL)
+			*strrchr(gid, ':') = '\0';
+		stop = fn(gid, db_int(r, 1), arg);
+		free(gid);
+	}
+	db_done(r);
+	return (rc == -1 ? -1 : 0);
+}
+
+int
+outbox_recipient(struct db *db, const char *provider_sid, char **phone)
+{
+	int	rc;
+
+	rc = db_text_query(db, phone, "SELECT recipient FROM outbox WHERE "
+	    "provider_sid = ? AND kind = 'sms'", "s", provider_sid);
+	return (rc == -1 ? -1 : rc == 0);
+}
+
+int
+outbox_set_status(struct db *db, const char *provider_sid, const char *status,
+    long long error, const char *rank_sql, int rank, time_t now)
+{
+	char	*sql;
+	int	 rc;
+
+	xasprintf(&sql, "UPDATE outbox SET status = ?, error_code = CASE WHEN "
+	    "? = 0 THEN error_code ELSE ? END, updated_at = ? WHERE "
+	    "provider_sid = ? AND kind = 'sms' AND status NOT IN ('pending', "
+	    "'sending', 'suppressed') AND %s <= ?", rank_sql);
+	rc = db_exec(db, sql, "siiisi", status, error, error, (long long)now,
+	    provider_sid, (long long)rank);
+	free(sql);
+	return (rc);
+}
+
+int
+outbox_backlog(struct db *db, time_t now, long long *due, long long *oldest)
+{
+	struct db_res	*r;
+
+	r = db_query(db, "SELECT COUNT(*), MIN(next_at) FROM outbox WHERE "
+	    "status = 'pending' AND next_at <= ?", "i", (long long)now);
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (-1);
+	}
+	*due = db_int(r, 0);
+	*oldest = db_isnull(r, 1) ? 0 : (long long)now - db_int(r, 1);
+	db_done(r);
+	return (0);
+}
+
+int
+outbox_failed_mark(struct db *db, char **mark)
+{
+	struct db_res	*r;
+
+	r = db_query(db, "SELECT COUNT(*), COALESCE(SUM(id), 0), "
+	    "COALESCE(MAX(updated_at), 0) FROM outbox WHERE status = 'failed'",
+	    "");
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (-1);
+	}
+	xasprintf(mark, "%lld.%lld.%lld", db_int(r, 0), db_int(r, 1),
+	    db_int(r, 2));
+	db_done(r);
+	return (0);
+}
+
+/*
+ * Which rows a staff member may see: every row with "*", otherwise the
+ * texts and calls to people waiting in a queue they see, so a location's
+ * desk can retry a text to its own callers without reading everyone's.
+ * Four parameters: locations four times.
+ */
+#define OUTBOX_SCOPE							\
+	"(? = '*' OR EXISTS (SELECT 1 FROM callbacks c WHERE "		\
+	"c.phone = outbox.recipient AND " CALLBACK_VISIBLE("c") "))"
+
+#define OUTBOX_COLUMNS							\
+	"id, kind, recipient, status, attempts, error_code, "		\
+	"last_error, created_at, updated_at, dedupe"
+
+char *
+outbox_summary(const char *kind, const char *dedupe)
+{
+	const char	*p, *e;
+	char		*out;
+	long long	 cb;
+	int		 n;
+
+	if (strcmp(kind, "sms") == 0) {
+		if ((p = strstr(dedupe, ":guide:")) != NULL) {
+			p += 7;
+			e = strrchr(p, ':');
+			n = e != NULL && e > p ? (int)(e - p) : (int)strlen(p);
+			xasprintf(&out, "SMS (guide: %.*s)", n > 64 ? 64 : n,
+			    p);
+			return (out);
+		}
+		if (strstr(dedupe, ":address:") != NULL)
+			return (xstrdup("SMS (clinic address)"));
+		if (strncmp(dedupe, "cb:", 3) == 0 &&
+		    strstr(dedupe, ":unreachable") != NULL)
+			return (xstrdup("SMS (we could not reach you)"));
+		if (strncmp(dedupe, "notify:", 7) == 0)
+			return (xstrdup("SMS notification to on-call staff"));
+		return (xstrdup("SMS"));
+	}
+	if (strcmp(kind, "email") == 0)
+		return (xstrdup("e-mail notification"));
+	if (strcmp(kind, "chat") == 0)
+		return (xstrdup("chat notification"));
+	if (strcmp(kind, "call") == 0) {
+		if (sscanf(dedupe, "staffcall:%lld:", &cb) == 1) {
+			xasprintf(&out, "click-to-call for callback %lld", cb);
+			return (out);
+		}
+		return (xstrdup("call"));
+	}
+	return (xstrdup(kind));
+}
+
+static json_t *
+outbox_str_json(struct db_res *r, int col)
+{
+	return (db_isnull(r, col) ? json_null() : json_string(db_text(r, col)));
+}
+
+/* One row (selected with OUTBOX_COLUMNS) as the staff API shows it. */
+static json_t *
+outbox_item(struct db_res *r)
+{
+	json_t	*it;
+	char	 ts[32], *summary;
+
+	summary = outbox_summary(db_text(r, 1), db_text(r, 9));
+	it = json_object();
+	json_object_set_new(it, "id", json_integer(db_int(r, 0)));
+	json_object_set_new(it, "kind", outbox_str_json(r, 1));
+	json_object_set_new(it, "recipient", outbox_str_json(r, 2));
+	json_object_set_new(it, "status", outbox_str_json(r, 3));
+	json_object_set_new(it, "attempts", json_integer(db_int(r, 4)));
+	json_object_set_new(it, "error_code", db_isnull(r, 5) ? json_null() :
+	    json_integer(db_int(r, 5)));
+	json_object_set_new(it, "last_error", outbox_str_json(r, 6));
+	json_object_set_new(it, "created_at", json_string(util_iso8601(
+	    (time_t)db_int(r, 7), ts, sizeof ts)));
+	json_object_set_new(it, "updated_at", json_string(util_iso8601(
+	    (time_t)db_int(r, 8), ts, sizeof ts)));
+	json_object_set_new(it, "summary", json_string(summary));
+	free(summary);
+	return (it);
+}
+
+int
+outbox_list(struct db *db, const struct outbox_page *pg, json_t **items,
+    long long *last_at, long long *last_id)
+{
+	struct db_res	*r;
+	const char	*locs = pg->locations;
+	int		 n = 0, rc;
+
+	r = db_query(db, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
+	    "(? = 'all' OR status = ?) AND " OUTBOX_SCOPE " AND "
+	    "(? = 0 OR updated_at < ? OR (updated_at = ? AND id < ?)) "
+	    "ORDER BY updated_at DESC, id DESC LIMIT ?", "ssssssiiiii",
+	    pg->status, pg->status, locs, locs, locs, locs,
+	    (long long)pg->has_cursor, pg->cur_at, pg->cur_at, pg->cur_id,
+	    (long long)pg->limit);
+	if (r == NULL)
+		return (-1);
+	*items = json_array();
+	while ((rc = db_next(r)) == 1) {
+		json_array_append_new(*items, outbox_item(r));
+		*last_id = db_int(r, 0);
+		*last_at = db_int(r, 8);
+		n++;
+	}
+	db_done(r);
+	if (rc == -1) {
+		json_decref(*items);
+		*items = NULL;
+		return (-1);
+	}
+	return (n);
+}
+
+int
+outbox_retry(struct db *db, long long id, const char *locs, time_t now,
+    json_t **item)
+{
+	struct db_res	*r;
+	char		*kind = NULL, *to = NULL, *status = NULL;
+	int		 rc;
+
+	*item = NULL;
+	r = db_query(db, "SELECT kind, recipient, status FROM outbox WHERE "
+	    "id = ? AND " OUTBOX_SCOPE, "issss", id, locs, locs, locs, locs);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		kind = xstrdup(db_text(r, 0));
+		to = xstrdup(db_text(r, 1));
+		status = xstrdup(db_text(r, 2));
+	}
+	db_done(r);
+	if (rc != 1)
+		return (rc == 0 ? OUTBOX_NOTFOUND : -1);
+	if (strcmp(status, "failed") != 0 &&
+	    strcmp(status, "undelivered") != 0) {
+		rc = OUTBOX_NOT_FAILED;
+		goto out;
+	}
+	if (strcmp(kind, "sms") == 0 && (rc = optout_is(db, to)) != 0) {
+		if (rc == 1)
+			rc = OUTBOX_OPTED_OUT;
+		goto out;
+	}
+	/* The status we read must still hold: another retry may have won. */
+	if ((rc = db_exec(db, "UPDATE outbox SET status = 'pending', "
+	    "attempts = 0, next_at = ?, started_at = NULL, "
+	    "provider_sid = NULL, error_code = NULL, last_error = NULL, "
+	    "updated_at = ? WHERE id = ? AND status = ?", "iiis",
+	    (long long)now, (long long)now, id, status)) != 0)
+		goto out;
+	if (db_changes(db) != 1) {
+		rc = OUTBOX_RACE;
+		goto out;
+	}
+	r = db_query(db, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
+	    "id = ?", "i", id);
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		rc = -1;
+		goto out;
+	}
+	*item = outbox_item(r);
+	db_done(r);
+out:
+	free(kind);
+	free(to);
+	free(status);
+	return (rc);
 }
 
 enum outbox_result {
@@ -574,7 +847,6 @@ outbox_result_tx(struct db *db, void *arg)
 {
 	struct outbox_send	*s = arg;
 	time_t			 now = util_now();
-	const char		*body;
 
 	switch (s->result) {
 	case OUTBOX_SENT:
@@ -585,15 +857,10 @@ outbox_result_tx(struct db *db, void *arg)
 			return (-1);
 		if (strcmp(s->kind, "sms") == 0 && s->provider_sid != NULL &&
 		    db_changes(db) == 1) {
-			body = outbox_str(s->payload, "body");
-			if (db_exec(db, "INSERT INTO messages (sid, direction, "
-			    "phone, channel, language, body, status, at, "
-			    "updated_at) VALUES (?, 'out', ?, ?, ?, ?, 'sent', "
-			    "?, ?) ON CONFLICT (sid) DO NOTHING", "sssssii",
-			    s->provider_sid, s->recipient,
+			if (message_sent(db, s->provider_sid, s->recipient,
 			    outbox_str(s->payload, "channel"),
-			    outbox_str(s->payload, "language"), body,
-			    (long long)now, (long long)now) != 0)
+			    outbox_str(s->payload, "language"),
+			    outbox_str(s->payload, "body"), now) != 0)
 				return (-1);
 		}
 		return (0);

@@ -31,6 +31,7 @@
 #include "keyword.h"
 #include "location.h"
 #include "log.h"
+#include "message.h"
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
@@ -243,69 +244,74 @@ sms_guide_topic(const struct guide *g)
  * none, "general" -- unless the number already waits with a topic from a
  * call, which a repeat request keeps (*topic NULL).  0 or -1.
  */
+struct sms_topic_find {
+	const struct config	*cfg;
+	const char		*topic;
+	long long		 at;
+};
+
+/* A keyword reply: the topic of the guide it sent, if it still has one. */
+static int
+sms_topic_keyword(const char *kw, long long at, void *arg)
+{
+	struct sms_topic_find	*tf = arg;
+	const struct smscfg	*sc = tf->cfg->sms;
+	size_t			 i;
+
+	for (i = 0; sc != NULL && i < sc->nkeywords; i++) {
+		if (sc->keywords[i].action != KW_GUIDE ||
+		    strcmp(sc->keywords[i].id, kw) != 0)
+			continue;
+		if ((tf->topic = sms_guide_topic(sc->keywords[i].guide)) !=
+		    NULL)
+			tf->at = at;
+		break;
+	}
+	return (tf->topic != NULL);
+}
+
+/* A guide texted from the phone menu, if no older than the keyword's. */
+static int
+sms_topic_guide(const char *gid, long long at, void *arg)
+{
+	struct sms_topic_find	*tf = arg;
+	const char		*t;
+
+	if (at < tf->at)
+		return (1);
+	if ((t = sms_guide_topic(config_guide(tf->cfg, gid))) == NULL)
+		return (0);
+	tf->topic = t;
+	return (1);
+}
+
+/*
+ * What a texted callback is about: the topic of the guide last sent to
+ * this number in the past day, by a keyword reply (messages) or from the
+ * phone menu (the outbox's guide rows).  A keyword or guide since renamed
+ * in the configuration is skipped.  With none, "general" -- unless the
+ * number already waits with a topic from a call, which a repeat request
+ * keeps (*topic NULL).  0 or -1.
+ */
 static int
 sms_topic(struct db *db, const struct config *cfg, const char *phone,
     time_t now, const char **topic)
 {
-	struct db_res	*r;
-	const char	*kw, *id, *t;
-	char		*gid;
-	long long	 at, best_at = -1;
-	size_t		 i;
-	int		 rc = 0;
+	struct sms_topic_find	 tf;
+	struct db_res		*r;
+	int			 rc;
 
-	*topic = NULL;
-	r = db_query(db, "SELECT keyword, at FROM messages WHERE phone = ? AND "
-	    "direction = 'out' AND keyword IS NOT NULL AND at > ? "
-	    "ORDER BY at DESC, id DESC LIMIT 50", "si", phone,
-	    (long long)(now - SMS_TOPIC_SECS));
-	if (r == NULL)
+	tf.cfg = cfg;
+	tf.topic = NULL;
+	tf.at = -1;
+	if (message_recent_keywords(db, phone, now - SMS_TOPIC_SECS,
+	    sms_topic_keyword, &tf) != 0)
 		return (-1);
-	while (*topic == NULL && (rc = db_next(r)) == 1) {
-		kw = db_text(r, 0);
-		for (i = 0; cfg->sms != NULL && i < cfg->sms->nkeywords; i++) {
-			if (cfg->sms->keywords[i].action != KW_GUIDE ||
-			    strcmp(cfg->sms->keywords[i].id, kw) != 0)
-				continue;
-			t = sms_guide_topic(cfg->sms->keywords[i].guide);
-			if (t != NULL) {
-				*topic = t;
-				best_at = db_int(r, 1);
-			}
-			break;
-		}
-	}
-	db_done(r);
-	if (rc == -1)
+	if (outbox_recent_guides(db, phone, now - SMS_TOPIC_SECS,
+	    sms_topic_guide, &tf) != 0)
 		return (-1);
-
-	r = db_query(db, "SELECT dedupe, created_at FROM outbox WHERE "
-	    "recipient = ? AND kind = 'sms' AND dedupe LIKE 'voice:%:guide:%' "
-	    "AND status <> 'suppressed' AND created_at > ? "
-	    "ORDER BY created_at DESC, id DESC LIMIT 50", "si", phone,
-	    (long long)(now - SMS_TOPIC_SECS));
-	if (r == NULL)
-		return (-1);
-	while ((rc = db_next(r)) == 1) {
-		if ((at = db_int(r, 1)) < best_at)
-			break;
-		id = strstr(db_text(r, 0), ":guide:") + 7;
-		gid = xstrdup(id);
-		if (strrchr(gid, ':') != NULL)
-			*strrchr(gid, ':') = '\0';
-		t = sms_guide_topic(config_guide(cfg, gid));
-		free(gid);
-		if (t != NULL) {
-			*topic = t;
-			break;
-		}
-	}
-	db_done(r);
-	if (rc == -1)
-		return (-1);
-	if (*topic != NULL)
+	if ((*topic = tf.topic) != NULL)
 		return (0);
-
 	r = db_query(db, "SELECT topic FROM callbacks WHERE phone = ? AND "
 	    "status IN ('waiting', 'claimed') AND topic IS NOT NULL", "s",
 	    phone);
@@ -361,17 +367,14 @@ sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
 static int
 sms_number_lang(struct db *db, const struct config *cfg, const char *phone)
 {
-	struct db_res	*r;
-	int		 lang = 0, l;
+	char	*code = NULL;
+	int	 lang = 0, l, rc;
 
-	r = db_query(db, "SELECT language FROM messages WHERE phone = ? AND "
-	    "language IS NOT NULL ORDER BY at DESC, id DESC LIMIT 1", "s",
-	    phone);
-	if (r == NULL)
+	if ((rc = message_last_language(db, phone, &code)) == -1)
 		return (-1);
-	if (db_next(r) == 1 && (l = config_lang(cfg, db_text(r, 0))) >= 0)
+	if (rc == 1 && (l = config_lang(cfg, code)) >= 0)
 		lang = l;
-	db_done(r);
+	free(code);
 	return (lang);
 }
 
@@ -382,13 +385,8 @@ sms_throttled(struct db *db, const struct config *cfg, const char *phone,
 {
 	long long	minute = 0, day = 0;
 
-	if (db_int_query(db, &minute, "SELECT COUNT(*) FROM messages WHERE "
-	    "phone = ? AND direction = 'in' AND replied = 1 AND at > ?", "si",
-	    phone, (long long)(now - 60)) != 0)
-		return (-1);
-	if (db_int_query(db, &day, "SELECT COUNT(*) FROM messages WHERE "
-	    "phone = ? AND direction = 'in' AND replied = 1 AND at > ?", "si",
-	    phone, (long long)(now - 86400)) != 0)
+	if (message_answered_since(db, phone, now - 60, &minute) != 0 ||
+	    message_answered_since(db, phone, now - 86400, &day) != 0)
 		return (-1);
 	return (minute >= cfg->sms->per_minute || day >= cfg->sms->per_day);
 }
@@ -404,9 +402,8 @@ sms_advised(struct db *db, const char *phone, time_t now)
 {
 	long long	n = 0;
 
-	if (db_int_query(db, &n, "SELECT COUNT(*) FROM messages WHERE "
-	    "phone = ? AND direction = 'out' AND keyword = 'red_flag' AND "
-	    "at > ?", "si", phone, (long long)(now - SMS_ADVICE_SECS)) != 0)
+	if (message_sent_since(db, phone, "red_flag", now - SMS_ADVICE_SECS,
+	    &n) != 0)
 		return (-1);
 	return (n > 0);
 }
@@ -645,10 +642,9 @@ sms_incoming_tx(struct db *db, void *arg)
 	struct sms_job	*j = arg;
 	struct sms_reply rep;
 	struct twiml	*t;
-	struct db_res	*res;
 	const char	*doc;
 	char		*key, *ctype = NULL, hash[17];
-	long long	 id;
+	long long	 id = 0;
 	time_t		 now = util_now();
 	size_t		 i, len;
 	int		 status, rc, throttled = 0;
@@ -660,18 +656,8 @@ sms_incoming_tx(struct db *db, void *arg)
 		j->redelivery = rc == 1;
 		return (rc == 1 ? 0 : -1);
 	}
-	res = db_query(db, "INSERT INTO messages (sid, direction, phone, "
-	    "channel, body, status, at, updated_at) VALUES (?, 'in', ?, ?, ?, "
-	    "'received', ?, ?) ON CONFLICT (sid) DO NOTHING RETURNING id",
-	    "ssssii", j->sid, j->from, j->channel, j->body, (long long)now,
-	    (long long)now);
-	if (res == NULL) {
-		free(key);
-		return (-1);
-	}
-	rc = db_next(res);
-	id = rc == 1 ? db_int(res, 0) : 0;
-	db_done(res);
+	rc = message_receive(db, j->sid, j->from, j->channel, j->body, now,
+	    &id);
 	if (rc != 1) {
 		/* Another store thread took this MessageSid first. */
 		rc = rc == 0 ? webhook_lookup(db, key, &status, &ctype,
@@ -708,11 +694,9 @@ sms_incoming_tx(struct db *db, void *arg)
 		    j->reply_from, NULL);
 		twiml_leaf(t, "Body", rep.texts[i], NULL);
 		twiml_close(t);
-		if (db_exec(db, "INSERT INTO messages (direction, phone, "
-		    "channel, language, keyword, body, status, at, updated_at) "
-		    "VALUES ('out', ?, ?, ?, ?, ?, 'replied', ?, ?)", "sssssii",
-		    j->from, j->channel, j->cfg->langs[rep.lang], rep.keyword,
-		    rep.texts[i], (long long)now, (long long)now) != 0) {
+		if (message_reply(db, j->from, j->channel,
+		    j->cfg->langs[rep.lang], rep.keyword, rep.texts[i],
+		    now) != 0) {
 			twiml_free(t);
 			goto fail;
 		}
@@ -724,10 +708,8 @@ sms_incoming_tx(struct db *db, void *arg)
 	}
 	j->doc = xstrdup(doc);
 	twiml_free(t);
-	if (db_exec(db, "UPDATE messages SET language = ?, keyword = ?, "
-	    "replied = ?, status = ? WHERE id = ?", "ssisi",
-	    j->cfg->langs[rep.lang], rep.keyword, (long long)(i > 0),
-	    throttled ? "throttled" : "received", id) != 0)
+	if (message_answered(db, id, j->cfg->langs[rep.lang], rep.keyword,
+	    i > 0, throttled ? "throttled" : "received") != 0)
 		goto fail;
 	util_hash(j->cfg->secret, j->from, hash);
 	if (track_event(db, "sms.in", hash, NULL, rep.keyword, NULL,
@@ -919,26 +901,17 @@ sms_status_rank_sql(void)
 static int
 sms_status_optout(struct db *db, struct sms_status_job *j, time_t now)
 {
-	struct db_res	*res;
-	char		*phone = NULL;
-	long long	 inbound = 0;
-	int		 rc;
+	char	*phone = NULL;
+	int	 rc;
 
-	res = db_query(db, "SELECT recipient FROM outbox WHERE provider_sid = ? "
-	    "AND kind = 'sms' UNION ALL SELECT phone FROM messages WHERE "
-	    "sid = ? AND direction = 'out'", "ss", j->sid, j->sid);
-	if (res == NULL)
-		return (-1);
-	if ((rc = db_next(res)) == 1)
-		phone = xstrdup(db_text(res, 0));
-	db_done(res);
+	if ((rc = outbox_recipient(db, j->sid, &phone)) == 0)
+		rc = message_recipient(db, j->sid, &phone);
 	if (rc == -1)
 		return (-1);
 	if (phone == NULL) {
-		if (db_int_query(db, &inbound, "SELECT COUNT(*) FROM messages "
-		    "WHERE sid = ? AND direction = 'in'", "s", j->sid) != 0)
+		if ((rc = message_is_inbound(db, j->sid)) == -1)
 			return (-1);
-		if (inbound > 0 || j->to == NULL || (j->cfg->sms_from != NULL &&
+		if (rc == 1 || j->to == NULL || (j->cfg->sms_from != NULL &&
 		    strcmp(j->to, j->cfg->sms_from) == 0)) {
 			j->optout = -1;
 			return (0);
@@ -955,25 +928,6 @@ sms_status_optout(struct db *db, struct sms_status_job *j, time_t now)
 	return (0);
 }
 
-/*
- * Run one status UPDATE, head followed by "the row's rank <= the
- * callback's": its parameters are the status, the error code twice, now,
- * the SID and the callback's rank.
- */
-static int
-sms_status_update(struct db *db, const struct sms_status_job *j,
-    const char *head, time_t now)
-{
-	char	*sql;
-	int	 rc;
-
-	xasprintf(&sql, "%s%s <= ?", head, sms_rank_sql);
-	rc = db_exec(db, sql, "siiisi", j->status, j->error, j->error,
-	    (long long)now, j->sid, (long long)j->rank);
-	free(sql);
-	return (rc);
-}
-
 static int
 sms_status_tx(struct db *db, void *arg)
 {
@@ -981,16 +935,11 @@ sms_status_tx(struct db *db, void *arg)
 	time_t			 now = util_now();
 
 	j->optout = 0;
-	if (j->rank > 0 && sms_status_update(db, j, "UPDATE messages SET "
-	    "status = ?, error_code = CASE WHEN ? = 0 THEN error_code ELSE ? "
-	    "END, updated_at = ? WHERE sid = ? AND direction = 'out' AND ",
-	    now) != 0)
+	if (j->rank > 0 && message_set_status(db, j->sid, j->status, j->error,
+	    sms_rank_sql, j->rank, now) != 0)
 		return (-1);
-	if (j->rank >= SMS_STATUS_FINAL && sms_status_update(db, j, "UPDATE "
-	    "outbox SET status = ?, error_code = CASE WHEN ? = 0 THEN "
-	    "error_code ELSE ? END, updated_at = ? WHERE provider_sid = ? AND "
-	    "kind = 'sms' AND status NOT IN ('pending', 'sending', "
-	    "'suppressed') AND ", now) != 0)
+	if (j->rank >= SMS_STATUS_FINAL && outbox_set_status(db, j->sid,
+	    j->status, j->error, sms_rank_sql, j->rank, now) != 0)
 		return (-1);
 	if (j->error == 21610)
 		return (sms_status_optout(db, j, now));

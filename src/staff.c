@@ -593,123 +593,25 @@ staff_act(struct db *db, struct staff_job *j)
 
 /* --- messages the outbox gave up on --------------------------------------- */
 
-/*
- * Which outbox rows a staff member sees.  Rows carry no location: someone
- * who works every location sees them all; anyone else sees the rows to a
- * number with a callback they could see (callback.h), so a location's
- * desk can retry a text to its own callers without reading everyone's.
- * Four parameters: locations four times.
- */
-#define STAFF_MSG_SCOPE							\
-	"(? = '*' OR EXISTS (SELECT 1 FROM callbacks c WHERE "		\
-	"c.phone = outbox.recipient AND " CALLBACK_VISIBLE("c") "))"
-
-#define STAFF_MSG_COLUMNS						\
-	"id, kind, recipient, status, attempts, error_code, "		\
-	"last_error, created_at, updated_at, dedupe"
-
-/*
- * What a row is, in a few words, from the key it was queued under: never
- * the body (a text can hold what a caller told us about their health).
- */
-static char *
-staff_msg_summary(const char *kind, const char *dedupe)
-{
-	const char	*p, *e;
-	char		*out;
-	long long	 cb;
-	int		 n;
-
-	if (strcmp(kind, "sms") == 0) {
-		if ((p = strstr(dedupe, ":guide:")) != NULL) {
-			p += 7;
-			e = strrchr(p, ':');
-			n = e != NULL && e > p ? (int)(e - p) : (int)strlen(p);
-			xasprintf(&out, "SMS (guide: %.*s)", n > 64 ? 64 : n,
-			    p);
-			return (out);
-		}
-		if (strstr(dedupe, ":address:") != NULL)
-			return (xstrdup("SMS (clinic address)"));
-		if (strncmp(dedupe, "cb:", 3) == 0 &&
-		    strstr(dedupe, ":unreachable") != NULL)
-			return (xstrdup("SMS (we could not reach you)"));
-		if (strncmp(dedupe, "notify:", 7) == 0)
-			return (xstrdup("SMS notification to on-call staff"));
-		return (xstrdup("SMS"));
-	}
-	if (strcmp(kind, "email") == 0)
-		return (xstrdup("e-mail notification"));
-	if (strcmp(kind, "chat") == 0)
-		return (xstrdup("chat notification"));
-	if (strcmp(kind, "call") == 0) {
-		if (sscanf(dedupe, "staffcall:%lld:", &cb) == 1) {
-			xasprintf(&out, "click-to-call for callback %lld", cb);
-			return (out);
-		}
-		return (xstrdup("call"));
-	}
-	return (xstrdup(kind));
-}
-
-/* One outbox row (selected with STAFF_MSG_COLUMNS) as the API shows it. */
-static json_t *
-staff_msg_item(struct db_res *r)
-{
-	json_t	*it;
-	char	 ts[32], *summary;
-
-	summary = staff_msg_summary(db_text(r, 1), db_text(r, 9));
-	it = json_object();
-	json_object_set_new(it, "id", json_integer(db_int(r, 0)));
-	json_object_set_new(it, "kind", staff_str(r, 1));
-	json_object_set_new(it, "recipient", staff_str(r, 2));
-	json_object_set_new(it, "status", staff_str(r, 3));
-	json_object_set_new(it, "attempts", json_integer(db_int(r, 4)));
-	json_object_set_new(it, "error_code", db_isnull(r, 5) ? json_null() :
-	    json_integer(db_int(r, 5)));
-	json_object_set_new(it, "last_error", staff_str(r, 6));
-	json_object_set_new(it, "created_at", json_string(util_iso8601(
-	    (time_t)db_int(r, 7), ts, sizeof ts)));
-	json_object_set_new(it, "updated_at", json_string(util_iso8601(
-	    (time_t)db_int(r, 8), ts, sizeof ts)));
-	json_object_set_new(it, "summary", json_string(summary));
-	free(summary);
-	return (it);
-}
-
 /* Newest change first: what just failed is what staff look for. */
 static int
 staff_msg_list(struct db *db, struct staff_job *j)
 {
-	struct db_res	*r;
-	json_t		*items;
-	long long	 la = 0, li = 0;
-	char		*next = NULL;
-	int		 n = 0, rc;
+	struct outbox_page	 pg;
+	json_t			*items;
+	long long		 la = 0, li = 0;
+	char			*next = NULL;
+	int			 n;
 
-	r = db_query(db, "SELECT " STAFF_MSG_COLUMNS " FROM outbox WHERE "
-	    "(? = 'all' OR status = ?) AND " STAFF_MSG_SCOPE " AND "
-	    "(? = 0 OR updated_at < ? OR (updated_at = ? AND id < ?)) "
-	    "ORDER BY updated_at DESC, id DESC LIMIT ?", "ssssssiiiii",
-	    j->status_f, j->status_f, j->who.locations, j->who.locations,
-	    j->who.locations, j->who.locations,
-	    (long long)j->has_cursor, j->cur_queued, j->cur_queued, j->cur_id,
-	    (long long)j->limit);
-	if (r == NULL)
+	memset(&pg, 0, sizeof pg);
+	pg.status = j->status_f;
+	pg.locations = j->who.locations;
+	pg.has_cursor = j->has_cursor;
+	pg.cur_at = j->cur_queued;
+	pg.cur_id = j->cur_id;
+	pg.limit = j->limit;
+	if ((n = outbox_list(db, &pg, &items, &la, &li)) < 0)
 		return (-1);
-	items = json_array();
-	while ((rc = db_next(r)) == 1) {
-		json_array_append_new(items, staff_msg_item(r));
-		li = db_int(r, 0);
-		la = db_int(r, 8);
-		n++;
-	}
-	db_done(r);
-	if (rc == -1) {
-		json_decref(items);
-		return (-1);
-	}
 	if (n == j->limit)
 		xasprintf(&next, "%lld.%lld", la, li);
 	j->out = json_pack("{s:o, s:s?}", "items", items, "next", next);
@@ -717,81 +619,35 @@ staff_msg_list(struct db *db, struct staff_job *j)
 	return (0);
 }
 
-/*
- * Put a message the dispatcher gave up on back in line, as if new: due
- * now, its attempts counted from zero.  STOP still wins: a text to a
- * number that opted out stays where it is.
- */
+/* Put a message the dispatcher gave up on back in line (outbox_retry). */
 static int
 staff_msg_retry(struct db *db, struct staff_job *j)
 {
-	struct db_res	*r;
-	char		*kind = NULL, *to = NULL, *status = NULL;
-	int		 rc;
-
-	r = db_query(db, "SELECT kind, recipient, status FROM outbox WHERE "
-	    "id = ? AND " STAFF_MSG_SCOPE, "issss", j->id, j->who.locations,
-	    j->who.locations, j->who.locations, j->who.locations);
-	if (r == NULL)
-		return (-1);
-	if ((rc = db_next(r)) == 1) {
-		kind = xstrdup(db_text(r, 0));
-		to = xstrdup(db_text(r, 1));
-		status = xstrdup(db_text(r, 2));
-	}
-	db_done(r);
-	if (rc != 1) {
-		if (rc == 0)
-			staff_fail(j, 404, "no such message");
-		return (rc == 0 ? 0 : -1);
-	}
-	rc = 0;
-	if (strcmp(status, "failed") != 0 &&
-	    strcmp(status, "undelivered") != 0) {
+	switch (outbox_retry(db, j->id, j->who.locations, j->now, &j->out)) {
+	case 0:
+		break;
+	case OUTBOX_NOTFOUND:
+		staff_fail(j, 404, "no such message");
+		return (0);
+	case OUTBOX_NOT_FAILED:
 		staff_fail(j, 409, "only a message that could not be sent can "
 		    "be retried");
-		goto out;
-	}
-	if (strcmp(kind, "sms") == 0) {
-		if ((rc = optout_is(db, to)) == -1)
-			goto out;
-		if (rc == 1) {
-			rc = 0;
-			staff_fail(j, 409, "the recipient opted out of texts "
-			    "(STOP); they must text START before we may text "
-			    "them again");
-			goto out;
-		}
-	}
-	/* The status we read must still hold: another retry may have won. */
-	if ((rc = db_exec(db, "UPDATE outbox SET status = 'pending', "
-	    "attempts = 0, next_at = ?, started_at = NULL, "
-	    "provider_sid = NULL, error_code = NULL, last_error = NULL, "
-	    "updated_at = ? WHERE id = ? AND status = ?", "iiis", (long long)j->now, (long long)j->now,
-	    j->id, status)) != 0)
-		goto out;
-	if (db_changes(db) != 1) {
+		return (0);
+	case OUTBOX_OPTED_OUT:
+		staff_fail(j, 409, "the recipient opted out of texts (STOP); "
+		    "they must text START before we may text them again");
+		return (0);
+	case OUTBOX_RACE:
 		staff_fail(j, 409, "someone else retried this message");
-		goto out;
+		return (0);
+	default:
+		return (-1);
 	}
-	r = db_query(db, "SELECT " STAFF_MSG_COLUMNS " FROM outbox WHERE "
-	    "id = ?", "i", j->id);
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
-		rc = -1;
-		goto out;
-	}
-	j->out = staff_msg_item(r);
-	db_done(r);
 	j->queued = 1;
 	j->changed = 1;
 	live_mark();
 	j->code = 202;
-out:
-	free(kind);
-	free(to);
-	free(status);
-	return (rc);
+	return (0);
 }
 
 static json_t *
@@ -1578,7 +1434,7 @@ staff_fp_tx(struct db *db, void *arg)
 	struct staff_maint	*m = arg;
 	struct db_res		*r;
 	long long		 notes = 0;
-	char			*old;
+	char			*old, *mark;
 
 	if (db_int_query(db, &notes, "SELECT COUNT(*) FROM callback_notes",
 	    "") == -1)
@@ -1601,18 +1457,12 @@ staff_fp_tx(struct db *db, void *arg)
 	 * The dispatcher gives up on a message without telling anyone in
 	 * this process; the failed rows are part of what staff watch.
 	 */
-	r = db_query(db, "SELECT COUNT(*), COALESCE(SUM(id), 0), "
-	    "COALESCE(MAX(updated_at), 0) FROM outbox WHERE status = 'failed'",
-	    "");
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
+	if (outbox_failed_mark(db, &mark) != 0)
 		return (-1);
-	}
 	old = m->fp;
-	xasprintf(&m->fp, "%s/%lld.%lld.%lld", old, db_int(r, 0),
-	    db_int(r, 1), db_int(r, 2));
+	xasprintf(&m->fp, "%s/%s", old, mark);
 	free(old);
-	db_done(r);
+	free(mark);
 	return (0);
 }
 

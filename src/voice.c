@@ -25,6 +25,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "call.h"
 #include "callback.h"
 #include "config.h"
 #include "flow.h"
@@ -717,12 +718,16 @@ voice_miss(struct voice_ctx *v, struct voice_state *st)
 	voice_show(v, st, VS_ENTRY);
 }
 
-/* Queue text messages to the caller; 1 sent, 0 cannot, -1 error. */
+/*
+ * Queue text messages to the caller, keyed "voice:CALL:WHAT:N", a guide's
+ * as the outbox knows guides (outbox_guide_key); 1 sent, 0 cannot, -1.
+ */
 static int
-voice_sms(struct voice_ctx *v, const char *what, char **texts)
+voice_sms(struct voice_ctx *v, const char *guide, const char *what,
+    char **texts)
 {
 	json_t		*payload;
-	char		*dedupe;
+	char		*dedupe, *origin;
 	long long	 rc;
 	size_t		 i;
 	int		 sent = 0;
@@ -732,7 +737,13 @@ voice_sms(struct voice_ctx *v, const char *what, char **texts)
 	for (i = 0; texts[i] != NULL; i++) {
 		payload = json_pack("{s:s, s:s}", "to", v->j->from, "body",
 		    texts[i]);
-		xasprintf(&dedupe, "voice:%s:%s:%zu", v->j->call_sid, what, i);
+		if (guide != NULL) {
+			xasprintf(&origin, "voice:%s", v->j->call_sid);
+			dedupe = outbox_guide_key(origin, guide, i);
+			free(origin);
+		} else
+			xasprintf(&dedupe, "voice:%s:%s:%zu", v->j->call_sid,
+			    what, i);
 		rc = outbox_enqueue(v->db, "sms", dedupe, v->j->from, payload,
 		    v->now);
 		free(dedupe);
@@ -750,15 +761,13 @@ static int
 voice_text_guide(struct voice_ctx *v, struct voice_state *st,
     const struct guide *g)
 {
-	char	**texts, *what;
+	char	**texts;
 	int	  rc;
 
 	if (g == NULL)
 		return (0);
 	texts = keyword_guide_texts(v->cfg, g, st->lang, NULL);
-	xasprintf(&what, "guide:%s", g->id);
-	rc = voice_sms(v, what, texts);
-	free(what);
+	rc = voice_sms(v, g->id, NULL, texts);
 	keyword_texts_free(texts);
 	if (rc == 1 && track_event(v->db, "call.text", v->subject,
 	    st->node->id, g->id, NULL, voice_lang_code(v->cfg, st->lang), 0,
@@ -781,7 +790,7 @@ voice_text_address(struct voice_ctx *v, struct voice_state *st)
 	    l->address != NULL ? l->address : "", today);
 	texts[1] = NULL;
 	xasprintf(&what, "address:%s", l->id);
-	rc = voice_sms(v, what, texts);
+	rc = voice_sms(v, NULL, what, texts);
 	free(what);
 	free(texts[0]);
 	return (rc);
@@ -1166,45 +1175,27 @@ static int
 voice_record_step(struct voice_ctx *v, const struct voice_state *st)
 {
 	struct voice_job	*j = v->j;
-	long long		 started = 0, ms;
+	time_t			 started;
 	const char		*lang = voice_lang_code(v->cfg, st->lang);
-	int			 rc;
 
 	if (j->kind == VK_INCOMING) {
 		char	caller[17];
 
 		util_hash(v->cfg->secret, j->from != NULL ? j->from :
 		    "anonymous", caller);
-		if (db_exec(v->db, "INSERT INTO calls (call_sid, caller_hash, "
-		    "language, started_at, status, last_node, steps) VALUES "
-		    "(?, ?, ?, ?, 'in-progress', ?, 0) ON CONFLICT (call_sid) "
-		    "DO NOTHING", "sssis", j->call_sid, caller, lang,
-		    (long long)v->now, st->node->id) != 0)
+		if (call_start(v->db, j->call_sid, caller, lang, st->node->id,
+		    v->now) != 0)
 			return (-1);
 		return (track_event(v->db, "call.start", v->subject,
 		    st->node->id, NULL, NULL, lang, 0, v->now));
 	}
-	rc = db_int_query(v->db, &started, "SELECT started_at FROM calls "
-	    "WHERE call_sid = ?", "s", j->call_sid);
-	if (rc == -1)
+	if (call_step(v->db, j->call_sid, lang, st->node->id, v->now,
+	    &started) != 0)
 		return (-1);
-	if (rc == 1) {
-		/* A call that began before a store was lost, or elsewhere. */
-		started = v->now;
-		if (db_exec(v->db, "INSERT INTO calls (call_sid, language, "
-		    "started_at, status, steps) VALUES (?, ?, ?, "
-		    "'in-progress', 0) ON CONFLICT (call_sid) DO NOTHING",
-		    "ssi", j->call_sid, lang, (long long)v->now) != 0)
-			return (-1);
-	}
-	if (db_exec(v->db, "UPDATE calls SET steps = steps + 1, last_node = ?, "
-	    "language = ? WHERE call_sid = ?", "sss", st->node->id, lang,
-	    j->call_sid) != 0)
-		return (-1);
-	ms = ((long long)v->now - started) * 1000;
 	return (track_event(v->db, "call.step", v->subject, v->in_node,
 	    v->input[0] != '\0' ? v->input : NULL,
-	    st->loc != NULL ? st->loc->id : NULL, lang, ms, v->now));
+	    st->loc != NULL ? st->loc->id : NULL, lang,
+	    ((long long)v->now - started) * 1000, v->now));
 }
 
 static int
@@ -1491,26 +1482,13 @@ voice_status_tx(struct db *db, void *arg)
 	struct voice_status_job	*j = arg;
 	time_t			 now = util_now();
 	char			 subject[17];
-	long long		 started = now;
+	int			 rc;
 
 	if (!voice_status_final(j->status))
-		return (db_exec(db, "UPDATE calls SET status = ? WHERE "
-		    "call_sid = ? AND ended_at IS NULL", "ss", j->status,
-		    j->call_sid));
-	if (db_int_query(db, &started, "SELECT started_at FROM calls WHERE "
-	    "call_sid = ?", "s", j->call_sid) == -1)
-		return (-1);
-	if (db_exec(db, "INSERT INTO calls (call_sid, started_at, status, "
-	    "steps) VALUES (?, ?, ?, 0) ON CONFLICT (call_sid) DO NOTHING",
-	    "sis", j->call_sid, (long long)(now - j->duration), j->status) != 0)
-		return (-1);
-	if (db_exec(db, "UPDATE calls SET status = ?, ended_at = ?, "
-	    "duration = ? WHERE call_sid = ? AND ended_at IS NULL", "siis",
-	    j->status, (long long)now, j->duration, j->call_sid) != 0)
-		return (-1);
+		return (call_status(db, j->call_sid, j->status));
 	/* A redelivered callback closes nothing twice. */
-	if (db_changes(db) == 0)
-		return (0);
+	if ((rc = call_end(db, j->call_sid, j->status, j->duration, now)) != 1)
+		return (rc);
 	util_hash(j->cfg->secret, j->call_sid, subject);
 	return (track_event(db, "call.end", subject, NULL, j->status, NULL,
 	    NULL, j->duration * 1000, now));
