@@ -1,14 +1,14 @@
 /*
  * sms.c -- the SMS webhooks: POST /sms/incoming and POST /sms/status.
  *
- * An incoming text is decided in one store transaction: the webhook's
- * answer is looked up first (a redelivery gets the same reply and no
- * second side effect), then the text is recorded and checked in a fixed
- * order -- compliance words and opt-outs in the texter's own words, red
- * flags, opt-out state, throttle, content keywords, fallback -- and the
- * reply, the opt-out change, a flagged callback and the stored answer all
- * commit together.  The reply goes back inline as TwiML; anything sent
- * later goes through the outbox.
+ * An incoming text is one store transaction: the webhook's answer is
+ * looked up first (a redelivery gets the same reply and no second side
+ * effect), then the text is recorded, the few facts its answer depends on
+ * are read (the number's language, opt-out state, throttle), the answer
+ * is decided without the store (sms_decide.c: a plan), and the plan's
+ * opt-out change, callback request, reply and stored answer all commit
+ * together.  The reply goes back inline as TwiML; anything sent later goes
+ * through the outbox.
  *
  * WhatsApp senders ("whatsapp:+1...") are the same person as the number:
  * the E.164 number is who they are everywhere (opt-out, throttle, queue),
@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
+#include "sms.h"
 #include "store.h"
 #include "track.h"
 #include "twiml.h"
@@ -82,6 +83,7 @@ struct sms_job {
 	char		 *body;
 	char		 *norm;
 	char		 *opt_out_type;	/* provider's Advanced Opt-Out, or NULL */
+	struct sms_in	  in;		/* body, norm, opt_out_type borrowed */
 
 	/* results, filled on the store thread */
 	char		 *doc;
@@ -90,160 +92,6 @@ struct sms_job {
 	int		  kick;
 };
 
-/* What one text gets back. */
-struct sms_reply {
-	char		**texts;	/* NULL-ended */
-	int		  lang;
-	const char	 *keyword;	/* id recorded with the message */
-	int		  throttle;	/* 0: the opt-out confirmation, new advice */
-	int		  hint;		/* a stop word about something else */
-};
-
-/* "+18175550101" -> "(817) 555-0101"; other numbers as they are. */
-static void
-sms_phone_words(const char *e164, char *buf, size_t len)
-{
-	size_t	i;
-
-	if (e164 != NULL && strlen(e164) == 12 && strncmp(e164, "+1", 2) == 0) {
-		for (i = 2; i < 12; i++) {
-			if (!isdigit((unsigned char)e164[i]))
-				break;
-		}
-		if (i == 12) {
-			snprintf(buf, len, "(%.3s) %.3s-%.4s", e164 + 2,
-			    e164 + 5, e164 + 8);
-			return;
-		}
-	}
-	snprintf(buf, len, "%s", e164 != NULL ? e164 : "");
-}
-
-static char *
-sms_msg(const struct config *cfg, const char *name, int lang,
-    const char *const *vars)
-{
-	const char	*t;
-
-	if ((t = smscfg_message(cfg, name, lang)) == NULL)
-		t = "";
-	return (keyword_fill(t, vars));
-}
-
-static char **
-sms_one(char *text)
-{
-	char	**v;
-
-	v = xcalloc(2, sizeof *v);
-	v[0] = text;
-	return (v);
-}
-
-/* The clinic message for one location, in words, now. */
-static char *
-sms_clinic(const struct config *cfg, const struct location *l, int lang,
-    time_t now, const char *tmpl)
-{
-	char	 hours[64], next[64], phone[32], desk[32], *open, *out;
-	int	 closed;
-
-	closed = location_hours_text(l, now, lang, cfg, hours, sizeof hours);
-	if (closed)
-		snprintf(hours, sizeof hours, "%s",
-		    smscfg_message(cfg, "hours_closed_today", lang));
-	if (location_is_open(l, now))
-		open = sms_msg(cfg, "open_now", lang, NULL);
-	else {
-		const char	*vars[] = { "next_open", next, NULL };
-
-		location_next_open_text(l, now, lang, next, sizeof next);
-		open = sms_msg(cfg, "closed_now", lang, vars);
-	}
-	sms_phone_words(l->phone, phone, sizeof phone);
-	sms_phone_words(cfg->front_desk, desk, sizeof desk);
-	{
-		const char	*vars[] = { "name", i18n_get(&l->name, lang),
-				    "address", l->address != NULL ? l->address : "",
-				    "phone", phone, "hours", hours,
-				    "open_now", open, "front_desk", desk, NULL };
-
-		out = sms_msg(cfg, tmpl, lang, vars);
-	}
-	free(open);
-	return (out);
-}
-
-static char **
-sms_locations(const struct config *cfg, const char *intro, const char *tmpl,
-    int lang, time_t now)
-{
-	const char	**paras;
-	char		**v;
-	size_t		  i, n = 0;
-
-	paras = xcalloc(cfg->nlocations + 1, sizeof *paras);
-	paras[n++] = sms_msg(cfg, intro, lang, NULL);
-	for (i = 0; i < cfg->nlocations; i++)
-		paras[n++] = sms_clinic(cfg, &cfg->locations[i], lang, now,
-		    tmpl);
-	v = keyword_pack(paras, n, SMS_PART_MAX, NULL);
-	for (i = 0; i < n; i++)
-		free((char *)paras[i]);
-	free(paras);
-	return (v);
-}
-
-static char **
-sms_zip(const struct config *cfg, const char *zip, int lang, time_t now)
-{
-	const struct location	*l;
-	const char		*paras[2];
-	char			 miles[32], **v;
-	double			 d;
-
-	if ((l = location_nearest_zip(cfg, zip, &d)) == NULL) {
-		const char	*vars[] = { "zip", zip, NULL };
-
-		return (sms_one(sms_msg(cfg, "zip_unknown", lang, vars)));
-	}
-	snprintf(miles, sizeof miles, d < 10 ? "%.1f" : "%.0f", d);
-	{
-		const char	*vars[] = { "zip", zip, "miles", miles, NULL };
-
-		paras[0] = sms_msg(cfg, "zip_nearest", lang, vars);
-	}
-	paras[1] = sms_clinic(cfg, l, lang, now, "clinic");
-	v = keyword_pack(paras, 2, SMS_PART_MAX, NULL);
-	free((char *)paras[0]);
-	free((char *)paras[1]);
-	return (v);
-}
-
-static const char *
-sms_guide_topic(const struct guide *g)
-{
-	size_t	i;
-
-	if (g == NULL)
-		return (NULL);
-	if (g->topic != NULL)
-		return (g->topic);
-	for (i = 0; i < g->nguides; i++) {
-		if (g->guides[i] != NULL && g->guides[i]->topic != NULL)
-			return (g->guides[i]->topic);
-	}
-	return (g->id);
-}
-
-/*
- * What a texted callback is about: the topic of the guide last sent to
- * this number in the past day, by a keyword reply (messages) or from the
- * phone menu (the outbox row, queued under "voice:CALL:guide:ID:N").  A
- * keyword or guide since renamed in the configuration is skipped.  With
- * none, "general" -- unless the number already waits with a topic from a
- * call, which a repeat request keeps (*topic NULL).  0 or -1.
- */
 struct sms_topic_find {
 	const struct config	*cfg;
 	const char		*topic;
@@ -323,43 +171,31 @@ sms_topic(struct db *db, const struct config *cfg, const char *phone,
 	return (rc == -1 ? -1 : 0);
 }
 
+/*
+ * Join the callback queue as the plan says, about the topic of the guide
+ * last sent; the reply, when the plan has one, says place and wait.
+ */
 static int
-sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
-    time_t now, char ***texts)
+sms_callback(struct db *db, struct sms_job *j, struct sms_plan *p)
 {
 	struct callback_req	q;
 	struct callback_res	res;
-	char			pos[16], wait[16], *words;
 
 	memset(&q, 0, sizeof q);
 	q.phone = j->from;
-	q.language = j->cfg->langs[lang];
-	q.priority = priority;
+	q.language = j->cfg->langs[p->lang];
+	q.priority = p->priority;
 	q.source = "sms";
 	q.text = j->body;
 	q.call_sid = j->sid;
-	q.now = now;
-	if (sms_topic(db, j->cfg, j->from, now, &q.topic) != 0)
+	q.now = j->in.now;
+	if (sms_topic(db, j->cfg, j->from, q.now, &q.topic) != 0)
 		return (-1);
 	if (callback_request(db, j->cfg, &q, &res) != 0)
 		return (-1);
 	j->kick = 1;
-	if (texts == NULL)
-		return (0);
-	snprintf(pos, sizeof pos, "%d", res.position);
-	snprintf(wait, sizeof wait, "%d", res.wait_minutes);
-	{
-		const char	*w[] = { "n", wait, NULL };
-
-		words = sms_msg(j->cfg, "wait_minutes", lang, w);
-	}
-	{
-		const char	*vars[] = { "position", pos, "wait", words, NULL };
-
-		*texts = sms_one(sms_msg(j->cfg, res.created ?
-		    "callback_joined" : "callback_updated", lang, vars));
-	}
-	free(words);
+	if (p->callback_reply)
+		sms_callback_texts(j->cfg, p, &res);
 	return (0);
 }
 
@@ -408,231 +244,46 @@ sms_advised(struct db *db, const char *phone, time_t now)
 	return (n > 0);
 }
 
-/* Which language's red-flag pattern the text matches: index, or -1. */
-static int
-sms_red_flag(const struct config *cfg, const char *norm, int lang)
-{
-	size_t	i;
-
-	if (lang >= 0 && cfg->red_flags.re[lang] != NULL &&
-	    re_match(cfg->red_flags.re[lang], norm))
-		return (lang);
-	for (i = 0; i < cfg->nlangs; i++) {
-		if (cfg->red_flags.re[i] != NULL &&
-		    re_match(cfg->red_flags.re[i], norm))
-			return ((int)i);
-	}
-	return (-1);
-}
-
 /*
- * The keyword a hint names: its first word of two or more capitals
- * ("STOP" in "Reply STOP to opt out."), in buf; 0 when it has none.
+ * Read the facts, decide (sms.h) and carry out the plan's changes to the
+ * opt-out list and the queue.  0 with plan filled, or -1 to roll back.
  */
 static int
-sms_hint_keyword(const char *hint, char *buf, size_t len)
-{
-	const char	*p, *e;
-
-	for (p = hint; *p != '\0'; p = e) {
-		for (e = p; *e >= 'A' && *e <= 'Z'; e++)
-			;
-		if (e - p >= 2 && (p == hint || !isalpha((unsigned char)p[-1])) &&
-		    !isalpha((unsigned char)*e) && (size_t)(e - p) < len) {
-			snprintf(buf, len, "%.*s", (int)(e - p), p);
-			return (1);
-		}
-		if (e == p)
-			e++;
-	}
-	return (0);
-}
-
-/* Does text hold word on its own, not inside another word? */
-static int
-sms_has_word(const char *text, const char *word)
-{
-	const char	*p;
-	size_t		 n = strlen(word);
-
-	for (p = text; (p = strstr(p, word)) != NULL; p++) {
-		if ((p == text || !isalpha((unsigned char)p[-1])) &&
-		    !isalpha((unsigned char)p[n]))
-			return (1);
-	}
-	return (0);
-}
-
-/*
- * A text that used a stop word about something else ("can I cancel my
- * appointment") learns how to opt out: the optout_hint message ends the
- * answer, unless the answer names the hint's keyword already (the
- * fallback's "or STOP to opt out", a guide's footer).
- */
-static void
-sms_hint(const struct config *cfg, struct sms_reply *rep, int lang)
-{
-	const char	*hint = smscfg_message(cfg, "optout_hint", lang);
-	char		*m, word[32];
-	size_t		 n;
-	int		 kw;
-
-	if (!rep->hint || hint == NULL || *hint == '\0' ||
-	    rep->texts == NULL || rep->texts[0] == NULL)
-		return;
-	kw = sms_hint_keyword(hint, word, sizeof word);
-	for (n = 0; rep->texts[n] != NULL; n++) {
-		if (kw ? sms_has_word(rep->texts[n], word) :
-		    strstr(rep->texts[n], hint) != NULL)
-			return;
-	}
-	if (strlen(rep->texts[n - 1]) + 1 + strlen(hint) <= SMS_PART_MAX) {
-		xasprintf(&m, "%s\n%s", rep->texts[n - 1], hint);
-		free(rep->texts[n - 1]);
-		rep->texts[n - 1] = m;
-		return;
-	}
-	rep->texts = xreallocarray(rep->texts, n + 2, sizeof *rep->texts);
-	rep->texts[n] = xstrdup(hint);
-	rep->texts[n + 1] = NULL;
-}
-
-/*
- * Decide the reply.  Returns 0 with rep filled (texts may be empty), or -1
- * to roll everything back.
- */
-static int
-sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
+sms_plan(struct db *db, struct sms_job *j, struct sms_plan *p)
 {
 	const struct config	*cfg = j->cfg;
-	const struct keyword	*k;
-	enum kw_compliance	 comp;
-	enum kw_intent		 intent = KW_INTENT_NONE;
-	const char		*pt = j->opt_out_type, *src;
-	char			 desk[32];
-	int			 es = 0, es_lang, opted, lang, flag, rc;
-	int			 ilang = -1;
+	struct sms_class	 c;
+	struct sms_facts	 f;
+	int			 rc;
 
-	memset(rep, 0, sizeof *rep);
-	rep->throttle = 1;
-	if ((lang = sms_number_lang(db, cfg, j->from)) < 0)
+	memset(p, 0, sizeof *p);
+	memset(&f, 0, sizeof f);
+	if ((f.number_lang = sms_number_lang(db, cfg, j->from)) < 0)
 		return (-1);
-	rep->lang = lang;
-	es_lang = config_lang(cfg, "es");
-	comp = keyword_compliance(cfg->sms, j->norm, &es);
-	if (es && es_lang >= 0)
-		lang = rep->lang = es_lang;
-	/* Not a compliance word alone: does it say stop in other words? */
-	if (comp == KW_NONE)
-		intent = keyword_optout_intent(cfg->sms, j->norm, lang, &ilang);
-	if (intent != KW_INTENT_NONE && ilang >= 0)
-		lang = rep->lang = ilang;
-	rep->hint = intent == KW_INTENT_MENTION;
-	src = pt != NULL ? "provider" : "sms";
-
-	/*
-	 * 1. Compliance: always first, never overridden.  "Stop texting me"
-	 * is STOP (FCC 24-24), in the same transaction, one confirmation.
-	 */
-	if ((pt != NULL && strcasecmp(pt, "STOP") == 0) || comp == KW_OPTOUT ||
-	    (intent == KW_INTENT_OPTOUT && pt == NULL)) {
-		rep->keyword = "optout";
-		if ((rc = optout_set(db, j->from, 1, src, pt != NULL ? "STOP" :
-		    j->norm, now)) < 0)
-			return (-1);
-		metrics_add("hotline_sms_optouts_total", "", rc);
-		/* With Advanced Opt-Out the provider confirms it itself. */
-		if (rc == 1 && pt == NULL) {
-			rep->texts = sms_one(sms_msg(cfg, "opted_out", lang,
-			    NULL));
-			rep->throttle = 0;
-		}
-		return (0);
-	}
-	if ((pt != NULL && strcasecmp(pt, "START") == 0) || comp == KW_OPTIN) {
-		rep->keyword = "optin";
-		if (optout_set(db, j->from, 0, src, pt != NULL ? "START" :
-		    j->norm, now) < 0)
-			return (-1);
-		if (pt == NULL)
-			rep->texts = sms_one(sms_msg(cfg, "opted_in", lang,
-			    NULL));
-		return (0);
-	}
-	if ((opted = optout_is(db, j->from)) < 0)
+	sms_classify(cfg, &j->in, f.number_lang, &c);
+	if ((f.opted = optout_is(db, j->from)) < 0)
 		return (-1);
-	if ((pt != NULL && strcasecmp(pt, "HELP") == 0) || comp == KW_HELP) {
-		rep->keyword = "help";
-		if (!opted && pt == NULL) {
-			const char	*vars[] = { "front_desk", desk, NULL };
+	if (c.route == SMS_RED_FLAG &&
+	    (f.advised = sms_advised(db, j->from, j->in.now)) < 0)
+		return (-1);
+	if (c.route != SMS_OPTOUT &&
+	    (f.throttled = sms_throttled(db, cfg, j->from, j->in.now)) < 0)
+		return (-1);
+	sms_decide(cfg, &j->in, &c, &f, p);
 
-			sms_phone_words(cfg->front_desk, desk, sizeof desk);
-			rep->texts = sms_one(sms_msg(cfg, "help", lang, vars));
-		}
-		return (0);
-	}
-
-	/*
-	 * 2. Red flags: staff hear of it whatever else holds back the
-	 * reply, since a call is not a text.
-	 */
-	if ((flag = sms_red_flag(cfg, j->norm, lang)) >= 0) {
-		lang = rep->lang = flag;
-		rep->keyword = "red_flag";
-		if (sms_callback(db, j, lang, 1, now, NULL) != 0)
+	if (p->optout != SMS_OPT_KEEP) {
+		if ((rc = optout_set(db, j->from, p->optout == SMS_OPT_OUT,
+		    p->optout_source, p->optout_word, j->in.now)) < 0)
 			return (-1);
+		if (p->optout == SMS_OPT_OUT)
+			metrics_add("hotline_sms_optouts_total", "", rc);
+	}
+	if (p->callback && sms_callback(db, j, p) != 0)
+		return (-1);
+	if (c.route == SMS_RED_FLAG)
 		metrics_add("hotline_red_flags_total", "channel=\"sms\"", 1);
-		if (!opted) {
-			if ((rc = sms_advised(db, j->from, now)) < 0)
-				return (-1);
-			rep->throttle = rc;
-			rep->texts = sms_one(sms_msg(cfg, "emergency", lang,
-			    NULL));
-		}
-		return (0);
-	}
-	if (opted) {
-		rep->keyword = "opted_out";
-		return (0);
-	}
-
-	/* 3. Content keywords, first match wins; 4. the fallback. */
-	if ((k = keyword_match(cfg->sms, j->norm)) == NULL) {
-		rep->keyword = "fallback";
-		rep->texts = sms_one(sms_msg(cfg, "fallback", lang, NULL));
-		sms_hint(cfg, rep, lang);
-		return (0);
-	}
-	rep->keyword = k->id;
-	if (k->lang >= 0)
-		lang = rep->lang = k->lang;
-	switch (k->action) {
-	case KW_GUIDE:
-		rep->texts = keyword_guide_texts(cfg, k->guide, lang, NULL);
-		break;
-	case KW_CLINICS:
-		rep->texts = sms_locations(cfg, "clinics_intro", "clinic", lang,
-		    now);
-		break;
-	case KW_HOURS:
-		rep->texts = sms_locations(cfg, "hours_intro", "hours_line",
-		    lang, now);
-		break;
-	case KW_ZIP:
-		rep->texts = sms_zip(cfg, j->norm, lang, now);
-		break;
-	case KW_CALLBACK:
-		/* The queue's entry is the side effect: never throttle it away. */
-		if (sms_throttled(db, cfg, j->from, now) == 1)
-			return (sms_callback(db, j, lang, 0, now, NULL));
-		if (sms_callback(db, j, lang, 0, now, &rep->texts) != 0)
-			return (-1);
-		break;
-	case KW_LANGUAGE:
-		rep->texts = sms_one(sms_msg(cfg, "language_set", lang, NULL));
-		break;
-	}
-	sms_hint(cfg, rep, lang);
+	if (p->throttled)
+		metrics_add("hotline_sms_throttled_total", "", 1);
 	return (0);
 }
 
@@ -640,14 +291,14 @@ static int
 sms_incoming_tx(struct db *db, void *arg)
 {
 	struct sms_job	*j = arg;
-	struct sms_reply rep;
+	struct sms_plan	 rep;
 	struct twiml	*t;
 	const char	*doc;
 	char		*key, *ctype = NULL, hash[17];
 	long long	 id = 0;
 	time_t		 now = util_now();
 	size_t		 i, len;
-	int		 status, rc, throttled = 0;
+	int		 status, rc;
 
 	xasprintf(&key, "sms:%s", j->sid);
 	if ((rc = webhook_lookup(db, key, &status, &ctype, &j->doc)) != 0) {
@@ -671,19 +322,11 @@ sms_incoming_tx(struct db *db, void *arg)
 		return (rc == -1 ? -1 : 0);
 	}
 
-	if (sms_decide(db, j, now, &rep) != 0) {
-		keyword_texts_free(rep.texts);
+	j->in.now = now;
+	if (sms_plan(db, j, &rep) != 0) {
+		sms_plan_free(&rep);
 		free(key);
 		return (-1);
-	}
-	if (rep.texts != NULL && rep.texts[0] != NULL && rep.throttle) {
-		if ((throttled = sms_throttled(db, j->cfg, j->from, now)) < 0)
-			goto fail;
-		if (throttled) {
-			keyword_texts_free(rep.texts);
-			rep.texts = NULL;
-			metrics_add("hotline_sms_throttled_total", "", 1);
-		}
 	}
 	j->keyword = rep.keyword;
 
@@ -709,7 +352,7 @@ sms_incoming_tx(struct db *db, void *arg)
 	j->doc = xstrdup(doc);
 	twiml_free(t);
 	if (message_answered(db, id, j->cfg->langs[rep.lang], rep.keyword,
-	    i > 0, throttled ? "throttled" : "received") != 0)
+	    i > 0, rep.throttled ? "throttled" : "received") != 0)
 		goto fail;
 	util_hash(j->cfg->secret, j->from, hash);
 	if (track_event(db, "sms.in", hash, NULL, rep.keyword, NULL,
@@ -717,11 +360,11 @@ sms_incoming_tx(struct db *db, void *arg)
 		goto fail;
 	if (webhook_save(db, key, 200, SMS_TWIML_TYPE, j->doc, now) != 0)
 		goto fail;
-	keyword_texts_free(rep.texts);
+	sms_plan_free(&rep);
 	free(key);
 	return (0);
 fail:
-	keyword_texts_free(rep.texts);
+	sms_plan_free(&rep);
 	free(key);
 	free(j->doc);
 	j->doc = NULL;
@@ -826,6 +469,9 @@ sms_incoming(struct hreq *r)
 	j->norm = keyword_normalise(j->body);
 	if ((pt = form_get(&r->form, "OptOutType")) != NULL && *pt != '\0')
 		j->opt_out_type = xstrdup(pt);
+	j->in.body = j->body;
+	j->in.norm = j->norm;
+	j->in.opt_out_type = j->opt_out_type;
 	if (store_submit(r->hl->store, sms_incoming_tx, sms_incoming_done,
 	    j) != 0) {
 		http_error(r, 503, "shutting down");
