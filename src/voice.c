@@ -10,9 +10,11 @@
  *
  * Each webhook is one store transaction: the stored answer to a redelivered
  * webhook is looked up first and replayed; otherwise the step is decided
- * and its TwiML written on the store thread (the configuration is
- * immutable), with the events, callbacks, outbox rows and the stored
- * answer committed together.  When the transaction fails the caller still
+ * without the store (voice_decide, voice.h: a plan with the TwiML, on the
+ * store thread since the configuration is immutable), asking the store
+ * only what the decision needs (an opt-out, a callback's place), and the
+ * plan's events, callbacks, outbox rows and the stored answer commit
+ * together.  When the transaction fails the caller still
  * hears an apology and is connected to the front desk, or told the
  * emergency advice and goodbye: the provider never gets a 5xx for a call.
  */
@@ -36,11 +38,13 @@
 #include "location.h"
 #include "log.h"
 #include "metrics.h"
+#include "optout.h"
 #include "outbox.h"
 #include "store.h"
 #include "track.h"
 #include "twiml.h"
 #include "util.h"
+#include "voice.h"
 #include "webhook.h"
 #include "xmalloc.h"
 
@@ -50,26 +54,15 @@
 
 enum voice_kind { VK_INCOMING, VK_STEP, VK_STATUS };
 
+/* A callback stage in the step URL ("s"), by enum voice_stage. */
+static const char *const voice_stage_letters[] = { "", "c", "n", "l", "w" };
+
 /* How a node is shown. */
 enum voice_show {
 	VS_FIRST,	/* the call's first answer: welcome, notices */
 	VS_ENTRY,	/* arriving: intro, then the prompt */
 	VS_AGAIN,	/* repeat: the prompt (a guide item again) */
 	VS_MENU		/* the choices only (after a reprompt, a text) */
-};
-
-/* Where a call is: read from and written into step URLs. */
-struct voice_state {
-	struct flow_node	*node;
-	int			 lang;
-	int			 tries;
-	int			 item;
-	struct location		*loc;
-	int			 loc_any;	/* callback: any location */
-	char			 topic[32];
-	char			 phone[20];	/* callback number, E.164 */
-	char			 window[16];
-	char			 stage;		/* callback: c n l w */
 };
 
 struct voice_job {
@@ -87,6 +80,7 @@ struct voice_job {
 	long long		 duration;
 	char			*todo;		/* "do": show, dial, rec */
 	char			*key;		/* webhook dedupe key */
+	struct voice_in		 in;		/* the strings above, borrowed */
 	struct voice_state	 st;
 
 	/* results */
@@ -95,18 +89,17 @@ struct voice_job {
 	int			 replayed;
 };
 
-/* One decision in progress, on the store thread. */
+/* One decision in progress: pure, whatever thread it runs on. */
 struct voice_ctx {
-	struct voice_job	*j;
+	const struct voice_in	*in;
 	const struct config	*cfg;
 	const struct flow	*f;
-	struct db		*db;
+	const struct voice_facts *facts;
+	struct voice_plan	*plan;
 	struct twiml		*tw;
 	time_t			 now;
-	char			 subject[17];
-	const char		*in_node;	/* node the input was for */
-	char			 input[40];	/* key or intent: never free text */
-	int			 failed;
+	int			 ncb;		/* callback requests made */
+	int			 stop;		/* plan->need set: stop here */
 };
 
 static void	voice_show(struct voice_ctx *, struct voice_state *,
@@ -199,7 +192,7 @@ static char *
 voice_url(struct voice_ctx *v, const struct voice_state *st, const char *todo)
 {
 	struct evbuffer	*b;
-	char		 num[16], stage[2], *out;
+	char		 num[16], *out;
 	size_t		 len;
 
 	b = evbuffer_new();
@@ -224,9 +217,7 @@ voice_url(struct voice_ctx *v, const struct voice_state *st, const char *todo)
 	voice_url_add(b, "top", st->topic);
 	voice_url_add(b, "p", st->phone);
 	voice_url_add(b, "w", st->window);
-	stage[0] = st->stage;
-	stage[1] = '\0';
-	voice_url_add(b, "s", stage);
+	voice_url_add(b, "s", voice_stage_letters[st->stage]);
 	voice_url_add(b, "do", todo);
 	len = evbuffer_get_length(b);
 	out = xmalloc(len + 1);
@@ -312,8 +303,9 @@ voice_language_choice(struct voice_ctx *v, int lang)
 static void
 voice_set_input(struct voice_ctx *v, const char *node, const char *input)
 {
-	v->in_node = node;
-	snprintf(v->input, sizeof v->input, "%s", input != NULL ? input : "");
+	v->plan->in_node = node;
+	snprintf(v->plan->input, sizeof v->plan->input, "%s",
+	    input != NULL ? input : "");
 }
 
 static int
@@ -328,7 +320,7 @@ voice_state_goto(struct voice_state *st, struct flow_node *n)
 	st->node = n;
 	st->tries = 0;
 	st->item = 0;
-	st->stage = 0;
+	st->stage = VOICE_STAGE_NONE;
 }
 
 /* --- showing nodes ------------------------------------------------------- */
@@ -507,16 +499,47 @@ voice_next_open(struct voice_ctx *v, const struct location *l, int lang,
 	location_next_open_text(best, v->now, lang, buf, len);
 }
 
+/*
+ * A callback request: the result of the store's when it has made it
+ * (facts), else the request is handed to the store (plan->need) and the
+ * decision stops here, to run again with the result.
+ */
+static const struct callback_res *
+voice_callback_made(struct voice_ctx *v, const struct callback_req *q)
+{
+	if (v->ncb < v->facts->ncb)
+		return (&v->facts->cb[v->ncb++]);
+	v->plan->cb = *q;
+	v->plan->need = VOICE_NEED_CALLBACK;
+	v->stop = 1;
+	return (NULL);
+}
+
+static void
+voice_event(struct voice_ctx *v, const char *kind, const char *node,
+    const char *input, const char *location, const char *lang)
+{
+	struct voice_plan	*p = v->plan;
+
+	if (p->nevents == VOICE_MAX_EVENTS)
+		return;
+	p->events[p->nevents].kind = kind;
+	p->events[p->nevents].node = node;
+	p->events[p->nevents].input = input;
+	p->events[p->nevents].location = location;
+	p->events[p->nevents].lang = lang;
+	p->nevents++;
+}
+
 /* Join the queue with what the caller told us; say place and wait. */
-static int
+static void
 voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 {
-	struct voice_job	*j = v->j;
-	struct callback_req	 q;
-	struct callback_res	 res;
-	struct flow_node	*n = st->node;
-	char			 buf[96];
-	int			 open;
+	struct callback_req		 q;
+	const struct callback_res	*res;
+	struct flow_node		*n = st->node;
+	char				 buf[96];
+	int				 open;
 
 	memset(&q, 0, sizeof q);
 	q.phone = st->phone;
@@ -526,21 +549,15 @@ voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 	q.window = st->window[0] != '\0' ? st->window : NULL;
 	q.priority = 0;
 	q.source = "voice";
-	q.call_sid = j->call_sid;
+	q.call_sid = v->in->call_sid;
 	q.now = v->now;
-	if (callback_request(v->db, v->cfg, &q, &res) != 0) {
-		log_error("voice: callback_request failed: %s",
-		    db_error(v->db));
-		return (-1);
-	}
-	j->kick = 1;
-	if (track_event(v->db, "callback.request", v->subject, n->id,
-	    res.created ? "created" : "updated", q.location, q.language, 0,
-	    v->now) != 0)
-		return (-1);
-	if (!res.created)
+	if ((res = voice_callback_made(v, &q)) == NULL)
+		return;
+	voice_event(v, "callback.request", n->id, res->created ? "created" :
+	    "updated", q.location, q.language);
+	if (!res->created)
 		voice_sys(v, FS_CB_UPDATED, st->lang);
-	snprintf(buf, sizeof buf, "%d.", res.position);
+	snprintf(buf, sizeof buf, "%d.", res->position);
 	voice_sys_extra(v, FS_CB_POSITION, st->lang, buf);
 	open = st->loc != NULL ? location_is_open(st->loc, v->now) :
 	    voice_any_open(v);
@@ -549,7 +566,7 @@ voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 		voice_next_open(v, st->loc, st->lang, buf, sizeof buf);
 		voice_sys_extra(v, FS_CB_CLOSED, st->lang, buf);
 	} else {
-		snprintf(buf, sizeof buf, "%d", res.wait_minutes);
+		snprintf(buf, sizeof buf, "%d", res->wait_minutes);
 		voice_sys_extra(v, FS_CB_WAIT, st->lang, buf);
 		voice_sys(v, FS_CB_MINUTES, st->lang);
 	}
@@ -557,7 +574,6 @@ voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 	st->window[0] = '\0';
 	voice_state_goto(st, n->next);
 	voice_show(v, st, VS_ENTRY);
-	return (0);
 }
 
 static void
@@ -571,29 +587,28 @@ voice_show_callback(struct voice_ctx *v, struct voice_state *st,
 
 	(void)how;
 	if (st->phone[0] == '\0') {
-		if (st->stage != 'n' && v->j->from != NULL)
-			st->stage = 'c';
+		if (st->stage != VOICE_STAGE_NUMBER && v->in->from != NULL)
+			st->stage = VOICE_STAGE_CONFIRM;
 		else
-			st->stage = 'n';
+			st->stage = VOICE_STAGE_NUMBER;
 	} else if (st->loc == NULL && !st->loc_any)
-		st->stage = 'l';
+		st->stage = VOICE_STAGE_LOCATION;
 	else if (st->window[0] == '\0')
-		st->stage = 'w';
+		st->stage = VOICE_STAGE_WINDOW;
 	else {
-		if (voice_callback_submit(v, st) != 0)
-			v->failed = 1;
+		voice_callback_submit(v, st);
 		return;
 	}
 	switch (st->stage) {
-	case 'c':
+	case VOICE_STAGE_CONFIRM:
 		p = n->prompt;
 		break;
-	case 'n':
+	case VOICE_STAGE_NUMBER:
 		/* "#" alone (after the timeout) is still "back". */
 		p = n->number;
 		nd = "10";
 		break;
-	case 'l':
+	case VOICE_STAGE_LOCATION:
 		p = n->where;
 		break;
 	default:
@@ -602,9 +617,9 @@ voice_show_callback(struct voice_ctx *v, struct voice_state *st,
 	}
 	voice_gather_open(v, st, nd, "");
 	voice_reprompt(v, st);
-	if (st->stage == 'c') {
-		voice_spaced(v->j->from + strlen(v->j->from) -
-		    (strlen(v->j->from) >= 4 ? 4 : strlen(v->j->from)), buf,
+	if (st->stage == VOICE_STAGE_CONFIRM) {
+		voice_spaced(v->in->from + strlen(v->in->from) -
+		    (strlen(v->in->from) >= 4 ? 4 : strlen(v->in->from)), buf,
 		    sizeof buf);
 		strncat(buf, ".", sizeof buf - strlen(buf) - 1);
 		voice_sys_extra(v, FS_CB_NUMBER_ENDS, st->lang, buf);
@@ -719,60 +734,61 @@ voice_miss(struct voice_ctx *v, struct voice_state *st)
 }
 
 /*
- * Queue text messages to the caller, keyed "voice:CALL:WHAT:N", a guide's
- * as the outbox knows guides (outbox_guide_key); 1 sent, 0 cannot, -1.
+ * Text the caller, keyed "voice:CALL:WHAT:N", a guide's as the outbox
+ * knows guides (outbox_guide_key): 1 queued, 0 cannot (no number, or it
+ * opted out of texts), -1 when the decision must first learn whether it
+ * opted out.  texts are stolen.
  */
 static int
 voice_sms(struct voice_ctx *v, const char *guide, const char *what,
     char **texts)
 {
-	json_t		*payload;
-	char		*dedupe, *origin;
-	long long	 rc;
-	size_t		 i;
-	int		 sent = 0;
+	struct voice_plan	*p = v->plan;
+	struct voice_text	*t;
+	char			*origin;
+	size_t			 i;
 
-	if (v->j->from == NULL)
+	if (v->in->from == NULL || texts == NULL || texts[0] == NULL ||
+	    v->facts->opted == 1) {
+		keyword_texts_free(texts);
 		return (0);
+	}
+	if (v->facts->opted == -1) {
+		keyword_texts_free(texts);
+		p->need = VOICE_NEED_OPTED;
+		v->stop = 1;
+		return (-1);
+	}
 	for (i = 0; texts[i] != NULL; i++) {
-		payload = json_pack("{s:s, s:s}", "to", v->j->from, "body",
-		    texts[i]);
+		p->texts = xreallocarray(p->texts, p->ntexts + 1,
+		    sizeof *p->texts);
+		t = &p->texts[p->ntexts++];
 		if (guide != NULL) {
-			xasprintf(&origin, "voice:%s", v->j->call_sid);
-			dedupe = outbox_guide_key(origin, guide, i);
+			xasprintf(&origin, "voice:%s", v->in->call_sid);
+			t->dedupe = outbox_guide_key(origin, guide, i);
 			free(origin);
 		} else
-			xasprintf(&dedupe, "voice:%s:%s:%zu", v->j->call_sid,
-			    what, i);
-		rc = outbox_enqueue(v->db, "sms", dedupe, v->j->from, payload,
-		    v->now);
-		free(dedupe);
-		if (rc == -1)
-			return (-1);
-		if (rc != OUTBOX_SUPPRESSED)
-			sent = 1;
+			xasprintf(&t->dedupe, "voice:%s:%s:%zu",
+			    v->in->call_sid, what, i);
+		t->body = texts[i];
 	}
-	if (sent)
-		v->j->kick = 1;
-	return (sent);
+	free(texts);
+	return (1);
 }
 
 static int
 voice_text_guide(struct voice_ctx *v, struct voice_state *st,
     const struct guide *g)
 {
-	char	**texts;
-	int	  rc;
+	int	rc;
 
 	if (g == NULL)
 		return (0);
-	texts = keyword_guide_texts(v->cfg, g, st->lang, NULL);
-	rc = voice_sms(v, g->id, NULL, texts);
-	keyword_texts_free(texts);
-	if (rc == 1 && track_event(v->db, "call.text", v->subject,
-	    st->node->id, g->id, NULL, voice_lang_code(v->cfg, st->lang), 0,
-	    v->now) != 0)
-		return (-1);
+	rc = voice_sms(v, g->id, NULL, keyword_guide_texts(v->cfg, g,
+	    st->lang, NULL));
+	if (rc == 1)
+		voice_event(v, "call.text", st->node->id, g->id, NULL,
+		    voice_lang_code(v->cfg, st->lang));
 	return (rc);
 }
 
@@ -780,19 +796,18 @@ static int
 voice_text_address(struct voice_ctx *v, struct voice_state *st)
 {
 	struct location	*l = st->loc;
-	char		 today[64], *texts[2], *what;
+	char		 today[64], **texts, *what;
 	int		 rc;
 
 	if (l == NULL)
 		return (0);
 	location_hours_text(l, v->now, st->lang, v->cfg, today, sizeof today);
+	texts = xcalloc(2, sizeof *texts);
 	xasprintf(&texts[0], "%s: %s. %s", i18n_get(&l->name, st->lang),
 	    l->address != NULL ? l->address : "", today);
-	texts[1] = NULL;
 	xasprintf(&what, "address:%s", l->id);
 	rc = voice_sms(v, NULL, what, texts);
 	free(what);
-	free(texts[0]);
 	return (rc);
 }
 
@@ -869,10 +884,8 @@ voice_apply(struct voice_ctx *v, struct voice_state *st,
 				    &nparts);
 			rc = voice_text_guide(v, st, g);
 		}
-		if (rc < 0) {
-			v->failed = 1;
+		if (rc < 0)
 			return;
-		}
 		voice_sys(v, rc == 1 ? FS_SMS_SENT : FS_SMS_NO_NUMBER,
 		    st->lang);
 		st->tries = 0;
@@ -932,24 +945,24 @@ voice_callback_input(struct voice_ctx *v, struct voice_state *st,
 	size_t			 i;
 
 	switch (st->stage) {
-	case 'c':
+	case VOICE_STAGE_CONFIRM:
 		if ((digits != NULL && strcmp(digits, "1") == 0) ||
 		    (digits == NULL && voice_matches(&n->yes, speech,
 		    st->lang))) {
 			voice_set_input(v, n->id, "confirm");
 			snprintf(st->phone, sizeof st->phone, "%s",
-			    v->j->from);
+			    v->in->from);
 		} else if ((digits != NULL && strcmp(digits, "2") == 0) ||
 		    (digits == NULL && voice_matches(&n->no, speech,
 		    st->lang))) {
 			voice_set_input(v, n->id, "other_number");
-			st->stage = 'n';
+			st->stage = VOICE_STAGE_NUMBER;
 		} else
 			return (0);
 		st->tries = 0;
 		voice_show(v, st, VS_ENTRY);
 		return (1);
-	case 'n':
+	case VOICE_STAGE_NUMBER:
 		d = digits != NULL ? xstrdup(digits) : flow_digits(speech);
 		e164 = strlen(d) >= 10 ? util_phone_e164(d) : NULL;
 		free(d);
@@ -963,7 +976,7 @@ voice_callback_input(struct voice_ctx *v, struct voice_state *st,
 		st->tries = 0;
 		voice_show(v, st, VS_ENTRY);
 		return (1);
-	case 'l':
+	case VOICE_STAGE_LOCATION:
 		if ((digits != NULL && n->any_key != NULL &&
 		    strcmp(digits, n->any_key) == 0)) {
 			voice_set_input(v, n->id, "any");
@@ -977,7 +990,7 @@ voice_callback_input(struct voice_ctx *v, struct voice_state *st,
 		st->tries = 0;
 		voice_show(v, st, VS_ENTRY);
 		return (1);
-	case 'w':
+	case VOICE_STAGE_WINDOW:
 		for (i = 0; i < n->nwindows && o == NULL; i++) {
 			if (digits != NULL && n->windows[i].key != NULL &&
 			    strcmp(digits, n->windows[i].key) == 0)
@@ -993,6 +1006,8 @@ voice_callback_input(struct voice_ctx *v, struct voice_state *st,
 		st->tries = 0;
 		voice_show(v, st, VS_ENTRY);
 		return (1);
+	case VOICE_STAGE_NONE:
+		break;
 	}
 	return (0);
 }
@@ -1001,10 +1016,9 @@ voice_callback_input(struct voice_ctx *v, struct voice_state *st,
 static int
 voice_red_flag(struct voice_ctx *v, struct voice_state *st, const char *norm)
 {
-	struct callback_req	q;
-	struct callback_res	res;
-	size_t			i;
-	int			hit = -1;
+	struct callback_req	*q = &v->plan->flag;
+	size_t			 i;
+	int			 hit = -1;
 
 	if (st->lang >= 0 && v->cfg->red_flags.re[st->lang] != NULL &&
 	    re_match(v->cfg->red_flags.re[st->lang], norm))
@@ -1017,27 +1031,23 @@ voice_red_flag(struct voice_ctx *v, struct voice_state *st, const char *norm)
 	if (hit < 0)
 		return (0);
 	voice_set_input(v, st->node->id, "red_flag");
-	metrics_add("hotline_red_flags_total", "channel=\"voice\"", 1);
-	if (v->j->from != NULL) {
-		memset(&q, 0, sizeof q);
-		q.phone = v->j->from;
-		q.location = st->loc != NULL ? st->loc->id : NULL;
-		q.topic = "red_flag";
-		q.language = voice_lang_code(v->cfg, st->lang);
-		q.priority = 1;
-		q.source = "voice";
+	v->plan->red_flag = 1;
+	if (v->in->from != NULL) {
+		/* Nothing is said back from the queue: no need to wait. */
+		memset(q, 0, sizeof *q);
+		q->phone = v->in->from;
+		q->location = st->loc != NULL ? st->loc->id : NULL;
+		q->topic = "red_flag";
+		q->language = voice_lang_code(v->cfg, st->lang);
+		q->priority = 1;
+		q->source = "voice";
 		/* What they said, for staff: stored, never logged. */
-		q.text = v->j->speech;
-		q.call_sid = v->j->call_sid;
-		q.now = v->now;
-		if (callback_request(v->db, v->cfg, &q, &res) != 0 ||
-		    track_event(v->db, "callback.request", v->subject,
-		    st->node->id, "red_flag", q.location, q.language, 0,
-		    v->now) != 0) {
-			v->failed = 1;
-			return (1);
-		}
-		v->j->kick = 1;
+		q->text = v->in->speech;
+		q->call_sid = v->in->call_sid;
+		q->now = v->now;
+		v->plan->has_flag = 1;
+		voice_event(v, "callback.request", st->node->id, "red_flag",
+		    q->location, q->language);
 		voice_sys(v, FS_EMERGENCY_FLAGGED, st->lang);
 	}
 	voice_sys(v, FS_EMERGENCY, st->lang);
@@ -1049,7 +1059,7 @@ voice_red_flag(struct voice_ctx *v, struct voice_state *st, const char *norm)
 static void
 voice_input(struct voice_ctx *v, struct voice_state *st)
 {
-	struct voice_job	*j = v->j;
+	const struct voice_in	*j = v->in;
 	struct flow_node	*n = st->node;
 	struct flow_option	*o;
 	const char		*digits = j->digits, *todo = j->todo;
@@ -1081,9 +1091,9 @@ voice_input(struct voice_ctx *v, struct voice_state *st)
 	}
 	if (todo != NULL && strcmp(todo, "rec") == 0 && j->rec_url != NULL &&
 	    *j->rec_url != '\0') {
-		struct callback_req	q;
-		struct callback_res	res;
-		char			anon[96], buf[16];
+		struct callback_req		 q;
+		const struct callback_res	*res;
+		char				 buf[16];
 
 		voice_set_input(v, n->id, "recording");
 		memset(&q, 0, sizeof q);
@@ -1091,8 +1101,9 @@ voice_input(struct voice_ctx *v, struct voice_state *st)
 			q.phone = j->from;
 		else {
 			/* Withheld number: the message itself says how to reach them. */
-			snprintf(anon, sizeof anon, "anonymous:%s", j->call_sid);
-			q.phone = anon;
+			snprintf(v->plan->anon, sizeof v->plan->anon,
+			    "anonymous:%s", j->call_sid);
+			q.phone = v->plan->anon;
 		}
 		q.location = st->loc != NULL ? st->loc->id : NULL;
 		q.topic = st->topic[0] != '\0' ? st->topic : n->topic;
@@ -1101,15 +1112,12 @@ voice_input(struct voice_ctx *v, struct voice_state *st)
 		q.recording_url = j->rec_url;
 		q.call_sid = j->call_sid;
 		q.now = v->now;
-		if (callback_request(v->db, v->cfg, &q, &res) != 0 ||
-		    track_event(v->db, "callback.request", v->subject, n->id,
-		    "voicemail", q.location, q.language, 0, v->now) != 0) {
-			v->failed = 1;
+		if ((res = voice_callback_made(v, &q)) == NULL)
 			return;
-		}
-		j->kick = 1;
+		voice_event(v, "callback.request", n->id, "voicemail",
+		    q.location, q.language);
 		voice_sys(v, FS_VM_THANKS, st->lang);
-		snprintf(buf, sizeof buf, "%d.", res.position);
+		snprintf(buf, sizeof buf, "%d.", res->position);
 		voice_sys_extra(v, FS_CB_POSITION, st->lang, buf);
 		voice_state_goto(st, v->f->goodbye);
 		voice_show(v, st, VS_ENTRY);
@@ -1169,43 +1177,132 @@ voice_input(struct voice_ctx *v, struct voice_state *st)
 	free(norm);
 }
 
+/* --- the decision -------------------------------------------------------- */
+
+int
+voice_decide(const struct config *cfg, const struct voice_in *in,
+    struct voice_state *st, const struct voice_facts *facts,
+    struct voice_plan *plan)
+{
+	struct voice_ctx	 v;
+	const char		*doc;
+
+	memset(plan, 0, sizeof *plan);
+	memset(&v, 0, sizeof v);
+	v.in = in;
+	v.cfg = cfg;
+	v.f = cfg->flow;
+	v.facts = facts;
+	v.plan = plan;
+	v.now = in->now;
+	v.tw = twiml_new();
+	if (in->incoming) {
+		voice_set_input(&v, st->node->id, NULL);
+		voice_show(&v, st, VS_FIRST);
+	} else
+		voice_input(&v, st);
+	if (v.stop) {
+		twiml_free(v.tw);
+		return (0);
+	}
+	if ((doc = twiml_finish(v.tw, NULL)) == NULL) {
+		twiml_free(v.tw);
+		return (-1);
+	}
+	plan->doc = xstrdup(doc);
+	twiml_free(v.tw);
+	return (0);
+}
+
+void
+voice_plan_free(struct voice_plan *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->ntexts; i++) {
+		free(p->texts[i].dedupe);
+		free(p->texts[i].body);
+	}
+	free(p->texts);
+	free(p->doc);
+	memset(p, 0, sizeof *p);
+}
+
 /* --- the transaction ----------------------------------------------------- */
 
+/* The call's row and the step's event. */
 static int
-voice_record_step(struct voice_ctx *v, const struct voice_state *st)
+voice_record_step(struct db *db, struct voice_job *j,
+    const struct voice_state *st, const struct voice_plan *p,
+    const char *subject)
 {
-	struct voice_job	*j = v->j;
-	time_t			 started;
-	const char		*lang = voice_lang_code(v->cfg, st->lang);
+	time_t		 started, now = j->in.now;
+	const char	*lang = voice_lang_code(j->cfg, st->lang);
 
 	if (j->kind == VK_INCOMING) {
 		char	caller[17];
 
-		util_hash(v->cfg->secret, j->from != NULL ? j->from :
+		util_hash(j->cfg->secret, j->from != NULL ? j->from :
 		    "anonymous", caller);
-		if (call_start(v->db, j->call_sid, caller, lang, st->node->id,
-		    v->now) != 0)
+		if (call_start(db, j->call_sid, caller, lang, st->node->id,
+		    now) != 0)
 			return (-1);
-		return (track_event(v->db, "call.start", v->subject,
-		    st->node->id, NULL, NULL, lang, 0, v->now));
+		return (track_event(db, "call.start", subject, st->node->id,
+		    NULL, NULL, lang, 0, now));
 	}
-	if (call_step(v->db, j->call_sid, lang, st->node->id, v->now,
+	if (call_step(db, j->call_sid, lang, st->node->id, now,
 	    &started) != 0)
 		return (-1);
-	return (track_event(v->db, "call.step", v->subject, v->in_node,
-	    v->input[0] != '\0' ? v->input : NULL,
+	return (track_event(db, "call.step", subject, p->in_node,
+	    p->input[0] != '\0' ? p->input : NULL,
 	    st->loc != NULL ? st->loc->id : NULL, lang,
-	    ((long long)v->now - started) * 1000, v->now));
+	    ((long long)now - started) * 1000, now));
+}
+
+/* Carry out a decided plan: the red flag's request, texts, events. */
+static int
+voice_apply_plan(struct db *db, struct voice_job *j,
+    const struct voice_plan *p, const char *subject)
+{
+	struct callback_res	res;
+	long long		rc;
+	size_t			i;
+	int			e;
+
+	if (p->has_flag) {
+		if (callback_request(db, j->cfg, &p->flag, &res) != 0)
+			return (-1);
+		j->kick = 1;
+	}
+	if (p->red_flag)
+		metrics_add("hotline_red_flags_total", "channel=\"voice\"", 1);
+	for (i = 0; i < p->ntexts; i++) {
+		rc = outbox_enqueue(db, "sms", p->texts[i].dedupe, j->from,
+		    json_pack("{s:s, s:s}", "to", j->from, "body",
+		    p->texts[i].body), j->in.now);
+		if (rc == -1)
+			return (-1);
+		if (rc != OUTBOX_SUPPRESSED)
+			j->kick = 1;
+	}
+	for (e = 0; e < p->nevents; e++) {
+		if (track_event(db, p->events[e].kind, subject,
+		    p->events[e].node, p->events[e].input,
+		    p->events[e].location, p->events[e].lang, 0,
+		    j->in.now) != 0)
+			return (-1);
+	}
+	return (0);
 }
 
 static int
 voice_tx(struct db *db, void *arg)
 {
 	struct voice_job	*j = arg;
-	struct voice_ctx	 v;
-	struct voice_state	 st = j->st;
-	const char		*doc;
-	char			*ctype = NULL;
+	struct voice_facts	 facts;
+	struct voice_plan	 plan;
+	struct voice_state	 st;
+	char			*ctype = NULL, subject[17];
 	int			 status, rc;
 
 	if ((rc = webhook_lookup(db, j->key, &status, &ctype, &j->doc)) != 0) {
@@ -1213,35 +1310,45 @@ voice_tx(struct db *db, void *arg)
 		j->replayed = rc == 1;
 		return (rc == 1 ? 0 : -1);
 	}
-	memset(&v, 0, sizeof v);
-	v.j = j;
-	v.cfg = j->cfg;
-	v.f = j->cfg->flow;
-	v.db = db;
-	v.now = util_now();
-	v.tw = twiml_new();
-	util_hash(j->cfg->secret, j->call_sid, v.subject);
-	if (j->kind == VK_INCOMING) {
-		voice_set_input(&v, st.node->id, NULL);
-		voice_show(&v, &st, VS_FIRST);
-	} else
-		voice_input(&v, &st);
-	if (v.failed || (doc = twiml_finish(v.tw, NULL)) == NULL) {
-		if (!v.failed)
+	j->in.now = util_now();
+	util_hash(j->cfg->secret, j->call_sid, subject);
+	memset(&facts, 0, sizeof facts);
+	facts.opted = -1;
+	for (;;) {
+		st = j->st;
+		if (voice_decide(j->cfg, &j->in, &st, &facts, &plan) != 0) {
 			log_error("voice: node %s made an invalid TwiML "
 			    "document", st.node->id);
-		twiml_free(v.tw);
+			voice_plan_free(&plan);
+			return (-1);
+		}
+		if (plan.need == VOICE_NEED_NONE)
+			break;
+		if (plan.need == VOICE_NEED_OPTED)
+			rc = (facts.opted = optout_is(db, j->from)) == -1;
+		else if (facts.ncb == VOICE_MAX_CB)
+			rc = -1;
+		else if ((rc = callback_request(db, j->cfg, &plan.cb,
+		    &facts.cb[facts.ncb])) == 0) {
+			facts.ncb++;
+			j->kick = 1;
+		} else
+			log_error("voice: callback_request failed: %s",
+			    db_error(db));
+		voice_plan_free(&plan);
+		if (rc != 0)
+			return (-1);
+	}
+	if (voice_apply_plan(db, j, &plan, subject) != 0 ||
+	    voice_record_step(db, j, &st, &plan, subject) != 0 ||
+	    webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, plan.doc,
+	    j->in.now) != 0) {
+		voice_plan_free(&plan);
 		return (-1);
 	}
-	j->doc = xstrdup(doc);
-	twiml_free(v.tw);
-	if (voice_record_step(&v, &st) != 0 ||
-	    webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, j->doc,
-	    v.now) != 0) {
-		free(j->doc);
-		j->doc = NULL;
-		return (-1);
-	}
+	j->doc = plan.doc;
+	plan.doc = NULL;
+	voice_plan_free(&plan);
 	return (0);
 }
 
@@ -1250,8 +1357,8 @@ voice_tx(struct db *db, void *arg)
  * a location is open, else the emergency advice and goodbye.  Built on the
  * loop from the configuration alone.
  */
-static char *
-voice_fallback(const struct config *cfg, int lang)
+char *
+voice_fallback(const struct config *cfg, int lang, time_t now)
 {
 	struct voice_ctx	 v;
 	const char		*doc;
@@ -1260,7 +1367,7 @@ voice_fallback(const struct config *cfg, int lang)
 	memset(&v, 0, sizeof v);
 	v.cfg = cfg;
 	v.f = cfg->flow;
-	v.now = util_now();
+	v.now = now;
 	v.tw = twiml_new();
 	voice_sys(&v, FS_SORRY_STORE, lang);
 	if (cfg->front_desk != NULL && location_any_open(cfg, v.now)) {
@@ -1308,7 +1415,7 @@ voice_done(int ok, void *arg)
 		log_error("voice: store failed on a call step; answering with "
 		    "the apology");
 		metrics_add("hotline_voice_store_failures_total", "", 1);
-		doc = voice_fallback(j->cfg, j->st.lang);
+		doc = voice_fallback(j->cfg, j->st.lang, util_now());
 		http_twiml(j->r, doc, strlen(doc));
 		free(doc);
 		voice_job_free(j);
@@ -1394,7 +1501,7 @@ voice_state_parse(struct hreq *r, const struct config *cfg,
 		snprintf(st->window, sizeof st->window, "%s", s);
 	if ((s = form_get(&r->args, "s")) != NULL && strlen(s) == 1 &&
 	    strchr("cnlw", *s) != NULL)
-		st->stage = *s;
+		st->stage = (enum voice_stage)(strchr("cnlw", *s) - "cnlw" + 1);
 }
 
 static void
@@ -1430,6 +1537,14 @@ voice_submit(struct hreq *r, enum voice_kind kind)
 	voice_state_parse(r, r->cfg, &j->st);
 	if (kind == VK_INCOMING)
 		j->st.node = r->cfg->flow->start;
+	j->in.incoming = kind == VK_INCOMING;
+	j->in.call_sid = j->call_sid;
+	j->in.from = j->from;
+	j->in.digits = j->digits;
+	j->in.speech = j->speech;
+	j->in.dial_status = j->dial_status;
+	j->in.rec_url = j->rec_url;
+	j->in.todo = j->todo;
 
 	/* The same step with the same answer is one webhook, delivered twice. */
 	xasprintf(&material, "%s\n%s\n%s\n%s\n%s", r->uri,

@@ -13,21 +13,14 @@
 #include "config.h"
 #include "keyword.h"
 #include "sms.h"
+#include "shipped.h"
 
 static struct config	*cfg;
-static char		 topdir[4096];
 
 static void
 load_shipped(void)
 {
-	char	path[4200], **errors = NULL;
-	size_t	i;
-
-	snprintf(path, sizeof path, "%s/config/hotline.yaml", topdir);
-	cfg = config_load(path, &errors);
-	for (i = 0; errors != NULL && errors[i] != NULL; i++)
-		fprintf(stderr, "%s\n", errors[i]);
-	config_errors_free(errors);
+	cfg = shipped_config();
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_ptr_nonnull(cfg->sms);
 }
@@ -285,19 +278,5 @@ sms_decide_suite(void)
 int
 main(void)
 {
-	SRunner		*sr;
-	const char	*top;
-	int		 failed;
-
-	if ((top = getenv("top_srcdir")) == NULL)
-		top = ".";
-	if (realpath(top, topdir) == NULL) {
-		perror(top);
-		return (1);
-	}
-	sr = srunner_create(sms_decide_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (shipped_run(sms_decide_suite()));
 }
