@@ -486,4 +486,3 @@ voice_init(struct hotline *hl)
 	http_route(hl->http, EVHTTP_REQ_POST, "/voice/status", ROUTE_PROVIDER,
 	    "voice_status", voice_status);
 }
-

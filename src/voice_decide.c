@@ -630,4 +630,3 @@ voice_plan_free(struct voice_plan *p)
 	free(p->doc);
 	memset(p, 0, sizeof *p);
 }
-

@@ -570,4 +570,3 @@ voice_fallback(const struct config *cfg, int lang, time_t now)
 	twiml_free(v.tw);
 	return (out);
 }
-
