@@ -1,6 +1,6 @@
 /*
  * outbox.c -- the transactional outbox (see outbox.h): its table.  The
- * dispatcher that delivers the rows is outbox_send.c, e-mail outbox_smtp.c.
+ * dispatcher that delivers the rows is outbox_send.c.
  *
  * A row moves pending -> sending -> sent (then delivered / undelivered /
  * failed from the status callback), or back to pending with a later

@@ -6,7 +6,8 @@
  *                   what the rest of the service asks of its rows
  *   outbox_send.c   the dispatcher on the loop, the provider's REST API
  *                   (texts, calls), chat, and reconciling unconfirmed sends
- *   outbox_smtp.c   e-mail: the message and its SMTP delivery
+ *   outbox_email.c  an e-mail as a message (its SMTP delivery is
+ *                   outbox_send.c's)
  */
 #ifndef HOTLINE_OUTBOX_PRIVATE_H
 #define HOTLINE_OUTBOX_PRIVATE_H
@@ -102,7 +103,8 @@ void		 outbox_finish(struct outbox_send *, enum outbox_result,
 void		 outbox_http_result(struct outbox_send *,
 		     const struct curlev_resp *);
 
-/* outbox_smtp.c */
-void		 outbox_send_email(struct outbox_send *);
+/* outbox_email.c: the message from from (the caller frees) */
+char		*outbox_email_text(const struct outbox_send *, const char *from,
+		     const char *subject, const char *body);
 
 #endif

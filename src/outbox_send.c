@@ -2,8 +2,8 @@
  * outbox_send.c -- the outbox's dispatcher (see outbox.c for the rows'
  * life): on the loop it claims due rows (a store transaction), sends each
  * through libcurl -- the provider's REST API for texts and calls, a chat
- * webhook, or SMTP (outbox_smtp.c) -- at the configured rate and
- * concurrency, and records each result in another transaction.  A row
+ * webhook, or SMTP (the message is outbox_email.c's) -- at the configured
+ * rate and concurrency, and records each result in another transaction.  A row
  * left 'sending' is first reconciled against the provider's list of
  * messages.  Everything here runs on the loop.
  */
@@ -571,6 +571,52 @@ outbox_send_chat(struct outbox_send *s)
 	if (outbox_post(s, &req, "Idempotency-Key") != 0)
 		outbox_finish(s, OUTBOX_FAILED, 0, "bad chat webhook url");
 	free(text);
+}
+
+static void
+outbox_smtp_cb(const struct curlev_resp *resp, void *arg)
+{
+	struct outbox_send	*s = arg;
+	char			*why;
+
+	if (resp->curl_code == 0) {
+		outbox_finish(s, OUTBOX_SENT, 0, NULL);
+		return;
+	}
+	xasprintf(&why, "SMTP %ld: %s", resp->status, resp->error);
+	/* 5xx is the server refusing for good; anything else may pass later. */
+	if (resp->status >= 500 && resp->status < 600)
+		outbox_finish(s, OUTBOX_FAILED, resp->status, why);
+	else
+		outbox_finish(s, OUTBOX_RETRY, resp->status, why);
+	free(why);
+}
+
+static void
+outbox_send_email(struct outbox_send *s)
+{
+	const struct config	*cfg = s->cfg;
+	const char		*subject = outbox_str(s->payload, "subject");
+	const char		*body = outbox_str(s->payload, "body");
+	char			*msg;
+
+	if (cfg->smtp_url == NULL || *cfg->smtp_url == '\0' ||
+	    cfg->smtp_from == NULL) {
+		outbox_finish(s, OUTBOX_RETRY, 0, "no smtp_url / smtp_from "
+		    "configured");
+		return;
+	}
+	if (body == NULL || strchr(s->recipient, '@') == NULL) {
+		outbox_finish(s, OUTBOX_FAILED, 0, "payload needs an address "
+		    "and a body");
+		return;
+	}
+	msg = outbox_email_text(s, cfg->smtp_from, subject != NULL ? subject :
+	    "", body);
+	if (curlev_smtp(s->ob->hl->curl, cfg->smtp_url, cfg->smtp_from,
+	    s->recipient, msg, outbox_smtp_cb, s) != 0)
+		outbox_finish(s, OUTBOX_RETRY, 0, "could not start SMTP");
+	free(msg);
 }
 
 static void

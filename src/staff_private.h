@@ -61,6 +61,9 @@ struct staff {
 	int			 maint_busy;
 	long long		 maint_last;
 	struct pwcheck		*pw;		/* login password checks */
+	/* staff.c's transaction and answer, for every job (staff_submit) */
+	int			(*tx)(struct db *, void *);
+	void			(*done)(int, void *);
 };
 
 enum staff_op {
@@ -114,7 +117,7 @@ struct staff_job {
 
 extern struct staff	*staff_self;
 
-/* staff.c */
+/* staff_job.c */
 struct staff_job	*staff_job_new(struct hreq *r, enum staff_op op);
 void	staff_job_free(struct staff_job *j);
 void	staff_fail(struct staff_job *j, int code, const char *why);
@@ -123,6 +126,9 @@ void	staff_submit(struct staff_job *j);
 char	*staff_field(struct hreq *r, json_t *body, const char *name);
 int	staff_body(struct hreq *r, json_t **body);
 int	staff_parse_id(const char *s, long long *id);
+const char	*staff_cb_error(struct staff_job *j, int rc);
+
+/* staff.c */
 
 /* staff_web.c */
 void	staff_load_files(struct staff *s, const struct config *cfg);
@@ -132,7 +138,6 @@ void	staff_file_cb(struct hreq *r);
 json_t	*staff_item(struct db *db, long long id, time_t now, int *rc);
 int	staff_scope(struct db *db, struct staff_job *j);
 int	staff_list(struct db *db, struct staff_job *j);
-const char	*staff_cb_error(struct staff_job *j, int rc);
 int	staff_act(struct db *db, struct staff_job *j);
 int	staff_msg_list(struct db *db, struct staff_job *j);
 int	staff_msg_retry(struct db *db, struct staff_job *j);

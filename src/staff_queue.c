@@ -200,21 +200,6 @@ staff_list(struct db *db, struct staff_job *j)
 	return (0);
 }
 
-const char *
-staff_cb_error(struct staff_job *j, int rc)
-{
-	switch (rc) {
-	case CB_NOTFOUND:
-		j->code = 404;
-		return ("no such callback");
-	case CB_CONFLICT:
-		j->code = 409;
-		return ("another staff member has this callback, or it is closed");
-	}
-	j->code = 500;
-	return ("store error");
-}
-
 int
 staff_act(struct db *db, struct staff_job *j)
 {

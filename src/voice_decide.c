@@ -52,7 +52,7 @@ voice_event(struct voice_ctx *v, const char *kind, const char *node,
 }
 
 /* Join the queue with what the caller told us; say place and wait. */
-void
+static void
 voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 {
 	struct callback_req		 q;
@@ -94,6 +94,70 @@ voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 	st->window[0] = '\0';
 	voice_state_goto(st, n->next);
 	voice_show(v, st, VS_ENTRY);
+}
+
+/* Which answer a callback node asks for next; with all of them, submit. */
+static void
+voice_callback_stage(struct voice_ctx *v, struct voice_state *st)
+{
+	if (st->phone[0] == '\0') {
+		if (st->stage != VOICE_STAGE_NUMBER && v->in->from != NULL)
+			st->stage = VOICE_STAGE_CONFIRM;
+		else
+			st->stage = VOICE_STAGE_NUMBER;
+	} else if (st->loc == NULL && !st->loc_any)
+		st->stage = VOICE_STAGE_LOCATION;
+	else if (st->window[0] == '\0')
+		st->stage = VOICE_STAGE_WINDOW;
+	else {
+		voice_callback_submit(v, st);
+		return;
+	}
+	voice_show_callback(v, st);
+}
+
+/*
+ * Show the node the call is at (voice_render.c says it), after what it
+ * needs first: a stale location URL goes back to the choice, and a
+ * callback node with every answer joins the queue.
+ */
+void
+voice_show(struct voice_ctx *v, struct voice_state *st, enum voice_show how)
+{
+	switch (st->node->type) {
+	case FLOW_MENU:
+	case FLOW_CLINICS:
+		voice_show_menu(v, st, how);
+		break;
+	case FLOW_GUIDE:
+		voice_show_guide(v, st, how);
+		break;
+	case FLOW_ZIP:
+		voice_show_zip(v, st);
+		break;
+	case FLOW_LOCATION:
+		if (st->loc == NULL) {
+			/* No clinic chosen (a stale URL): back to the choice. */
+			voice_state_goto(st, st->node->back != NULL ?
+			    st->node->back : v->f->start);
+			voice_show(v, st, VS_ENTRY);
+			break;
+		}
+		voice_show_location(v, st, how);
+		break;
+	case FLOW_CALLBACK:
+		voice_callback_stage(v, st);
+		break;
+	case FLOW_VOICEMAIL:
+		voice_show_voicemail(v, st);
+		break;
+	case FLOW_FRONT_DESK:
+		voice_show_front_desk(v, st, how);
+		break;
+	case FLOW_GOODBYE:
+		voice_show_goodbye(v, st);
+		break;
+	}
 }
 
 /* --- acting on input ----------------------------------------------------- */

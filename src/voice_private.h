@@ -1,7 +1,8 @@
 /*
  * voice_private.h -- what the voice files share, private to src/voice*.c:
  * a decision in progress (voice_ctx) and the functions one file of the
- * decision calls in another.
+ * decision calls in another.  voice_decide.c uses voice_render.c, never
+ * the other way round.
  *
  *   voice_render.c   what the caller hears: prompts, step URLs, each node
  *   voice_decide.c   what the caller's input does: the state machine
@@ -51,10 +52,23 @@ int		 voice_any_open(struct voice_ctx *);
 void		 voice_state_goto(struct voice_state *, struct flow_node *);
 void		 voice_next_open(struct voice_ctx *, const struct location *,
 		     int lang, char *buf, size_t len);
-void		 voice_show(struct voice_ctx *, struct voice_state *,
+void		 voice_show_menu(struct voice_ctx *, struct voice_state *,
 		     enum voice_show);
+void		 voice_show_guide(struct voice_ctx *, struct voice_state *,
+		     enum voice_show);
+void		 voice_show_zip(struct voice_ctx *, struct voice_state *);
+void		 voice_show_location(struct voice_ctx *, struct voice_state *,
+		     enum voice_show);
+void		 voice_show_callback(struct voice_ctx *,
+		     const struct voice_state *);
+void		 voice_show_voicemail(struct voice_ctx *, struct voice_state *);
+void		 voice_show_front_desk(struct voice_ctx *, struct voice_state *,
+		     enum voice_show);
+void		 voice_show_goodbye(struct voice_ctx *,
+		     const struct voice_state *);
 
 /* voice_decide.c */
-void		 voice_callback_submit(struct voice_ctx *, struct voice_state *);
+void		 voice_show(struct voice_ctx *, struct voice_state *,
+		     enum voice_show);
 
 #endif

@@ -260,7 +260,7 @@ voice_dial(struct voice_ctx *v, const struct voice_state *st,
 	free(url);
 }
 
-static void
+void
 voice_show_menu(struct voice_ctx *v, struct voice_state *st,
     enum voice_show how)
 {
@@ -289,7 +289,7 @@ voice_show_menu(struct voice_ctx *v, struct voice_state *st,
 	voice_gather_close(v, st);
 }
 
-static void
+void
 voice_show_guide(struct voice_ctx *v, struct voice_state *st,
     enum voice_show how)
 {
@@ -322,20 +322,13 @@ voice_show_guide(struct voice_ctx *v, struct voice_state *st,
 	voice_gather_close(v, st);
 }
 
-static void
+void
 voice_show_location(struct voice_ctx *v, struct voice_state *st,
     enum voice_show how)
 {
 	struct location	*l = st->loc;
 	char		 buf[128];
 
-	if (l == NULL) {
-		/* No clinic chosen (a stale URL): back to the choice. */
-		voice_state_goto(st, st->node->back != NULL ? st->node->back :
-		    v->f->start);
-		voice_show(v, st, VS_ENTRY);
-		return;
-	}
 	if (location_is_open(l, v->now) && l->phone != NULL) {
 		voice_say(v, i18n_get(&l->name, st->lang), st->lang);
 		voice_sys_extra(v, FS_LOC_OPEN, st->lang,
@@ -363,7 +356,7 @@ voice_show_location(struct voice_ctx *v, struct voice_state *st,
 	voice_gather_close(v, st);
 }
 
-static void
+void
 voice_show_front_desk(struct voice_ctx *v, struct voice_state *st,
     enum voice_show how)
 {
@@ -418,29 +411,15 @@ voice_next_open(struct voice_ctx *v, const struct location *l, int lang,
 	location_next_open_text(best, v->now, lang, buf, len);
 }
 
-static void
-voice_show_callback(struct voice_ctx *v, struct voice_state *st,
-    enum voice_show how)
+/* A callback node's question for the stage the call is at. */
+void
+voice_show_callback(struct voice_ctx *v, const struct voice_state *st)
 {
 	struct flow_node	*n = st->node;
 	const struct prompt	*p;
 	char			 buf[32];
 	const char		*nd = "1";
 
-	(void)how;
-	if (st->phone[0] == '\0') {
-		if (st->stage != VOICE_STAGE_NUMBER && v->in->from != NULL)
-			st->stage = VOICE_STAGE_CONFIRM;
-		else
-			st->stage = VOICE_STAGE_NUMBER;
-	} else if (st->loc == NULL && !st->loc_any)
-		st->stage = VOICE_STAGE_LOCATION;
-	else if (st->window[0] == '\0')
-		st->stage = VOICE_STAGE_WINDOW;
-	else {
-		voice_callback_submit(v, st);
-		return;
-	}
 	switch (st->stage) {
 	case VOICE_STAGE_CONFIRM:
 		p = n->prompt;
@@ -470,7 +449,7 @@ voice_show_callback(struct voice_ctx *v, struct voice_state *st,
 	voice_gather_close(v, st);
 }
 
-static void
+void
 voice_show_voicemail(struct voice_ctx *v, struct voice_state *st)
 {
 	struct voice_state	 next;
@@ -492,7 +471,7 @@ voice_show_voicemail(struct voice_ctx *v, struct voice_state *st)
 	free(url);
 }
 
-static void
+void
 voice_show_zip(struct voice_ctx *v, struct voice_state *st)
 {
 	/* '*' or '#' alone arrive when the Gather times out. */
@@ -503,36 +482,10 @@ voice_show_zip(struct voice_ctx *v, struct voice_state *st)
 }
 
 void
-voice_show(struct voice_ctx *v, struct voice_state *st, enum voice_show how)
+voice_show_goodbye(struct voice_ctx *v, const struct voice_state *st)
 {
-	switch (st->node->type) {
-	case FLOW_MENU:
-	case FLOW_CLINICS:
-		voice_show_menu(v, st, how);
-		break;
-	case FLOW_GUIDE:
-		voice_show_guide(v, st, how);
-		break;
-	case FLOW_ZIP:
-		voice_show_zip(v, st);
-		break;
-	case FLOW_LOCATION:
-		voice_show_location(v, st, how);
-		break;
-	case FLOW_CALLBACK:
-		voice_show_callback(v, st, how);
-		break;
-	case FLOW_VOICEMAIL:
-		voice_show_voicemail(v, st);
-		break;
-	case FLOW_FRONT_DESK:
-		voice_show_front_desk(v, st, how);
-		break;
-	case FLOW_GOODBYE:
-		voice_sys(v, FS_GOODBYE, st->lang);
-		twiml_leaf(v->tw, "Hangup", NULL, NULL);
-		break;
-	}
+	voice_sys(v, FS_GOODBYE, st->lang);
+	twiml_leaf(v->tw, "Hangup", NULL, NULL);
 }
 
 /*

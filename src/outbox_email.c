@@ -1,7 +1,7 @@
 /*
- * outbox_smtp.c -- e-mail from the outbox: the message (RFC 5322 headers,
- * encoded words for names that are not ASCII, a plain-text body) and its
- * delivery over SMTP with libcurl, its result handed to the dispatcher.
+ * outbox_email.c -- an e-mail from the outbox as a message: RFC 5322
+ * headers, encoded words for what is not ASCII, a plain-text body.  The
+ * dispatcher (outbox_send.c) delivers it over SMTP.
  */
 #include <sys/queue.h>
 
@@ -35,25 +35,6 @@
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
-
-static void
-outbox_smtp_cb(const struct curlev_resp *resp, void *arg)
-{
-	struct outbox_send	*s = arg;
-	char			*why;
-
-	if (resp->curl_code == 0) {
-		outbox_finish(s, OUTBOX_SENT, 0, NULL);
-		return;
-	}
-	xasprintf(&why, "SMTP %ld: %s", resp->status, resp->error);
-	/* 5xx is the server refusing for good; anything else may pass later. */
-	if (resp->status >= 500 && resp->status < 600)
-		outbox_finish(s, OUTBOX_FAILED, resp->status, why);
-	else
-		outbox_finish(s, OUTBOX_RETRY, resp->status, why);
-	free(why);
-}
 
 /* A header value on one line: CR and LF would start a header of their own. */
 static char *
@@ -94,7 +75,7 @@ outbox_header_words(const char *s)
 	return (out);
 }
 
-static char *
+char *
 outbox_email_text(const struct outbox_send *s, const char *from,
     const char *subject, const char *body)
 {
@@ -131,31 +112,4 @@ outbox_email_text(const struct outbox_send *s, const char *from,
 	free(fr);
 	free(crlf);
 	return (msg);
-}
-
-void
-outbox_send_email(struct outbox_send *s)
-{
-	const struct config	*cfg = s->cfg;
-	const char		*subject = outbox_str(s->payload, "subject");
-	const char		*body = outbox_str(s->payload, "body");
-	char			*msg;
-
-	if (cfg->smtp_url == NULL || *cfg->smtp_url == '\0' ||
-	    cfg->smtp_from == NULL) {
-		outbox_finish(s, OUTBOX_RETRY, 0, "no smtp_url / smtp_from "
-		    "configured");
-		return;
-	}
-	if (body == NULL || strchr(s->recipient, '@') == NULL) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "payload needs an address "
-		    "and a body");
-		return;
-	}
-	msg = outbox_email_text(s, cfg->smtp_from, subject != NULL ? subject :
-	    "", body);
-	if (curlev_smtp(s->ob->hl->curl, cfg->smtp_url, cfg->smtp_from,
-	    s->recipient, msg, outbox_smtp_cb, s) != 0)
-		outbox_finish(s, OUTBOX_RETRY, 0, "could not start SMTP");
-	free(msg);
 }
