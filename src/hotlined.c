@@ -26,6 +26,7 @@
 #include <event2/http.h>
 #include <event2/thread.h>
 
+#include "callback.h"
 #include "config.h"
 #include "curlev.h"
 #include "hotline.h"
@@ -79,9 +80,8 @@ health_cb(struct hreq *r)
 static int
 ready_tx(struct db *db, void *arg)
 {
-	long long	one = 0;
-
-	return (db_int_query(db, &one, "SELECT 1", "") == 0 ? 0 : -1);
+	(void)arg;
+	return (db_ping(db));
 }
 
 static void
@@ -114,7 +114,6 @@ ready_cb(struct hreq *r)
 static int
 backlog_metrics(struct db *db)
 {
-	struct db_res	*r;
 	time_t		 now = util_now();
 	long long	 due, oldest;
 
@@ -122,16 +121,11 @@ backlog_metrics(struct db *db)
 		return (-1);
 	metrics_set("hotline_outbox_due", "", (double)due);
 	metrics_set("hotline_outbox_oldest_due_seconds", "", (double)oldest);
-	r = db_query(db, "SELECT COUNT(*), MIN(queued_at) FROM callbacks WHERE "
-	    "status = 'waiting'", "");
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
+	if (callback_backlog(db, now, &due, &oldest) != 0)
 		return (-1);
-	}
-	metrics_set("hotline_callbacks_waiting", "", (double)db_int(r, 0));
+	metrics_set("hotline_callbacks_waiting", "", (double)due);
 	metrics_set("hotline_callback_oldest_wait_seconds", "",
-	    db_isnull(r, 1) ? 0 : (double)(now - db_int(r, 1)));
-	db_done(r);
+	    (double)oldest);
 	return (0);
 }
 

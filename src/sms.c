@@ -146,7 +146,6 @@ sms_topic(struct db *db, const struct config *cfg, const char *phone,
     time_t now, const char **topic)
 {
 	struct sms_topic_find	 tf;
-	struct db_res		*r;
 	int			 rc;
 
 	tf.cfg = cfg;
@@ -160,15 +159,11 @@ sms_topic(struct db *db, const struct config *cfg, const char *phone,
 		return (-1);
 	if ((*topic = tf.topic) != NULL)
 		return (0);
-	r = db_query(db, "SELECT topic FROM callbacks WHERE phone = ? AND "
-	    "status IN ('waiting', 'claimed') AND topic IS NOT NULL", "s",
-	    phone);
-	if (r == NULL)
+	if ((rc = callback_waiting_topic(db, phone)) == -1)
 		return (-1);
-	if ((rc = db_next(r)) == 0)
+	if (rc == 0)
 		*topic = "general";
-	db_done(r);
-	return (rc == -1 ? -1 : 0);
+	return (0);
 }
 
 /*

@@ -159,27 +159,10 @@ static int
 staff_fp_tx(struct db *db, void *arg)
 {
 	struct staff_maint	*m = arg;
-	struct db_res		*r;
-	long long		 notes = 0;
 	char			*old, *mark;
 
-	if (db_int_query(db, &notes, "SELECT COUNT(*) FROM callback_notes",
-	    "") == -1)
+	if (callback_fingerprint(db, &m->fp) != 0)
 		return (-1);
-	r = db_query(db, "SELECT COUNT(*), COALESCE(MAX(id), 0), "
-	    "COALESCE(MAX(updated_at), 0), COALESCE(SUM(attempts), 0), "
-	    "COALESCE(SUM(id * CASE status WHEN 'waiting' THEN 1 "
-	    "WHEN 'claimed' THEN 3 WHEN 'done' THEN 7 WHEN 'unreachable' "
-	    "THEN 11 ELSE 13 END), 0), COALESCE(SUM(id * LENGTH("
-	    "COALESCE(claimed_by, ''))), 0) FROM callbacks", "");
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
-		return (-1);
-	}
-	xasprintf(&m->fp, "%lld.%lld.%lld.%lld.%lld.%lld.%lld", db_int(r, 0),
-	    db_int(r, 1), db_int(r, 2), db_int(r, 3), db_int(r, 4),
-	    db_int(r, 5), notes);
-	db_done(r);
 	/*
 	 * The dispatcher gives up on a message without telling anyone in
 	 * this process; the failed rows are part of what staff watch.

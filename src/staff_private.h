@@ -135,7 +135,6 @@ void	staff_load_files(struct staff *s, const struct config *cfg);
 void	staff_file_cb(struct hreq *r);
 
 /* staff_queue.c */
-json_t	*staff_item(struct db *db, long long id, time_t now, int *rc);
 int	staff_scope(struct db *db, struct staff_job *j);
 int	staff_list(struct db *db, struct staff_job *j);
 int	staff_act(struct db *db, struct staff_job *j);

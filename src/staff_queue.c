@@ -34,89 +34,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* --- items ---------------------------------------------------------------- */
-
-static json_t *
-staff_str(struct db_res *r, int col)
-{
-	return (db_isnull(r, col) ? json_null() : json_string(db_text(r, col)));
-}
-
-/* One entry as the API shows it; NULL with *rc 0 when absent, -1 error. */
-json_t *
-staff_item(struct db *db, long long id, time_t now, int *rc)
-{
-	struct db_res	*r;
-	json_t		*it, *notes, *reqs;
-	char		 ts[32];
-	int		 pos;
-
-	r = db_query(db, "SELECT id, phone, location, topic, language, "
-	    "priority, status, created_at, attempts, claimed_by, "
-	    "preferred_window, outcome, recording_url, source, not_before, "
-	    "queued_at FROM callbacks WHERE id = ?", "i", id);
-	if (r == NULL) {
-		*rc = -1;
-		return (NULL);
-	}
-	if ((*rc = db_next(r)) != 1) {
-		db_done(r);
-		return (NULL);
-	}
-	it = json_object();
-	json_object_set_new(it, "id", json_integer(db_int(r, 0)));
-	json_object_set_new(it, "phone", staff_str(r, 1));
-	json_object_set_new(it, "location", staff_str(r, 2));
-	json_object_set_new(it, "topic", staff_str(r, 3));
-	json_object_set_new(it, "language", staff_str(r, 4));
-	json_object_set_new(it, "priority", json_integer(db_int(r, 5)));
-	json_object_set_new(it, "status", staff_str(r, 6));
-	json_object_set_new(it, "created_at", json_string(util_iso8601(
-	    (time_t)db_int(r, 7), ts, sizeof ts)));
-	json_object_set_new(it, "attempts", json_integer(db_int(r, 8)));
-	json_object_set_new(it, "claimed_by", staff_str(r, 9));
-	json_object_set_new(it, "preferred_window", staff_str(r, 10));
-	json_object_set_new(it, "outcome", staff_str(r, 11));
-	json_object_set_new(it, "recording_url", staff_str(r, 12));
-	json_object_set_new(it, "source", staff_str(r, 13));
-	json_object_set_new(it, "retry_after", db_int(r, 14) > now ?
-	    json_string(util_iso8601((time_t)db_int(r, 14), ts, sizeof ts)) :
-	    json_null());
-	json_object_set_new(it, "waited_minutes", json_integer(
-	    (now - db_int(r, 15)) / 60 > 0 ? (now - db_int(r, 15)) / 60 : 0));
-	db_done(r);
-
-	/* Every request the entry holds, and every location they name. */
-	if ((reqs = callback_requests_json(db, id)) == NULL)
-		goto fail;
-	json_object_set_new(it, "requests", reqs);
-	json_object_set_new(it, "locations", callback_locations(reqs));
-
-	if ((pos = callback_position(db, id)) < 0)
-		goto fail;
-	json_object_set_new(it, "position", json_integer(pos));
-	json_object_set_new(it, "wait_minutes", json_integer(pos > 0 ?
-	    callback_wait_minutes(db, json_string_value(json_object_get(it,
-	    "location")), pos, now) : 0));
-
-	notes = json_array();
-	json_object_set_new(it, "notes", notes);
-	r = db_query(db, "SELECT at, author, text FROM callback_notes WHERE "
-	    "callback_id = ? ORDER BY at, id", "i", id);
-	if (r == NULL)
-		goto fail;
-	while (db_next(r) == 1)
-		json_array_append_new(notes, json_pack("{s:s, s:s, s:s}", "at",
-		    util_iso8601((time_t)db_int(r, 0), ts, sizeof ts), "author",
-		    db_text(r, 1), "text", db_text(r, 2)));
-	db_done(r);
-	return (it);
-fail:
-	json_decref(it);
-	*rc = -1;
-	return (NULL);
-}
-
 /*
  * Whether the staff member may see the entry: its queue is one of their
  * locations (or the shared queue), or one of its requests names one.
@@ -143,45 +60,28 @@ staff_scope(struct db *db, struct staff_job *j)
 int
 staff_list(struct db *db, struct staff_job *j)
 {
-	struct db_res	*r;
-	json_t		*items, *it;
-	long long	*ids = NULL, lp = 0, lq = 0, li = 0;
+	struct callback_page	 pg;
+	json_t			*items, *it;
+	long long		*ids = NULL, lp = 0, lq = 0, li = 0;
 	size_t		 n = 0, i;
 	char		*next = NULL;
 	int		 rc = 0;
 
-	/*
-	 * A location filter shows that location's queue and the entries in
-	 * other queues that one of whose requests names it.
-	 */
-	r = db_query(db, "SELECT id, priority, queued_at FROM callbacks WHERE "
-	    "(? = 'all' OR (? = 'open' AND status IN ('waiting', 'claimed')) OR "
-	    "status = ?) AND "
-	    "(? = '' OR (? = 'shared' AND location IS NULL) OR location = ? OR "
-	    "EXISTS (SELECT 1 FROM callback_requests fq WHERE "
-	    "fq.callback_id = callbacks.id AND fq.location = ?)) AND "
-	    CALLBACK_VISIBLE("callbacks") " AND "
-	    "(? = 0 OR priority < ? OR (priority = ? AND (queued_at > ? OR "
-	    "(queued_at = ? AND id > ?)))) "
-	    "ORDER BY priority DESC, queued_at, id LIMIT ?",
-	    "ssssssssssiiiiiii", j->status_f, j->status_f, j->status_f,
-	    j->location_f, j->location_f, j->location_f, j->location_f,
-	    j->who.locations, j->who.locations, j->who.locations,
-	    (long long)j->has_cursor, j->cur_prio,
-	    j->cur_prio, j->cur_queued, j->cur_queued, j->cur_id,
-	    (long long)j->limit);
-	if (r == NULL)
+	memset(&pg, 0, sizeof pg);
+	pg.status = j->status_f;
+	pg.location = j->location_f;
+	pg.locations = j->who.locations;
+	pg.has_cursor = j->has_cursor;
+	pg.cur_prio = j->cur_prio;
+	pg.cur_queued = j->cur_queued;
+	pg.cur_id = j->cur_id;
+	pg.limit = j->limit;
+	if (callback_page(db, &pg, &ids, &n, &lp, &lq) != 0)
 		return (-1);
-	while (db_next(r) == 1) {
-		ids = xreallocarray(ids, n + 1, sizeof *ids);
-		ids[n++] = li = db_int(r, 0);
-		lp = db_int(r, 1);
-		lq = db_int(r, 2);
-	}
-	db_done(r);
+	li = n > 0 ? ids[n - 1] : 0;
 	items = json_array();
 	for (i = 0; i < n; i++) {
-		if ((it = staff_item(db, ids[i], j->now, &rc)) == NULL) {
+		if ((it = callback_json(db, ids[i], j->now, &rc)) == NULL) {
 			if (rc == -1)
 				break;
 			continue;
@@ -231,12 +131,12 @@ staff_act(struct db *db, struct staff_job *j)
 		j->why = staff_cb_error(j, rc);
 		if (rc == CB_CONFLICT && strcmp(j->action, "claim") == 0) {
 			/* Say who won, so the loser's screen can show it. */
-			j->out = staff_item(db, j->id, j->now, &rc);
+			j->out = callback_json(db, j->id, j->now, &rc);
 		}
 		return (rc == CB_ERROR ? -1 : 0);
 	}
 	j->changed = 1;
-	if ((j->out = staff_item(db, j->id, j->now, &rc)) == NULL)
+	if ((j->out = callback_json(db, j->id, j->now, &rc)) == NULL)
 		return (-1);
 	return (0);
 }

@@ -181,6 +181,14 @@ db_skip_locked_sql(struct db *db)
 	return (db->ops->skip_locked_sql);
 }
 
+int
+db_ping(struct db *db)
+{
+	long long	one = 0;
+
+	return (db_int_query(db, &one, "SELECT 1", "") == 0 ? 0 : -1);
+}
+
 /* The first column of the first row: db_int_query's returns. */
 static int
 db_first(struct db *db, long long *iv, char **sv, const char *sql,

@@ -88,30 +88,26 @@ staff_language_name(const char *code)
 int
 staff_call_answer(struct db *db, struct staff_job *j)
 {
-	struct db_res	*r;
-	struct twiml	*t;
-	const char	*doc;
-	char		*say = NULL, *phone = NULL, *action, tmo[16];
-	size_t		 len;
-	int		 rc;
+	struct callback_brief	 b;
+	struct twiml		*t;
+	const char		*doc;
+	char			*say = NULL, *phone = NULL, *action, tmo[16];
+	size_t			 len;
+	int			 rc;
 
-	r = db_query(db, "SELECT phone, language, topic, priority, status "
-	    "FROM callbacks WHERE id = ?", "i", j->id);
-	if (r == NULL)
+	if ((rc = callback_brief(db, j->id, &b)) == -1)
 		return (-1);
-	if ((rc = db_next(r)) == 1 && strcmp(db_text(r, 4), "claimed") == 0) {
-		phone = xstrdup(db_text(r, 0));
+	if (rc == 1 && b.claimed) {
+		phone = xstrdup(b.phone);
 		xasprintf(&say, "Hotline callback number %lld. The caller "
 		    "speaks %s%s%s.%s Connecting you now.", j->id,
-		    staff_language_name(db_text(r, 1)),
-		    db_isnull(r, 2) ? "" : ", about ",
-		    db_isnull(r, 2) ? "" : db_text(r, 2),
-		    db_int(r, 3) > 0 ? " This caller mentioned a red flag "
+		    staff_language_name(b.language),
+		    b.topic == NULL ? "" : ", about ",
+		    b.topic == NULL ? "" : b.topic,
+		    b.priority > 0 ? " This caller mentioned a red flag "
 		    "symptom." : "");
 	}
-	db_done(r);
-	if (rc == -1)
-		return (-1);
+	callback_brief_clear(&b);
 	t = twiml_new();
 	if (phone == NULL) {
 		twiml_leaf(t, "Say", "This callback is no longer open. "
