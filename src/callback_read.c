@@ -243,17 +243,12 @@ int
 callback_backlog(struct db *db, time_t now, long long *waiting,
     long long *oldest)
 {
-	struct db_res	*r;
+	long long	first;
 
-	r = db_query(db, "SELECT COUNT(*), MIN(queued_at) FROM callbacks WHERE "
-	    "status = 'waiting'", "");
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
+	if (db_pair_query(db, waiting, &first, "SELECT COUNT(*), "
+	    "MIN(queued_at) FROM callbacks WHERE status = 'waiting'", "") != 0)
 		return (-1);
-	}
-	*waiting = db_int(r, 0);
-	*oldest = db_isnull(r, 1) ? 0 : (long long)now - db_int(r, 1);
-	db_done(r);
+	*oldest = *waiting > 0 ? (long long)now - first : 0;
 	return (0);
 }
 

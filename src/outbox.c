@@ -196,17 +196,13 @@ outbox_set_status(struct db *db, const char *provider_sid, const char *status,
 int
 outbox_backlog(struct db *db, time_t now, long long *due, long long *oldest)
 {
-	struct db_res	*r;
+	long long	first;
 
-	r = db_query(db, "SELECT COUNT(*), MIN(next_at) FROM outbox WHERE "
-	    "status = 'pending' AND next_at <= ?", "i", (long long)now);
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
+	if (db_pair_query(db, due, &first, "SELECT COUNT(*), MIN(next_at) "
+	    "FROM outbox WHERE status = 'pending' AND next_at <= ?", "i",
+	    (long long)now) != 0)
 		return (-1);
-	}
-	*due = db_int(r, 0);
-	*oldest = db_isnull(r, 1) ? 0 : (long long)now - db_int(r, 1);
-	db_done(r);
+	*oldest = *due > 0 ? (long long)now - first : 0;
 	return (0);
 }
 

@@ -182,6 +182,27 @@ db_skip_locked_sql(struct db *db)
 }
 
 int
+db_pair_query(struct db *db, long long *a, long long *b, const char *sql,
+    const char *types, ...)
+{
+	va_list		 ap;
+	struct db_res	*r;
+	int		 rc;
+
+	va_start(ap, types);
+	r = db->ops->query(db, sql, types, ap);
+	va_end(ap);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		*a = db_isnull(r, 0) ? 0 : db_int(r, 0);
+		*b = db_isnull(r, 1) ? 0 : db_int(r, 1);
+	}
+	db_done(r);
+	return (rc == 1 ? 0 : -1);
+}
+
+int
 db_ping(struct db *db)
 {
 	long long	one = 0;
