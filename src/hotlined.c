@@ -26,6 +26,7 @@
 #include <event2/http.h>
 #include <event2/thread.h>
 
+#include "callback.h"
 #include "config.h"
 #include "curlev.h"
 #include "guidepage.h"
@@ -35,6 +36,7 @@
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "reply.h"
 #include "report.h"
 #include "retention.h"
@@ -80,9 +82,8 @@ health_cb(struct hreq *r)
 static int
 ready_tx(struct db *db, void *arg)
 {
-	long long	one = 0;
-
-	return (db_int_query(db, &one, "SELECT 1", "") == 0 ? 0 : -1);
+	(void)arg;
+	return (db_ping(db));
 }
 
 static void
@@ -115,29 +116,18 @@ ready_cb(struct hreq *r)
 static int
 backlog_metrics(struct db *db)
 {
-	struct db_res	*r;
 	time_t		 now = util_now();
+	long long	 due, oldest;
 
-	r = db_query(db, "SELECT COUNT(*), MIN(next_at) FROM outbox WHERE "
-	    "status = 'pending' AND next_at <= ?", "i", (long long)now);
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
+	if (outbox_backlog(db, now, &due, &oldest) != 0)
 		return (-1);
-	}
-	metrics_set("hotline_outbox_due", "", (double)db_int(r, 0));
-	metrics_set("hotline_outbox_oldest_due_seconds", "", db_isnull(r, 1) ?
-	    0 : (double)(now - db_int(r, 1)));
-	db_done(r);
-	r = db_query(db, "SELECT COUNT(*), MIN(queued_at) FROM callbacks WHERE "
-	    "status = 'waiting'", "");
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
+	metrics_set("hotline_outbox_due", "", (double)due);
+	metrics_set("hotline_outbox_oldest_due_seconds", "", (double)oldest);
+	if (callback_backlog(db, now, &due, &oldest) != 0)
 		return (-1);
-	}
-	metrics_set("hotline_callbacks_waiting", "", (double)db_int(r, 0));
+	metrics_set("hotline_callbacks_waiting", "", (double)due);
 	metrics_set("hotline_callback_oldest_wait_seconds", "",
-	    db_isnull(r, 1) ? 0 : (double)(now - db_int(r, 1)));
-	db_done(r);
+	    (double)oldest);
 	return (0);
 }
 
