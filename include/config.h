@@ -139,11 +139,13 @@ struct config {
 	int			 store_threads;
 	char			*log_level;
 	char			*secret;	/* keyed hashes of ids in events (HOTLINE_SECRET or file) */
+	int			 production;	/* service.environment or HOTLINE_ENV: needs a real auth token */
 
 	/* provider */
 	char			*provider_api;
 	char			*account_sid;
 	char			*auth_token;
+	int			 dev_token;	/* auth_token is the local development one (devtoken.c) */
 	char			*sms_from;	/* E.164, or NULL with messaging_service_sid */
 	char			*messaging_service_sid;
 	char			*voice_caller_id;

@@ -23,6 +23,8 @@ char	*util_read_file(const char *path, size_t max, size_t *lenp);
  */
 char	*util_read_file_stat(const char *path, size_t max, size_t *lenp,
 	    struct stat *st);
+/* The folders above the file path (mode 0750), as far as they can be made. */
+void	 util_mkdirs(const char *path);
 /* Strip leading and trailing white space in place. */
 char	*util_trim(char *);
 int	 util_utf8_valid(const char *);

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "devtoken.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -81,7 +82,8 @@ cli_check_config(struct cli *cli, int argc, char **argv)
 {
 	struct config	*cfg;
 	struct prompt	*p;
-	char		**errors;
+	char		**errors, *dev;
+	const char	*why;
 	size_t		 i, j, n;
 	int		 warnings = 0;
 
@@ -98,11 +100,21 @@ cli_check_config(struct cli *cli, int argc, char **argv)
 		    n == 1 ? "" : "s");
 		return (1);
 	}
+	if ((why = devtoken_refusal(cfg)) != NULL) {
+		fprintf(stderr, "%s: %s\n", cfg->path, why);
+		fprintf(stderr, "%s: 1 problem\n", cli->config_path);
+		config_unref(cfg);
+		return (1);
+	}
 	if (cfg->verify_signatures &&
-	    (cfg->auth_token == NULL || *cfg->auth_token == '\0')) {
+	    (cfg->auth_token == NULL || cfg->dev_token)) {
+		dev = devtoken_path(cfg);
 		fprintf(stderr, "%s: warning: no auth token (set "
-		    "TWILIO_AUTH_TOKEN or provider.auth_token_file): every "
-		    "webhook will be refused\n", cfg->path);
+		    "TWILIO_AUTH_TOKEN or provider.auth_token_file): %s %s, "
+		    "for local development only\n", cfg->path,
+		    cfg->dev_token ? "webhooks are signed with the local token in" :
+		    "hotlined will make a local token in", dev);
+		free(dev);
 		warnings++;
 	}
 	if (!cfg->verify_signatures) {

@@ -78,6 +78,23 @@ util_read_file_stat(const char *path, size_t max, size_t *lenp,
 	return (util_read_open(path, O_NOFOLLOW, max, lenp, st));
 }
 
+void
+util_mkdirs(const char *path)
+{
+	char	*dir, *p;
+
+	dir = xstrdup(path);
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+			break;
+		*p = '/';
+	}
+	free(dir);
+}
+
 char *
 util_trim(char *s)
 {

@@ -12,7 +12,7 @@ import time
 import unittest
 
 from harness import (ACCOUNT_SID, AUTH_TOKEN, CONFIG, HOTLINE, TOP_SRCDIR,
-                     Hotlined, HotlineTestCase, free_port)
+                     Hotlined, HotlineTestCase, free_port, pty_read)
 
 # A Tuesday morning in Texas: every clinic and the front desk are open.
 OPEN = "2026-12-01T10:00:00-06:00"
@@ -433,22 +433,11 @@ class TestInteractive(CliCase):
     """Keys come from the terminal one at a time, without Enter."""
 
     def read_until(self, fd, pattern, timeout=15):
-        import select
-        buf = b""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            r, _, _ = select.select([fd], [], [], 0.2)
-            if r:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                buf += chunk
-                if re.search(pattern, buf.decode("utf-8", "replace")):
-                    return buf.decode("utf-8", "replace")
-        self.fail("no %r in %r" % (pattern, buf.decode("utf-8", "replace")))
+        text = pty_read(fd, pattern.encode(), timeout).decode(
+            "utf-8", "replace")
+        if not re.search(pattern, text):
+            self.fail("no %r in %r" % (pattern, text))
+        return text
 
     def test_keys_and_typed_speech(self):
         import pty
