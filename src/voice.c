@@ -1489,9 +1489,11 @@ static int
 voice_status_tx(struct db *db, void *arg)
 {
 	struct voice_status_job	*j = arg;
+	struct db_res		*r;
 	time_t			 now = util_now();
-	char			 subject[17];
+	char			 subject[17], *node = NULL;
 	long long		 started = now;
+	int			 rc;
 
 	if (!voice_status_final(j->status))
 		return (db_exec(db, "UPDATE calls SET status = ? WHERE "
@@ -1511,9 +1513,18 @@ voice_status_tx(struct db *db, void *arg)
 	/* A redelivered callback closes nothing twice. */
 	if (db_changes(db) == 0)
 		return (0);
+	/* Where it ended, for the report's funnel (hung up here). */
+	if ((r = db_query(db, "SELECT last_node FROM calls WHERE call_sid = ?",
+	    "s", j->call_sid)) == NULL)
+		return (-1);
+	if (db_next(r) == 1 && db_text(r, 0) != NULL)
+		node = xstrdup(db_text(r, 0));
+	db_done(r);
 	util_hash(j->cfg->secret, j->call_sid, subject);
-	return (track_event(db, "call.end", subject, NULL, j->status, NULL,
-	    NULL, j->duration * 1000, now));
+	rc = track_event(db, "call.end", subject, node, j->status, NULL,
+	    NULL, j->duration * 1000, now);
+	free(node);
+	return (rc);
 }
 
 static void
