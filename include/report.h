@@ -31,6 +31,8 @@ json_t	*report_collect(struct db *, const char *tz, time_t since);
 const char *report_zone(const struct config *);
 /* "YYYY-MM-DD" (its local midnight in tz) or "all" (0): 0, or -1. */
 int	report_since(const char *tz, const char *arg, time_t *since);
+/* The local date of t in tz, YYYY-MM-DD, into buf. */
+void	report_date(const char *tz, time_t t, char *buf, size_t len);
 /* Local midnight 29 days before now's date in tz: thirty days. */
 time_t	report_default_since(const char *tz, time_t now);
 
