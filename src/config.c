@@ -355,6 +355,7 @@ cfg_open_part(struct cfgctx *main, struct fy_node *files, const char *key,
 static void
 cfg_close_part(struct cfgctx *main, struct cfgctx *part)
 {
+	cfg_check_keys(part);
 	main->errors = part->errors;
 	main->nerrors = part->nerrors;
 	if (part->doc != NULL)
@@ -436,6 +437,7 @@ config_load(const char *path, char ***errors)
 	cfg_close_part(&ctx, &part);
 	free(ppath);
 
+	cfg_check_keys(&ctx);
 done:
 	if (ctx.doc != NULL)
 		fy_document_destroy(ctx.doc);

@@ -410,6 +410,8 @@ main(int argc, char **argv)
 	memset(&hl, 0, sizeof hl);
 	hl.started_ms = util_mono_ms();
 	hl.config_path = xstrdup(path);
+	if (check)
+		return (config_check(path, stdout, stderr));
 	if ((hl.cfg = config_load(path, &errors)) == NULL) {
 		print_errors(errors);
 		config_errors_free(errors);
@@ -422,11 +424,6 @@ main(int argc, char **argv)
 		    path);
 		config_unref(hl.cfg);
 		return (1);
-	}
-	if (check) {
-		printf("%s: ok\n", path);
-		config_unref(hl.cfg);
-		return (0);
 	}
 	if (log_level_parse(hl.cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);

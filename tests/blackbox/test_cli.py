@@ -11,8 +11,8 @@ import tempfile
 import time
 import unittest
 
-from harness import (ACCOUNT_SID, AUTH_TOKEN, CONFIG, HOTLINE, TOP_SRCDIR,
-                     Hotlined, HotlineTestCase, free_port, pty_read)
+from harness import (ACCOUNT_SID, AUTH_TOKEN, CONFIG, HOTLINE, HOTLINED,
+                     TOP_SRCDIR, Hotlined, HotlineTestCase, free_port, pty_read)
 
 # A Tuesday morning in Texas: every clinic and the front desk are open.
 OPEN = "2026-12-01T10:00:00-06:00"
@@ -350,6 +350,65 @@ class TestCheckConfig(unittest.TestCase):
         p, n = self.edit("hotline.yaml", "max_body: 65536",
                          "max_body: 12")
         self.assertProblem(p, n, "max_body")
+
+    def test_unknown_key_near_a_known_one(self):
+        p, n = self.edit("hotline.yaml", "  max_body: 65536",
+                         "  max_bdy: 100")
+        self.assertProblem(p, n, r"unknown key 'max_bdy': did you mean "
+                           r"'max_body'\?")
+        p, n = self.edit("hotline.yaml", "\nvoice:", "\nvoise:")
+        self.assertProblem(p, n + 1, r"unknown key 'voise': did you mean "
+                           r"'voice'\?")
+
+    def test_unknown_key_in_every_file(self):
+        edits = [
+            ("sms.yaml", "    guide: stretches\n",
+             "    guide: stretches\n    reply: \"x\"\n", 1, "'reply'"),
+            ("locations.yaml", "    timezone: America/Chicago\n",
+             "    timezone: America/Chicago\n    timezon: UTC\n", 1,
+             "'timezon': did you mean 'timezone'"),
+            ("flow.yaml", "\nnodes:", "\nnodez: {}\nnodes:", 1,
+             "'nodez': did you mean 'nodes'"),
+            ("guides.yaml", "\nguides:", "\nguidez: {}\nguides:", 1,
+             "'guidez': did you mean 'guides'"),
+            ("safety.yaml", "\nred_flags:", "\nred_flag: {}\nred_flags:",
+             1, "'red_flag': did you mean 'red_flags'"),
+        ]
+        where = []
+        for name, old, new, skip, words in edits:
+            p, n = self.edit(name, old, new)
+            where.append((p, n + skip, words))
+        r = self.check()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        for p, n, words in where:
+            self.assertIn("%s:%d: unknown key %s" % (p, n, words), r.stderr)
+
+    def test_names_the_file_chooses_are_not_keys(self):
+        # Guide ids, node ids and message names are the file's own.
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("unknown key", r.stderr)
+
+    def test_hotlined_check_says_the_same(self):
+        self.edit("hotline.yaml", "  max_body: 65536", "  max_bdy: 100")
+        env = dict(os.environ, TWILIO_AUTH_TOKEN="", TWILIO_ACCOUNT_SID="")
+        env.pop("HOTLINE_CONFIG", None)
+        for broken in (True, False):
+            if not broken:
+                self.edit("hotline.yaml", "  max_bdy: 100",
+                          "  max_body: 65536")
+            a = subprocess.run([HOTLINE, "--config", self.cfg,
+                                "check-config"], env=env, capture_output=True,
+                               text=True, timeout=60)
+            b = subprocess.run([HOTLINED, "--check", "--config", self.cfg],
+                               env=env, capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual((a.returncode, a.stdout, a.stderr),
+                             (b.returncode, b.stdout, b.stderr))
+            self.assertEqual(a.returncode, 1 if broken else 0)
+            if not broken:
+                self.assertIn("ok (with warnings)", b.stdout)
+                self.assertIn("warning: no auth token", b.stderr)
 
     def test_yaml_syntax(self):
         p, n = self.edit("locations.yaml", "    timezone: America/Chicago",
