@@ -524,6 +524,59 @@ class TestInteractive(CliCase):
         self.assertEqual(os.waitstatus_to_exitcode(status), 0)
 
 
+    def test_timeout_starts_after_the_prompt(self):
+        import pty
+        # No player: the prompts are only shown, so the phone waits as
+        # long as they would play (about 2.5 words a second) before the
+        # Gather's timeout starts, and says how long.
+        env = dict(self.h.env, PATH="/nonexistent")
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(HOTLINE, [HOTLINE, "--config", CONFIG, "call"], env)
+        try:
+            text = self.read_until(fd, r"s to answer\]")
+            said = re.findall(r"  say \[[^\]]*\]: ([^\r\n]*)", text)
+            self.assertTrue(said, text)
+            words = sum(len(line.split()) for line in said)
+            m = re.search(r"the prompt plays ~(\d+) s, then (\d+) s to "
+                          r"answer", text)
+            self.assertIsNotNone(m, text)
+            self.assertLessEqual(abs(int(m.group(1)) - words / 2.5), 0.5)
+            self.assertGreater(int(m.group(2)), 0)
+            self.assertNotIn("no input", text)
+            # A key while the prompt would still play is taken at once.
+            os.write(fd, b"1")
+            self.read_until(fd, r"Digits=1  \[200")
+            os.write(fd, b"h")
+            self.read_until(fd, r"ended \(caller-hangup\)")
+        finally:
+            _, status = os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+
+
+class TestCallOptions(CliCase):
+    def test_help_exits_0(self):
+        r = self.run_cli(["call", "--help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("usage: hotline call", r.stdout)
+        self.assertIn("--from NUMBER|anonymous", r.stdout)
+        r = self.run_cli(["call", "--no-such-option"])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("usage: hotline call", r.stderr)
+
+    def test_blocked_caller_id(self):
+        # As the provider sends a withheld number: From=anonymous.
+        r, t = self.call("4,1", "--from", "anonymous")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(t["from"], "anonymous")
+        self.assertTrue(t["ok"], r.stdout)
+        self.assertTrue(all(e["status"] == 200 for e in t["events"]
+                            if e["type"] == "request"), r.stdout)
+        r = self.run_cli(["call", "--from", "not a number", "--script", "1"])
+        self.assertEqual(r.returncode, 2)
+
+
 class TestManPages(unittest.TestCase):
     """The manual pages render cleanly and cover what --help lists."""
 
