@@ -498,7 +498,9 @@ class TestInteractive(CliCase):
             self.fail("no %r in %r" % (pattern, text))
         return text
 
-    def test_keys_and_typed_speech(self):
+    def phone(self, caller):
+        """hotline call on a terminal (a pty): caller(fd) presses keys;
+        the call must end with exit status 0."""
         import pty
         # No player: the test machine may have no sound card.
         env = dict(self.h.env, PATH="/nonexistent")
@@ -506,6 +508,17 @@ class TestInteractive(CliCase):
         if pid == 0:
             os.execve(HOTLINE, [HOTLINE, "--config", CONFIG, "call"], env)
         try:
+            caller(fd)
+        except BaseException:
+            os.kill(pid, 9)
+            raise
+        finally:
+            _, status = os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+
+    def test_keys_and_typed_speech(self):
+        def caller(fd):
             self.read_until(fd, r"press 2")
             os.write(fd, b"2")
             self.read_until(fd, r"Digits=2  \[200")
@@ -518,22 +531,13 @@ class TestInteractive(CliCase):
             os.write(fd, b"h")
             out = self.read_until(fd, r"ended \(caller-hangup\)")
             self.assertIn("CallStatus=completed", out)
-        finally:
-            _, status = os.waitpid(pid, 0)
-            os.close(fd)
-        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
-
+        self.phone(caller)
 
     def test_timeout_starts_after_the_prompt(self):
-        import pty
         # No player: the prompts are only shown, so the phone waits as
         # long as they would play (about 2.5 words a second) before the
         # Gather's timeout starts, and says how long.
-        env = dict(self.h.env, PATH="/nonexistent")
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execve(HOTLINE, [HOTLINE, "--config", CONFIG, "call"], env)
-        try:
+        def caller(fd):
             text = self.read_until(fd, r"s to answer\]")
             said = re.findall(r"  say \[[^\]]*\]: ([^\r\n]*)", text)
             self.assertTrue(said, text)
@@ -549,10 +553,7 @@ class TestInteractive(CliCase):
             self.read_until(fd, r"Digits=1  \[200")
             os.write(fd, b"h")
             self.read_until(fd, r"ended \(caller-hangup\)")
-        finally:
-            _, status = os.waitpid(pid, 0)
-            os.close(fd)
-        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        self.phone(caller)
 
 
 class TestCallOptions(CliCase):
