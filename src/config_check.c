@@ -5,13 +5,15 @@
  * cannot see, the deployment around the files.  A missing auth token means
  * a development token (or, in production, no start at all); a recording
  * older than its words plays something the script no longer says.  Those
- * are warnings: the service still starts with them.
+ * are warnings: the service still starts with them.  A reply too long for
+ * a phone is a problem.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
 #include "devtoken.h"
+#include "reply.h"
 
 static int
 check_warnings(const struct config *cfg, FILE *err)
@@ -81,6 +83,12 @@ config_check(const char *path, FILE *out, FILE *err)
 		return (1);
 	}
 	warnings = check_warnings(cfg, err);
+	/* Replies too long for a phone are problems, not warnings. */
+	if ((n = (size_t)reply_check(cfg, err)) > 0) {
+		fprintf(err, "%s: %zu problem%s\n", path, n, n == 1 ? "" : "s");
+		config_unref(cfg);
+		return (1);
+	}
 	fprintf(out, "%s: ok%s\n", path, warnings > 0 ? " (with warnings)" :
 	    "");
 	config_unref(cfg);

@@ -29,6 +29,7 @@
 #include "config.h"
 #include "curlev.h"
 #include "devtoken.h"
+#include "guidepage.h"
 #include "hotline.h"
 #include "http.h"
 #include "lease.h"
@@ -475,6 +476,7 @@ main(int argc, char **argv)
 	outbox_init(&hl);
 	staff_init(&hl);
 	prompt_init(&hl);
+	guidepage_init(&hl);
 	retention_init(&hl);
 
 	if (http_listen(hl.http, hl.cfg->listen) != 0)
