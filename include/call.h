@@ -29,5 +29,10 @@ int	call_status(struct db *, const char *call_sid, const char *status);
  */
 int	call_end(struct db *, const char *call_sid, const char *status,
 	    long long duration, time_t now);
+/*
+ * The node the call was last at, in *node (caller frees; NULL when none
+ * was recorded): where it ended, for the report's funnel.  0 or -1.
+ */
+int	call_last_node(struct db *, const char *call_sid, char **node);
 
 #endif

@@ -1,6 +1,7 @@
 /* call.c -- the calls we answered (see call.h). */
 #include "call.h"
 #include "store.h"
+#include "xmalloc.h"
 
 int
 call_start(struct db *db, const char *call_sid, const char *caller_hash,
@@ -58,4 +59,19 @@ call_end(struct db *db, const char *call_sid, const char *status,
 	    status, (long long)now, duration, call_sid) != 0)
 		return (-1);
 	return (db_changes(db) > 0);
+}
+
+int
+call_last_node(struct db *db, const char *call_sid, char **node)
+{
+	struct db_res	*r;
+
+	*node = NULL;
+	if ((r = db_query(db, "SELECT last_node FROM calls WHERE call_sid = ?",
+	    "s", call_sid)) == NULL)
+		return (-1);
+	if (db_next(r) == 1 && db_text(r, 0) != NULL)
+		*node = xstrdup(db_text(r, 0));
+	db_done(r);
+	return (0);
 }

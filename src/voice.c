@@ -412,7 +412,7 @@ voice_status_tx(struct db *db, void *arg)
 {
 	struct voice_status_job	*j = arg;
 	time_t			 now = util_now();
-	char			 subject[17];
+	char			 subject[17], *node = NULL;
 	int			 rc;
 
 	if (!voice_status_final(j->status))
@@ -420,9 +420,14 @@ voice_status_tx(struct db *db, void *arg)
 	/* A redelivered callback closes nothing twice. */
 	if ((rc = call_end(db, j->call_sid, j->status, j->duration, now)) != 1)
 		return (rc);
+	/* Where it ended, for the report's funnel (hung up here). */
+	if (call_last_node(db, j->call_sid, &node) != 0)
+		return (-1);
 	util_hash(j->cfg->secret, j->call_sid, subject);
-	return (track_event(db, "call.end", subject, NULL, j->status, NULL,
-	    NULL, j->duration * 1000, now));
+	rc = track_event(db, "call.end", subject, node, j->status, NULL,
+	    NULL, j->duration * 1000, now);
+	free(node);
+	return (rc);
 }
 
 static void
