@@ -22,6 +22,8 @@
 struct prompt {
 	char	*id;
 	char	*text[LANG_MAX];	/* prompts/<lang>/<id>.txt, trailing space trimmed */
+	/* a menu template ({locations}, {key:zip}): the words as written (menu.c) */
+	char	*tmpl[LANG_MAX];
 	char	*audio[LANG_MAX];	/* "prompts/<lang>/<id>.wav" relative URL path, or NULL */
 	time_t	 text_mtime[LANG_MAX];
 	time_t	 audio_mtime[LANG_MAX];
@@ -80,9 +82,10 @@ struct holiday {
 
 struct location {
 	char			*id;
-	char			*key;		/* menu key */
+	char			*key;		/* menu key (given, or the next free digit) */
 	struct i18n		 name;
 	struct i18n_re		 speech;
+	struct i18n		 speech_src;	/* the patterns as written (menu.c) */
 	char			*address;
 	struct i18n		 address_spoken;
 	char			*phone;		/* E.164 */
