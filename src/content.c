@@ -307,6 +307,18 @@ content_load_guides(struct cfgctx *ctx, struct fy_node *root)
 }
 
 void
+content_parts_free(struct prompt *p, size_t lang)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nparts[lang]; i++)
+		free(p->parts[lang][i].text);
+	free(p->parts[lang]);
+	p->parts[lang] = NULL;
+	p->nparts[lang] = 0;
+}
+
+void
 content_free(struct config *cfg)
 {
 	size_t	i, j;
@@ -316,6 +328,7 @@ content_free(struct config *cfg)
 		for (j = 0; j < LANG_MAX; j++) {
 			free(cfg->prompts[i].text[j]);
 			free(cfg->prompts[i].tmpl[j]);
+			content_parts_free(&cfg->prompts[i], j);
 			free(cfg->prompts[i].audio[j]);
 			free(cfg->prompts[i].audio_data[j]);
 		}

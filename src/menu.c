@@ -23,9 +23,34 @@
 #define MENU_CHOICE	"location_choice"
 
 struct menu_buf {
-	char	*s;
-	size_t	 len, cap;
+	char			*s;
+	size_t			 len, cap;
+	/* pieces, once a recorded name is met: words from s + mark on */
+	struct prompt_part	*parts;
+	size_t			 nparts, mark;
 };
+
+static void
+menu_part(struct menu_buf *b, const struct prompt *audio)
+{
+	const char	*t = b->s != NULL ? b->s + b->mark : "";
+	size_t		 n = b->len - b->mark;
+
+	while (n > 0 && *t == ' ')
+		t++, n--;
+	while (n > 0 && t[n - 1] == ' ')
+		n--;
+	b->parts = xreallocarray(b->parts, b->nparts + 2, sizeof *b->parts);
+	if (n > 0) {
+		b->parts[b->nparts].text = xstrndup(t, n);
+		b->parts[b->nparts++].audio = NULL;
+	}
+	if (audio != NULL) {
+		b->parts[b->nparts].text = NULL;
+		b->parts[b->nparts++].audio = audio;
+	}
+	b->mark = b->len;
+}
 
 static void
 menu_cat(struct menu_buf *b, const char *s, size_t n)
@@ -70,7 +95,7 @@ menu_names(const struct config *cfg, int lang, struct menu_buf *b)
 static char *
 menu_replace_names(const struct config *cfg, const char *s, int lang)
 {
-	struct menu_buf	 b = { NULL, 0, 0 };
+	struct menu_buf	 b = { 0 };
 	const char	*at;
 
 	if (strstr(s, "{names}") == NULL)
@@ -104,7 +129,7 @@ menu_hints(struct cfgctx *ctx, struct i18n *t)
 static char *
 menu_pattern(const struct config *cfg, const char *pattern, int lang)
 {
-	struct menu_buf	 b = { NULL, 0, 0 }, any = { NULL, 0, 0 };
+	struct menu_buf	 b = { 0 }, any = { 0 };
 	const char	*at, *src;
 	size_t		 i;
 
@@ -248,17 +273,33 @@ menu_intent_key(const struct flow_node *n, const char *intent)
 	return (NULL);
 }
 
-/* One location's line: {name} and {key} in the choice prompt. */
+/*
+ * One location's line: {name} and {key} in the choice prompt.  A name
+ * recorded as prompt location_<id> is played there, the rest spoken.
+ */
 static void
-menu_choice(struct menu_buf *b, const char *tmpl, const struct location *l,
-    int lang)
+menu_choice(const struct config *cfg, struct menu_buf *b, const char *tmpl,
+    const struct location *l, int lang)
 {
-	const char	*at;
+	const struct prompt	*rec;
+	const char		*at;
+	char			*id;
 
+	xasprintf(&id, "location_%s", l->id);
+	rec = config_prompt(cfg, id);
+	free(id);
+	if (rec != NULL && rec->audio[lang] == NULL)
+		rec = NULL;
 	while ((at = strchr(tmpl, '{')) != NULL) {
 		menu_cat(b, tmpl, (size_t)(at - tmpl));
 		if (strncmp(at, "{name}", 6) == 0) {
+			if (rec != NULL)
+				menu_part(b, NULL);
 			menu_cats(b, i18n_get(&l->name, lang));
+			if (rec != NULL) {
+				b->mark = b->len;
+				menu_part(b, rec);
+			}
 			tmpl = at + 6;
 		} else if (strncmp(at, "{key}", 5) == 0) {
 			menu_cats(b, l->key != NULL ? l->key : "");
@@ -273,11 +314,11 @@ menu_choice(struct menu_buf *b, const char *tmpl, const struct location *l,
 
 /* The words of p in language lang for node n, from its template. */
 static char *
-menu_render(struct cfgctx *ctx, const struct flow_node *n,
-    const struct prompt *p, int lang)
+menu_render(struct cfgctx *ctx, const struct flow_node *n, struct prompt *p,
+    int lang)
 {
 	const struct config	*cfg = ctx->cfg;
-	struct menu_buf		 b = { NULL, 0, 0 };
+	struct menu_buf		 b = { 0 };
 	const struct prompt	*item;
 	const char		*s = p->tmpl[lang], *at, *end, *k, *line;
 	char			*name;
@@ -304,7 +345,7 @@ menu_render(struct cfgctx *ctx, const struct flow_node *n,
 			for (i = 0; line != NULL && i < cfg->nlocations; i++) {
 				if (i > 0)
 					menu_cats(&b, " ");
-				menu_choice(&b, line,
+				menu_choice(cfg, &b, line,
 				    &cfg->locations[i], lang);
 			}
 		} else if (strncmp(name, "key:", 4) == 0) {
@@ -323,6 +364,11 @@ menu_render(struct cfgctx *ctx, const struct flow_node *n,
 		s = end + 1;
 	}
 	menu_cats(&b, s);
+	if (b.nparts > 0)
+		menu_part(&b, NULL);
+	content_parts_free(p, (size_t)lang);
+	p->parts[lang] = b.parts;
+	p->nparts[lang] = b.nparts;
 	return (b.s);
 }
 

@@ -44,7 +44,8 @@ class FifthLocation(Voice):
     env = {"HOTLINE_CLOCK": OPEN}
 
     def setUp(self):
-        self.dir = copy_config()
+        if not getattr(self, "dir", None):
+            self.dir = copy_config()
         self.cfg = os.path.join(self.dir, "config", "hotline.yaml")
         with open(os.path.join(self.dir, "config", "locations.yaml"),
                   "a") as f:
@@ -148,3 +149,39 @@ class MissingFromMenu(Voice):
         self.assertRegex(r.stdout + r.stderr,
                          r"flow\.yaml:\d+: node 'clinics': location 'coppell' "
                          r"is missing from prompt 'clinics_menu' \(es\)")
+
+
+class RecordedName(FifthLocation):
+    """A recorded name (prompts/<lang>/location_<id>.wav) is played in the
+    menus that list the locations; the other names are spoken."""
+
+    def setUp(self):
+        self.dir = copy_config()
+        for lang in ("en",):
+            base = os.path.join(self.dir, "prompts", lang, "location_denton")
+            with open(base + ".txt", "w") as f:
+                f.write("Denton\n")
+            with open(base + ".wav", "wb") as f:
+                f.write(b"RIFF" + b"\0" * 40 + b"\0" * 800)
+        super().setUp()
+
+    def test_recorded_name_is_played(self):
+        c = self.clinics("en")
+        self.assertIn("[play %s/prompts/en/location_denton.wav]" % self.h.base,
+                      c.text())
+        self.assertIn("For Garland, press 4. For", c.text())
+        self.assertIn(", press 5. To find the clinic nearest to your ZIP "
+                      "code, press 6.", c.text())
+        r = self.h.get("/prompts/en/location_denton.wav")
+        self.assertEqual(r.status, 200)
+        # Spanish has no recording: all in words
+        c = self.clinics("es")
+        self.assertNotIn("[play", c.text())
+        self.assertIn("Para Denton, oprima 5.", c.text())
+
+    # The words-only checks are FifthLocation's.
+    test_check_config_is_clean = None
+    test_menu_offers_it_by_key_in_both_languages = None
+    test_menu_offers_it_by_name = None
+    test_zip_routes_to_it = None
+    test_callback_question_names_it = None
