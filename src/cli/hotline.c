@@ -34,6 +34,7 @@ usage(FILE *f)
 	    "[--json] TEXT...\n"
 	    "  prompts render [--lang L] [--voice V] [--force] [ID...]\n"
 	    "  prompts check\n"
+	    "  flow graph [--lang L] [--format dot|svg]\n"
 	    "  report [--since YYYY-MM-DD] [--csv]\n"
 	    "  purge [--dry-run]\n"
 	    "  check-config\n"
@@ -112,6 +113,8 @@ main(int argc, char **argv)
 		rc = cli_sms(&cli, argc, argv);
 	else if (strcmp(cmd, "prompts") == 0)
 		rc = cli_prompts(&cli, argc, argv);
+	else if (strcmp(cmd, "flow") == 0)
+		rc = cli_flow(&cli, argc, argv);
 	else if (strcmp(cmd, "report") == 0)
 		rc = cli_report(&cli, argc, argv);
 	else if (strcmp(cmd, "staff") == 0)
