@@ -46,6 +46,12 @@ static const char *flow_sys_names[FS_COUNT] = {
 	"voicemail_none", "miss_front_desk", "miss_callback", "last_item"
 };
 
+const char *
+flow_sys_name(enum flow_sys s)
+{
+	return (s < FS_COUNT ? flow_sys_names[s] : "?");
+}
+
 struct flow_node *
 flow_node(const struct flow *f, const char *id)
 {
