@@ -9,10 +9,16 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct config;
 
-/* The graph in the DOT language, words in language lang; NULL on failure. */
-char	*flowdot_graph(const struct config *, int lang);
+/*
+ * The graph in the DOT language, words in language lang; NULL on failure.
+ * With rep (report_collect's), the funnel's callers per node and the
+ * choices per arrow are written on them.
+ */
+char	*flowdot_graph(const struct config *, int lang, const json_t *rep);
 /*
  * dot rendered to SVG by Graphviz's `dot` (found on PATH); blocks while it
  * runs, so the service calls it off its loop.  NULL with *err set (free

@@ -6,7 +6,9 @@
  * choices that stay on the node (repeat, next, text me this) loop back to
  * it; open and closed hours are separate arrows from the nodes that
  * connect a call.  The choices every menu shares are listed once, in a
- * note, rather than drawn from every box.
+ * note, rather than drawn from every box.  With a report (report.c), each
+ * box also says how many callers reached it and each arrow how often it
+ * was taken.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -18,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "config.h"
 #include "flow.h"
@@ -35,6 +39,55 @@ static const char *flowdot_actions[] = {
 	"go to", "repeat", "back", "language", "next", "again", "text it",
 	"text the address", "location"
 };
+
+/* The report's rows of section name, or NULL. */
+static json_t *
+flowdot_section(const json_t *rep, const char *name)
+{
+	json_t	*secs, *sec;
+	size_t	 i;
+
+	if (rep == NULL || (secs = json_object_get(rep, "sections")) == NULL)
+		return (NULL);
+	json_array_foreach(secs, i, sec) {
+		if (strcmp(json_string_value(json_object_get(sec, "name")) !=
+		    NULL ? json_string_value(json_object_get(sec, "name")) : "",
+		    name) == 0)
+			return (json_object_get(sec, "rows"));
+	}
+	return (NULL);
+}
+
+/*
+ * A count from the report: callers who reached node (o NULL, the funnel),
+ * or how often option o was chosen there (the report has the key when
+ * pressed, the intent when said); -1 without a report.
+ */
+static long long
+flowdot_count(const json_t *rep, const char *node,
+    const struct flow_option *o)
+{
+	json_t		*rows, *row;
+	const char	*n, *in;
+	size_t		 i;
+	long long	 c = 0;
+
+	if (rep == NULL)
+		return (-1);
+	rows = flowdot_section(rep, o == NULL ? "funnel" : "choices");
+	json_array_foreach(rows, i, row) {
+		n = json_string_value(json_array_get(row, 0));
+		if (n == NULL || strcmp(n, node) != 0)
+			continue;
+		if (o == NULL)
+			return (json_integer_value(json_array_get(row, 2)));
+		in = json_string_value(json_array_get(row, 1));
+		if (in != NULL && ((o->key != NULL && strcmp(in, o->key) == 0) ||
+		    strcmp(in, o->intent) == 0))
+			c += json_integer_value(json_array_get(row, 2));
+	}
+	return (c);
+}
 
 /* s quoted for a DOT string: quotes and backslashes escaped. */
 static void
@@ -113,18 +166,25 @@ flowdot_option_label(const struct flow_option *o, const struct config *cfg,
 
 static void
 flowdot_options(FILE *f, const struct config *cfg, const struct flow *fl,
-    const struct flow_node *n, int lang, const char *prefix)
+    const struct flow_node *n, int lang, const char *prefix,
+    const json_t *rep)
 {
 	const struct flow_option	*o;
 	const char			*to;
-	char				*label, *full;
+	char				*label, *full, *plain;
 	size_t				 i;
+	long long			 c;
 
 	for (i = 0; i < n->noptions; i++) {
 		o = &n->options[i];
 		if (o->global)
 			continue;
-		label = flowdot_option_label(o, cfg, lang);
+		plain = flowdot_option_label(o, cfg, lang);
+		if ((c = flowdot_count(rep, n->id, o)) >= 0)
+			xasprintf(&label, "%s (%lld)", plain, c);
+		else
+			label = xstrdup(plain);
+		free(plain);
 		xasprintf(&full, "%s%s", prefix, label);
 		to = NULL;
 		switch (o->action) {
@@ -156,13 +216,14 @@ flowdot_options(FILE *f, const struct config *cfg, const struct flow *fl,
 }
 
 char *
-flowdot_graph(const struct config *cfg, int lang)
+flowdot_graph(const struct config *cfg, int lang, const json_t *rep)
 {
 	const struct flow	*fl = cfg->flow;
 	const struct flow_node	*n;
 	const struct flow_option *o;
 	char			*out = NULL, *dial, *s;
 	size_t			 len = 0, i;
+	long long		 c;
 	FILE			*f;
 
 	if (fl == NULL || (f = open_memstream(&out, &len)) == NULL)
@@ -189,6 +250,8 @@ flowdot_graph(const struct config *cfg, int lang)
 		}
 		fputs(")", f);
 		flowdot_words(f, n->intro != NULL ? n->intro : n->prompt, lang);
+		if ((c = flowdot_count(rep, n->id, NULL)) >= 0)
+			fprintf(f, "\\n%lld caller%s", c, c == 1 ? "" : "s");
 		fprintf(f, "\"%s];\n", n->type == FLOW_GOODBYE ?
 		    ", shape=doubleoctagon" : "");
 	}
@@ -208,13 +271,13 @@ flowdot_graph(const struct config *cfg, int lang)
 				flowdot_edge(f, dial, n->fail->id, "no answer",
 				    "style=dotted");
 			free(dial);
-			flowdot_options(f, cfg, fl, n, lang, "closed: ");
+			flowdot_options(f, cfg, fl, n, lang, "closed: ", rep);
 			break;
 		case FLOW_ZIP:
 			if (n->location_node != NULL)
 				flowdot_edge(f, n->id, n->location_node->id,
 				    "five digits: nearest clinic", NULL);
-			flowdot_options(f, cfg, fl, n, lang, "");
+			flowdot_options(f, cfg, fl, n, lang, "", rep);
 			break;
 		case FLOW_CALLBACK:
 		case FLOW_VOICEMAIL:
@@ -223,10 +286,10 @@ flowdot_graph(const struct config *cfg, int lang)
 				    n->type == FLOW_CALLBACK ? "number, clinic, "
 				    "window: queued" : "after the tone: queued",
 				    NULL);
-			flowdot_options(f, cfg, fl, n, lang, "");
+			flowdot_options(f, cfg, fl, n, lang, "", rep);
 			break;
 		default:
-			flowdot_options(f, cfg, fl, n, lang, "");
+			flowdot_options(f, cfg, fl, n, lang, "", rep);
 			break;
 		}
 		if (n->fail != NULL && n->type != FLOW_LOCATION &&

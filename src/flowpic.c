@@ -69,7 +69,7 @@ flowpic_update(const struct config *cfg)
 	pthread_t		 t;
 	char			*dot;
 
-	if ((dot = flowdot_graph(cfg, 0)) == NULL)
+	if ((dot = flowdot_graph(cfg, 0, NULL)) == NULL)
 		return;
 	j = xcalloc(1, sizeof *j);
 	j->dot = dot;

@@ -2,7 +2,8 @@
  * cli_flow.c -- "hotline flow graph": the voice menu as a picture.
  *
  * The graph is written in the DOT language by the library (flowdot.c);
- * --format svg pipes it through Graphviz's dot, which is all this adds.
+ * --format svg pipes it through Graphviz's dot; --counts puts the last 30
+ * days of the report's funnel on it (callers per node, choices per arrow).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,12 +13,30 @@
 #include "cli.h"
 #include "config.h"
 #include "flowdot.h"
+#include "report.h"
+#include "store.h"
+#include "util.h"
 
 static int
 flow_usage(FILE *f)
 {
-	fprintf(f, "usage: hotline flow graph [--lang L] [--format dot|svg]\n");
+	fprintf(f, "usage: hotline flow graph [--lang L] [--format dot|svg] "
+	    "[--counts]\n");
 	return (f == stdout ? 0 : 2);
+}
+
+struct flow_job {
+	time_t	 since;
+	json_t	*rep;
+};
+
+static int
+flow_report_tx(struct db *db, void *arg)
+{
+	struct flow_job	*j = arg;
+
+	j->rep = report_collect(db, j->since);
+	return (j->rep != NULL ? 0 : -1);
 }
 
 int
@@ -26,13 +45,15 @@ cli_flow(struct cli *cli, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "lang", required_argument, NULL, 'l' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "counts", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*lang = NULL, *format = "dot";
 	char		*dot, *svg, *err;
 	size_t		 len;
-	int		 ch, li = 0;
+	int		 ch, li = 0, counts = 0;
+	struct flow_job	 job = { 0, NULL };
 
 	if (argc < 2 || strcmp(argv[1], "graph") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
@@ -45,13 +66,17 @@ cli_flow(struct cli *cli, int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+l:f:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+l:f:nh", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'l':
 			lang = optarg;
 			break;
 		case 'f':
 			format = optarg;
+			break;
+		case 'n':
+			counts = 1;
 			break;
 		case 'h':
 			return (flow_usage(stdout));
@@ -71,7 +96,20 @@ cli_flow(struct cli *cli, int argc, char **argv)
 		    lang);
 		return (2);
 	}
-	if ((dot = flowdot_graph(cli->cfg, li)) == NULL) {
+	if (counts) {
+		/* The report's 30 days: from midnight UTC 29 days ago. */
+		job.since = util_now();
+		job.since -= job.since % 86400 + 29 * 86400;
+		if (store_run(cli_store(cli), flow_report_tx, &job) != 0 ||
+		    job.rep == NULL) {
+			fprintf(stderr, "hotline flow graph: the store could not "
+			    "be read\n");
+			return (1);
+		}
+	}
+	dot = flowdot_graph(cli->cfg, li, job.rep);
+	json_decref(job.rep);
+	if (dot == NULL) {
 		fprintf(stderr, "hotline flow graph: out of memory\n");
 		return (1);
 	}

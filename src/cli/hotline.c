@@ -35,7 +35,7 @@ usage(FILE *f)
 	    "  prompts render [--lang L] [--voice V] [--force] [ID...]\n"
 	    "  prompts check [--fix]\n"
 	    "  prompts export [--lang L] [--format csv|html]\n"
-	    "  flow graph [--lang L] [--format dot|svg]\n"
+	    "  flow graph [--lang L] [--format dot|svg] [--counts]\n"
 	    "  report [--since YYYY-MM-DD] [--csv]\n"
 	    "  purge [--dry-run]\n"
 	    "  check-config\n"

@@ -8,7 +8,7 @@ import time
 import unittest
 
 from harness import CONFIG, HOTLINE, HotlineTestCase
-from test_voice import node_ids
+from test_voice import OPEN, Call, Voice, node_ids
 
 HAVE_DOT = shutil.which("dot") is not None
 
@@ -82,3 +82,29 @@ class TestDashboardFlow(HotlineTestCase):
                       r.headers["Content-Security-Policy"])
         # the dashboard links to it
         self.assertIn('href="/staff/flow"', self.h.get("/staff/").text)
+
+
+class TestCounts(Voice):
+    env = {"HOTLINE_CLOCK": OPEN}
+
+    def test_the_funnel_on_the_graph(self):
+        for who in ("+12145550171", "+12145550172"):
+            Call(self, who).start().press("4").press("1")
+        Call(self, "+12145550173").start().press("2")
+        env = dict(self.h.env)
+        env.pop("HOTLINE_CONFIG", None)
+        r = subprocess.run([HOTLINE, "--config", CONFIG, "flow", "graph",
+                            "--counts"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        dot = r.stdout
+        self.assertRegex(dot, r'\n  "main" \[label="main\\n\(menu\)\\n.*'
+                         r'\\n3 callers"\];\n')
+        self.assertIn('"main" -> "clinics" [label="4 | say: clinics (2)"]',
+                      dot)
+        self.assertIn('"main" -> "stretches" [label="2 | say: stretches '
+                      '(1)"]', dot)
+        self.assertIn('"clinics" -> "location" [label="1 | say: Fort Worth '
+                      '(2)"]', dot)
+        self.assertIn('"main" -> "callback" [label="5 | say: callback (0)"]',
+                      dot)
