@@ -24,8 +24,6 @@ extern const char *prompt_audio_names[];
 
 /* Run argv (no shell), its output discarded; 0 when it exits 0. */
 int		 prompts_run(char *const argv[]);
-/* espeak-ng voice used for a language when none is given. */
-const char	*prompts_default_voice(const char *lang);
 /* The hash "prompts render" writes beside a .wav made from these words. */
 void		 prompts_hash(const char *voice, const char *text, char out[65]);
 enum prompt_audio prompts_audio_state(const struct config *,

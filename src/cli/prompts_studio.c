@@ -7,8 +7,10 @@
  */
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,32 @@
 const char *prompt_audio_names[] = {
 	"missing", "recorded", "rendered", "stale", "generated"
 };
+
+/* Run argv quietly; 0 when it exits 0. */
+int
+prompts_run(char *const argv[])
+{
+	pid_t	pid;
+	int	status, devnull;
+
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid == 0) {
+		if ((devnull = open("/dev/null", O_RDWR)) != -1) {
+			dup2(devnull, STDIN_FILENO);
+			dup2(devnull, STDOUT_FILENO);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "hotline prompts: %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			return (-1);
+	}
+	return (WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1);
+}
 
 /* --- where each prompt is used -------------------------------------------- */
 
