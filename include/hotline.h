@@ -44,6 +44,9 @@ void	sms_init(struct hotline *);
 void	outbox_init(struct hotline *);
 void	staff_init(struct hotline *);
 void	prompt_init(struct hotline *);
+/* The dashboard's phone tree (flowpic.c): route, and redraw on reload. */
+void	flowpic_init(struct hotline *);
+void	flowpic_update(const struct config *);
 /* Module tear-down at exit (after the loop ends). */
 void	outbox_free(struct outbox *);
 void	staff_free(struct staff *);
