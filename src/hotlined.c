@@ -29,6 +29,7 @@
 #include "callback.h"
 #include "config.h"
 #include "curlev.h"
+#include "guidepage.h"
 #include "hotline.h"
 #include "http.h"
 #include "lease.h"
@@ -36,6 +37,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "outbox.h"
+#include "reply.h"
 #include "report.h"
 #include "retention.h"
 #include "store.h"
@@ -342,6 +344,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "hotlined: %s: configuration has problems\n", path);
 		return (1);
 	}
+	if (check && reply_check(hl.cfg, stderr) > 0) {
+		fprintf(stderr, "hotlined: %s: replies too long\n", path);
+		config_unref(hl.cfg);
+		return (1);
+	}
 	if (check) {
 		printf("%s: ok\n", path);
 		config_unref(hl.cfg);
@@ -398,6 +405,7 @@ main(int argc, char **argv)
 	outbox_init(&hl);
 	staff_init(&hl);
 	prompt_init(&hl);
+	guidepage_init(&hl);
 	retention_init(&hl);
 
 	if (http_listen(hl.http, hl.cfg->listen) != 0)

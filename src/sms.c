@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
+#include "segment.h"
 #include "sms.h"
 #include "store.h"
 #include "track.h"
@@ -289,7 +290,7 @@ sms_incoming_tx(struct db *db, void *arg)
 	struct sms_plan	 rep;
 	struct twiml	*t;
 	const char	*doc;
-	char		*key, *ctype = NULL, hash[17];
+	char		*key, *ctype = NULL, hash[17], *folded;
 	long long	 id = 0;
 	time_t		 now = util_now();
 	size_t		 i, len;
@@ -327,6 +328,12 @@ sms_incoming_tx(struct db *db, void *arg)
 
 	t = twiml_new();
 	for (i = 0; rep.texts != NULL && rep.texts[i] != NULL; i++) {
+		/* Curly quotes and dashes cost a text UCS-2: send GSM-7. */
+		if (j->channel == NULL) {
+			folded = segment_fold(rep.texts[i]);
+			free(rep.texts[i]);
+			rep.texts[i] = folded;
+		}
 		/* A WhatsApp text is answered on WhatsApp, said outright. */
 		twiml_open(t, "Message", "to", j->reply_to, "from",
 		    j->reply_from, NULL);

@@ -14,6 +14,7 @@
 #include "keyword.h"
 #include "location.h"
 #include "outbox.h"
+#include "reply.h"
 #include "twiml.h"
 #include "util.h"
 #include "voice_private.h"
@@ -251,8 +252,8 @@ voice_text_guide(struct voice_ctx *v, struct voice_state *st,
 
 	if (g == NULL)
 		return (0);
-	rc = voice_sms(v, g->id, NULL, keyword_guide_texts(v->cfg, g,
-	    st->lang, NULL));
+	rc = voice_sms(v, g->id, NULL, reply_one(reply_guide(v->cfg, g,
+	    st->lang)));
 	if (rc == 1)
 		voice_event(v, "call.text", st->node->id, g->id, NULL,
 		    voice_lang_code(v->cfg, st->lang));
