@@ -35,7 +35,6 @@
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
-#include "segment.h"
 #include "outbox_private.h"
 #include "segment.h"
 #include "store.h"

@@ -33,6 +33,7 @@ sms_guide_topic(const struct guide *g)
 	return (g->id);
 }
 
+/* Which language's red-flag pattern the text matches: index, or -1. */
 static int
 sms_red_flag(const struct config *cfg, const char *norm, int lang)
 {
