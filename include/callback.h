@@ -17,6 +17,8 @@
 
 #include <jansson.h>
 
+#include "estimate.h"
+
 struct db;
 struct config;
 
@@ -42,7 +44,7 @@ struct callback_res {
 	int		created;	/* 0: joined this number's open entry */
 	int		requests;	/* requests in the entry, this one included */
 	int		position;	/* 1 = next */
-	int		wait_minutes;	/* honest estimate */
+	struct estimate	estimate;	/* when they can expect the call */
 };
 
 /*
@@ -119,9 +121,15 @@ json_t	*callback_locations(const json_t *requests);
 int	callback_visible(struct db *, long long id, const char *locations);
 /* Position in its queue (1 = next) of an open entry; 0 if not open; -1. */
 int	callback_position(struct db *, long long id);
-/* Estimated minutes until the entry at position is called. */
-int	callback_wait_minutes(struct db *, const char *location, int position,
-	    time_t now);
+/* The measured handling rate: recent claim-to-done times, staff on duty. */
+int	callback_rate(struct db *, time_t now, struct estimate_rate *);
+/*
+ * When the entry at position in location's queue (NULL: shared) can
+ * expect its call at now: estimate_wait over callback_rate, the one
+ * estimate every channel gives.  cfg NULL: minutes only.  0 or -1.
+ */
+int	callback_estimate(struct db *, const struct config *,
+	    const char *location, int position, time_t now, struct estimate *);
 
 /*
  * --- working the queue (staff) -------------------------------------------

@@ -84,30 +84,44 @@ callback_position(struct db *db, long long id)
 }
 
 int
-callback_wait_minutes(struct db *db, const char *location, int position,
-    time_t now)
+callback_rate(struct db *db, time_t now, struct estimate_rate *rate)
 {
 	long long	avg = 0, staff = 0;
-	int		per;
 
 	/* How long recent callbacks took from claim to done. */
 	if (db_int_query(db, &avg, "SELECT CAST(AVG(done_at - claimed_at) AS "
 	    "BIGINT) FROM "
 	    "(SELECT done_at, claimed_at FROM callbacks WHERE done_at IS NOT "
 	    "NULL AND claimed_at IS NOT NULL AND done_at >= claimed_at "
-	    "ORDER BY done_at DESC LIMIT 20) t", "") != 0 || avg <= 0)
-		per = CALLBACK_DEFAULT_MINUTES;
-	else
-		per = (int)((avg + 59) / 60);
-	if (per < 2)
-		per = 2;
+	    "ORDER BY done_at DESC LIMIT 20) t", "") == -1)
+		return (-1);
+	rate->minutes_each = avg > 0 ? (int)((avg + 59) / 60) :
+	    CALLBACK_DEFAULT_MINUTES;
+	if (rate->minutes_each < 2)
+		rate->minutes_each = 2;
 	/* Staff on duty: who claimed something in the last two hours. */
 	if (db_int_query(db, &staff, "SELECT COUNT(DISTINCT claimed_by) FROM "
-	    "callbacks WHERE claimed_at >= ?", "i", (long long)(now - 7200)) != 0 ||
-	    staff < 1)
-		staff = 1;
-	(void)location;
-	return ((int)((position * per + staff - 1) / staff));
+	    "callbacks WHERE claimed_at >= ?", "i", (long long)(now - 7200)) ==
+	    -1)
+		return (-1);
+	rate->staff = staff > 0 ? (int)staff : 1;
+	return (0);
+}
+
+int
+callback_estimate(struct db *db, const struct config *cfg,
+    const char *location, int position, time_t now, struct estimate *e)
+{
+	struct estimate_rate	rate;
+
+	memset(e, 0, sizeof *e);
+	if (callback_rate(db, now, &rate) != 0)
+		return (-1);
+	if (cfg != NULL)
+		estimate_wait(cfg, location, position, &rate, now, e);
+	else
+		e->minutes = position * rate.minutes_each / rate.staff;
+	return (0);
 }
 
 const char *
@@ -321,8 +335,9 @@ callback_request(struct db *db, const struct config *cfg,
 	res->requests = (int)n;
 	if ((res->position = callback_position(db, id)) < 0)
 		goto fail;
-	res->wait_minutes = callback_wait_minutes(db, queue, res->position,
-	    q->now);
+	if (callback_estimate(db, cfg, queue, res->position, q->now,
+	    &res->estimate) != 0)
+		goto fail;
 	/*
 	 * Staff hear about a new entry, and about a repeat request that
 	 * changes what they do, in the same transaction that made it.

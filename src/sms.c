@@ -317,13 +317,17 @@ sms_topic(struct db *db, const struct config *cfg, const char *phone,
 	return (rc == -1 ? -1 : 0);
 }
 
+/*
+ * Join the queue; *texts (when not NULL) gets the reply, its promise the
+ * queue's estimate (estimate.h); *out (when not NULL) what joining gave.
+ */
 static int
 sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
-    time_t now, char ***texts)
+    time_t now, char ***texts, struct callback_res *out)
 {
 	struct callback_req	q;
 	struct callback_res	res;
-	char			pos[16], wait[16], *words;
+	char			pos[16], wait[16], when[64], *words;
 
 	memset(&q, 0, sizeof q);
 	q.phone = j->from;
@@ -338,10 +342,22 @@ sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
 	if (callback_request(db, j->cfg, &q, &res) != 0)
 		return (-1);
 	j->kick = 1;
+	if (out != NULL)
+		*out = res;
 	if (texts == NULL)
 		return (0);
 	snprintf(pos, sizeof pos, "%d", res.position);
-	snprintf(wait, sizeof wait, "%d", res.wait_minutes);
+	if (res.created && res.estimate.later) {
+		const char	*vars[] = { "position", pos, "next_open", when,
+				    NULL };
+
+		estimate_opening_words(j->cfg, &res.estimate, now, lang, when,
+		    sizeof when);
+		*texts = sms_one(sms_msg(j->cfg, "callback_joined_closed", lang,
+		    vars));
+		return (0);
+	}
+	snprintf(wait, sizeof wait, "%d", res.estimate.minutes);
 	{
 		const char	*w[] = { "n", wait, NULL };
 
@@ -512,7 +528,8 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 	enum kw_compliance	 comp;
 	enum kw_intent		 intent = KW_INTENT_NONE;
 	const char		*pt = j->opt_out_type, *src;
-	char			 desk[32];
+	struct callback_res	 cb;
+	char			 desk[32], when[64];
 	int			 es = 0, es_lang, opted, lang, flag, rc;
 	int			 ilang = -1;
 
@@ -582,15 +599,20 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 	if ((flag = sms_red_flag(cfg, j->norm, lang)) >= 0) {
 		lang = rep->lang = flag;
 		rep->keyword = "red_flag";
-		if (sms_callback(db, j, lang, 1, now, NULL) != 0)
+		if (sms_callback(db, j, lang, 1, now, NULL, &cb) != 0)
 			return (-1);
 		metrics_add("hotline_red_flags_total", "channel=\"sms\"", 1);
 		if (!opted) {
+			const char	*vars[] = { "next_open", when, NULL };
+
 			if ((rc = sms_advised(db, j->from, now)) < 0)
 				return (-1);
 			rep->throttle = rc;
-			rep->texts = sms_one(sms_msg(cfg, "emergency", lang,
-			    NULL));
+			/* "Staff call you first" only while that is true. */
+			estimate_opening_words(cfg, &cb.estimate, now, lang,
+			    when, sizeof when);
+			rep->texts = sms_one(sms_msg(cfg, cb.estimate.later ?
+			    "emergency_closed" : "emergency", lang, vars));
 		}
 		return (0);
 	}
@@ -627,8 +649,8 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 	case KW_CALLBACK:
 		/* The queue's entry is the side effect: never throttle it away. */
 		if (sms_throttled(db, cfg, j->from, now) == 1)
-			return (sms_callback(db, j, lang, 0, now, NULL));
-		if (sms_callback(db, j, lang, 0, now, &rep->texts) != 0)
+			return (sms_callback(db, j, lang, 0, now, NULL, NULL));
+		if (sms_callback(db, j, lang, 0, now, &rep->texts, NULL) != 0)
 			return (-1);
 		break;
 	case KW_LANGUAGE:

@@ -340,9 +340,40 @@ staff_str(struct db_res *r, int col)
 	return (db_isnull(r, col) ? json_null() : json_string(db_text(r, col)));
 }
 
+/*
+ * When the entry at pos can expect its call: "estimate" {"minutes",
+ * "opens_at", "text"} and "wait_minutes", null while no call can come
+ * before closing (estimate.h).
+ */
+static int
+staff_estimate(struct db *db, const struct config *cfg, json_t *it, int pos,
+    time_t now)
+{
+	struct estimate	e;
+	char		text[128], ts[32];
+
+	if (pos <= 0) {
+		json_object_set_new(it, "wait_minutes", json_integer(0));
+		json_object_set_new(it, "estimate", json_null());
+		return (0);
+	}
+	if (callback_estimate(db, cfg, json_string_value(json_object_get(it,
+	    "location")), pos, now, &e) != 0)
+		return (-1);
+	estimate_text(cfg, &e, now, text, sizeof text);
+	json_object_set_new(it, "wait_minutes", e.later ? json_null() :
+	    json_integer(e.minutes));
+	json_object_set_new(it, "estimate", json_pack("{s:o, s:o, s:s}",
+	    "minutes", e.later ? json_null() : json_integer(e.minutes),
+	    "opens_at", e.later && e.opens_at != 0 ? json_string(util_iso8601(
+	    e.opens_at, ts, sizeof ts)) : json_null(), "text", text));
+	return (0);
+}
+
 /* One entry as the API shows it; NULL with *rc 0 when absent, -1 error. */
 static json_t *
-staff_item(struct db *db, long long id, time_t now, int *rc)
+staff_item(struct db *db, const struct config *cfg, long long id, time_t now,
+    int *rc)
 {
 	struct db_res	*r;
 	json_t		*it, *notes, *reqs;
@@ -393,9 +424,8 @@ staff_item(struct db *db, long long id, time_t now, int *rc)
 	if ((pos = callback_position(db, id)) < 0)
 		goto fail;
 	json_object_set_new(it, "position", json_integer(pos));
-	json_object_set_new(it, "wait_minutes", json_integer(pos > 0 ?
-	    callback_wait_minutes(db, json_string_value(json_object_get(it,
-	    "location")), pos, now) : 0));
+	if (staff_estimate(db, cfg, it, pos, now) != 0)
+		goto fail;
 
 	notes = json_array();
 	json_object_set_new(it, "notes", notes);
@@ -479,7 +509,7 @@ staff_list(struct db *db, struct staff_job *j)
 	db_done(r);
 	items = json_array();
 	for (i = 0; i < n; i++) {
-		if ((it = staff_item(db, ids[i], j->now, &rc)) == NULL) {
+		if ((it = staff_item(db, j->cfg, ids[i], j->now, &rc)) == NULL) {
 			if (rc == -1)
 				break;
 			continue;
@@ -581,12 +611,12 @@ staff_act(struct db *db, struct staff_job *j)
 		j->why = staff_cb_error(j, rc);
 		if (rc == CB_CONFLICT && strcmp(j->action, "claim") == 0) {
 			/* Say who won, so the loser's screen can show it. */
-			j->out = staff_item(db, j->id, j->now, &rc);
+			j->out = staff_item(db, j->cfg, j->id, j->now, &rc);
 		}
 		return (rc == CB_ERROR ? -1 : 0);
 	}
 	j->changed = 1;
-	if ((j->out = staff_item(db, j->id, j->now, &rc)) == NULL)
+	if ((j->out = staff_item(db, j->cfg, j->id, j->now, &rc)) == NULL)
 		return (-1);
 	return (0);
 }
@@ -974,7 +1004,7 @@ staff_tx(struct db *db, void *arg)
 	case OP_GET:
 		if ((rc = staff_scope(db, j)) != 1)
 			return (rc);
-		j->out = staff_item(db, j->id, j->now, &rc);
+		j->out = staff_item(db, j->cfg, j->id, j->now, &rc);
 		return (j->out != NULL ? 0 : -1);
 	case OP_ACT:
 		return (staff_act(db, j));

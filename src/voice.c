@@ -481,31 +481,6 @@ voice_spaced(const char *digits, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
-/* The next open time of l, or of whichever location opens first. */
-static void
-voice_next_open(struct voice_ctx *v, const struct location *l, int lang,
-    char *buf, size_t len)
-{
-	const struct location	*best = l;
-	time_t			 t, bt = 0;
-	size_t			 i;
-
-	if (best == NULL) {
-		for (i = 0; i < v->cfg->nlocations; i++) {
-			t = location_next_open(&v->cfg->locations[i], v->now);
-			if (t != 0 && (bt == 0 || t < bt)) {
-				bt = t;
-				best = &v->cfg->locations[i];
-			}
-		}
-	}
-	if (best == NULL) {
-		snprintf(buf, len, "%s", "");
-		return;
-	}
-	location_next_open_text(best, v->now, lang, buf, len);
-}
-
 /* Join the queue with what the caller told us; say place and wait. */
 static int
 voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
@@ -515,7 +490,6 @@ voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 	struct callback_res	 res;
 	struct flow_node	*n = st->node;
 	char			 buf[96];
-	int			 open;
 
 	memset(&q, 0, sizeof q);
 	q.phone = st->phone;
@@ -541,14 +515,15 @@ voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 		voice_sys(v, FS_CB_UPDATED, st->lang);
 	snprintf(buf, sizeof buf, "%d.", res.position);
 	voice_sys_extra(v, FS_CB_POSITION, st->lang, buf);
-	open = st->loc != NULL ? location_is_open(st->loc, v->now) :
-	    voice_any_open(v);
-	if (!open) {
-		/* Honest: nobody calls back while every desk is closed. */
-		voice_next_open(v, st->loc, st->lang, buf, sizeof buf);
+	if (res.estimate.later) {
+		/* Honest: no minutes when nobody calls back before closing. */
+		estimate_opening_words(v->cfg, &res.estimate, v->now, st->lang,
+		    buf, sizeof buf - 1);
+		buf[strlen(buf) + 1] = '\0';
+		buf[strlen(buf)] = '.';
 		voice_sys_extra(v, FS_CB_CLOSED, st->lang, buf);
 	} else {
-		snprintf(buf, sizeof buf, "%d", res.wait_minutes);
+		snprintf(buf, sizeof buf, "%d", res.estimate.minutes);
 		voice_sys_extra(v, FS_CB_WAIT, st->lang, buf);
 		voice_sys(v, FS_CB_MINUTES, st->lang);
 	}
@@ -1029,7 +1004,18 @@ voice_red_flag(struct voice_ctx *v, struct voice_state *st, const char *norm)
 			return (1);
 		}
 		v->j->kick = 1;
-		voice_sys(v, FS_EMERGENCY_FLAGGED, st->lang);
+		if (res.estimate.later) {
+			/* "Call you first" only while someone is there. */
+			char	when[96];
+
+			estimate_opening_words(v->cfg, &res.estimate, v->now,
+			    st->lang, when, sizeof when - 1);
+			when[strlen(when) + 1] = '\0';
+			when[strlen(when)] = '.';
+			voice_sys_extra(v, FS_EMERGENCY_FLAGGED_CLOSED,
+			    st->lang, when);
+		} else
+			voice_sys(v, FS_EMERGENCY_FLAGGED, st->lang);
 	}
 	voice_sys(v, FS_EMERGENCY, st->lang);
 	st->tries = 0;
