@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "callback.h"
 #include "config.h"
+#include "escalate.h"
 #include "live.h"
 #include "location.h"
 #include "log.h"
@@ -348,6 +349,10 @@ callback_request(struct db *db, const struct config *cfg,
 	if (cfg != NULL && !res->created && news &&
 	    notify_repeat(db, cfg, id, res->request_id, q->now) < 0)
 		goto fail;
+	/* A red flag pages the always-on contacts, at any hour. */
+	if (cfg != NULL && q->priority > 0 && escalate_start(db, cfg, id,
+	    q->phone, q->source, queue, q->now) < 0)
+		goto fail;
 	free(queue);
 	callback_mark_changed();
 	return (0);
@@ -491,8 +496,25 @@ callback_settle(struct db *db, long long id, const char *want,
 }
 
 int
+callback_waiting(struct db *db, long long id)
+{
+	struct db_res	*r;
+	int		 rc, w = 0;
+
+	r = db_query(db, "SELECT status FROM callbacks WHERE id = ?", "i", id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1)
+		w = strcmp(db_text(r, 0), "waiting") == 0;
+	db_done(r);
+	return (rc == -1 ? -1 : w);
+}
+
+int
 callback_claim(struct db *db, long long id, const char *staff, time_t now)
 {
+	int	rc;
+
 	/*
 	 * The status test in the WHERE clause is what makes a claim atomic:
 	 * of concurrent claims only one UPDATE finds the row still waiting
@@ -504,7 +526,11 @@ callback_claim(struct db *db, long long id, const char *staff, time_t now)
 	    "status = 'waiting'", "siii", staff, (long long)now, (long long)now,
 	    id) != 0)
 		return (CB_ERROR);
-	return (callback_settle(db, id, "claimed", staff));
+	/* Whoever takes a red flag acknowledges its pages. */
+	if ((rc = callback_settle(db, id, "claimed", staff)) == CB_OK &&
+	    escalate_ack(db, id, staff, now) != 0)
+		return (CB_ERROR);
+	return (rc);
 }
 
 int

@@ -527,6 +527,7 @@ cli_callbacks(struct cli *cli, int argc, char **argv)
 	if (strcmp(argv[1], "list") != 0)
 		return (cli_callbacks_usage());
 	memset(&c, 0, sizeof c);
+	c.cfg = cli->cfg;
 	c.status = "open";
 	argc--;
 	argv++;

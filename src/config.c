@@ -23,6 +23,7 @@
 #include <libfyaml.h>
 
 #include "config.h"
+#include "escalate.h"
 #include "flow.h"
 #include "form.h"
 #include "keyword.h"
@@ -1341,8 +1342,11 @@ config_load(const char *path, char ***errors)
 
 	if (cfg_open_part(&ctx, files, "safety", "safety.yaml", &part,
 	    &ppath) != NULL)
+	{
 		cfg_i18n_re(&part, fy_document_root(part.doc), "red_flags",
 		    &cfg->red_flags, 1);
+		escalate_load(&part, fy_document_root(part.doc));
+	}
 	cfg_close_part(&ctx, &part);
 	free(ppath);
 
@@ -1442,6 +1446,7 @@ config_free(struct config *cfg)
 	free(cfg->locations);
 	free(cfg->zips);
 	i18n_re_free(&cfg->red_flags);
+	escalate_config_free(cfg->escalation);
 	if (cfg->flow != NULL)
 		flow_free(cfg->flow);
 	if (cfg->sms != NULL)

@@ -26,6 +26,7 @@
 
 #include "callback.h"
 #include "config.h"
+#include "escalate.h"
 #include "hotline.h"
 #include "http.h"
 #include "keyword.h"
@@ -529,7 +530,7 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 	enum kw_intent		 intent = KW_INTENT_NONE;
 	const char		*pt = j->opt_out_type, *src;
 	struct callback_res	 cb;
-	char			 desk[32], when[64];
+	char			 desk[32], when[64], *ack;
 	int			 es = 0, es_lang, opted, lang, flag, rc;
 	int			 ilang = -1;
 
@@ -589,6 +590,16 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 			sms_phone_words(cfg->front_desk, desk, sizeof desk);
 			rep->texts = sms_one(sms_msg(cfg, "help", lang, vars));
 		}
+		return (0);
+	}
+
+	/* A paged on-call contact answering takes the red flag. */
+	if ((rc = escalate_reply(db, cfg, j->from, now, &ack)) < 0)
+		return (-1);
+	if (rc > 0) {
+		rep->keyword = "escalation_ack";
+		rep->texts = sms_one(ack);
+		rep->throttle = 0;
 		return (0);
 	}
 

@@ -41,6 +41,7 @@
 #include "auth.h"
 #include "callback.h"
 #include "config.h"
+#include "escalate.h"
 #include "hotline.h"
 #include "http.h"
 #include "lease.h"
@@ -376,7 +377,7 @@ staff_item(struct db *db, const struct config *cfg, long long id, time_t now,
     int *rc)
 {
 	struct db_res	*r;
-	json_t		*it, *notes, *reqs;
+	json_t		*it, *notes, *reqs, *esc;
 	char		 ts[32];
 	int		 pos;
 
@@ -426,6 +427,9 @@ staff_item(struct db *db, const struct config *cfg, long long id, time_t now,
 	json_object_set_new(it, "position", json_integer(pos));
 	if (staff_estimate(db, cfg, it, pos, now) != 0)
 		goto fail;
+	if ((esc = escalate_json(db, id)) == NULL)
+		goto fail;
+	json_object_set_new(it, "escalation", esc);
 
 	notes = json_array();
 	json_object_set_new(it, "notes", notes);
@@ -1579,11 +1583,14 @@ static int
 staff_maint_tx(struct db *db, void *arg)
 {
 	struct staff_maint	*m = arg;
+	int			 n;
 
 	if ((m->expired = callback_expire_claims(db, m->cfg, m->now)) < 0)
 		return (-1);
-	if ((m->notified = notify_waiting(db, m->cfg, m->now)) < 0)
+	if ((m->notified = notify_waiting(db, m->cfg, m->now)) < 0 ||
+	    (n = escalate_due(db, m->cfg, m->now)) < 0)
 		return (-1);
+	m->notified += n;
 	return (0);
 }
 
