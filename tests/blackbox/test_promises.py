@@ -16,10 +16,9 @@ The clock is the harness's only: a running pinned clock moved with
 set_clock()/advance() and a restart."""
 import json
 import re
-import subprocess
 
-from harness import CALLER, HOTLINE, sms_text
-from test_safety import prompt
+from harness import CALLER, sms_text
+from test_safety import Safety, prompt
 from test_voice import Call, Voice
 
 FIRST = "+18175550150"      # safety.yaml: the first escalation contact
@@ -45,25 +44,10 @@ class Promises(Voice):
         self.assertEqual(r.status, 200, r.text)
         return sms_text(r)
 
-    def cli(self, *args, stdin=None):
-        p = subprocess.run([HOTLINE, "--config", self.h.config] + list(args),
-                           input=stdin, capture_output=True, text=True,
-                           env=self.h.env, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        return p.stdout
-
-    def staff_token(self, name="alice"):
-        self.cli("staff", "add", name, "--password-stdin", "--locations", "*",
-                 stdin="s3cret-pass\n")
-        return self.cli("staff", "token", name).strip().splitlines()[-1]
-
-    def api(self, method, path, token, body=None):
-        h = {"Authorization": "Bearer " + token}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        return self.h.request(method, path, body=data, headers=h)
+    # The staff side as test_safety drives it.
+    cli = Safety.cli
+    staff_token = Safety.staff_token
+    api = Safety.api
 
     def pages(self, phone):
         return [m for m in self.provider.messages()
