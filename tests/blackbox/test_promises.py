@@ -16,8 +16,10 @@ The clock is the harness's only: a running pinned clock moved with
 set_clock()/advance() and a restart."""
 import json
 import re
+import unittest
 
 from harness import CALLER, sms_text
+import test_cli
 from test_safety import Safety, prompt
 from test_voice import Call, Voice
 
@@ -249,3 +251,31 @@ class TestWaitingTimes(Promises):
         # Thursday and the day after are holidays: Saturday, Fort Worth.
         self.assertIn("after we open Saturday at 9 AM",
                       self.texts("CALLBACK", frm="+18175550303")[0])
+
+
+class TestEscalationConfig(unittest.TestCase):
+    """check-config: the escalation list's mistakes as file:line."""
+
+    setUp = test_cli.TestCheckConfig.setUp
+    tearDown = test_cli.TestCheckConfig.tearDown
+    edit = test_cli.TestCheckConfig.edit
+    check = test_cli.TestCheckConfig.check
+    assertProblem = test_cli.TestCheckConfig.assertProblem
+
+    def test_bad_escalation_number(self):
+        p, n = self.edit("safety.yaml", '"+18175550151"', '"call the lead"')
+        self.assertProblem(p, n, "escalation phone 'call the lead'")
+
+    def test_bad_email_and_minutes(self):
+        p, n = self.edit("safety.yaml", '"oncall@example.org"',
+                         '"oncall at example"')
+        self.assertProblem(p, n, "not an e-mail address")
+        p, n = self.edit("safety.yaml", "ack_minutes: 15", "ack_minutes: 0")
+        self.assertProblem(p, n, "ack_minutes")
+
+    def test_no_contacts_is_refused(self):
+        p, n = self.edit("safety.yaml", "escalation:", "escalation_old:")
+        r = self.check()
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, re.escape(p) + r":\d+: escalation is "
+                         r"missing")
