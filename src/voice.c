@@ -481,6 +481,17 @@ voice_spaced(const char *digits, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
+/* The opening a later estimate names, as the end of a sentence. */
+static void
+voice_opening(struct voice_ctx *v, const struct estimate *e, int lang,
+    char *buf, size_t len)
+{
+	char	when[80];
+
+	estimate_opening_words(v->cfg, e, v->now, lang, when, sizeof when);
+	snprintf(buf, len, "%s.", when);
+}
+
 /* Join the queue with what the caller told us; say place and wait. */
 static int
 voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
@@ -517,10 +528,7 @@ voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 	voice_sys_extra(v, FS_CB_POSITION, st->lang, buf);
 	if (res.estimate.later) {
 		/* Honest: no minutes when nobody calls back before closing. */
-		estimate_opening_words(v->cfg, &res.estimate, v->now, st->lang,
-		    buf, sizeof buf - 1);
-		buf[strlen(buf) + 1] = '\0';
-		buf[strlen(buf)] = '.';
+		voice_opening(v, &res.estimate, st->lang, buf, sizeof buf);
 		voice_sys_extra(v, FS_CB_CLOSED, st->lang, buf);
 	} else {
 		snprintf(buf, sizeof buf, "%d", res.estimate.minutes);
@@ -1008,10 +1016,8 @@ voice_red_flag(struct voice_ctx *v, struct voice_state *st, const char *norm)
 			/* "Call you first" only while someone is there. */
 			char	when[96];
 
-			estimate_opening_words(v->cfg, &res.estimate, v->now,
-			    st->lang, when, sizeof when - 1);
-			when[strlen(when) + 1] = '\0';
-			when[strlen(when)] = '.';
+			voice_opening(v, &res.estimate, st->lang, when,
+			    sizeof when);
 			voice_sys_extra(v, FS_EMERGENCY_FLAGGED_CLOSED,
 			    st->lang, when);
 		} else

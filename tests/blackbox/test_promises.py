@@ -148,6 +148,15 @@ class TestRedFlagAfterHours(Promises):
         self.assertEqual(self.escalation(), [("acknowledged", 1)])
         self.assertEqual(self.pages(SECOND), [])
 
+    def test_spoken_red_flag_in_spanish(self):
+        c = Call(self, CALLER).start().press("9")
+        c.say("me ca\u00ed y tengo fiebre")
+        said = c.text()
+        self.assertIn(prompt("es", "emergency_flagged_closed") +
+                      " ma\u00f1ana a las 7:30 a. m.", said)
+        self.assertNotIn(prompt("es", "emergency_flagged"), said)
+        self.wait_page(FIRST)
+
     def test_one_escalation_per_entry_and_stop_wins_for_the_texter(self):
         self.texts("STOP")
         self.assertEqual(self.texts("I fell and cannot feel my legs"), [])
