@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 struct config;
 struct location;
 
@@ -54,5 +56,12 @@ void	estimate_opening_words(const struct config *, const struct estimate *,
  */
 void	estimate_text(const struct config *, const struct estimate *,
 	    time_t now, char *buf, size_t len);
+/*
+ * As the API shows it, a new object: "minutes" (null when later),
+ * "opens_at" (ISO 8601, null unless later with a known opening), "text"
+ * (estimate_text).
+ */
+json_t	*estimate_json(const struct config *, const struct estimate *,
+	    time_t now);
 
 #endif

@@ -364,6 +364,8 @@ cli_cb_list_tx(struct db *db, void *arg)
 			json_object_set_new(v, "wait_minutes", pos > 0 &&
 			    est.later ? json_null() : json_integer(pos > 0 ?
 			    est.minutes : 0));
+			json_object_set_new(v, "estimate", pos > 0 ?
+			    estimate_json(c->cfg, &est, now) : json_null());
 		}
 		if (c->json) {
 			/* "o" steals items: one decref frees both. */

@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "estimate.h"
 #include "location.h"
+#include "util.h"
 
 /* Chains of overlapping hours followed to find when a queue closes. */
 #define ESTIMATE_SPANS 8
@@ -101,4 +104,16 @@ estimate_text(const struct config *cfg, const struct estimate *e, time_t now,
 	}
 	estimate_opening_words(cfg, e, now, 0, when, sizeof when);
 	snprintf(buf, len, "after we open %s", when);
+}
+
+json_t *
+estimate_json(const struct config *cfg, const struct estimate *e, time_t now)
+{
+	char	text[128], ts[32];
+
+	estimate_text(cfg, e, now, text, sizeof text);
+	return (json_pack("{s:o, s:o, s:s}", "minutes", e->later ?
+	    json_null() : json_integer(e->minutes), "opens_at", e->later &&
+	    e->opens_at != 0 ? json_string(util_iso8601(e->opens_at, ts,
+	    sizeof ts)) : json_null(), "text", text));
 }

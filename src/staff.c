@@ -342,16 +342,14 @@ staff_str(struct db_res *r, int col)
 }
 
 /*
- * When the entry at pos can expect its call: "estimate" {"minutes",
- * "opens_at", "text"} and "wait_minutes", null while no call can come
- * before closing (estimate.h).
+ * When the entry at pos can expect its call: "estimate" and
+ * "wait_minutes", null while no call can come before closing.
  */
 static int
 staff_estimate(struct db *db, const struct config *cfg, json_t *it, int pos,
     time_t now)
 {
 	struct estimate	e;
-	char		text[128], ts[32];
 
 	if (pos <= 0) {
 		json_object_set_new(it, "wait_minutes", json_integer(0));
@@ -361,13 +359,9 @@ staff_estimate(struct db *db, const struct config *cfg, json_t *it, int pos,
 	if (callback_estimate(db, cfg, json_string_value(json_object_get(it,
 	    "location")), pos, now, &e) != 0)
 		return (-1);
-	estimate_text(cfg, &e, now, text, sizeof text);
 	json_object_set_new(it, "wait_minutes", e.later ? json_null() :
 	    json_integer(e.minutes));
-	json_object_set_new(it, "estimate", json_pack("{s:o, s:o, s:s}",
-	    "minutes", e.later ? json_null() : json_integer(e.minutes),
-	    "opens_at", e.later && e.opens_at != 0 ? json_string(util_iso8601(
-	    e.opens_at, ts, sizeof ts)) : json_null(), "text", text));
+	json_object_set_new(it, "estimate", estimate_json(cfg, &e, now));
 	return (0);
 }
 

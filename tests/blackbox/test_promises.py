@@ -226,6 +226,7 @@ class TestWaitingTimes(Promises):
                         it["estimate"])
         listed = json.loads(self.cli("callbacks", "list", "--json"))
         self.assertIsNone(listed["items"][0]["wait_minutes"])
+        self.assertEqual(listed["items"][0]["estimate"], it["estimate"])
 
     def test_voice_callback_after_hours_names_the_opening(self):
         c = Call(self, CALLER).start().press("4").press("3")
