@@ -141,8 +141,6 @@ int	callback_estimate(struct db *, const struct config *,
 #define CB_NOTFOUND	(-2)
 #define CB_CONFLICT	(-3)	/* another staff member has it, or it is closed */
 
-/* 1 when entry id is waiting (not claimed, finished or gone), 0, -1. */
-int	callback_waiting(struct db *, long long id);
 /*
  * Take a waiting entry for staff (and acknowledge its red-flag pages).  Atomic: of any number of concurrent
  * claims exactly one succeeds; claiming one's own claim again is CB_OK.

@@ -75,7 +75,7 @@ int	escalate_reply(struct db *, const struct config *, const char *phone,
 	    time_t now, char **reply);
 /*
  * Callback id's escalation as the API shows it, a new object: "status"
- * (paging, acknowledged, stopped, unanswered), "started_at", "pages"
+ * (paging, acknowledged, unanswered), "started_at", "pages"
  * [{"n", "contact", "at"}], "next_page_at", "acknowledged_at",
  * "acknowledged_by"; json null when it has none; NULL on a store error.
  */

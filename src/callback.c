@@ -261,6 +261,22 @@ callback_join(struct db *db, const struct config *cfg, long long id,
 	    id));
 }
 
+/* 1 when entry id is waiting (not claimed, finished or gone), 0, -1. */
+static int
+callback_waiting(struct db *db, long long id)
+{
+	struct db_res	*r;
+	int		 rc, w = 0;
+
+	r = db_query(db, "SELECT status FROM callbacks WHERE id = ?", "i", id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1)
+		w = strcmp(db_text(r, 0), "waiting") == 0;
+	db_done(r);
+	return (rc == -1 ? -1 : w);
+}
+
 int
 callback_request(struct db *db, const struct config *cfg,
     const struct callback_req *q, struct callback_res *res)
@@ -349,9 +365,13 @@ callback_request(struct db *db, const struct config *cfg,
 	if (cfg != NULL && !res->created && news &&
 	    notify_repeat(db, cfg, id, res->request_id, q->now) < 0)
 		goto fail;
-	/* A red flag pages the always-on contacts, at any hour. */
-	if (cfg != NULL && q->priority > 0 && escalate_start(db, cfg, id,
-	    q->phone, q->source, queue, q->now) < 0)
+	/*
+	 * A red flag pages the always-on contacts, at any hour, unless
+	 * someone has already claimed the entry.
+	 */
+	if (cfg != NULL && q->priority > 0 && ((rc = callback_waiting(db,
+	    id)) == -1 || (rc == 1 && escalate_start(db, cfg, id, q->phone,
+	    q->source, queue, q->now) < 0)))
 		goto fail;
 	free(queue);
 	callback_mark_changed();
@@ -493,21 +513,6 @@ callback_settle(struct db *db, long long id, const char *want,
 	    strcmp(holder, staff) == 0))
 		return (CB_OK);
 	return (CB_CONFLICT);
-}
-
-int
-callback_waiting(struct db *db, long long id)
-{
-	struct db_res	*r;
-	int		 rc, w = 0;
-
-	r = db_query(db, "SELECT status FROM callbacks WHERE id = ?", "i", id);
-	if (r == NULL)
-		return (-1);
-	if ((rc = db_next(r)) == 1)
-		w = strcmp(db_text(r, 0), "waiting") == 0;
-	db_done(r);
-	return (rc == -1 ? -1 : w);
 }
 
 int

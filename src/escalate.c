@@ -10,9 +10,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <libfyaml.h>
-
-#include "callback.h"
 #include "config.h"
 #include "escalate.h"
 #include "log.h"
@@ -23,89 +20,6 @@
 
 /* Escalations paged on one pass of the timer (the rest on the next). */
 #define ESCALATE_BATCH 50
-
-/* --- configuration ------------------------------------------------------ */
-
-void
-escalate_config_free(struct escalation *e)
-{
-	size_t	i;
-
-	if (e == NULL)
-		return;
-	for (i = 0; i < e->ncontacts; i++) {
-		free(e->contacts[i].name);
-		free(e->contacts[i].phone);
-		free(e->contacts[i].email);
-	}
-	free(e->contacts);
-	free(e);
-}
-
-static void
-escalate_load_contact(struct cfgctx *ctx, struct fy_node *c, int def_ack,
-    struct escalate_contact *out, size_t n)
-{
-	const char	*s;
-
-	memset(out, 0, sizeof *out);
-	if (!fy_node_is_mapping(c)) {
-		cfg_error(ctx, c, "an escalation contact is a mapping with "
-		    "name, phone and (optionally) email and ack_minutes");
-		return;
-	}
-	if ((s = cfg_str(ctx, c, "name", 0)) != NULL && *s != '\0')
-		out->name = xstrdup(s);
-	else
-		xasprintf(&out->name, "contact %zu", n + 1);
-	if ((s = cfg_str(ctx, c, "phone", 1)) != NULL &&
-	    (out->phone = util_phone_e164(s)) == NULL)
-		cfg_error(ctx, cfg_get(c, "phone"), "escalation phone '%s' is "
-		    "not a phone number (E.164: +18175550123)", s);
-	if ((s = cfg_str(ctx, c, "email", 0)) != NULL && *s != '\0') {
-		if (strchr(s, '@') == NULL || strchr(s, ' ') != NULL)
-			cfg_error(ctx, cfg_get(c, "email"), "escalation email "
-			    "'%s' is not an e-mail address", s);
-		else
-			out->email = xstrdup(s);
-	}
-	out->ack_minutes = cfg_int(ctx, c, "ack_minutes", def_ack, 1, 1440);
-}
-
-void
-escalate_load(struct cfgctx *ctx, struct fy_node *root)
-{
-	struct escalation	*e;
-	struct fy_node		*esc, *list, *c;
-	void			*it = NULL;
-	int			 ack;
-
-	if ((esc = cfg_get(root, "escalation")) == NULL ||
-	    !fy_node_is_mapping(esc)) {
-		cfg_error(ctx, esc != NULL ? esc : root, "escalation is missing: "
-		    "red flags after hours must page someone (contacts with "
-		    "phone numbers)");
-		return;
-	}
-	e = xcalloc(1, sizeof *e);
-	ack = cfg_int(ctx, esc, "ack_minutes", 10, 1, 1440);
-	e->rounds = cfg_int(ctx, esc, "rounds", 2, 1, 20);
-	list = cfg_get(esc, "contacts");
-	if (list == NULL || !fy_node_is_sequence(list) ||
-	    fy_node_sequence_item_count(list) == 0)
-		cfg_error(ctx, list != NULL ? list : esc, "escalation contacts: "
-		    "at least one contact with a phone number is needed");
-	else {
-		while ((c = fy_node_sequence_iterate(list, &it)) != NULL) {
-			e->contacts = xreallocarray(e->contacts,
-			    e->ncontacts + 1, sizeof *e->contacts);
-			escalate_load_contact(ctx, c, ack,
-			    &e->contacts[e->ncontacts], e->ncontacts);
-			e->ncontacts++;
-		}
-	}
-	ctx->cfg->escalation = e;
-}
 
 /* --- paging -------------------------------------------------------------- */
 
@@ -178,7 +92,6 @@ escalate_page(struct db *db, const struct config *cfg, long long eid,
 		return (-1);
 	log_info("escalate: red flag on callback %lld: page %lld to %s", cbid,
 	    n + 1, c->name);
-	callback_mark_changed();
 	return (0);
 }
 
@@ -238,7 +151,7 @@ escalate_due(struct db *db, const struct config *cfg, time_t now)
 	struct db_res		*r;
 	struct escalate_row	*rows = NULL;
 	size_t			 n = 0, i;
-	int			 count = 0, w, rc = 0;
+	int			 count = 0, rc = 0;
 
 	r = db_query(db, "SELECT id, callback_id, pages, summary FROM "
 	    "escalations WHERE status = 'paging' AND due_at <= ? ORDER BY "
@@ -255,15 +168,9 @@ escalate_due(struct db *db, const struct config *cfg, time_t now)
 		n++;
 	}
 	db_done(r);
+	/* A claim acknowledges (escalate_ack): what is left is unanswered. */
 	for (i = 0; i < n; i++) {
-		if (rc == 0 && (w = callback_waiting(db, rows[i].cbid)) == -1)
-			rc = -1;
-		/* Claimed, done or gone: someone has it, or nobody can. */
-		else if (rc == 0 && w == 0)
-			rc = db_exec(db, "UPDATE escalations SET status = "
-			    "'stopped', due_at = NULL, updated_at = ? WHERE "
-			    "id = ?", "ii", (long long)now, rows[i].id);
-		else if (rc == 0)
+		if (rc == 0)
 			rc = escalate_page(db, cfg, rows[i].id, rows[i].cbid,
 			    rows[i].summary, rows[i].pages, now, &count);
 		free(rows[i].summary);
@@ -280,11 +187,9 @@ escalate_ack(struct db *db, long long id, const char *by, time_t now)
 	    "callback_id = ? AND status IN ('paging', 'unanswered')", "isii",
 	    (long long)now, by, (long long)now, id) != 0)
 		return (-1);
-	if (db_changes(db) > 0) {
+	if (db_changes(db) > 0)
 		log_info("escalate: red flag on callback %lld acknowledged "
 		    "(claimed)", id);
-		callback_mark_changed();
-	}
 	return (0);
 }
 
@@ -336,7 +241,6 @@ escalate_reply(struct db *db, const struct config *cfg, const char *phone,
 		xasprintf(reply, "Thanks, red flag callback %s is yours: no one "
 		    "else will be paged. Call them now; the number is in the "
 		    "queue: %s/staff", list, cfg->public_url);
-		callback_mark_changed();
 	}
 	free(list);
 	free(ids);

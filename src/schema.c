@@ -250,8 +250,8 @@ const struct schema_migration schema_migrations[] = {
  * The always-on red-flag escalation (escalate.c): one per callback entry
  * with a red flag.  status is paging (due_at: when the next contact is
  * paged), acknowledged (acked_by: a staff name, or the contact who texted
- * back), stopped (the entry left the queue) or unanswered (every round
- * paged).  summary is the page's words (the number's last four digits
+ * back; a claim is the only way out of the queue, so every entry that
+ * leaves it acknowledges) or unanswered (every round paged).  summary is the page's words (the number's last four digits
  * only).  Each page sent is a row of escalation_pages, so a reply from a
  * paged number is known as one.
  */

@@ -597,6 +597,7 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 	if ((rc = escalate_reply(db, cfg, j->from, now, &ack)) < 0)
 		return (-1);
 	if (rc > 0) {
+		callback_mark_changed();
 		rep->keyword = "escalation_ack";
 		rep->texts = sms_one(ack);
 		rep->throttle = 0;

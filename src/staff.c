@@ -1584,6 +1584,9 @@ staff_maint_tx(struct db *db, void *arg)
 	if ((m->notified = notify_waiting(db, m->cfg, m->now)) < 0 ||
 	    (n = escalate_due(db, m->cfg, m->now)) < 0)
 		return (-1);
+	/* A page sent is news on the dashboard too. */
+	if (n > 0)
+		callback_mark_changed();
 	m->notified += n;
 	return (0);
 }

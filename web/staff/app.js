@@ -233,10 +233,8 @@
       text = 'Page taken by ' + esc.acknowledged_by + ' ' + clock(esc.acknowledged_at);
     } else if (esc.status === 'paging') {
       text = 'Paged ' + paged + (esc.next_page_at ? '; next page ' + clock(esc.next_page_at) : '');
-    } else if (esc.status === 'unanswered') {
-      text = 'Pages unanswered: ' + paged;
     } else {
-      text = 'Paging stopped';
+      text = 'Pages unanswered: ' + paged;
     }
     return el('div', { class: 'small escalation' + (esc.status === 'paging' || esc.status === 'unanswered' ? ' red-text' : ''), text: text });
   }
