@@ -196,8 +196,8 @@ class TestRedFlagOpen(Promises):
         self.h.restart()
         out = self.texts("Me ca\u00ed y tengo fiebre")
         self.assertIn("llame al 911", out[0])
-        self.assertIn("sala de emergencias", out[0])
-        self.assertIn("cuando abramos ma\u00f1ana a las 7:30 a. m.", out[0])
+        self.assertIn("urgencias", out[0])
+        self.assertIn("al abrir ma\u00f1ana a las 7:30 a. m.", out[0])
         self.assertNotIn("llamarle primero", out[0])
 
 
