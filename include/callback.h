@@ -18,6 +18,8 @@
 
 #include <jansson.h>
 
+#include "estimate.h"
+
 struct db;
 struct config;
 
@@ -43,7 +45,7 @@ struct callback_res {
 	int		created;	/* 0: joined this number's open entry */
 	int		requests;	/* requests in the entry, this one included */
 	int		position;	/* 1 = next */
-	int		wait_minutes;	/* honest estimate */
+	struct estimate	estimate;	/* when they can expect the call */
 };
 
 /*
@@ -120,9 +122,15 @@ json_t	*callback_locations(const json_t *requests);
 int	callback_visible(struct db *, long long id, const char *locations);
 /* Position in its queue (1 = next) of an open entry; 0 if not open; -1. */
 int	callback_position(struct db *, long long id);
-/* Estimated minutes until the entry at position is called. */
-int	callback_wait_minutes(struct db *, const char *location, int position,
-	    time_t now);
+/* The measured handling rate: recent claim-to-done times, staff on duty. */
+int	callback_rate(struct db *, time_t now, struct estimate_rate *);
+/*
+ * When the entry at position in location's queue (NULL: shared) can
+ * expect its call at now: estimate_wait over callback_rate, the one
+ * estimate every channel gives.  cfg NULL: minutes only.  0 or -1.
+ */
+int	callback_estimate(struct db *, const struct config *,
+	    const char *location, int position, time_t now, struct estimate *);
 
 /*
  * --- working the queue (staff) -------------------------------------------
@@ -135,7 +143,7 @@ int	callback_wait_minutes(struct db *, const char *location, int position,
 #define CB_CONFLICT	(-3)	/* another staff member has it, or it is closed */
 
 /*
- * Take a waiting entry for staff.  Atomic: of any number of concurrent
+ * Take a waiting entry for staff (and acknowledge its red-flag pages).  Atomic: of any number of concurrent
  * claims exactly one succeeds; claiming one's own claim again is CB_OK.
  */
 int	callback_claim(struct db *, long long id, const char *staff, time_t now);
@@ -182,9 +190,11 @@ int	callback_take_changed(void);
  * "language", "priority", "status", "created_at", "attempts",
  * "claimed_by", "preferred_window", "outcome", "recording_url", "source",
  * "retry_after", "waited_minutes", "requests", "locations", "position",
- * "wait_minutes", "notes" }.  NULL with *rc 0 when absent, -1 on error.
+ * "wait_minutes" (null while closed), "estimate", "escalation", "notes" }.
+ * NULL with *rc 0 when absent, -1 on error.
  */
-json_t	*callback_json(struct db *, long long id, time_t now, int *rc);
+json_t	*callback_json(struct db *, const struct config *, long long id,
+	    time_t now, int *rc);
 
 /* A page of the queue for staff, in queue order. */
 struct callback_page {

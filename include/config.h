@@ -124,6 +124,7 @@ struct flow;		/* flow.h: the voice menu graph */
 struct guideview_words;	/* guideview.h: the words around a guide's page */
 struct smscfg;		/* keyword.h: SMS keywords and messages */
 struct util_cidr;	/* util.h */
+struct escalation;	/* escalate.h: who red flags page, in order */
 
 struct config {
 	int			 refs;
@@ -191,6 +192,7 @@ struct config {
 	struct zip		*zips;		/* sorted by zip */
 	size_t			 nzips;
 	struct i18n_re		 red_flags;
+	struct escalation	*escalation;	/* safety.yaml: always on */
 
 	/* days each kind of record is kept; 0 keeps it for ever (retention.c) */
 	struct {

@@ -46,6 +46,15 @@ time_t		 location_next_open(const struct location *, time_t t);
 void		 location_next_open_text(const struct location *, time_t t,
 		     int lang, char *buf, size_t len);
 /*
+ * The time at (an opening) in words as seen at t, in the location's
+ * timezone: "now", "today at 1 PM", "tomorrow at 8 AM", "Monday at 9 AM";
+ * "soon" when at is 0.
+ */
+void		 location_when_text(const struct location *, time_t at,
+		     time_t t, int lang, char *buf, size_t len);
+/* When the location closes, if it is open at t; else 0. */
+time_t		 location_closes_at(const struct location *, time_t t);
+/*
  * Parse a holiday as written in locations.yaml (see struct holiday in
  * config.h) into *out: 0, or -1 when it is not one of the forms.
  */

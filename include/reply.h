@@ -16,6 +16,7 @@
 #include <time.h>
 
 struct config;
+struct estimate;
 struct guide;
 struct location;
 
@@ -36,9 +37,18 @@ char		*reply_hours(const struct config *, int lang, time_t now);
 /* A ZIP code: the nearest location with its address, or zip_unknown. */
 char		*reply_zip(const struct config *, const char *zip, int lang,
 		     time_t now);
-/* Joined (created) or already in the callback queue. */
+/*
+ * Joined (created) or already in the callback queue, with when to expect
+ * the call (estimate.h: minutes, or the opening after hours).
+ */
 char		*reply_callback(const struct config *, int lang, int created,
-		     int position, int wait_minutes);
+		     int position, const struct estimate *, time_t now);
+/*
+ * A red flag's advice: "staff call you first" while the estimate is in
+ * minutes, else 911 or the emergency room and when the clinic opens.
+ */
+char		*reply_emergency(const struct config *, int lang,
+		     const struct estimate *, time_t now);
 /*
  * A guide: its summary and the link to its page (public URL + /g/<id>,
  * with ?lang= for another language than the first), then guide_footer.

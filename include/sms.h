@@ -70,6 +70,7 @@ struct sms_plan {
 	int			 callback;	/* join the callback queue */
 	int			 priority;	/* 1: red flag */
 	int			 callback_reply; /* reply: sms_callback_texts */
+	int			 emergency_reply; /* ... the red-flag advice */
 	int			 hint;		/* ... then the opt-out hint */
 };
 
@@ -81,11 +82,13 @@ void	 sms_decide(const struct config *, const struct sms_in *,
 	    const struct sms_class *, const struct sms_facts *,
 	    struct sms_plan *);
 /*
- * The reply of a plan with callback_reply, once the queue has answered
- * (res: place and wait), with the opt-out hint when the plan says so.
+ * The reply of a plan with callback_reply or emergency_reply, once the
+ * queue has answered (res: place and the estimate, estimate.h), with the
+ * opt-out hint when the plan says so.  A red flag's advice says "staff
+ * call you first" only while that is true at now, else when they will.
  */
 void	 sms_callback_texts(const struct config *, struct sms_plan *,
-	    const struct callback_res *);
+	    const struct callback_res *, time_t now);
 void	 sms_plan_free(struct sms_plan *);
 /* The topic a guide stands for in the callback queue, or NULL. */
 const char *sms_guide_topic(const struct guide *);

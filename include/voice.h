@@ -93,7 +93,8 @@ struct voice_plan {
 	enum voice_need		 need;
 	struct callback_req	 cb;		/* VOICE_NEED_CALLBACK */
 	char			 anon[96];	/* cb.phone of a withheld number */
-	struct callback_req	 flag;		/* a red flag's request */
+	struct callback_req	 flag;		/* a red flag's request, made
+						   through VOICE_NEED_CALLBACK */
 	int			 has_flag;
 	int			 red_flag;	/* red-flag words heard */
 	struct voice_text	*texts;		/* SMS to the caller */

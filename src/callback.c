@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "callback.h"
 #include "config.h"
+#include "escalate.h"
 #include "live.h"
 #include "location.h"
 #include "log.h"
@@ -84,30 +85,44 @@ callback_position(struct db *db, long long id)
 }
 
 int
-callback_wait_minutes(struct db *db, const char *location, int position,
-    time_t now)
+callback_rate(struct db *db, time_t now, struct estimate_rate *rate)
 {
 	long long	avg = 0, staff = 0;
-	int		per;
 
 	/* How long recent callbacks took from claim to done. */
 	if (db_int_query(db, &avg, "SELECT CAST(AVG(done_at - claimed_at) AS "
 	    "BIGINT) FROM "
 	    "(SELECT done_at, claimed_at FROM callbacks WHERE done_at IS NOT "
 	    "NULL AND claimed_at IS NOT NULL AND done_at >= claimed_at "
-	    "ORDER BY done_at DESC LIMIT 20) t", "") != 0 || avg <= 0)
-		per = CALLBACK_DEFAULT_MINUTES;
-	else
-		per = (int)((avg + 59) / 60);
-	if (per < 2)
-		per = 2;
+	    "ORDER BY done_at DESC LIMIT 20) t", "") == -1)
+		return (-1);
+	rate->minutes_each = avg > 0 ? (int)((avg + 59) / 60) :
+	    CALLBACK_DEFAULT_MINUTES;
+	if (rate->minutes_each < 2)
+		rate->minutes_each = 2;
 	/* Staff on duty: who claimed something in the last two hours. */
 	if (db_int_query(db, &staff, "SELECT COUNT(DISTINCT claimed_by) FROM "
-	    "callbacks WHERE claimed_at >= ?", "i", (long long)(now - 7200)) != 0 ||
-	    staff < 1)
-		staff = 1;
-	(void)location;
-	return ((int)((position * per + staff - 1) / staff));
+	    "callbacks WHERE claimed_at >= ?", "i", (long long)(now - 7200)) ==
+	    -1)
+		return (-1);
+	rate->staff = staff > 0 ? (int)staff : 1;
+	return (0);
+}
+
+int
+callback_estimate(struct db *db, const struct config *cfg,
+    const char *location, int position, time_t now, struct estimate *e)
+{
+	struct estimate_rate	rate;
+
+	memset(e, 0, sizeof *e);
+	if (callback_rate(db, now, &rate) != 0)
+		return (-1);
+	if (cfg != NULL)
+		estimate_wait(cfg, location, position, &rate, now, e);
+	else
+		e->minutes = position * rate.minutes_each / rate.staff;
+	return (0);
 }
 
 const char *
@@ -246,6 +261,22 @@ callback_join(struct db *db, const struct config *cfg, long long id,
 	    id));
 }
 
+/* 1 when entry id is waiting (not claimed, finished or gone), 0, -1. */
+static int
+callback_waiting(struct db *db, long long id)
+{
+	struct db_res	*r;
+	int		 rc, w = 0;
+
+	r = db_query(db, "SELECT status FROM callbacks WHERE id = ?", "i", id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1)
+		w = strcmp(db_text(r, 0), "waiting") == 0;
+	db_done(r);
+	return (rc == -1 ? -1 : w);
+}
+
 int
 callback_request(struct db *db, const struct config *cfg,
     const struct callback_req *q, struct callback_res *res)
@@ -321,8 +352,9 @@ callback_request(struct db *db, const struct config *cfg,
 	res->requests = (int)n;
 	if ((res->position = callback_position(db, id)) < 0)
 		goto fail;
-	res->wait_minutes = callback_wait_minutes(db, queue, res->position,
-	    q->now);
+	if (callback_estimate(db, cfg, queue, res->position, q->now,
+	    &res->estimate) != 0)
+		goto fail;
 	/*
 	 * Staff hear about a new entry, and about a repeat request that
 	 * changes what they do, in the same transaction that made it.
@@ -332,6 +364,14 @@ callback_request(struct db *db, const struct config *cfg,
 		goto fail;
 	if (cfg != NULL && !res->created && news &&
 	    notify_repeat(db, cfg, id, res->request_id, q->now) < 0)
+		goto fail;
+	/*
+	 * A red flag pages the always-on contacts, at any hour, unless
+	 * someone has already claimed the entry.
+	 */
+	if (cfg != NULL && q->priority > 0 && ((rc = callback_waiting(db,
+	    id)) == -1 || (rc == 1 && escalate_start(db, cfg, id, q->phone,
+	    q->source, queue, q->now) < 0)))
 		goto fail;
 	free(queue);
 	callback_mark_changed();
@@ -478,6 +518,8 @@ callback_settle(struct db *db, long long id, const char *want,
 int
 callback_claim(struct db *db, long long id, const char *staff, time_t now)
 {
+	int	rc;
+
 	/*
 	 * The status test in the WHERE clause is what makes a claim atomic:
 	 * of concurrent claims only one UPDATE finds the row still waiting
@@ -489,7 +531,11 @@ callback_claim(struct db *db, long long id, const char *staff, time_t now)
 	    "status = 'waiting'", "siii", staff, (long long)now, (long long)now,
 	    id) != 0)
 		return (CB_ERROR);
-	return (callback_settle(db, id, "claimed", staff));
+	/* Whoever takes a red flag acknowledges its pages. */
+	if ((rc = callback_settle(db, id, "claimed", staff)) == CB_OK &&
+	    escalate_ack(db, id, staff, now) != 0)
+		return (CB_ERROR);
+	return (rc);
 }
 
 int

@@ -12,6 +12,8 @@
 #include <jansson.h>
 
 #include "callback.h"
+#include "escalate.h"
+#include "estimate.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -23,10 +25,12 @@ callback_str(struct db_res *r, int col)
 }
 
 json_t *
-callback_json(struct db *db, long long id, time_t now, int *rc)
+callback_json(struct db *db, const struct config *cfg, long long id,
+    time_t now, int *rc)
 {
 	struct db_res	*r;
-	json_t		*it, *notes, *reqs;
+	struct estimate	 e;
+	json_t		*it, *notes, *reqs, *esc;
 	char		 ts[32];
 	int		 pos;
 
@@ -74,9 +78,26 @@ callback_json(struct db *db, long long id, time_t now, int *rc)
 	if ((pos = callback_position(db, id)) < 0)
 		goto fail;
 	json_object_set_new(it, "position", json_integer(pos));
-	json_object_set_new(it, "wait_minutes", json_integer(pos > 0 ?
-	    callback_wait_minutes(db, json_string_value(json_object_get(it,
-	    "location")), pos, now) : 0));
+	/*
+	 * When it can expect its call (estimate.h): "wait_minutes" is null
+	 * while no call can come before closing.
+	 */
+	if (pos <= 0) {
+		json_object_set_new(it, "wait_minutes", json_integer(0));
+		json_object_set_new(it, "estimate", json_null());
+	} else {
+		if (callback_estimate(db, cfg, json_string_value(
+		    json_object_get(it, "location")), pos, now, &e) != 0)
+			goto fail;
+		json_object_set_new(it, "wait_minutes", e.later ? json_null() :
+		    json_integer(e.minutes));
+		json_object_set_new(it, "estimate", estimate_json(cfg, &e,
+		    now));
+	}
+	/* A red flag's pages: who was paged, who answered (escalate.h). */
+	if ((esc = escalate_json(db, id)) == NULL)
+		goto fail;
+	json_object_set_new(it, "escalation", esc);
 
 	notes = json_array();
 	json_object_set_new(it, "notes", notes);

@@ -17,6 +17,7 @@
 #include <libfyaml.h>
 
 #include "config.h"
+#include "escalate.h"
 #include "devtoken.h"
 #include "flow.h"
 #include "guideview.h"
@@ -408,9 +409,11 @@ config_load(const char *path, char ***errors)
 	free(ppath);
 
 	if (cfg_open_part(&ctx, files, "safety", "safety.yaml", &part,
-	    &ppath) != NULL)
+	    &ppath) != NULL) {
 		cfg_i18n_re(&part, fy_document_root(part.doc), "red_flags",
 		    &cfg->red_flags, 1);
+		escalate_load(&part, fy_document_root(part.doc));
+	}
 	cfg_close_part(&ctx, &part);
 	free(ppath);
 
@@ -483,6 +486,7 @@ config_free(struct config *cfg)
 	content_free(cfg);
 	location_free_all(cfg);
 	i18n_re_free(&cfg->red_flags);
+	escalate_config_free(cfg->escalation);
 	if (cfg->flow != NULL)
 		flow_free(cfg->flow);
 	if (cfg->sms != NULL)

@@ -43,7 +43,8 @@ static const char *flow_sys_names[FS_COUNT] = {
 	"callback_minutes", "callback_closed", "callback_updated",
 	"location_open", "location_closed", "hours_today", "hours_tomorrow",
 	"next_open", "zip_unknown", "zip_nearest", "voicemail_thanks",
-	"voicemail_none", "miss_front_desk", "miss_callback", "last_item"
+	"voicemail_none", "miss_front_desk", "miss_callback", "last_item",
+	"emergency_flagged_closed"
 };
 
 const char *

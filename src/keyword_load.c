@@ -36,7 +36,8 @@ static const char *keyword_fcc_out[] = { "stop", "quit", "end", "revoke",
 
 /* Messages the SMS side uses; sms.yaml must give each in every language. */
 static const char *keyword_required[] = { "help", "opted_out", "opted_in",
-	"fallback", "emergency", "callback_joined", "callback_updated",
+	"fallback", "emergency", "emergency_closed", "callback_joined",
+	"callback_joined_closed", "callback_updated",
 	"clinic", "clinics_intro", "hours_intro", "hours_line", "zip_nearest",
 	"zip_unknown", "open_now", "closed_now", "hours_closed_today",
 	"guide_footer", "language_set", "wait_minutes", "optout_hint",

@@ -315,8 +315,28 @@ location_next_open(const struct location *l, time_t t)
 	return (0);
 }
 
+time_t
+location_closes_at(const struct location *l, time_t t)
+{
+	const struct hours_span	*h;
+	struct tm		 tm;
+
+	if (!location_is_open(l, t) || util_localtime(l->timezone, t, &tm) != 0 ||
+	    (h = location_day(l, &tm)) == NULL)
+		return (0);
+	return (t - (time_t)((tm.tm_hour * 60 + tm.tm_min) * 60 + tm.tm_sec) +
+	    (time_t)h->close * 60);
+}
+
 void
 location_next_open_text(const struct location *l, time_t t, int lang,
+    char *buf, size_t len)
+{
+	location_when_text(l, location_next_open(l, t), t, lang, buf, len);
+}
+
+void
+location_when_text(const struct location *l, time_t n, time_t t, int lang,
     char *buf, size_t len)
 {
 	static const char	*en_days[] = { "Sunday", "Monday", "Tuesday",
@@ -325,11 +345,9 @@ location_next_open_text(const struct location *l, time_t t, int lang,
 				    "el martes", "el miércoles", "el jueves",
 				    "el viernes", "el sábado" };
 	struct tm		 now_tm, tm;
-	time_t			 n;
 	char			 clock[32];
 	int			 es = lang == 1, diff;
 
-	n = location_next_open(l, t);
 	if (n == 0 || util_localtime(l->timezone, t, &now_tm) != 0 ||
 	    util_localtime(l->timezone, n, &tm) != 0) {
 		snprintf(buf, len, "%s", es ? "pronto" : "soon");

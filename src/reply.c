@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "estimate.h"
 #include "keyword.h"
 #include "location.h"
 #include "reply.h"
@@ -207,12 +208,20 @@ reply_zip(const struct config *cfg, const char *zip, int lang, time_t now)
 
 char *
 reply_callback(const struct config *cfg, int lang, int created, int position,
-    int wait_minutes)
+    const struct estimate *e, time_t now)
 {
-	char	 pos[16], wait[16], *words, *out;
+	char	 pos[16], wait[16], when[64], *words, *out;
 
 	snprintf(pos, sizeof pos, "%d", position);
-	snprintf(wait, sizeof wait, "%d", wait_minutes);
+	/* Never minutes when the call cannot come before closing. */
+	if (created && e->later) {
+		const char	*vars[] = { "position", pos, "next_open", when,
+				    NULL };
+
+		estimate_opening_words(cfg, e, now, lang, when, sizeof when);
+		return (reply_msg(cfg, "callback_joined_closed", lang, vars));
+	}
+	snprintf(wait, sizeof wait, "%d", e->minutes);
 	{
 		const char	*w[] = { "n", wait, NULL };
 
@@ -226,6 +235,20 @@ reply_callback(const struct config *cfg, int lang, int created, int position,
 	}
 	free(words);
 	return (out);
+}
+
+char *
+reply_emergency(const struct config *cfg, int lang, const struct estimate *e,
+    time_t now)
+{
+	const char	*vars[] = { "next_open", NULL, NULL };
+	char		 when[64];
+
+	if (!e->later)
+		return (reply_msg(cfg, "emergency", lang, NULL));
+	estimate_opening_words(cfg, e, now, lang, when, sizeof when);
+	vars[1] = when;
+	return (reply_msg(cfg, "emergency_closed", lang, vars));
 }
 
 char *
@@ -402,9 +425,11 @@ static void
 reply_check_hours(struct reply_check *rc, int lang, time_t now)
 {
 	const struct config	*cfg = rc->cfg;
+	struct estimate_rate	 rate = { 10, 1 };
+	struct estimate		 e;
 	char			*s;
 	size_t			 h, i;
-	int			 bad[3] = { 0, 0, 0 };
+	int			 bad[5] = { 0, 0, 0, 0, 0 };
 
 	for (h = 0; h < REPLY_CHECK_HOURS; h += h < REPLY_CHECK_HOURLY ? 1 :
 	    REPLY_CHECK_STEP) {
@@ -422,6 +447,23 @@ reply_check_hours(struct reply_check *rc, int lang, time_t now)
 			bad[1] = reply_check_one(rc, reply_file(cfg),
 			    reply_line(cfg, "hours_line"), "HOURS reply", lang,
 			    s, 1);
+			free(s);
+		}
+		/* After hours: the opening named instead of minutes. */
+		estimate_wait(cfg, NULL, 1, &rate, t, &e);
+		if (!bad[3] && e.later) {
+			s = reply_emergency(cfg, lang, &e, t);
+			bad[3] = reply_check_one(rc, reply_file(cfg),
+			    reply_line(cfg, "emergency_closed"),
+			    "red-flag reply after hours", lang, s, 0);
+			free(s);
+		}
+		if (!bad[4] && e.later) {
+			s = reply_callback(cfg, lang, 1, REPLY_CHECK_POSITION,
+			    &e, t);
+			bad[4] = reply_check_one(rc, reply_file(cfg),
+			    reply_line(cfg, "callback_joined_closed"),
+			    "CALLBACK reply after hours", lang, s, 1);
 			free(s);
 		}
 		for (i = 0; i < cfg->nlocations && !bad[2]; i++) {
@@ -464,12 +506,16 @@ reply_check(const struct config *cfg, FILE *out)
 		    reply_msg(cfg, "fallback", lang, NULL), 1);
 		reply_check_msg(&rc, "language_set", "language reply", lang,
 		    reply_msg(cfg, "language_set", lang, NULL), 1);
-		reply_check_msg(&rc, "callback_joined", "CALLBACK reply", lang,
-		    reply_callback(cfg, lang, 1, REPLY_CHECK_POSITION,
-		    REPLY_CHECK_WAIT), 1);
-		reply_check_msg(&rc, "callback_updated", "CALLBACK reply (again)",
-		    lang, reply_callback(cfg, lang, 0, REPLY_CHECK_POSITION,
-		    REPLY_CHECK_WAIT), 1);
+		{
+			struct estimate	e = { 0, REPLY_CHECK_WAIT, 0, NULL };
+
+			reply_check_msg(&rc, "callback_joined", "CALLBACK reply",
+			    lang, reply_callback(cfg, lang, 1,
+			    REPLY_CHECK_POSITION, &e, now), 1);
+			reply_check_msg(&rc, "callback_updated", "CALLBACK reply "
+			    "(again)", lang, reply_callback(cfg, lang, 0,
+			    REPLY_CHECK_POSITION, &e, now), 1);
+		}
 		{
 			const char	*vars[] = { "zip", "00000", NULL };
 

@@ -178,6 +178,9 @@ report_collect(struct db *db, const char *tz, time_t since)
 	    "requests", "entries", NULL };
 	static const char	*loc_cols[] = { "location", "event", "count",
 	    NULL };
+	static const char	*esc_cols[] = { "red_flags_paged", "acknowledged",
+	    "paging", "unanswered", "beyond_first_contact",
+	    "avg_minutes_to_acknowledge", NULL };
 	static const char	*ob_cols[] = { "kind", "queued", "sent",
 	    "delivered", "failed", "undelivered", "suppressed", "waiting",
 	    NULL };
@@ -331,6 +334,25 @@ report_collect(struct db *db, const char *tz, time_t since)
 	    "SELECT location, kind, COUNT(*) FROM events"
 	    " WHERE location IS NOT NULL AND at >= ?"
 	    " GROUP BY location, kind ORDER BY 1, 2", 1, "tti", s) != 0)
+		goto fail;
+
+	/*
+	 * The always-on red-flag escalation (escalate.c): how many were
+	 * paged, how they ended, and how long a person took to take one.
+	 */
+	rows = report_section(sections, "escalations", "Red-flag pages "
+	    "(always-on escalation)", esc_cols);
+	if (report_rows(db, rows,
+	    "SELECT COUNT(*),"
+	    " COALESCE(SUM(CASE WHEN status = 'acknowledged' THEN 1 ELSE 0"
+	    " END), 0),"
+	    " COALESCE(SUM(CASE WHEN status = 'paging' THEN 1 ELSE 0 END), 0),"
+	    " COALESCE(SUM(CASE WHEN status = 'unanswered' THEN 1 ELSE 0 END),"
+	    " 0),"
+	    " COALESCE(SUM(CASE WHEN pages > 1 THEN 1 ELSE 0 END), 0),"
+	    " AVG(CASE WHEN acked_at IS NOT NULL THEN (acked_at - started_at)"
+	    " / 60.0 END)"
+	    " FROM escalations WHERE started_at >= ?", 1, "iiiiid", s) != 0)
 		goto fail;
 
 	/*

@@ -12,7 +12,8 @@
  *                person said or texted), and the stored answers to
  *                webhooks (what the hotline said and texted back, kept to
  *                answer a redelivered webhook the same way)
- *   callbacks    finished callbacks, their requests and their notes
+ *   callbacks    finished callbacks, their requests, their notes and
+ *                their red-flag escalations (and pages)
  *   events       report events, call records and the records of texts
  *                (number, keyword, status)
  *
@@ -183,6 +184,30 @@ retention_callback_notes(struct db *db, enum retention_kind kind,
 #undef OLD
 }
 
+/* Red-flag escalations (escalate.c) of finished callbacks, pages first. */
+#define RETENTION_ESC_OLD "callback_id IN (SELECT id FROM callbacks WHERE " \
+	RETENTION_CB_FINISHED " AND updated_at < ?)"
+
+static long long
+retention_escalation_pages(struct db *db, enum retention_kind kind,
+    time_t cutoff, int limit)
+{
+#define OLD "escalation_id IN (SELECT id FROM escalations WHERE " \
+	RETENTION_ESC_OLD ")"
+	return (retention_apply(db, RETENTION_COUNT("escalation_pages", OLD),
+	    RETENTION_DELETE("escalation_pages", "id", OLD), cutoff, limit));
+#undef OLD
+}
+
+static long long
+retention_escalations(struct db *db, enum retention_kind kind, time_t cutoff,
+    int limit)
+{
+	return (retention_apply(db, RETENTION_COUNT("escalations",
+	    RETENTION_ESC_OLD), RETENTION_DELETE("escalations", "id",
+	    RETENTION_ESC_OLD), cutoff, limit));
+}
+
 static long long
 retention_events(struct db *db, enum retention_kind kind, time_t cutoff,
     int limit)
@@ -218,6 +243,8 @@ static const struct retention_step {
 	{ RET_TRANSCRIPTS, "stored webhook answers", retention_webhooks },
 	{ RET_CALLBACKS, "callback requests", retention_callback_requests },
 	{ RET_CALLBACKS, "callback notes", retention_callback_notes },
+	{ RET_CALLBACKS, "red-flag pages", retention_escalation_pages },
+	{ RET_CALLBACKS, "red-flag escalations", retention_escalations },
 	{ RET_CALLBACKS, "finished callbacks", retention_callbacks },
 	{ RET_EVENTS, "report events", retention_events },
 	{ RET_EVENTS, "call records", retention_calls },

@@ -245,5 +245,38 @@ const struct schema_migration schema_migrations[] = {
 "CREATE INDEX callbacks_updated ON callbacks (updated_at);\n"
 "CREATE INDEX calls_started ON calls (started_at)"
 },
+{ 6, "escalations",
+/*
+ * The always-on red-flag escalation (escalate.c): one per callback entry
+ * with a red flag.  status is paging (due_at: when the next contact is
+ * paged), acknowledged (acked_by: a staff name, or the contact who texted
+ * back; a claim is the only way out of the queue, so every entry that
+ * leaves it acknowledges) or unanswered (every round paged).  summary is the page's words (the number's last four digits
+ * only).  Each page sent is a row of escalation_pages, so a reply from a
+ * paged number is known as one.
+ */
+"CREATE TABLE escalations ("
+"  id {ID},"
+"  callback_id BIGINT NOT NULL UNIQUE,"
+"  started_at BIGINT NOT NULL,"
+"  status TEXT NOT NULL,"
+"  pages INTEGER NOT NULL DEFAULT 0,"
+"  due_at BIGINT,"
+"  acked_at BIGINT,"
+"  acked_by TEXT,"
+"  summary TEXT NOT NULL,"
+"  updated_at BIGINT NOT NULL);\n"
+"CREATE INDEX escalations_due ON escalations (status, due_at);\n"
+"CREATE TABLE escalation_pages ("
+"  id {ID},"
+"  escalation_id BIGINT NOT NULL,"
+"  n INTEGER NOT NULL,"
+"  contact TEXT NOT NULL,"
+"  phone TEXT NOT NULL,"
+"  email TEXT,"
+"  at BIGINT NOT NULL);\n"
+"CREATE INDEX escalation_pages_phone ON escalation_pages (phone, "
+"  escalation_id)"
+},
 { 0, NULL, NULL }
 };

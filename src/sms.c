@@ -26,6 +26,7 @@
 
 #include "callback.h"
 #include "config.h"
+#include "escalate.h"
 #include "hotline.h"
 #include "http.h"
 #include "keyword.h"
@@ -35,6 +36,7 @@
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
+#include "reply.h"
 #include "segment.h"
 #include "sms.h"
 #include "store.h"
@@ -190,8 +192,8 @@ sms_callback(struct db *db, struct sms_job *j, struct sms_plan *p)
 	if (callback_request(db, j->cfg, &q, &res) != 0)
 		return (-1);
 	j->kick = 1;
-	if (p->callback_reply)
-		sms_callback_texts(j->cfg, p, &res);
+	if (p->callback_reply || p->emergency_reply)
+		sms_callback_texts(j->cfg, p, &res, j->in.now);
 	return (0);
 }
 
@@ -257,6 +259,21 @@ sms_plan(struct db *db, struct sms_job *j, struct sms_plan *p)
 	if ((f.number_lang = sms_number_lang(db, cfg, j->from)) < 0)
 		return (-1);
 	sms_classify(cfg, &j->in, f.number_lang, &c);
+	/* A paged on-call contact answering takes the red flag (escalate.h). */
+	if (c.route == SMS_RED_FLAG || c.route == SMS_CONTENT) {
+		char	*ack;
+
+		if ((rc = escalate_reply(db, cfg, j->from, j->in.now,
+		    &ack)) < 0)
+			return (-1);
+		if (rc > 0) {
+			callback_mark_changed();
+			p->keyword = "escalation_ack";
+			p->lang = c.lang;
+			p->texts = reply_one(ack);
+			return (0);
+		}
+	}
 	if ((f.opted = optout_is(db, j->from)) < 0)
 		return (-1);
 	if (c.route == SMS_RED_FLAG &&

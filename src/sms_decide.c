@@ -167,11 +167,12 @@ sms_decide(const struct config *cfg, const struct sms_in *in,
 		p->keyword = "red_flag";
 		p->callback = 1;
 		p->priority = 1;
+		/* The advice's words wait for the queue's estimate. */
 		if (!f->opted) {
-			p->texts = reply_one(reply_msg(cfg, "emergency", lang,
-			    NULL));
 			if (f->advised && f->throttled)
 				p->throttled = 1;
+			else
+				p->emergency_reply = 1;
 		}
 		goto throttle;
 	case SMS_CONTENT:
@@ -230,10 +231,15 @@ throttle:
 
 void
 sms_callback_texts(const struct config *cfg, struct sms_plan *p,
-    const struct callback_res *res)
+    const struct callback_res *res, time_t now)
 {
+	if (p->emergency_reply) {
+		p->texts = reply_one(reply_emergency(cfg, p->lang,
+		    &res->estimate, now));
+		return;
+	}
 	p->texts = reply_one(reply_callback(cfg, p->lang, res->created,
-	    res->position, res->wait_minutes));
+	    res->position, &res->estimate, now));
 	sms_hint(cfg, p, p->lang);
 }
 

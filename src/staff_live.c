@@ -19,6 +19,7 @@
 #include "auth.h"
 #include "callback.h"
 #include "config.h"
+#include "escalate.h"
 #include "hotline.h"
 #include "http.h"
 #include "lease.h"
@@ -132,11 +133,17 @@ static int
 staff_maint_tx(struct db *db, void *arg)
 {
 	struct staff_maint	*m = arg;
+	int			 n;
 
 	if ((m->expired = callback_expire_claims(db, m->cfg, m->now)) < 0)
 		return (-1);
-	if ((m->notified = notify_waiting(db, m->cfg, m->now)) < 0)
+	if ((m->notified = notify_waiting(db, m->cfg, m->now)) < 0 ||
+	    (n = escalate_due(db, m->cfg, m->now)) < 0)
 		return (-1);
+	/* A page sent is news on the dashboard too. */
+	if (n > 0)
+		callback_mark_changed();
+	m->notified += n;
 	return (0);
 }
 

@@ -81,7 +81,7 @@ staff_list(struct db *db, struct staff_job *j)
 	li = n > 0 ? ids[n - 1] : 0;
 	items = json_array();
 	for (i = 0; i < n; i++) {
-		if ((it = callback_json(db, ids[i], j->now, &rc)) == NULL) {
+		if ((it = callback_json(db, j->cfg, ids[i], j->now, &rc)) == NULL) {
 			if (rc == -1)
 				break;
 			continue;
@@ -131,12 +131,12 @@ staff_act(struct db *db, struct staff_job *j)
 		j->why = staff_cb_error(j, rc);
 		if (rc == CB_CONFLICT && strcmp(j->action, "claim") == 0) {
 			/* Say who won, so the loser's screen can show it. */
-			j->out = callback_json(db, j->id, j->now, &rc);
+			j->out = callback_json(db, j->cfg, j->id, j->now, &rc);
 		}
 		return (rc == CB_ERROR ? -1 : 0);
 	}
 	j->changed = 1;
-	if ((j->out = callback_json(db, j->id, j->now, &rc)) == NULL)
+	if ((j->out = callback_json(db, j->cfg, j->id, j->now, &rc)) == NULL)
 		return (-1);
 	return (0);
 }

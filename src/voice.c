@@ -116,16 +116,11 @@ static int
 voice_apply_plan(struct db *db, struct voice_job *j,
     const struct voice_plan *p, const char *subject)
 {
-	struct callback_res	res;
 	long long		rc;
 	size_t			i;
 	int			e;
 
-	if (p->has_flag) {
-		if (callback_request(db, j->cfg, &p->flag, &res) != 0)
-			return (-1);
-		j->kick = 1;
-	}
+	/* A red flag's request was made as the decision asked (need). */
 	if (p->red_flag)
 		metrics_add("hotline_red_flags_total", "channel=\"voice\"", 1);
 	for (i = 0; i < p->ntexts; i++) {

@@ -60,7 +60,6 @@ voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 	const struct callback_res	*res;
 	struct flow_node		*n = st->node;
 	char				 buf[96];
-	int				 open;
 
 	memset(&q, 0, sizeof q);
 	q.phone = st->phone;
@@ -80,14 +79,12 @@ voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
 		voice_sys(v, FS_CB_UPDATED, st->lang);
 	snprintf(buf, sizeof buf, "%d.", res->position);
 	voice_sys_extra(v, FS_CB_POSITION, st->lang, buf);
-	open = st->loc != NULL ? location_is_open(st->loc, v->now) :
-	    voice_any_open(v);
-	if (!open) {
-		/* Honest: nobody calls back while every desk is closed. */
-		voice_next_open(v, st->loc, st->lang, buf, sizeof buf);
+	if (res->estimate.later) {
+		/* Honest: no minutes when nobody calls back before closing. */
+		voice_opening(v, &res->estimate, st->lang, buf, sizeof buf);
 		voice_sys_extra(v, FS_CB_CLOSED, st->lang, buf);
 	} else {
-		snprintf(buf, sizeof buf, "%d", res->wait_minutes);
+		snprintf(buf, sizeof buf, "%d", res->estimate.minutes);
 		voice_sys_extra(v, FS_CB_WAIT, st->lang, buf);
 		voice_sys(v, FS_CB_MINUTES, st->lang);
 	}
@@ -484,8 +481,10 @@ voice_callback_input(struct voice_ctx *v, struct voice_state *st,
 static int
 voice_red_flag(struct voice_ctx *v, struct voice_state *st, const char *norm)
 {
-	struct callback_req	*q = &v->plan->flag;
-	size_t			 i;
+	struct callback_req		 q;
+	const struct callback_res	*res;
+	char				 when[96];
+	size_t				 i;
 	int			 hit = -1;
 
 	if (st->lang >= 0 && v->cfg->red_flags.re[st->lang] != NULL &&
@@ -501,22 +500,35 @@ voice_red_flag(struct voice_ctx *v, struct voice_state *st, const char *norm)
 	voice_set_input(v, st->node->id, "red_flag");
 	v->plan->red_flag = 1;
 	if (v->in->from != NULL) {
-		/* Nothing is said back from the queue: no need to wait. */
-		memset(q, 0, sizeof *q);
-		q->phone = v->in->from;
-		q->location = st->loc != NULL ? st->loc->id : NULL;
-		q->topic = "red_flag";
-		q->language = voice_lang_code(v->cfg, st->lang);
-		q->priority = 1;
-		q->source = "voice";
+		/*
+		 * The request is made first (its place and estimate are
+		 * store facts): "staff call you first" only while someone
+		 * can, else when they will.
+		 */
+		memset(&q, 0, sizeof q);
+		q.phone = v->in->from;
+		q.location = st->loc != NULL ? st->loc->id : NULL;
+		q.topic = "red_flag";
+		q.language = voice_lang_code(v->cfg, st->lang);
+		q.priority = 1;
+		q.source = "voice";
 		/* What they said, for staff: stored, never logged. */
-		q->text = v->in->speech;
-		q->call_sid = v->in->call_sid;
-		q->now = v->now;
+		q.text = v->in->speech;
+		q.call_sid = v->in->call_sid;
+		q.now = v->now;
+		if ((res = voice_callback_made(v, &q)) == NULL)
+			return (1);
+		v->plan->flag = q;
 		v->plan->has_flag = 1;
 		voice_event(v, "callback.request", st->node->id, "red_flag",
-		    q->location, q->language);
-		voice_sys(v, FS_EMERGENCY_FLAGGED, st->lang);
+		    q.location, q.language);
+		if (res->estimate.later) {
+			voice_opening(v, &res->estimate, st->lang, when,
+			    sizeof when);
+			voice_sys_extra(v, FS_EMERGENCY_FLAGGED_CLOSED,
+			    st->lang, when);
+		} else
+			voice_sys(v, FS_EMERGENCY_FLAGGED, st->lang);
 	}
 	voice_sys(v, FS_EMERGENCY, st->lang);
 	st->tries = 0;

@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "voice.h"
 
+struct estimate;
 struct twiml;
 struct prompt;
 
@@ -50,8 +51,8 @@ void		 voice_set_input(struct voice_ctx *, const char *node,
 		     const char *input);
 int		 voice_any_open(struct voice_ctx *);
 void		 voice_state_goto(struct voice_state *, struct flow_node *);
-void		 voice_next_open(struct voice_ctx *, const struct location *,
-		     int lang, char *buf, size_t len);
+void		 voice_opening(struct voice_ctx *, const struct estimate *,
+		    int lang, char *, size_t);
 void		 voice_show_menu(struct voice_ctx *, struct voice_state *,
 		     enum voice_show);
 void		 voice_show_guide(struct voice_ctx *, struct voice_state *,

@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 
 #include "config.h"
+#include "estimate.h"
 #include "flow.h"
 #include "form.h"
 #include "keyword.h"
@@ -402,29 +403,15 @@ voice_spaced(const char *digits, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
-/* The next open time of l, or of whichever location opens first. */
+/* The opening a later estimate names, as the end of a sentence. */
 void
-voice_next_open(struct voice_ctx *v, const struct location *l, int lang,
+voice_opening(struct voice_ctx *v, const struct estimate *e, int lang,
     char *buf, size_t len)
 {
-	const struct location	*best = l;
-	time_t			 t, bt = 0;
-	size_t			 i;
+	char	when[80];
 
-	if (best == NULL) {
-		for (i = 0; i < v->cfg->nlocations; i++) {
-			t = location_next_open(&v->cfg->locations[i], v->now);
-			if (t != 0 && (bt == 0 || t < bt)) {
-				bt = t;
-				best = &v->cfg->locations[i];
-			}
-		}
-	}
-	if (best == NULL) {
-		snprintf(buf, len, "%s", "");
-		return;
-	}
-	location_next_open_text(best, v->now, lang, buf, len);
+	estimate_opening_words(v->cfg, e, v->now, lang, when, sizeof when);
+	snprintf(buf, len, "%s.", when);
 }
 
 /* A callback node's question for the stage the call is at. */

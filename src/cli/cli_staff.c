@@ -312,8 +312,9 @@ cli_cb_list_tx(struct db *db, void *arg)
 		    "PRIO", "REQ", "STATUS", "TRY", "CLAIMED BY");
 	/* Positions need their own queries: after the listing's cursor is done. */
 	{
-		size_t	i;
-		json_t	*v;
+		struct estimate	 est;
+		size_t		 i;
+		json_t		*v;
 
 		json_array_foreach(items, i, v) {
 			long long id = json_integer_value(json_object_get(v,
@@ -328,9 +329,17 @@ cli_cb_list_tx(struct db *db, void *arg)
 			pos = callback_position(db, id);
 			json_object_set_new(v, "position", json_integer(pos > 0 ?
 			    pos : 0));
-			json_object_set_new(v, "wait_minutes", json_integer(
-			    pos > 0 ? callback_wait_minutes(db, NULL, pos, now) :
-			    0));
+			if (pos > 0 && callback_estimate(db, c->cfg,
+			    json_string_value(json_object_get(v, "location")),
+			    pos, now, &est) != 0) {
+				json_decref(items);
+				return (-1);
+			}
+			json_object_set_new(v, "wait_minutes", pos > 0 &&
+			    est.later ? json_null() : json_integer(pos > 0 ?
+			    est.minutes : 0));
+			json_object_set_new(v, "estimate", pos > 0 ?
+			    estimate_json(c->cfg, &est, now) : json_null());
 		}
 		if (c->json) {
 			/* "o" steals items: one decref frees both. */
@@ -494,6 +503,7 @@ cli_callbacks(struct cli *cli, int argc, char **argv)
 	if (strcmp(argv[1], "list") != 0)
 		return (cli_callbacks_usage());
 	memset(&c, 0, sizeof c);
+	c.cfg = cli->cfg;
 	c.status = "open";
 	argc--;
 	argv++;

@@ -321,6 +321,17 @@ try {
     assert(focused === 'queue-title', 'focus lost to ' + focused);
   });
 
+  await check('a red flag shows its pages live, and a claim takes them', async () => {
+    const flagger = '+18175550176';
+    assert(await sms('I fell and my legs are numb', flagger) === 200, 'sms webhook failed');
+    const row = page.locator('#rows tr', { hasText: '(817) 555-0176' });
+    await row.getByText(/^Paged On-call clinician .+; next page /).waitFor({ timeout: 8000 });
+    assert((await row.innerText()).includes('call expected within'), 'no estimate: ' + await row.innerText());
+    const id = Number(sql(`SELECT id FROM callbacks WHERE phone = '${flagger}'`));
+    await row.getByRole('button', { name: `Claim callback ${id}` }).click();
+    await row.getByText(/^Page taken by alice /).waitFor({ timeout: 5000 });
+  });
+
   await check('every form control has a label', async () => {
     const unlabeled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
       .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.id || e.name));

@@ -140,20 +140,32 @@ START_TEST(test_red_flag)
 	ck_assert_int_eq(p.callback, 1);
 	ck_assert_int_eq(p.priority, 1);
 	ck_assert_int_eq(p.callback_reply, 0);
-	ck_assert_int_eq(ntexts(&p), 1);
-	ck_assert_ptr_nonnull(strstr(p.texts[0], "911"));
+	/* The advice waits for the queue's answer: its estimate. */
+	ck_assert_int_eq(p.emergency_reply, 1);
+	ck_assert_int_eq(ntexts(&p), 0);
+	{
+		struct callback_res	res;
+
+		memset(&res, 0, sizeof res);
+		res.position = 1;
+		res.estimate.minutes = 5;
+		sms_callback_texts(cfg, &p, &res, 0);
+		ck_assert_int_eq(ntexts(&p), 1);
+		ck_assert_ptr_nonnull(strstr(p.texts[0], "911"));
+	}
 	sms_plan_free(&p);
 
 	/* Over the limit, the advice still goes once... */
 	f.throttled = 1;
 	decide("my legs are numb", NULL, &f, &c, &p);
-	ck_assert_int_eq(ntexts(&p), 1);
+	ck_assert_int_eq(p.emergency_reply, 1);
 	ck_assert_int_eq(p.throttled, 0);
 	sms_plan_free(&p);
 	/* ... not again to an auto-responder echoing it; staff still hear. */
 	f.advised = 1;
 	decide("my legs are numb", NULL, &f, &c, &p);
 	ck_assert_int_eq(ntexts(&p), 0);
+	ck_assert_int_eq(p.emergency_reply, 0);
 	ck_assert_int_eq(p.throttled, 1);
 	ck_assert_int_eq(p.callback, 1);
 	sms_plan_free(&p);
@@ -217,8 +229,8 @@ START_TEST(test_callback)
 	memset(&res, 0, sizeof res);
 	res.created = 1;
 	res.position = 3;
-	res.wait_minutes = 25;
-	sms_callback_texts(cfg, &p, &res);
+	res.estimate.minutes = 25;
+	sms_callback_texts(cfg, &p, &res, 0);
 	ck_assert_int_eq(ntexts(&p), 1);
 	ck_assert_ptr_nonnull(strstr(p.texts[0], "number 3"));
 	ck_assert_ptr_nonnull(strstr(p.texts[0], "25 minutes"));

@@ -97,6 +97,17 @@ START_TEST(test_red_flag)
 
 	step(&in, "+18175550100", NULL, "my legs went numb on my run");
 	at(&st, cfg->flow->start->id);
+	/* First the request: its place and estimate come from the store. */
+	ck_assert_int_eq(voice_decide(cfg, &in, &st, &f, &p), 0);
+	ck_assert_int_eq(p.need, VOICE_NEED_CALLBACK);
+	ck_assert_int_eq(p.cb.priority, 1);
+	voice_plan_free(&p);
+	memset(&f.cb[0], 0, sizeof f.cb[0]);
+	f.cb[0].created = 1;
+	f.cb[0].position = 1;
+	f.cb[0].estimate.minutes = 5;
+	f.ncb = 1;
+	at(&st, cfg->flow->start->id);
 	ck_assert_int_eq(voice_decide(cfg, &in, &st, &f, &p), 0);
 	ck_assert_int_eq(p.need, VOICE_NEED_NONE);
 	ck_assert_int_eq(p.red_flag, 1);
@@ -179,7 +190,7 @@ START_TEST(test_callback_request)
 	/* ... and the decision ends with the place the store gave. */
 	f.cb[0].created = 1;
 	f.cb[0].position = 7;
-	f.cb[0].wait_minutes = 30;
+	f.cb[0].estimate.minutes = 30;
 	f.ncb = 1;
 	at(&st, "callback");
 	snprintf(st.phone, sizeof st.phone, "+18175550100");

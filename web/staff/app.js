@@ -195,7 +195,7 @@
     const tr = el('tr', { 'data-id': String(it.id), class: (it.priority > 0 ? 'red ' : '') + (mine ? 'mine' : '') });
     const wait = el('td', null,
       el('div', { text: 'waited ' + minutes(it.waited_minutes || 0) }),
-      open && it.position > 0 ? el('div', { class: 'small', text: 'call expected in ~' + minutes(it.wait_minutes) }) : null,
+      open && it.position > 0 && it.estimate ? el('div', { class: 'small', text: 'call expected ' + it.estimate.text }) : null,
       it.retry_after ? el('div', { class: 'small', text: 'retry after ' + new Date(it.retry_after).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' }) }) : null);
     const who = el('td', null, el('div', { class: 'nowrap', text: phone(it.phone) }),
       el('div', { class: 'small', text: 'via ' + (it.source || '?') + (it.preferred_window ? ', prefers ' + it.preferred_window : '') }));
@@ -206,6 +206,7 @@
       topic.append(ul);
     }
     const status = el('td', null, el('span', { class: 'badge ' + it.status, text: it.status }),
+      escalationLine(it.escalation),
       it.claimed_by ? el('div', { class: 'small', text: mine ? 'by you' : 'by ' + it.claimed_by }) : null,
       it.outcome ? el('div', { class: 'small', text: 'last: ' + it.outcome.replace('_', ' ') }) : null);
     tr.append(
@@ -220,6 +221,22 @@
       status,
       el('td', null, actions(it, mine)));
     return tr;
+  }
+
+  // Where a red flag's pages stand: "Paged On-call clinician 7:05 PM;
+  // next page 7:15 PM", "Page taken by maria 7:07 PM".
+  function escalationLine(esc) {
+    if (!esc) return null;
+    const paged = (esc.pages || []).map((p) => p.contact + ' ' + clock(p.at)).join(', ');
+    let text;
+    if (esc.status === 'acknowledged') {
+      text = 'Page taken by ' + esc.acknowledged_by + ' ' + clock(esc.acknowledged_at);
+    } else if (esc.status === 'paging') {
+      text = 'Paged ' + paged + (esc.next_page_at ? '; next page ' + clock(esc.next_page_at) : '');
+    } else {
+      text = 'Pages unanswered: ' + paged;
+    }
+    return el('div', { class: 'small escalation' + (esc.status === 'paging' || esc.status === 'unanswered' ? ' red-text' : ''), text: text });
   }
 
   function clock(iso) {
