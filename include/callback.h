@@ -97,6 +97,13 @@ char	*callback_request_words(const char *channel, const char *reason,
  */
 json_t	*callback_requests_json(struct db *, long long id);
 /*
+ * The location a person (phone) is with, for routing what they send
+ * next: their open entry's queue, else the newest of their requests that
+ * named a location.  *location (caller frees) NULL when none.  0 or -1.
+ */
+int	callback_person_location(struct db *, const char *phone,
+	    char **location);
+/*
  * Every location named in requests (callback_requests_json's array),
  * first named first: a new array of ids (pure).
  */

@@ -36,6 +36,7 @@ usage(FILE *f)
 	    "  prompts check\n"
 	    "  report [--since YYYY-MM-DD] [--csv]\n"
 	    "  purge [--dry-run]\n"
+	    "  audit [--limit N] [--json]\n"
 	    "  check-config\n"
 	    "  staff add|token|list ...\n"
 	    "  callbacks list|claim|done ...\n"
@@ -213,6 +214,8 @@ main(int argc, char **argv)
 		rc = cli_backup(&cli, argc, argv);
 	else if (strcmp(cmd, "purge") == 0)
 		rc = cli_purge(&cli, argc, argv);
+	else if (strcmp(cmd, "audit") == 0)
+		rc = cli_audit(&cli, argc, argv);
 	else {
 		fprintf(stderr, "hotline: unknown command '%s'\n", cmd);
 		usage(stderr);

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "hotline.h"
 #include "http.h"
+#include "inbox.h"
 #include "keyword.h"
 #include "location.h"
 #include "log.h"
@@ -501,6 +502,44 @@ sms_hint(const struct config *cfg, struct sms_reply *rep, int lang)
 }
 
 /*
+ * A text no keyword answered goes to the staff inbox (never lost, read by
+ * a person).  At most once a day, and not when the reply would be
+ * throttled, *told is the fallback that also says a person will read it
+ * and when (NULL: the plain fallback), so the answer stays one text.
+ */
+static int
+sms_inbox(struct db *db, struct sms_job *j, int lang, int tell, time_t now,
+    char **told)
+{
+	struct inbox_text	 t;
+	struct inbox_added	 a;
+	int			 rc;
+
+	*told = NULL;
+	if (*j->norm == '\0')
+		return (0);
+	if (tell && (rc = sms_throttled(db, j->cfg, j->from, now)) != 0) {
+		if (rc < 0)
+			return (-1);
+		tell = 0;
+	}
+	memset(&t, 0, sizeof t);
+	t.phone = j->from;
+	t.channel = j->channel;
+	t.sid = j->sid;
+	t.body = j->body;
+	t.language = j->cfg->langs[lang];
+	t.tell = tell;
+	t.now = now;
+	if (inbox_add(db, &t, &a) != 0)
+		return (-1);
+	if (a.tell)
+		*told = inbox_notice(j->cfg, a.location, lang, now);
+	free(a.location);
+	return (0);
+}
+
+/*
  * Decide the reply.  Returns 0 with rep filled (texts may be empty), or -1
  * to roll everything back.
  */
@@ -512,7 +551,7 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 	enum kw_compliance	 comp;
 	enum kw_intent		 intent = KW_INTENT_NONE;
 	const char		*pt = j->opt_out_type, *src;
-	char			 desk[32];
+	char			 desk[32], *told = NULL;
 	int			 es = 0, es_lang, opted, lang, flag, rc;
 	int			 ilang = -1;
 
@@ -594,15 +633,23 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 		}
 		return (0);
 	}
+	k = keyword_match(cfg->sms, j->norm);
 	if (opted) {
+		/* Staff still read it; nothing is texted back. */
 		rep->keyword = "opted_out";
+		if (k == NULL && sms_inbox(db, j, lang, 0, now, &told) != 0)
+			return (-1);
+		free(told);
 		return (0);
 	}
 
 	/* 3. Content keywords, first match wins; 4. the fallback. */
-	if ((k = keyword_match(cfg->sms, j->norm)) == NULL) {
+	if (k == NULL) {
 		rep->keyword = "fallback";
-		rep->texts = sms_one(sms_msg(cfg, "fallback", lang, NULL));
+		if (sms_inbox(db, j, lang, 1, now, &told) != 0)
+			return (-1);
+		rep->texts = sms_one(told != NULL ? told :
+		    sms_msg(cfg, "fallback", lang, NULL));
 		sms_hint(cfg, rep, lang);
 		return (0);
 	}

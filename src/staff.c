@@ -804,12 +804,14 @@ staff_whoami(const struct config *cfg, const struct auth_staff *w)
 	for (i = 0; i < cfg->nlocations; i++) {
 		if (!auth_location_allowed(w->locations, cfg->locations[i].id))
 			continue;
-		json_array_append_new(locs, json_pack("{s:s, s:s}", "id",
+		json_array_append_new(locs, json_pack("{s:s, s:s, s:s?}", "id",
 		    cfg->locations[i].id, "name",
-		    i18n_get(&cfg->locations[i].name, 0)));
+		    i18n_get(&cfg->locations[i].name, 0), "timezone",
+		    cfg->locations[i].timezone));
 	}
-	return (json_pack("{s:s, s:s?, s:b, s:o}", "name", w->name, "csrf",
-	    w->csrf, "has_phone", w->phone != NULL, "locations", locs));
+	return (json_pack("{s:s, s:s?, s:b, s:o, s:s?}", "name", w->name,
+	    "csrf", w->csrf, "has_phone", w->phone != NULL, "locations", locs,
+	    "role", w->role));
 }
 
 static const char *
@@ -1752,6 +1754,8 @@ staff_init(struct hotline *hl)
 	    "api-events", staff_events_cb);
 	http_route(hl->http, EVHTTP_REQ_POST, "/voice/staff-call",
 	    ROUTE_PROVIDER, "staff-call", staff_call_cb);
+	staff_inbox_init(hl);		/* staff_inbox.c */
+	staff_people_init(hl);		/* staff_people.c */
 	http_route(hl->http, EVHTTP_REQ_POST, "/voice/staff-call-result",
 	    ROUTE_PROVIDER, "staff-call-result", staff_call_cb);
 
