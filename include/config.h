@@ -60,6 +60,12 @@ struct guide {
 	size_t			  nguides;
 };
 
+/* A topic's label for staff (guides.yaml topics). */
+struct topic {
+	char			 *id;
+	struct i18n		  label;
+};
+
 struct hours_span {
 	int	open;		/* minutes after local midnight; -1 = closed */
 	int	close;
@@ -176,6 +182,8 @@ struct config {
 	size_t			 nprompts;
 	struct guide		*guides;
 	size_t			 nguides;
+	struct topic		*topics;	/* labels for staff */
+	size_t			 ntopics;
 	struct location		*locations;
 	size_t			 nlocations;
 	struct zip		*zips;		/* sorted by zip */
@@ -222,6 +230,7 @@ void		 config_unref(struct config *);
 int		 config_lang(const struct config *, const char *code);	/* index or -1 */
 struct prompt	*config_prompt(const struct config *, const char *id);
 struct guide	*config_guide(const struct config *, const char *id);
+struct topic	*config_topic(const struct config *, const char *id);
 struct location	*config_location(const struct config *, const char *id);
 const struct zip *config_zip(const struct config *, const char *zip);
 /* Text in language lang, falling back to the first language. */

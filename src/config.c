@@ -721,6 +721,54 @@ cfg_load_guides(struct cfgctx *ctx, struct fy_node *root)
 
 /* --- locations ---------------------------------------------------------- */
 
+struct topic *
+config_topic(const struct config *cfg, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id != NULL && i < cfg->ntopics; i++) {
+		if (strcmp(cfg->topics[i].id, id) == 0)
+			return (&cfg->topics[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * guides.yaml's topics: what staff read for a topic id ("stretches" ->
+ * "Stretches"), in each language.  Optional: without a label staff see
+ * the id.
+ */
+static void
+cfg_load_topics(struct cfgctx *ctx, struct fy_node *root)
+{
+	struct config		*cfg = ctx->cfg;
+	struct fy_node		*ts;
+	struct fy_node_pair	*p;
+	struct topic		*t;
+	void			*it = NULL;
+	const char		*id;
+
+	if ((ts = cfg_get(root, "topics")) == NULL)
+		return;
+	if (!fy_node_is_mapping(ts)) {
+		cfg_error(ctx, ts, "'topics' must be a mapping of topic ids to "
+		    "labels");
+		return;
+	}
+	cfg->topics = xcalloc(fy_node_mapping_item_count(ts) + 1,
+	    sizeof *cfg->topics);
+	while ((p = fy_node_mapping_iterate(ts, &it)) != NULL) {
+		id = fy_node_get_scalar0(fy_node_pair_key(p));
+		if (id == NULL || *id == '\0') {
+			cfg_error(ctx, fy_node_pair_key(p), "a topic needs an id");
+			continue;
+		}
+		t = &cfg->topics[cfg->ntopics++];
+		t->id = xstrdup(id);
+		cfg_i18n(ctx, ts, id, &t->label, 1);
+	}
+}
+
 struct location *
 config_location(const struct config *cfg, const char *id)
 {
@@ -1326,6 +1374,7 @@ config_load(const char *path, char ***errors)
 	if (cfg_open_part(&ctx, files, "guides", "guides.yaml", &part,
 	    &ppath) != NULL) {
 		cfg_load_guides(&part, fy_document_root(part.doc));
+		cfg_load_topics(&part, fy_document_root(part.doc));
 		if (config_prompt(cfg, "emergency") == NULL)
 			cfg_error_at(&part, 0, "prompt 'emergency' is missing: "
 			    "the emergency notice is required");
@@ -1425,6 +1474,11 @@ config_free(struct config *cfg)
 		free(cfg->guides[i].guides);
 	}
 	free(cfg->guides);
+	for (i = 0; i < cfg->ntopics; i++) {
+		free(cfg->topics[i].id);
+		i18n_free(&cfg->topics[i].label);
+	}
+	free(cfg->topics);
 	for (i = 0; i < cfg->nlocations; i++) {
 		struct location *l = &cfg->locations[i];
 		free(l->id);

@@ -797,8 +797,8 @@ out:
 static json_t *
 staff_whoami(const struct config *cfg, const struct auth_staff *w)
 {
-	json_t	*locs;
-	size_t	 i;
+	json_t	*locs, *topics, *label;
+	size_t	 i, k;
 
 	locs = json_array();
 	for (i = 0; i < cfg->nlocations; i++) {
@@ -809,9 +809,18 @@ staff_whoami(const struct config *cfg, const struct auth_staff *w)
 		    i18n_get(&cfg->locations[i].name, 0), "timezone",
 		    cfg->locations[i].timezone));
 	}
-	return (json_pack("{s:s, s:s?, s:b, s:o, s:s?}", "name", w->name,
+	/* Topic labels in every language: the browser picks the staff's. */
+	topics = json_object();
+	for (i = 0; i < cfg->ntopics; i++) {
+		label = json_object();
+		for (k = 0; k < cfg->nlangs; k++)
+			json_object_set_new(label, cfg->langs[k], json_string(
+			    i18n_get(&cfg->topics[i].label, (int)k)));
+		json_object_set_new(topics, cfg->topics[i].id, label);
+	}
+	return (json_pack("{s:s, s:s?, s:b, s:o, s:s?, s:o}", "name", w->name,
 	    "csrf", w->csrf, "has_phone", w->phone != NULL, "locations", locs,
-	    "role", w->role));
+	    "role", w->role, "topics", topics));
 }
 
 static const char *
