@@ -81,6 +81,24 @@ int	 inbox_done(struct db *, long long id, const char *locations,
  * appended to events.  0, or -1.
  */
 int	 inbox_person_events(struct db *, const char *phone, json_t *events);
+/*
+ * A short string that changes whenever the inbox does (staff.c's
+ * fingerprint of what staff watch, when changes are polled): *fp, caller
+ * frees.  0 or -1.
+ */
+int	 inbox_fingerprint(struct db *, char **fp);
+/*
+ * Retention of items staff marked done before cutoff (retention.c): what
+ * the texts and replies said, then the replies, then the items.  limit 0
+ * counts; otherwise at most limit rows are cleared or deleted.  How
+ * many, or -1.
+ */
+enum inbox_ret {
+	INBOX_RET_BODIES, INBOX_RET_REPLY_BODIES, INBOX_RET_REPLIES,
+	INBOX_RET_ITEMS
+};
+long long inbox_retention(struct db *, enum inbox_ret, time_t cutoff,
+	    int limit);
 /* 1 when body is a reply staff may send (pure). */
 int	 inbox_reply_valid(const char *body);
 

@@ -26,6 +26,7 @@
 
 #define INBOX_TELL_SECS		86400	/* told at most once a day */
 #define INBOX_WHATSAPP		"whatsapp"
+#define INBOX_WHATSAPP_WINDOW	86400	/* WhatsApp takes free text within */
 #define INBOX_COLUMNS							\
 	"id, phone, body, received_at, language, location, status, "	\
 	"channel, done_by, (SELECT COUNT(*) FROM inbox_replies r WHERE "	\
@@ -169,23 +170,27 @@ inbox_list(struct db *db, const char *locations, const char *status,
 	return (a);
 }
 
-/* The item's phone and channel, if locations may see it. */
+/*
+ * The item's phone, if locations may see it, and (channel not NULL) the
+ * channel a reply goes back on: WhatsApp for a WhatsApp text while
+ * WhatsApp still takes free text, else NULL (the outbox's choice).
+ */
 static int
-inbox_find(struct db *db, long long id, const char *locations, char **phone,
-    char **channel)
+inbox_find(struct db *db, long long id, const char *locations, time_t now,
+    char **phone, char **channel)
 {
 	struct db_res	*r;
 	int		 rc;
 
-	r = db_query(db, "SELECT phone, channel FROM inbox WHERE id = ? AND "
-	    INBOX_VISIBLE, "iss", id, locations, locations);
+	r = db_query(db, "SELECT phone, channel, received_at FROM inbox WHERE "
+	    "id = ? AND " INBOX_VISIBLE, "iss", id, locations, locations);
 	if (r == NULL)
 		return (INBOX_ERROR);
 	if ((rc = db_next(r)) == 1) {
 		*phone = xstrdup(db_text(r, 0));
-		if (channel != NULL)
-			*channel = db_isnull(r, 1) ? NULL :
-			    xstrdup(db_text(r, 1));
+		if (channel != NULL && !db_isnull(r, 1) && db_int(r, 2) >
+		    (long long)now - INBOX_WHATSAPP_WINDOW)
+			*channel = xstrdup(db_text(r, 1));
 	}
 	db_done(r);
 	if (rc == -1)
@@ -267,7 +272,8 @@ inbox_reply(struct db *db, long long id, const char *locations,
 	int		 rc;
 
 	*reply_id = 0;
-	if ((rc = inbox_find(db, id, locations, &phone, &channel)) != INBOX_OK)
+	if ((rc = inbox_find(db, id, locations, now, &phone, &channel)) !=
+	    INBOX_OK)
 		return (rc);
 	/* STOP wins: nothing is written for an opted-out number. */
 	if ((rc = optout_is(db, phone)) != 0) {
@@ -287,7 +293,8 @@ inbox_reply(struct db *db, long long id, const char *locations,
 		goto out;
 	/*
 	 * On the channel the text came on: a WhatsApp text is answered on
-	 * WhatsApp (the outbox keeps a payload's channel).
+	 * WhatsApp (the outbox keeps a payload's channel); an SMS, or a
+	 * WhatsApp text too old for free text, as the outbox chooses.
 	 */
 	payload = json_pack("{s:s, s:s}", "to", phone, "body", body);
 	if (channel != NULL && strcmp(channel, INBOX_WHATSAPP) == 0)
@@ -320,7 +327,8 @@ inbox_done(struct db *db, long long id, const char *locations,
 	char	*phone = NULL;
 	int	 rc;
 
-	if ((rc = inbox_find(db, id, locations, &phone, NULL)) != INBOX_OK)
+	if ((rc = inbox_find(db, id, locations, now, &phone, NULL)) !=
+	    INBOX_OK)
 		return (rc);
 	free(phone);
 	if (db_exec(db, "UPDATE inbox SET status = 'done', done_by = ?, "
@@ -329,6 +337,73 @@ inbox_done(struct db *db, long long id, const char *locations,
 		return (INBOX_ERROR);
 	callback_mark_changed();
 	return (INBOX_OK);
+}
+
+/*
+ * Retention (retention.c's steps for the tables inbox.c owns): only items
+ * staff marked done, and their replies; an open text waits for a person
+ * however old.
+ */
+#define INBOX_OLD	"status = 'done' AND updated_at < ?"
+#define INBOX_OLD_REPLY	"inbox_id IN (SELECT id FROM inbox WHERE " INBOX_OLD ")"
+
+static const struct {
+	const char	*count;
+	const char	*purge;
+} inbox_retention_sql[] = {
+	[INBOX_RET_BODIES] = {
+	    "SELECT COUNT(*) FROM inbox WHERE body <> '' AND " INBOX_OLD,
+	    "UPDATE inbox SET body = '' WHERE id IN (SELECT id FROM inbox "
+	    "WHERE body <> '' AND " INBOX_OLD " LIMIT ?)" },
+	[INBOX_RET_REPLY_BODIES] = {
+	    "SELECT COUNT(*) FROM inbox_replies WHERE body <> '' AND "
+	    INBOX_OLD_REPLY,
+	    "UPDATE inbox_replies SET body = '' WHERE id IN (SELECT id FROM "
+	    "inbox_replies WHERE body <> '' AND " INBOX_OLD_REPLY " LIMIT ?)" },
+	[INBOX_RET_REPLIES] = {
+	    "SELECT COUNT(*) FROM inbox_replies WHERE " INBOX_OLD_REPLY,
+	    "DELETE FROM inbox_replies WHERE id IN (SELECT id FROM "
+	    "inbox_replies WHERE " INBOX_OLD_REPLY " LIMIT ?)" },
+	[INBOX_RET_ITEMS] = {
+	    "SELECT COUNT(*) FROM inbox WHERE " INBOX_OLD " AND NOT EXISTS "
+	    "(SELECT 1 FROM inbox_replies r WHERE r.inbox_id = inbox.id)",
+	    "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE "
+	    INBOX_OLD " AND NOT EXISTS (SELECT 1 FROM inbox_replies r WHERE "
+	    "r.inbox_id = inbox.id) LIMIT ?)" },
+};
+
+long long
+inbox_retention(struct db *db, enum inbox_ret what, time_t cutoff, int limit)
+{
+	long long	n = 0;
+
+	if (limit == 0)
+		return (db_int_query(db, &n, inbox_retention_sql[what].count,
+		    "i", (long long)cutoff) == -1 ? -1 : n);
+	if (db_exec(db, inbox_retention_sql[what].purge, "ii",
+	    (long long)cutoff, (long long)limit) != 0)
+		return (-1);
+	return (db_changes(db));
+}
+
+int
+inbox_fingerprint(struct db *db, char **fp)
+{
+	struct db_res	*r;
+
+	*fp = NULL;
+	r = db_query(db, "SELECT COUNT(*), COALESCE(MAX(updated_at), 0), "
+	    "COALESCE(SUM(id * CASE status WHEN 'open' THEN 1 WHEN 'replied' "
+	    "THEN 3 ELSE 7 END), 0), (SELECT COUNT(*) FROM inbox_replies) "
+	    "FROM inbox", "");
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (-1);
+	}
+	xasprintf(fp, "%lld.%lld.%lld.%lld", db_int(r, 0), db_int(r, 1),
+	    db_int(r, 2), db_int(r, 3));
+	db_done(r);
+	return (0);
 }
 
 int

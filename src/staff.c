@@ -43,6 +43,7 @@
 #include "config.h"
 #include "hotline.h"
 #include "http.h"
+#include "inbox.h"
 #include "lease.h"
 #include "live.h"
 #include "log.h"
@@ -1589,7 +1590,7 @@ staff_fp_tx(struct db *db, void *arg)
 	struct staff_maint	*m = arg;
 	struct db_res		*r;
 	long long		 notes = 0;
-	char			*old;
+	char			*old, *inbox;
 
 	if (db_int_query(db, &notes, "SELECT COUNT(*) FROM callback_notes",
 	    "") == -1)
@@ -1624,6 +1625,13 @@ staff_fp_tx(struct db *db, void *arg)
 	    db_int(r, 1), db_int(r, 2));
 	free(old);
 	db_done(r);
+	/* The inbox (inbox.c), written by other instances too. */
+	if (inbox_fingerprint(db, &inbox) != 0)
+		return (-1);
+	old = m->fp;
+	xasprintf(&m->fp, "%s/%s", old, inbox);
+	free(old);
+	free(inbox);
 	return (0);
 }
 

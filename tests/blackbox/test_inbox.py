@@ -4,11 +4,13 @@ an opted-out number), staff see only their locations' items and the
 shared ones, the texter is told once a day that a person will read it,
 and every view of a person's record is audited.  Texts and calls arrive
 through the real, signed webhooks."""
+import threading
 import time
 import unittest
 import urllib.parse
 
 from harness import CALLER, log_leaks, store_rows, sms_text
+from test_optout import whatsapp_params
 from test_staff import StaffTestCase
 
 FREE = "my back hurts after running, what should I do?"
@@ -157,6 +159,40 @@ class TestInbox(InboxTestCase):
         self.assertEqual(self.api("POST", "/api/v1/inbox/%d/reply" %
                                   fw_item["id"], fw, {"body": "hi"}).status, 202)
 
+    def test_whatsapp_text_is_answered_on_whatsapp(self):
+        self.add_staff("alice")
+        tok = self.token("alice")
+        r = self.h.webhook("/sms/incoming", whatsapp_params(FREE, CALLER))
+        self.assertEqual(r.status, 200, r.text)
+        it = self.inbox(tok)[0]
+        self.assertEqual((it["phone"], it["channel"]), (CALLER, "whatsapp"))
+        reply = "Hello from the clinic on WhatsApp."
+        self.assertEqual(self.api("POST", "/api/v1/inbox/%d/reply" % it["id"],
+                                  tok, {"body": reply}).status, 202)
+        self.assertTrue(self.provider.wait_for(lambda: self.sent(reply)))
+        self.assertEqual(self.sent(reply)[0]["form"]["To"], "whatsapp:" + CALLER)
+
+    def test_a_new_text_wakes_the_dashboard(self):
+        self.add_staff("alice")
+        tok = self.token("alice")
+        first = self.api("GET", "/api/v1/events", tok)
+        self.assertEqual(first.status, 200)
+        last = [l[4:] for l in first.text.splitlines() if l.startswith("id: ")][0]
+        got = {}
+
+        def listen():
+            got["r"] = self.api("GET", "/api/v1/events", tok,
+                                headers={"Last-Event-ID": last})
+
+        t = threading.Thread(target=listen)
+        t.start()
+        time.sleep(0.5)
+        self.assertTrue(t.is_alive(), "the events request was not held")
+        self.free_text()
+        t.join(15)
+        self.assertIn("r", got)
+        self.assertIn("event: queue", got["r"].text)
+
     def test_told_once_a_day(self):
         self.add_staff("alice")
         self.assertEqual(len(self.notice(self.free_text())), 1)
@@ -168,6 +204,35 @@ class TestInbox(InboxTestCase):
         self.h.advance(86400 + 60)
         self.h.start()
         self.assertEqual(len(self.notice(self.free_text(body="still sore"))), 1)
+
+
+class TestInboxRetention(InboxTestCase):
+    def test_done_items_go_with_retention(self):
+        self.add_staff("alice")
+        tok = self.token("alice")
+        self.free_text()
+        self.free_text(frm=OTHER, body="is parking free at the clinic?")
+        items = {i["phone"]: i["id"] for i in self.inbox(tok)}
+        self.assertEqual(self.api("POST", "/api/v1/inbox/%d/reply" %
+                                  items[CALLER], tok,
+                                  {"body": "Yes, walk gently."}).status, 202)
+        self.assertEqual(self.api("POST", "/api/v1/inbox/%d/done" %
+                                  items[CALLER], tok).status, 200)
+        self.h.stop()
+        self.h.advance(31 * 86400)
+        p = self.cli("purge")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # What the done item and its reply said is gone; the open one
+        # still waits for a person, word for word.
+        self.assertEqual(store_rows(self.h.store, "SELECT phone, body FROM "
+                                    "inbox WHERE body <> '' ORDER BY id"),
+                         [(OTHER, "is parking free at the clinic?")])
+        self.assertEqual(store_rows(self.h.store, "SELECT COUNT(*), "
+                                    "SUM(LENGTH(body)) FROM inbox_replies"),
+                         store_rows(self.h.store, "SELECT 1, 0"))
+        self.assertEqual(store_rows(self.h.store, "SELECT COUNT(*) FROM "
+                                    "inbox")[0][0], 2)
+        self.h.start()
 
 
 class TestInboxClosed(InboxTestCase):
