@@ -77,8 +77,9 @@ int	 inbox_reply(struct db *, long long id, const char *locations,
 int	 inbox_done(struct db *, long long id, const char *locations,
 	    const char *author, time_t now);
 /*
- * A person's inbox texts and replies as timeline events (people view):
- * appended to events.  0, or -1.
+ * The replies staff wrote to a person, as timeline events of kind "reply"
+ * (people view; the texts themselves are their messages): appended to
+ * events.  0, or -1.
  */
 int	 inbox_person_events(struct db *, const char *phone, json_t *events);
 /*

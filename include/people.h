@@ -15,13 +15,14 @@ struct db;
  * (E.164), events oldest first, each with "kind" and "at":
  *   call      "duration", "status", "language", "path" (menu nodes),
  *             "locations" (where it was routed)
- *   text      "direction", "body", "keyword", "channel", "status"
+ *   text      "direction", "body", "keyword", "channel", "status", and
+ *             "inbox_item", "inbox_status" when it went to the inbox
  *   callback  "id", "status", "outcome", "topic", "location", "priority",
  *             "attempts", "requests" (every reason, in their words),
  *             "notes", "done_at"
  *   voicemail "callback", "recording_url", "text"
  *   note      "callback", "author", "text"
- *   inbox     "direction", "body", "author", "item", "channel"
+ *   reply     a staff reply to an inbox text: "body", "author", "item"
  * A new object, or NULL on a store error.
  */
 json_t	*people_record(struct db *, const struct config *, const char *phone);

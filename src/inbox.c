@@ -199,9 +199,8 @@ inbox_find(struct db *db, long long id, const char *locations, time_t now,
 }
 
 /*
- * A number's texts and replies, oldest first, into a: each as { "kind",
- * "at", "direction", "body", "author", "item" }.  kind names the event
- * for the people view.
+ * A number's inbox texts and replies, oldest first, into a: each as
+ * { "direction", "at", "body", "author", "item", "channel" }.
  */
 static int
 inbox_conversation(struct db *db, const char *phone, json_t *a)
@@ -218,9 +217,8 @@ inbox_conversation(struct db *db, const char *phone, json_t *a)
 	if (r == NULL)
 		return (-1);
 	while ((rc = db_next(r)) == 1)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s?, "
-		    "s:I, s:s?}", "kind", "inbox",
-		    "direction", db_text(r, 0),
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s?, "
+		    "s:I, s:s?}", "direction", db_text(r, 0),
 		    "at", util_iso8601((time_t)db_int(r, 1), ts, sizeof ts),
 		    "body", db_text(r, 2), "author", db_text(r, 3),
 		    "item", (json_int_t)db_int(r, 4),
@@ -409,5 +407,22 @@ inbox_fingerprint(struct db *db, char **fp)
 int
 inbox_person_events(struct db *db, const char *phone, json_t *events)
 {
-	return (inbox_conversation(db, phone, events));
+	struct db_res	*r;
+	char		 ts[32];
+	int		 rc;
+
+	/* The texts themselves are the person's messages: replies only. */
+	r = db_query(db, "SELECT q.at, q.body, q.author, q.inbox_id FROM "
+	    "inbox_replies q JOIN inbox i ON i.id = q.inbox_id WHERE "
+	    "i.phone = ? ORDER BY q.at, q.id", "s", phone);
+	if (r == NULL)
+		return (-1);
+	while ((rc = db_next(r)) == 1)
+		json_array_append_new(events, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:s, s:I}", "kind", "reply", "direction", "out",
+		    "at", util_iso8601((time_t)db_int(r, 0), ts, sizeof ts),
+		    "body", db_text(r, 1), "author", db_text(r, 2),
+		    "item", (json_int_t)db_int(r, 3)));
+	db_done(r);
+	return (rc == -1 ? -1 : 0);
 }

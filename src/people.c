@@ -111,21 +111,37 @@ people_texts(struct db *db, const char *phone, json_t *events,
     char **language)
 {
 	struct db_res	*r;
+	json_t		*ev;
 	char		 ts[32];
 	int		 rc;
 
-	r = db_query(db, "SELECT direction, at, body, keyword, channel, "
-	    "status, language FROM messages WHERE phone = ? ORDER BY at DESC, "
-	    "id DESC LIMIT ?", "si", phone, (long long)PEOPLE_MAX_ROWS);
+	/*
+	 * A text that went to the inbox names its item; a reply staff wrote
+	 * is shown once, as the reply (with its author), not again as the
+	 * message the outbox sent for it.
+	 */
+	r = db_query(db, "SELECT m.direction, m.at, m.body, m.keyword, "
+	    "m.channel, m.status, m.language, i.id, i.status FROM messages m "
+	    "LEFT JOIN inbox i ON i.sid = m.sid AND i.phone = m.phone AND "
+	    "m.direction = 'in' WHERE m.phone = ? AND NOT EXISTS (SELECT 1 "
+	    "FROM outbox o WHERE m.direction = 'out' AND o.provider_sid = "
+	    "m.sid AND o.dedupe LIKE 'inbox:reply:%') ORDER BY m.at DESC, "
+	    "m.id DESC LIMIT ?", "si", phone, (long long)PEOPLE_MAX_ROWS);
 	if (r == NULL)
 		return (-1);
 	while ((rc = db_next(r)) == 1) {
-		json_array_append_new(events, json_pack("{s:s, s:s, s:s, s:s?, "
-		    "s:s?, s:s?, s:s}", "kind", "text",
-		    "at", people_at(db_int(r, 1), ts, sizeof ts),
+		ev = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s}",
+		    "kind", "text", "at", people_at(db_int(r, 1), ts, sizeof ts),
 		    "direction", db_text(r, 0), "body", db_text(r, 2),
 		    "keyword", db_text(r, 3), "channel", db_text(r, 4),
-		    "status", db_text(r, 5)));
+		    "status", db_text(r, 5));
+		if (!db_isnull(r, 7)) {
+			json_object_set_new(ev, "inbox_item",
+			    json_integer(db_int(r, 7)));
+			json_object_set_new(ev, "inbox_status",
+			    json_string(db_text(r, 8)));
+		}
+		json_array_append_new(events, ev);
 		/* Newest first: the language they used last. */
 		if (*language == NULL && db_text(r, 6) != NULL)
 			*language = xstrdup(db_text(r, 6));

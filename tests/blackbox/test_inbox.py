@@ -289,7 +289,7 @@ class TestPersonAndAudit(InboxTestCase):
         self.assertEqual(rec["language"], "en")
         self.assertIs(rec["opted_out"], False)
         kinds = {e["kind"] for e in rec["events"]}
-        for k in ("call", "text", "callback", "note", "inbox"):
+        for k in ("call", "text", "callback", "note", "reply"):
             self.assertIn(k, kinds, rec["events"])
         call = [e for e in rec["events"] if e["kind"] == "call"][0]
         self.assertIn("duration", call)
@@ -307,6 +307,21 @@ class TestPersonAndAudit(InboxTestCase):
                  if e["kind"] == "text"]
         self.assertIn(("in", FREE), texts)
         self.assertTrue(any(d == "out" for d, _ in texts))
+        inboxed = [e for e in rec["events"] if e.get("inbox_item") == iid]
+        self.assertEqual([e["body"] for e in inboxed], [FREE])
+        replies = [e for e in rec["events"] if e["kind"] == "reply"]
+        self.assertEqual([(e["author"], e["body"], e["item"]) for e in replies],
+                         [("alice", "We will call you today.", iid)])
+        # The reply is shown once, with its author, not again as a text.
+        self.assertTrue(self.provider.wait_for(
+            lambda: self.sent("We will call you today.")))
+        self.assertTrue(self.wait(lambda: store_rows(
+            self.h.store, "SELECT COUNT(*) FROM messages WHERE body = ?",
+            ("We will call you today.",))[0][0] in (1, "1")))
+        rec = self.api("GET", path, tok).json()
+        self.assertEqual([e["kind"] for e in rec["events"]
+                          if e.get("body") == "We will call you today."],
+                         ["reply"])
         ats = [e["at"] for e in rec["events"]]
         self.assertEqual(ats, sorted(ats))
 
@@ -314,7 +329,7 @@ class TestPersonAndAudit(InboxTestCase):
         r = self.api("GET", "/api/v1/audit", admin)
         self.assertEqual(r.status, 200, r.text)
         rows = r.json()["items"]
-        self.assertEqual(len(rows), 1, rows)
+        self.assertEqual(len(rows), 2, rows)
         self.assertEqual((rows[0]["actor"], rows[0]["action"],
                           rows[0]["subject"]), ("alice", "person.view", CALLER))
         self.assertIn("at", rows[0])
@@ -324,7 +339,7 @@ class TestPersonAndAudit(InboxTestCase):
         self.assertIn("person.view", p.stdout)
         # Looking at the audit log is not a view of anyone's record.
         self.assertEqual(len(self.api("GET", "/api/v1/audit", admin)
-                             .json()["items"]), 1)
+                             .json()["items"]), 2)
 
 
 if __name__ == "__main__":

@@ -538,11 +538,13 @@
           (e.locations && e.locations.length ? ' \u00b7 ' + e.locations.map(locationName).join(', ') : '');
         break;
       case 'text':
-        head = e.direction === 'in' ? 'Text from them' : 'Text to them' + (e.keyword ? ' (' + e.keyword + ')' : '');
+        head = e.direction === 'in'
+          ? (e.inbox_item ? 'Text for a person (' + (e.inbox_status === 'replied' ? 'answered' : e.inbox_status) + ')' : 'Text from them')
+          : 'Text to them' + (e.keyword ? ' (' + e.keyword + ')' : '');
         body = e.body || '';
         break;
-      case 'inbox':
-        head = e.direction === 'in' ? 'Text for a person' : 'Reply by ' + (e.author || 'staff');
+      case 'reply':
+        head = 'Reply by ' + (e.author || 'staff');
         body = e.body || '';
         break;
       case 'callback':
