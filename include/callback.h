@@ -122,6 +122,9 @@ json_t	*callback_locations(const json_t *requests);
 	"EXISTS (SELECT 1 FROM callback_requests vq WHERE "		\
 	"vq.callback_id = " t ".id AND vq.location IS NOT NULL AND "	\
 	"(',' || ? || ',') LIKE ('%,' || vq.location || ',%')))"
+/* 1 when any entry of phone's is visible to locations, 0 not, -1. */
+int	callback_person_visible(struct db *, const char *phone,
+	    const char *locations);
 /* 1 visible, 0 not, CB_NOTFOUND (no such entry) or CB_ERROR. */
 int	callback_visible(struct db *, long long id, const char *locations);
 /* Position in its queue (1 = next) of an open entry; 0 if not open; -1. */

@@ -82,6 +82,9 @@ int	 inbox_done(struct db *, long long id, const char *locations,
  * events.  0, or -1.
  */
 int	 inbox_person_events(struct db *, const char *phone, json_t *events);
+/* 1 when any inbox text of phone's is visible to locations, 0 not, -1. */
+int	 inbox_person_visible(struct db *, const char *phone,
+	    const char *locations);
 /*
  * A short string that changes whenever the inbox does (staff.c's
  * fingerprint of what staff watch, when changes are polled): *fp, caller

@@ -372,6 +372,19 @@ callback_visible(struct db *db, long long id, const char *locations)
 }
 
 int
+callback_person_visible(struct db *db, const char *phone,
+    const char *locations)
+{
+	long long	n = 0;
+
+	if (db_int_query(db, &n, "SELECT COUNT(*) FROM callbacks c WHERE "
+	    "c.phone = ? AND " CALLBACK_VISIBLE("c"), "ssss", phone, locations,
+	    locations, locations) == -1)
+		return (-1);
+	return (n > 0);
+}
+
+int
 callback_person_location(struct db *db, const char *phone, char **location)
 {
 	struct db_res	*r;

@@ -385,6 +385,17 @@ inbox_retention(struct db *db, enum inbox_ret what, time_t cutoff, int limit)
 }
 
 int
+inbox_person_visible(struct db *db, const char *phone, const char *locations)
+{
+	long long	n = 0;
+
+	if (db_int_query(db, &n, "SELECT COUNT(*) FROM inbox WHERE phone = ? "
+	    "AND " INBOX_VISIBLE, "sss", phone, locations, locations) == -1)
+		return (-1);
+	return (n > 0);
+}
+
+int
 inbox_fingerprint(struct db *db, char **fp)
 {
 	struct db_res	*r;

@@ -10,8 +10,10 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "callback.h"
 #include "hotline.h"
 #include "http.h"
+#include "inbox.h"
 #include "people.h"
 #include "staff_api.h"
 #include "util.h"
@@ -19,9 +21,32 @@
 
 #define AUDIT_LIMIT_DEFAULT	100
 
+/*
+ * Staff of some locations see the record of a person who has a callback
+ * or an inbox text they may see (as the queue and the inbox scope them);
+ * staff of every location ("*") see any.  Anyone else's is answered as
+ * no record: a number does not tell what exists elsewhere.
+ */
+static int
+people_visible(struct db *db, struct api_req *a)
+{
+	int	rc;
+
+	if (strcmp(a->who.locations, "*") == 0)
+		return (1);
+	if ((rc = callback_person_visible(db, a->arg, a->who.locations)) != 0)
+		return (rc);
+	return (inbox_person_visible(db, a->arg, a->who.locations));
+}
+
 static int
 people_fn(struct db *db, struct api_req *a)
 {
+	int	rc;
+
+	if ((rc = people_visible(db, a)) != 1)
+		return (rc == 0 ? api_fail(a, 404, "no record of this number "
+		    "in your locations") : -1);
 	if ((a->out = people_record(db, a->cfg, a->arg)) == NULL)
 		return (-1);
 	return (audit_add(db, a->who.name, "person.view", a->arg,

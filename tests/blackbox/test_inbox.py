@@ -337,6 +337,11 @@ class TestPersonAndAudit(InboxTestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("alice", p.stdout)
         self.assertIn("person.view", p.stdout)
+        # Staff of another location see no record of this number, and
+        # nothing is written to the audit log for it.
+        self.add_staff("al", locations="allen")
+        r = self.api("GET", path, self.token("al"))
+        self.assertEqual(r.status, 404, r.text)
         # Looking at the audit log is not a view of anyone's record.
         self.assertEqual(len(self.api("GET", "/api/v1/audit", admin)
                              .json()["items"]), 2)
