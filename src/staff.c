@@ -1771,10 +1771,10 @@ staff_init(struct hotline *hl)
 	    "api-events", staff_events_cb);
 	http_route(hl->http, EVHTTP_REQ_POST, "/voice/staff-call",
 	    ROUTE_PROVIDER, "staff-call", staff_call_cb);
-	staff_inbox_init(hl);		/* staff_inbox.c */
-	staff_people_init(hl);		/* staff_people.c */
 	http_route(hl->http, EVHTTP_REQ_POST, "/voice/staff-call-result",
 	    ROUTE_PROVIDER, "staff-call-result", staff_call_cb);
+	staff_inbox_init(hl);		/* staff_inbox.c */
+	staff_people_init(hl);		/* staff_people.c */
 
 	s->timer = event_new(hl->base, -1, EV_PERSIST, staff_tick, s);
 	event_add(s->timer, &tv);
