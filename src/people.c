@@ -111,8 +111,9 @@ people_texts(struct db *db, const char *phone, json_t *events,
     char **language)
 {
 	struct db_res	*r;
-	json_t		*ev;
+	json_t		*ev, *newest;
 	char		 ts[32];
+	size_t		 i;
 	int		 rc;
 
 	/*
@@ -129,6 +130,7 @@ people_texts(struct db *db, const char *phone, json_t *events,
 	    "m.id DESC LIMIT ?", "si", phone, (long long)PEOPLE_MAX_ROWS);
 	if (r == NULL)
 		return (-1);
+	newest = json_array();
 	while ((rc = db_next(r)) == 1) {
 		ev = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s}",
 		    "kind", "text", "at", people_at(db_int(r, 1), ts, sizeof ts),
@@ -141,12 +143,16 @@ people_texts(struct db *db, const char *phone, json_t *events,
 			json_object_set_new(ev, "inbox_status",
 			    json_string(db_text(r, 8)));
 		}
-		json_array_append_new(events, ev);
+		json_array_append_new(newest, ev);
 		/* Newest first: the language they used last. */
 		if (*language == NULL && db_text(r, 6) != NULL)
 			*language = xstrdup(db_text(r, 6));
 	}
 	db_done(r);
+	/* Oldest first, so a text and its answer in one second keep order. */
+	for (i = json_array_size(newest); i > 0; i--)
+		json_array_append(events, json_array_get(newest, i - 1));
+	json_decref(newest);
 	return (rc == -1 ? -1 : 0);
 }
 

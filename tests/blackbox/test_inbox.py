@@ -307,6 +307,12 @@ class TestPersonAndAudit(InboxTestCase):
                  if e["kind"] == "text"]
         self.assertIn(("in", FREE), texts)
         self.assertTrue(any(d == "out" for d, _ in texts))
+        # A text comes before the answer it got, in the same second too.
+        texts_in_order = [e["direction"] for e in rec["events"]
+                          if e["kind"] == "text" and e["at"] == [
+                              x for x in rec["events"]
+                              if x.get("inbox_item") == iid][0]["at"]]
+        self.assertEqual(texts_in_order[0], "in", rec["events"])
         inboxed = [e for e in rec["events"] if e.get("inbox_item") == iid]
         self.assertEqual([e["body"] for e in inboxed], [FREE])
         replies = [e for e in rec["events"] if e["kind"] == "reply"]
