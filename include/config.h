@@ -15,23 +15,9 @@
 #include <stddef.h>
 #include <time.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include <strings.h>
 
-struct fy_node;
-struct fy_document;
-
-#define LANG_MAX 4
-
-/* A text in every configured language (index = language index). */
-struct i18n {
-	char	*text[LANG_MAX];
-};
-
-/* A PCRE2 pattern per language (NULL where none). */
-struct i18n_re {
-	pcre2_code	*re[LANG_MAX];
-};
+#include "yaml.h"
 
 struct prompt {
 	char	*id;
@@ -204,19 +190,6 @@ struct config {
 };
 
 /*
- * A loading context: one YAML file being read, and where problems go.
- * Module loaders (flow_load, smscfg_load) use the cfg_* helpers with it.
- */
-struct cfgctx {
-	struct config		 *cfg;
-	const char		 *file;		/* as shown in messages */
-	struct fy_document	 *doc;
-	char			 *text;		/* the file: doc points into it */
-	char			**errors;	/* "file:line: message" */
-	size_t			  nerrors;
-};
-
-/*
  * Load path (environment overrides applied).  Returns the configuration
  * with one reference, or NULL with every problem in *errors (a NULL-ended
  * array the caller frees with config_errors_free).
@@ -226,46 +199,36 @@ void		 config_errors_free(char **errors);
 struct config	*config_ref(struct config *);
 void		 config_unref(struct config *);
 
-/* Look-ups; NULL when absent. */
-int		 config_lang(const struct config *, const char *code);	/* index or -1 */
-struct prompt	*config_prompt(const struct config *, const char *id);
-struct guide	*config_guide(const struct config *, const char *id);
-struct topic	*config_topic(const struct config *, const char *id);
+/* The index of a configured language code (any case), or -1. */
+static inline int
+config_lang(const struct config *cfg, const char *code)
+{
+	size_t	i;
+
+	if (code == NULL)
+		return (-1);
+	for (i = 0; i < cfg->nlangs; i++) {
+		if (strcasecmp(cfg->langs[i], code) == 0)
+			return ((int)i);
+	}
+	return (-1);
+}
+
+/* Look-ups; NULL when absent (location.c has the locations and ZIPs). */
+struct prompt	*config_prompt(const struct config *, const char *id);	/* content.c */
+struct guide	*config_guide(const struct config *, const char *id);	/* content.c */
+struct topic	*config_topic(const struct config *, const char *id);	/* content.c */
 struct location	*config_location(const struct config *, const char *id);
 const struct zip *config_zip(const struct config *, const char *zip);
-/* Text in language lang, falling back to the first language. */
-const char	*i18n_get(const struct i18n *, int lang);
 
-/* --- helpers for module loaders ------------------------------------------ */
-
-void		 cfg_error(struct cfgctx *, struct fy_node *at, const char *fmt,
-		     ...) __attribute__((format(printf, 3, 4)));
-int		 cfg_line(struct fy_node *);
-struct fy_node	*cfg_get(struct fy_node *map, const char *key);
-/* Scalar value of key in map: NULL (and an error when required) if absent. */
-const char	*cfg_str(struct cfgctx *, struct fy_node *map, const char *key,
-		     int required);
-int		 cfg_int(struct cfgctx *, struct fy_node *map, const char *key,
-		     int def, int min, int max);
-int		 cfg_bool(struct cfgctx *, struct fy_node *map, const char *key,
-		     int def);
-/* { en: "...", es: "..." } or a plain string (every language). */
-int		 cfg_i18n(struct cfgctx *, struct fy_node *map, const char *key,
-		     struct i18n *out, int required);
 /*
- * A PCRE2 pattern, compiled caseless + UTF and JIT-compiled; refused (with
- * an error) if it does not compile or matches the empty string.
+ * content.c: the prompts under cfg->prompts_dir, and the guides of
+ * guides.yaml (root); content_free releases both.
  */
-pcre2_code	*cfg_pattern(struct cfgctx *, struct fy_node *at,
-		     const char *pattern);
-int		 cfg_i18n_re(struct cfgctx *, struct fy_node *map, const char *key,
-		     struct i18n_re *out, int required);
+void		 content_load_prompts(struct cfgctx *);
+void		 content_load_guides(struct cfgctx *, struct fy_node *root);
+void		 content_free(struct config *);
 /* A prompt named at node at; an error when missing in any language. */
 struct prompt	*cfg_prompt_ref(struct cfgctx *, struct fy_node *at, const char *id);
-void		 i18n_free(struct i18n *);
-void		 i18n_re_free(struct i18n_re *);
-
-/* 1 when re matches s (NUL-terminated). */
-int		 re_match(const pcre2_code *re, const char *s);
 
 #endif

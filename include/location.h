@@ -9,9 +9,20 @@
 #include <stddef.h>
 #include <time.h>
 
+struct cfgctx;
 struct config;
+struct fy_node;
 struct holiday;
 struct location;
+
+/*
+ * Loaders, called by config_load: the locations (root is locations.yaml's
+ * top level) and the ZIP centroids (a zip,lat,lon file) into ctx->cfg,
+ * problems recorded in ctx.  location_free_all releases both.
+ */
+void		 location_load(struct cfgctx *, struct fy_node *root);
+void		 location_load_zips(struct cfgctx *, const char *path);
+void		 location_free_all(struct config *);
 
 /* 1 when open at t (hours, holidays and the emergency-closed switch). */
 int		 location_is_open(const struct location *, time_t t);

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "flow.h"
 #include "xmalloc.h"
+#include "yaml.h"
 
 static void	flow_error_line(struct cfgctx *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));

@@ -16,6 +16,7 @@
 #include "form.h"
 #include "keyword.h"
 #include "xmalloc.h"
+#include "yaml.h"
 
 /* Words the carriers act on themselves: our lists must hold them too. */
 static const char *keyword_carrier_out[] = { "stop", "stopall",

@@ -1,15 +1,22 @@
 /*
- * location.c -- opening hours and nearest clinic (see location.h).
+ * location.c -- opening hours and nearest clinic (see location.h), and
+ * loading them: locations.yaml and the ZIP centroids file.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <libfyaml.h>
+
 #include "config.h"
 #include "location.h"
 #include "util.h"
+#include "xmalloc.h"
+#include "yaml.h"
 
 /*
  * Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
@@ -398,4 +405,294 @@ location_match(const struct config *cfg, const char *digits,
 			return (l);
 	}
 	return (NULL);
+}
+
+/* --- loading locations.yaml --------------------------------------------- */
+
+struct location *
+config_location(const struct config *cfg, const char *id)
+{
+	size_t	i;
+
+	if (id == NULL)
+		return (NULL);
+	for (i = 0; i < cfg->nlocations; i++) {
+		if (strcmp(cfg->locations[i].id, id) == 0)
+			return (&cfg->locations[i]);
+	}
+	return (NULL);
+}
+
+static int
+cfg_hhmm(const char *s, int *out)
+{
+	int	h, m;
+
+	if (strlen(s) != 5 || !isdigit((unsigned char)s[0]) ||
+	    !isdigit((unsigned char)s[1]) || s[2] != ':' ||
+	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+		return (-1);
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 24 || m > 59 || (h == 24 && m != 0))
+		return (-1);
+	*out = h * 60 + m;
+	return (0);
+}
+
+/*
+ * Append the holidays listed under node `hol` to l's.  Each is checked
+ * once, where it is written, so a bad shared holiday is reported once.
+ */
+static void
+cfg_load_holidays(struct cfgctx *ctx, struct fy_node *hol, struct location *l,
+    int report)
+{
+	struct fy_node	*item;
+	struct holiday	 h;
+	const char	*s;
+	void		*it = NULL;
+
+	if (!fy_node_is_sequence(hol)) {
+		if (report)
+			cfg_error(ctx, hol, "'holidays' must be a list of dates");
+		return;
+	}
+	l->holidays = xreallocarray(l->holidays, l->nholidays +
+	    fy_node_sequence_item_count(hol) + 1, sizeof *l->holidays);
+	while ((item = fy_node_sequence_iterate(hol, &it)) != NULL) {
+		s = fy_node_get_scalar0(item);
+		if (s == NULL || location_holiday_parse(s, &h) != 0) {
+			if (report)
+				cfg_error(ctx, item, "holiday '%s' is not a date "
+				    "(YYYY-MM-DD), a yearly date (MM-DD, or "
+				    "MM-DD observed) or a weekday of a month "
+				    "(4th thu of nov, last mon of may, +N days)",
+				    s != NULL ? s : "");
+			continue;
+		}
+		l->holidays[l->nholidays++] = h;
+	}
+}
+
+static void
+cfg_load_location(struct cfgctx *ctx, struct fy_node *v, struct location *l)
+{
+	static const char	*days[] = { "sun", "mon", "tue", "wed", "thu",
+				    "fri", "sat" };
+	struct fy_node		*hours, *hol;
+	const char		*s;
+	char			 a[8], b[8];
+	size_t			 d;
+	int			 open_days = 0;
+
+	if ((s = cfg_str(ctx, v, "id", 1)) != NULL) {
+		if (!cfg_id_valid(s, strlen(s)))
+			cfg_error(ctx, cfg_get(v, "id"), "location id '%s' may "
+			    "hold only a-z, 0-9, '-' and '_'", s);
+		l->id = xstrdup(s);
+	} else
+		l->id = xstrdup("");
+	if ((s = cfg_str(ctx, v, "key", 1)) != NULL) {
+		if (strlen(s) != 1 || !isdigit((unsigned char)*s))
+			cfg_error(ctx, cfg_get(v, "key"), "location key must be "
+			    "one digit, not '%s'", s);
+		l->key = xstrdup(s);
+	}
+	cfg_i18n(ctx, v, "name", &l->name, 1);
+	cfg_i18n_re(ctx, v, "speech", &l->speech, 0);
+	if ((s = cfg_str(ctx, v, "address", 1)) != NULL)
+		l->address = xstrdup(s);
+	if (cfg_i18n(ctx, v, "address_spoken", &l->address_spoken, 0) != 0) {
+		for (d = 0; d < ctx->nlangs; d++)
+			l->address_spoken.text[d] = xstrdup(l->address != NULL ?
+			    l->address : "");
+	}
+	if ((s = cfg_str(ctx, v, "phone", 1)) != NULL) {
+		if ((l->phone = util_phone_e164(s)) == NULL)
+			cfg_error(ctx, cfg_get(v, "phone"), "'%s' is not a phone "
+			    "number", s);
+	}
+	if ((s = cfg_str(ctx, v, "oncall_sms", 0)) != NULL) {
+		if ((l->oncall_sms = util_phone_e164(s)) == NULL)
+			cfg_error(ctx, cfg_get(v, "oncall_sms"), "'%s' is not a "
+			    "phone number", s);
+	}
+	if ((s = cfg_str(ctx, v, "oncall_email", 0)) != NULL)
+		l->oncall_email = xstrdup(s);
+	s = cfg_str(ctx, v, "timezone", 0);
+	l->timezone = xstrdup(s != NULL ? s : "America/Chicago");
+	if (!util_tz_valid(l->timezone))
+		cfg_error(ctx, cfg_get(v, "timezone"), "unknown timezone '%s'",
+		    l->timezone);
+	if ((s = cfg_str(ctx, v, "lat", 1)) != NULL)
+		l->lat = atof(s);
+	if ((s = cfg_str(ctx, v, "lon", 1)) != NULL)
+		l->lon = atof(s);
+	if (l->lat < -90 || l->lat > 90 || l->lon < -180 || l->lon > 180)
+		cfg_error(ctx, v, "location '%s' has lat/lon out of range", l->id);
+	l->emergency_closed = cfg_bool(ctx, v, "emergency_closed", 0);
+
+	if ((hours = cfg_get(v, "hours")) == NULL || !fy_node_is_mapping(hours)) {
+		cfg_error(ctx, v, "location '%s' has no 'hours'", l->id);
+		for (d = 0; d < 7; d++)
+			l->hours[d].open = l->hours[d].close = -1;
+	} else {
+		for (d = 0; d < 7; d++) {
+			l->hours[d].open = l->hours[d].close = -1;
+			s = cfg_str(ctx, hours, days[d], 0);
+			if (s == NULL) {
+				cfg_error(ctx, hours, "location '%s' hours have no "
+				    "'%s' (use \"closed\" for a closed day)",
+				    l->id, days[d]);
+				continue;
+			}
+			if (strcasecmp(s, "closed") == 0)
+				continue;
+			if (strlen(s) != 11 || s[5] != '-' ||
+			    (memcpy(a, s, 5), a[5] = '\0',
+			    cfg_hhmm(a, &l->hours[d].open)) != 0 ||
+			    (memcpy(b, s + 6, 5), b[5] = '\0',
+			    cfg_hhmm(b, &l->hours[d].close)) != 0 ||
+			    l->hours[d].close <= l->hours[d].open) {
+				cfg_error(ctx, cfg_get(hours, days[d]), "hours "
+				    "must be \"HH:MM-HH:MM\" or \"closed\", not "
+				    "'%s'", s);
+				l->hours[d].open = l->hours[d].close = -1;
+				continue;
+			}
+			open_days++;
+		}
+		if (open_days == 0)
+			cfg_error(ctx, hours, "location '%s' is never open", l->id);
+	}
+	if ((hol = cfg_get(v, "holidays")) != NULL)
+		cfg_load_holidays(ctx, hol, l, 1);
+}
+
+void
+location_load(struct cfgctx *ctx, struct fy_node *root)
+{
+	struct config	*cfg = ctx->cfg;
+	struct fy_node	*ls, *v, *shared;
+	void		*it = NULL;
+	size_t		 j;
+
+	if ((ls = cfg_get(root, "locations")) == NULL ||
+	    !fy_node_is_sequence(ls) || fy_node_sequence_item_count(ls) == 0) {
+		cfg_error(ctx, root, "missing 'locations' list");
+		return;
+	}
+	cfg->locations = xcalloc(fy_node_sequence_item_count(ls),
+	    sizeof *cfg->locations);
+	while ((v = fy_node_sequence_iterate(ls, &it)) != NULL) {
+		if (!fy_node_is_mapping(v)) {
+			cfg_error(ctx, v, "a location must be a mapping");
+			continue;
+		}
+		cfg_load_location(ctx, v, &cfg->locations[cfg->nlocations]);
+		/* Holidays declared once for every location. */
+		if ((shared = cfg_get(root, "holidays")) != NULL)
+			cfg_load_holidays(ctx, shared,
+			    &cfg->locations[cfg->nlocations],
+			    cfg->nlocations == 0);
+		for (j = 0; j < cfg->nlocations; j++) {
+			struct location *a = &cfg->locations[j];
+			struct location *b = &cfg->locations[cfg->nlocations];
+			if (strcmp(a->id, b->id) == 0)
+				cfg_error(ctx, v, "location id '%s' is used twice",
+				    b->id);
+			if (a->key != NULL && b->key != NULL &&
+			    strcmp(a->key, b->key) == 0)
+				cfg_error(ctx, cfg_get(v, "key"), "location key "
+				    "'%s' is used by '%s' too", b->key, a->id);
+		}
+		cfg->nlocations++;
+	}
+}
+
+/* --- ZIP centroids ------------------------------------------------------ */
+
+static int
+zip_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct zip *)a)->zip, ((const struct zip *)b)->zip));
+}
+
+const struct zip *
+config_zip(const struct config *cfg, const char *zip)
+{
+	struct zip	key;
+
+	if (zip == NULL || strlen(zip) != 5 || cfg->nzips == 0)
+		return (NULL);
+	memcpy(key.zip, zip, 6);
+	return (bsearch(&key, cfg->zips, cfg->nzips, sizeof key, zip_cmp));
+}
+
+void
+location_load_zips(struct cfgctx *ctx, const char *path)
+{
+	struct config	*cfg = ctx->cfg;
+	FILE		*f;
+	char		 line[256], *z, *la, *lo, *save;
+	int		 lineno = 0;
+	size_t		 cap = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		cfg_error_at(ctx, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0' ||
+		    strncmp(line, "zip,", 4) == 0)
+			continue;
+		z = strtok_r(line, ",", &save);
+		la = strtok_r(NULL, ",", &save);
+		lo = strtok_r(NULL, ",", &save);
+		if (z == NULL || la == NULL || lo == NULL || strlen(z) != 5 ||
+		    strspn(z, "0123456789") != 5) {
+			cfg_error_at(ctx, lineno, "expected zip,lat,lon");
+			continue;
+		}
+		if (cfg->nzips == cap) {
+			cap = cap ? cap * 2 : 1024;
+			cfg->zips = xreallocarray(cfg->zips, cap,
+			    sizeof *cfg->zips);
+		}
+		memcpy(cfg->zips[cfg->nzips].zip, z, 6);
+		cfg->zips[cfg->nzips].lat = atof(la);
+		cfg->zips[cfg->nzips].lon = atof(lo);
+		cfg->nzips++;
+	}
+	fclose(f);
+	/* qsort must not be handed the NULL of an empty file. */
+	if (cfg->nzips > 1)
+		qsort(cfg->zips, cfg->nzips, sizeof *cfg->zips, zip_cmp);
+}
+
+void
+location_free_all(struct config *cfg)
+{
+	struct location	*l;
+	size_t		 i;
+
+	for (i = 0; i < cfg->nlocations; i++) {
+		l = &cfg->locations[i];
+		free(l->id);
+		free(l->key);
+		i18n_free(&l->name);
+		i18n_re_free(&l->speech);
+		free(l->address);
+		i18n_free(&l->address_spoken);
+		free(l->phone);
+		free(l->oncall_sms);
+		free(l->oncall_email);
+		free(l->timezone);
+		free(l->holidays);
+	}
+	free(cfg->locations);
+	free(cfg->zips);
 }

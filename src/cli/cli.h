@@ -2,6 +2,10 @@
  * cli.h -- the hotline command-line tool's subcommands.  hotline.c parses
  * the global options, loads the configuration, and hands the rest of the
  * command line to one of these.  Each returns the process exit status.
+ *
+ * The tool lives in src/cli/ on top of the library the service is built
+ * from; nothing outside src/cli/ includes a header from here.  Subcommands
+ * call only cli.c's helpers, never back into hotline.c.
  */
 #ifndef HOTLINE_CLI_H
 #define HOTLINE_CLI_H
@@ -15,16 +19,21 @@ struct cli {
 	struct store	*store;		/* opened on first cli_store() */
 };
 
-/* The store named by the configuration, opened for synchronous use (store_run). */
+/*
+ * The store named by the configuration, opened for synchronous use
+ * (store_run) on first call; exits with a message when it cannot be.
+ */
 struct store	*cli_store(struct cli *);
+/* The loader's problems (file:line each), one a line on stderr. */
+void		 cli_print_errors(char **errors);
 
-int	cli_check_config(struct cli *, int argc, char **argv);	/* hotline.c */
+int	cli_check_config(struct cli *, int argc, char **argv);	/* cli_check.c */
 int	cli_staff(struct cli *, int argc, char **argv);		/* cli_staff.c */
 int	cli_callbacks(struct cli *, int argc, char **argv);	/* cli_staff.c */
 int	cli_call(struct cli *, int argc, char **argv);		/* cli_call.c */
 int	cli_sms(struct cli *, int argc, char **argv);		/* cli_sms.c */
 int	cli_prompts(struct cli *, int argc, char **argv);	/* cli_prompts.c */
-int	cli_report(struct cli *, int argc, char **argv);	/* report.c */
+int	cli_report(struct cli *, int argc, char **argv);	/* cli_report.c */
 int	cli_backup(struct cli *, int argc, char **argv);	/* cli_backup.c */
 int	cli_purge(struct cli *, int argc, char **argv);		/* cli_purge.c */
 int	cli_audit(struct cli *, int argc, char **argv);		/* cli_audit.c */

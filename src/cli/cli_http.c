@@ -14,7 +14,6 @@
 #include <strings.h>
 
 #include <curl/curl.h>
-#include <expat.h>
 
 #include "cli_http.h"
 #include "config.h"
@@ -159,26 +158,4 @@ cli_http_is_twiml(const struct cli_http_resp *r)
 	return (r->ctype != NULL &&
 	    (strncasecmp(r->ctype, "text/xml", 8) == 0 ||
 	    strncasecmp(r->ctype, "application/xml", 15) == 0));
-}
-
-int
-cli_http_parse_xml(const char *doc, size_t len, void *arg,
-    XML_StartElementHandler start, XML_EndElementHandler end,
-    XML_CharacterDataHandler chars, char **err)
-{
-	XML_Parser	p;
-	int		rc = 0;
-
-	p = XML_ParserCreate("UTF-8");
-	XML_SetUserData(p, arg);
-	XML_SetElementHandler(p, start, end);
-	XML_SetCharacterDataHandler(p, chars);
-	if (XML_Parse(p, doc, (int)len, 1) == XML_STATUS_ERROR) {
-		xasprintf(err, "line %lu: %s",
-		    (unsigned long)XML_GetCurrentLineNumber(p),
-		    XML_ErrorString(XML_GetErrorCode(p)));
-		rc = -1;
-	}
-	XML_ParserFree(p);
-	return (rc);
 }

@@ -10,7 +10,6 @@
 #include <stddef.h>
 
 #include <curl/curl.h>
-#include <expat.h>
 
 struct config;
 struct form;
@@ -62,13 +61,5 @@ void	cli_http_resp_free(struct cli_http_resp *r);
 
 /* 1 when the answer says it is XML (TwiML), 0 otherwise. */
 int	cli_http_is_twiml(const struct cli_http_resp *r);
-
-/*
- * Parse an XML document with expat, calling the handlers with arg.
- * Returns 0, or -1 with *err set (free it) when it is not well formed.
- */
-int	cli_http_parse_xml(const char *doc, size_t len, void *arg,
-	    XML_StartElementHandler start, XML_EndElementHandler end,
-	    XML_CharacterDataHandler chars, char **err);
 
 #endif

@@ -44,97 +44,6 @@ usage(FILE *f)
 	    "See hotline(1).\n");
 }
 
-struct store *
-cli_store(struct cli *cli)
-{
-	char	*err = NULL;
-
-	if (cli->store != NULL)
-		return (cli->store);
-	cli->store = store_open(NULL, cli->cfg->store, 1, &err);
-	if (cli->store == NULL) {
-		fprintf(stderr, "hotline: store %s: %s\n", cli->cfg->store,
-		    err != NULL ? err : "cannot open");
-		free(err);
-		exit(1);
-	}
-	return (cli->store);
-}
-
-static void
-print_errors(char **errors)
-{
-	size_t	i;
-
-	for (i = 0; errors != NULL && errors[i] != NULL; i++)
-		fprintf(stderr, "%s\n", errors[i]);
-}
-
-/*
- * The loader already reports every problem as file:line.  What it cannot
- * see is the deployment around the file: a missing auth token means every
- * webhook will be refused, and a recording older than its words plays
- * something the script no longer says.  Those are warnings: the service
- * still starts with them.
- */
-int
-cli_check_config(struct cli *cli, int argc, char **argv)
-{
-	struct config	*cfg;
-	struct prompt	*p;
-	char		**errors;
-	size_t		 i, j, n;
-	int		 warnings = 0;
-
-	if (argc > 1) {
-		fprintf(stderr, "usage: hotline check-config\n");
-		return (2);
-	}
-	if ((cfg = config_load(cli->config_path, &errors)) == NULL) {
-		print_errors(errors);
-		for (n = 0; errors != NULL && errors[n] != NULL; n++)
-			;
-		config_errors_free(errors);
-		fprintf(stderr, "%s: %zu problem%s\n", cli->config_path, n,
-		    n == 1 ? "" : "s");
-		return (1);
-	}
-	if (cfg->verify_signatures &&
-	    (cfg->auth_token == NULL || *cfg->auth_token == '\0')) {
-		fprintf(stderr, "%s: warning: no auth token (set "
-		    "TWILIO_AUTH_TOKEN or provider.auth_token_file): every "
-		    "webhook will be refused\n", cfg->path);
-		warnings++;
-	}
-	if (!cfg->verify_signatures) {
-		fprintf(stderr, "%s: warning: verify_signatures is off: local "
-		    "development only\n", cfg->path);
-		warnings++;
-	}
-	if (cfg->account_sid == NULL || *cfg->account_sid == '\0') {
-		fprintf(stderr, "%s: warning: no account SID (set "
-		    "TWILIO_ACCOUNT_SID): texts cannot be sent\n", cfg->path);
-		warnings++;
-	}
-	for (i = 0; i < cfg->nprompts; i++) {
-		p = &cfg->prompts[i];
-		for (j = 0; j < cfg->nlangs; j++) {
-			if (p->audio[j] != NULL && p->text[j] != NULL &&
-			    p->audio_mtime[j] < p->text_mtime[j]) {
-				fprintf(stderr, "%s/%s/%s.txt: warning: "
-				    "recording is older than the words "
-				    "(hotline prompts render)\n",
-				    cfg->prompts_dir, cfg->langs[j], p->id);
-				warnings++;
-			}
-		}
-	}
-	printf("%s: ok%s\n", cli->config_path,
-	    warnings > 0 ? " (with warnings)" : "");
-	config_unref(cfg);
-	return (0);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -186,7 +95,7 @@ main(int argc, char **argv)
 		return (cli_check_config(&cli, argc, argv));
 
 	if ((cli.cfg = config_load(cli.config_path, &errors)) == NULL) {
-		print_errors(errors);
+		cli_print_errors(errors);
 		config_errors_free(errors);
 		fprintf(stderr, "hotline: %s: configuration has problems "
 		    "(hotline check-config)\n", cli.config_path);

@@ -26,11 +26,11 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <expat.h>
 #include <jansson.h>
 
 #include "cli.h"
 #include "cli_http.h"
+#include "cli_twiml.h"
 #include "config.h"
 #include "form.h"
 #include "util.h"
@@ -58,7 +58,8 @@ struct provider {
 	int				 requests;
 };
 
-struct sms {
+/* One run of "hotline sms": the texter's number and what happened. */
+struct texter {
 	struct cli	*cli;
 	struct config	*cfg;
 	struct cli_http	 http;
@@ -226,98 +227,14 @@ provider_stop(struct provider *p)
 	free(p);
 }
 
-/* --- <Response><Message> ------------------------------------------------- */
-
-struct msgparse {
-	json_t	*messages;
-	int	 in_message;
-	int	 in_body;
-	int	 has_body;
-	char	*text;
-	size_t	 len;
-	char	*to;
-};
-
-static void XMLCALL
-msg_start(void *arg, const XML_Char *name, const XML_Char **atts)
-{
-	struct msgparse	*mp = arg;
-	size_t		 i;
-
-	if (strcmp(name, "Message") == 0 || strcmp(name, "Sms") == 0) {
-		mp->in_message = 1;
-		mp->has_body = 0;
-		free(mp->text);
-		mp->text = xstrdup("");
-		mp->len = 0;
-		free(mp->to);
-		mp->to = NULL;
-		for (i = 0; atts[i] != NULL && atts[i + 1] != NULL; i += 2) {
-			if (strcmp(atts[i], "to") == 0)
-				mp->to = xstrdup(atts[i + 1]);
-		}
-	} else if (mp->in_message && strcmp(name, "Body") == 0) {
-		/* <Body> holds the words; text beside it is only white space. */
-		mp->in_body = 1;
-		mp->has_body = 1;
-		mp->text[0] = '\0';
-		mp->len = 0;
-	}
-}
-
-static void XMLCALL
-msg_end(void *arg, const XML_Char *name)
-{
-	struct msgparse	*mp = arg;
-
-	if (strcmp(name, "Body") == 0)
-		mp->in_body = 0;
-	else if (mp->in_message && (strcmp(name, "Message") == 0 ||
-	    strcmp(name, "Sms") == 0)) {
-		mp->in_message = 0;
-		json_array_append_new(mp->messages, json_pack("{s:s, s:s?}",
-		    "text", util_trim(mp->text), "to", mp->to));
-	}
-}
-
-static void XMLCALL
-msg_chars(void *arg, const XML_Char *s, int len)
-{
-	struct msgparse	*mp = arg;
-
-	if (!mp->in_message || (mp->has_body && !mp->in_body) || len <= 0)
-		return;
-	mp->text = xreallocarray(mp->text, mp->len + (size_t)len + 1, 1);
-	memcpy(mp->text + mp->len, s, (size_t)len);
-	mp->len += (size_t)len;
-	mp->text[mp->len] = '\0';
-}
-
-static json_t *
-sms_parse_reply(const char *doc, size_t len, char **err)
-{
-	struct msgparse	 mp;
-
-	memset(&mp, 0, sizeof mp);
-	mp.messages = json_array();
-	if (cli_http_parse_xml(doc, len, &mp, msg_start, msg_end, msg_chars,
-	    err) != 0) {
-		json_decref(mp.messages);
-		mp.messages = NULL;
-	}
-	free(mp.text);
-	free(mp.to);
-	return (mp.messages);
-}
-
 /* --- the session ---------------------------------------------------------- */
 
 static void
-sms_error(struct sms *s, json_t *t, const char *fmt, ...)
+texter_error(struct texter *s, json_t *t, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
-sms_error(struct sms *s, json_t *t, const char *fmt, ...)
+texter_error(struct texter *s, json_t *t, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*msg;
@@ -336,7 +253,7 @@ sms_error(struct sms *s, json_t *t, const char *fmt, ...)
 
 /* Report what the service sent through the REST stand-in since last time. */
 static void
-sms_drain_sent(struct sms *s)
+texter_drain_sent(struct texter *s)
 {
 	struct sent		*list, *e, *next;
 	struct form		 f;
@@ -372,7 +289,7 @@ sms_drain_sent(struct sms *s)
 			if (cli_http_request(&s->http, "POST",
 			    e->status_callback, &f, &r) != 0 ||
 			    r.status < 200 || r.status > 299)
-				sms_error(s, NULL, "status callback %s: %s",
+				texter_error(s, NULL, "status callback %s: %s",
 				    e->status_callback, r.status ? "answered "
 				    "with an error" : r.errbuf);
 			cli_http_resp_free(&r);
@@ -388,10 +305,11 @@ sms_drain_sent(struct sms *s)
 }
 
 static void
-sms_send(struct sms *s, const char *text)
+texter_send(struct texter *s, const char *text)
 {
 	struct form		 f;
 	struct cli_http_resp	 r;
+	struct cli_twiml	*doc;
 	json_t			*t, *msgs, *m;
 	char			*url, *sid, *hex, *err = NULL;
 	size_t			 i;
@@ -418,26 +336,28 @@ sms_send(struct sms *s, const char *text)
 		printf("> %s\n", text);
 	xasprintf(&url, "%s/sms/incoming", s->http.public_url);
 	if (cli_http_request(&s->http, "POST", url, &f, &r) != 0) {
-		sms_error(s, t, "/sms/incoming: %s", r.errbuf);
+		texter_error(s, t, "/sms/incoming: %s", r.errbuf);
 		goto out;
 	}
 	json_object_set_new(t, "status", json_integer(r.status));
 	if (r.status != 200) {
-		sms_error(s, t, "/sms/incoming answered %ld: %s", r.status,
+		texter_error(s, t, "/sms/incoming answered %ld: %s", r.status,
 		    r.body != NULL ? util_trim(r.body) : "");
 		goto out;
 	}
 	if (!cli_http_is_twiml(&r)) {
-		sms_error(s, t, "/sms/incoming answered %s, not TwiML",
+		texter_error(s, t, "/sms/incoming answered %s, not TwiML",
 		    r.ctype != NULL ? r.ctype : "without a Content-Type");
 		goto out;
 	}
-	if ((msgs = sms_parse_reply(r.body != NULL ? r.body : "", r.len,
+	if ((doc = cli_twiml_parse(r.body != NULL ? r.body : "", r.len,
 	    &err)) == NULL) {
-		sms_error(s, t, "reply is not well-formed TwiML: %s", err);
+		texter_error(s, t, "reply is not well-formed TwiML: %s", err);
 		free(err);
 		goto out;
 	}
+	msgs = cli_twiml_messages(doc);
+	cli_twiml_free(doc);
 	json_object_set_new(t, "replies", msgs);
 	if (!s->json) {
 		json_array_foreach(msgs, i, m)
@@ -476,7 +396,7 @@ cli_sms(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct sms	 s;
+	struct texter	 s;
 	const char	*from = "+18175550142", *to = NULL, *base_url = NULL;
 	char		*listen = NULL, *end;
 	double		 wait = 3;
@@ -564,15 +484,15 @@ cli_sms(struct cli *cli, int argc, char **argv)
 	s.out_sent = json_array();
 
 	for (i = optind; i < argc; i++) {
-		sms_send(&s, argv[i]);
-		sms_drain_sent(&s);
+		texter_send(&s, argv[i]);
+		texter_drain_sent(&s);
 	}
 	/* Replies through the REST API come after the webhook was answered. */
 	if (s.prov != NULL) {
 		quiet_since = util_mono_ms();
 		for (;;) {
 			usleep(50 * 1000);
-			sms_drain_sent(&s);
+			texter_drain_sent(&s);
 			pthread_mutex_lock(&s.prov->lock);
 			if (s.prov->last_ms > quiet_since)
 				quiet_since = s.prov->last_ms;
@@ -581,7 +501,7 @@ cli_sms(struct cli *cli, int argc, char **argv)
 			    1000))
 				break;
 		}
-		sms_drain_sent(&s);
+		texter_drain_sent(&s);
 		provider_stop(s.prov);
 	}
 
