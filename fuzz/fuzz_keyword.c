@@ -17,7 +17,9 @@
  *     space;
  *   - a menu only ever answers with one of its own options; spoken digits
  *     are digits;
- *   - packed messages fit their limit and never cut a character.
+ *   - packed messages fit their limit and never cut a character;
+ *   - a text's segments are counted, and folding its look-alikes into
+ *     GSM-7 never makes it dearer.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@
 #include "fuzz.h"
 #include "keyword.h"
 #include "location.h"
+#include "segment.h"
 #include "xmalloc.h"
 
 /* What sms.c and voice.c accept from the provider. */
@@ -164,6 +167,29 @@ fk_pack(const char *body, size_t max)
 	free(copy);
 }
 
+/*
+ * Segments of a text as sent: counted, and its GSM-7 look-alikes folded
+ * only into GSM-7 and never into more segments.
+ */
+static void
+fk_segments(const char *body)
+{
+	struct segment_count	 c, f;
+	char			*folded;
+
+	if (segment_count(body, &c) != 0 || c.segments < 1 ||
+	    c.units < c.chars || (c.encoding == SEGMENT_GSM7) !=
+	    segment_is_gsm7(body))
+		abort();
+	folded = segment_fold(body);
+	if (!fuzz_utf8(folded) || segment_count(folded, &f) != 0 ||
+	    f.segments > c.segments ||
+	    (strcmp(folded, body) != 0 && f.encoding != SEGMENT_GSM7) ||
+	    (c.encoding == SEGMENT_GSM7 && strcmp(folded, body) != 0))
+		abort();
+	free(folded);
+}
+
 static void
 fk_sms(const struct config *cfg, const char *body, int lang, size_t max)
 {
@@ -210,8 +236,10 @@ fk_sms(const struct config *cfg, const char *body, int lang, size_t max)
 			fk_pack(filled, max);
 		free(filled);
 	}
-	if (fuzz_utf8(body))
+	if (fuzz_utf8(body)) {
 		fk_pack(body, max);
+		fk_segments(body);
+	}
 	free(norm);
 }
 

@@ -40,6 +40,12 @@ struct guide {
 	char			 *id;
 	char			 *topic;
 	struct i18n		  title;
+	int			  line;		/* in guides.yaml */
+	/* guideview.c: the one line texted with the link to its page */
+	struct i18n		  summary;
+	int			  summary_line[LANG_MAX];
+	/* guideview.c: an SVG drawing for its page, or NULL */
+	char			 *illustration;
 	struct guide_part	 *parts;
 	size_t			  nparts;
 	struct guide		**guides;	/* a collection: its guides */
@@ -108,6 +114,7 @@ struct zip {
 };
 
 struct flow;		/* flow.h: the voice menu graph */
+struct guideview_words;	/* guideview.h: the words around a guide's page */
 struct smscfg;		/* keyword.h: SMS keywords and messages */
 struct util_cidr;	/* util.h */
 
@@ -170,6 +177,8 @@ struct config {
 	size_t			 nguides;
 	struct topic		*topics;	/* labels for staff */
 	size_t			 ntopics;
+	char			*guides_file;	/* guides.yaml as named in messages */
+	struct guideview_words	*page;		/* guides.yaml page: (guideview.c) */
 	struct location		*locations;
 	size_t			 nlocations;
 	struct zip		*zips;		/* sorted by zip */

@@ -1,6 +1,6 @@
 /*
  * keyword.h -- SMS keywords, compliance words and replies, loaded from
- * config/sms.yaml, and the text rendering of guides shared with voice.
+ * config/sms.yaml.  What the replies say is worded in reply.c.
  *
  * Matching happens on a normalised message (keyword_normalise): lower
  * case, accents removed, apostrophes dropped, other punctuation made a
@@ -21,9 +21,6 @@
 
 struct cfgctx;
 struct fy_node;
-
-/* A reply is split into messages of at most this many bytes. */
-#define SMS_PART_MAX 600
 
 enum kw_compliance {
 	KW_NONE = 0,
@@ -82,9 +79,12 @@ enum kw_intent {
 struct sms_message {
 	char		*name;
 	struct i18n	 text;
+	int		 line;		/* in sms.yaml, for check-config */
 };
 
 struct smscfg {
+	char			 *file;		/* sms.yaml as named in messages */
+
 	/* Compliance words, normalised with spaces removed. */
 	char			**opt_out;
 	size_t			  nopt_out;
@@ -149,14 +149,6 @@ char		*keyword_fill(const char *tmpl, const char *const *vars);
  */
 char		**keyword_pack(const char *const *paras, size_t nparas, size_t max,
 		     size_t *n);
-/*
- * A guide as text messages in language lang: its title, then its parts'
- * words in order (pauses left out, a prompt repeated in a collection given
- * once), each message under SMS_PART_MAX bytes, the guide_footer message
- * last.  One source with the voice prompts.  NULL-ended; *n as above.
- */
-char		**keyword_guide_texts(const struct config *, const struct guide *,
-		     int lang, size_t *n);
 void		 keyword_texts_free(char **);
 
 #endif

@@ -35,6 +35,8 @@ int		 location_any_open(const struct config *, time_t t);
  */
 int		 location_hours_text(const struct location *, time_t t, int lang,
 		     const struct config *, char *buf, size_t len);
+/* Minutes after midnight as a clock: "8 AM", "12:30 PM"; Spanish "8 a. m.". */
+void		 location_clock(int minutes, int lang_es, char *buf, size_t len);
 /*
  * The next opening time after t (within 14 days), or 0.  When open now,
  * returns t.

@@ -2,7 +2,8 @@
  * config.c -- loading config/hotline.yaml and the files it names.
  *
  * This file reads the main file into struct config and hands each file it
- * names to that part's loader (content.c: prompts and guides; location.c:
+ * names to that part's loader (content.c: prompts and guides, then
+ * guideview.c: what a guide's page and text add to them; location.c:
  * locations and ZIPs; keyword.c: sms.yaml; flow.c: flow.yaml), in an order
  * where each finds what it refers to already loaded.  The YAML helpers
  * they all use are yaml.c's.
@@ -17,6 +18,7 @@
 
 #include "config.h"
 #include "flow.h"
+#include "guideview.h"
 #include "keyword.h"
 #include "location.h"
 #include "util.h"
@@ -362,6 +364,7 @@ config_load(const char *path, char ***errors)
 	if (cfg_open_part(&ctx, files, "guides", "guides.yaml", &part,
 	    &ppath) != NULL) {
 		content_load_guides(&part, fy_document_root(part.doc));
+		guideview_load(&part, fy_document_root(part.doc));
 		if (config_prompt(cfg, "emergency") == NULL)
 			cfg_error_at(&part, 0, "prompt 'emergency' is missing: "
 			    "the emergency notice is required");
@@ -446,6 +449,7 @@ config_free(struct config *cfg)
 {
 	size_t	i;
 
+	guideview_free(cfg);
 	content_free(cfg);
 	location_free_all(cfg);
 	i18n_re_free(&cfg->red_flags);

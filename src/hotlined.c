@@ -28,12 +28,14 @@
 
 #include "config.h"
 #include "curlev.h"
+#include "guidepage.h"
 #include "hotline.h"
 #include "http.h"
 #include "lease.h"
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "reply.h"
 #include "report.h"
 #include "retention.h"
 #include "store.h"
@@ -352,6 +354,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "hotlined: %s: configuration has problems\n", path);
 		return (1);
 	}
+	if (check && reply_check(hl.cfg, stderr) > 0) {
+		fprintf(stderr, "hotlined: %s: replies too long\n", path);
+		config_unref(hl.cfg);
+		return (1);
+	}
 	if (check) {
 		printf("%s: ok\n", path);
 		config_unref(hl.cfg);
@@ -408,6 +415,7 @@ main(int argc, char **argv)
 	outbox_init(&hl);
 	staff_init(&hl);
 	prompt_init(&hl);
+	guidepage_init(&hl);
 	retention_init(&hl);
 
 	if (http_listen(hl.http, hl.cfg->listen) != 0)

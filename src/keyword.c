@@ -36,12 +36,13 @@ static const char *keyword_required[] = { "help", "opted_out", "opted_in",
 	"fallback", "emergency", "callback_joined", "callback_updated",
 	"clinic", "clinics_intro", "hours_intro", "hours_line", "zip_nearest",
 	"zip_unknown", "open_now", "closed_now", "hours_closed_today",
-	"guide_footer", "language_set", "wait_minutes", "optout_hint", NULL };
+	"guide_footer", "language_set", "wait_minutes", "optout_hint",
+	"guide", "clinics_line", NULL };
 
 /* Placeholders the service knows how to fill. */
 static const char *keyword_placeholders[] = { "front_desk", "position",
 	"wait", "name", "address", "phone", "hours", "open_now", "next_open",
-	"zip", "miles", "n", "title", NULL };
+	"zip", "miles", "n", "title", "summary", "link", "open_short", NULL };
 
 /* --- normalisation ------------------------------------------------------ */
 
@@ -424,6 +425,9 @@ keyword_fill(const char *tmpl, const char *const *vars)
 		} else {
 			vl = strlen(val);
 			p += n + 1;
+			/* "opens at 8 a. m." ends the sentence: no "m..". */
+			if (vl > 0 && val[vl - 1] == '.' && p[1] == '.')
+				p++;
 		}
 		if (len + vl + 1 > cap) {
 			cap = (len + vl + 1) * 2;
@@ -523,133 +527,6 @@ keyword_texts_free(char **v)
 	for (i = 0; v != NULL && v[i] != NULL; i++)
 		free(v[i]);
 	free(v);
-}
-
-static void
-keyword_texts_push(struct keyword_texts *all, char *text)
-{
-	all->v = xreallocarray(all->v, all->n + 2, sizeof *all->v);
-	all->v[all->n++] = text;
-	all->v[all->n] = NULL;
-}
-
-/*
- * Append a guide's own messages: its title, then its parts' words.  A
- * guide too long for one message is cut into messages of about equal
- * length at part boundaries, each headed "Title (1/2)", so no message is
- * a lone last sentence.
- */
-static void
-keyword_guide_one(const struct guide *g, int lang, const struct prompt ***seen,
-    size_t *nseen, struct keyword_texts *all)
-{
-	const char	**paras;
-	const char	 *w, *title = i18n_get(&g->title, lang);
-	char		**v, *m;
-	size_t		  np = 0, i, j, n, total = 0, k, room, soft;
-
-	paras = xcalloc(g->nparts + 1, sizeof *paras);
-	for (i = 0; i < g->nparts; i++) {
-		if (g->parts[i].prompt == NULL)
-			continue;	/* a pause: only the phone needs it */
-		for (j = 0; j < *nseen; j++) {
-			if ((*seen)[j] == g->parts[i].prompt)
-				break;
-		}
-		if (j < *nseen)
-			continue;
-		*seen = xreallocarray(*seen, *nseen + 1, sizeof **seen);
-		(*seen)[(*nseen)++] = g->parts[i].prompt;
-		w = g->parts[i].prompt->text[lang];
-		if (w == NULL)
-			w = g->parts[i].prompt->text[0];
-		if (w != NULL && *w != '\0') {
-			paras[np++] = w;
-			total += strlen(w) + 1;
-		}
-	}
-	/* Room for the heading line "Title (9/9)\n". */
-	room = SMS_PART_MAX - strlen(title) - 8;
-	if (strlen(title) + 8 >= SMS_PART_MAX / 2)
-		room = SMS_PART_MAX / 2;
-	k = (total + room - 1) / room;
-	soft = k > 1 ? total / k + 80 : room;
-	if (soft > room)
-		soft = room;
-	v = keyword_pack(paras, np, soft, &n);
-	for (i = 0; i < n; i++) {
-		if (n == 1)
-			xasprintf(&m, "%s\n%s", title, v[i]);
-		else
-			xasprintf(&m, "%s (%zu/%zu)\n%s", title, i + 1, n, v[i]);
-		free(v[i]);
-		keyword_texts_push(all, m);
-	}
-	if (n == 0)
-		keyword_texts_push(all, xstrdup(title));
-	free(v);
-	free(paras);
-}
-
-char **
-keyword_guide_texts(const struct config *cfg, const struct guide *g, int lang,
-    size_t *np)
-{
-	struct keyword_texts	  all = { NULL, 0, NULL };
-	const struct prompt	**seen = NULL, *common = NULL;
-	const char		 *footer, *w;
-	size_t			  nseen = 0, i, len;
-	char			 *last, *m;
-
-	if (lang < 0 || lang >= LANG_MAX)
-		lang = 0;
-	if (g->nguides > 0) {
-		/*
-		 * A part every guide of the collection opens with (the
-		 * stretches' safety note) is said once, under the collection's
-		 * title, instead of in every message.
-		 */
-		for (i = 0; i < g->nguides; i++) {
-			if (g->guides[i]->nparts == 0 ||
-			    g->guides[i]->parts[0].prompt == NULL ||
-			    (common != NULL &&
-			    g->guides[i]->parts[0].prompt != common)) {
-				common = NULL;
-				break;
-			}
-			common = g->guides[i]->parts[0].prompt;
-		}
-		w = common != NULL ? (common->text[lang] != NULL ?
-		    common->text[lang] : common->text[0]) : NULL;
-		if (w != NULL) {
-			seen = xcalloc(1, sizeof *seen);
-			seen[nseen++] = common;
-			xasprintf(&m, "%s\n%s", i18n_get(&g->title, lang), w);
-		} else
-			m = xstrdup(i18n_get(&g->title, lang));
-		keyword_texts_push(&all, m);
-		for (i = 0; i < g->nguides; i++)
-			keyword_guide_one(g->guides[i], lang, &seen, &nseen,
-			    &all);
-	} else
-		keyword_guide_one(g, lang, &seen, &nseen, &all);
-	free(seen);
-	footer = smscfg_message(cfg, "guide_footer", lang);
-	if (footer != NULL && *footer != '\0') {
-		len = strlen(footer);
-		if (all.n > 0 && strlen(all.v[all.n - 1]) + 2 + len <=
-		    SMS_PART_MAX) {
-			xasprintf(&last, "%s\n\n%s", all.v[all.n - 1], footer);
-			free(all.v[all.n - 1]);
-			all.v[all.n - 1] = last;
-		} else
-			keyword_texts_push(&all, xstrdup(footer));
-	}
-	if (all.v == NULL)
-		all.v = xcalloc(1, sizeof *all.v);
-	if (np != NULL)
-		*np = all.n;
-	return (all.v);
 }
 
 /* --- loading -------------------------------------------------------------- */
@@ -1120,6 +997,7 @@ keyword_load_messages(struct cfgctx *ctx, struct smscfg *sc,
 		    sizeof *sc->messages);
 		msg = &sc->messages[sc->nmessages++];
 		msg->name = xstrdup(name);
+		msg->line = cfg_line(key);
 		cfg_i18n(ctx, m, name, &msg->text, 1);
 		for (l = 0; l < ctx->cfg->nlangs; l++) {
 			if (msg->text.text[l] != NULL)
@@ -1152,6 +1030,7 @@ smscfg_load(struct cfgctx *ctx, struct fy_node *root)
 	ctx->cfg->sms = sc;
 	sc->per_minute = 5;
 	sc->per_day = 40;
+	sc->file = xstrdup(ctx->file);
 	if (root == NULL || !fy_node_is_mapping(root)) {
 		cfg_error(ctx, root, "sms configuration must be a mapping");
 		return (-1);
@@ -1208,5 +1087,6 @@ smscfg_free(struct smscfg *sc)
 		i18n_free(&sc->messages[i].text);
 	}
 	free(sc->messages);
+	free(sc->file);
 	free(sc);
 }

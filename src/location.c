@@ -236,8 +236,7 @@ location_any_open(const struct config *cfg, time_t t)
 	return (0);
 }
 
-/* "8 AM", "12:30 PM"; Spanish "8 a. m.". */
-static void
+void
 location_clock(int minutes, int lang_es, char *buf, size_t len)
 {
 	int	h = minutes / 60, m = minutes % 60, h12;

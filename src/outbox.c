@@ -51,6 +51,7 @@
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
+#include "segment.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -937,7 +938,7 @@ outbox_send_sms(struct outbox_send *s)
 	const struct config	*cfg = s->cfg;
 	struct form		 f = { NULL, 0 };
 	const char		*body = outbox_str(s->payload, "body");
-	char			*to, *from = NULL;
+	char			*to, *from = NULL, *folded;
 
 	if (body == NULL) {
 		outbox_finish(s, OUTBOX_FAILED, 0, "payload has no body");
@@ -959,7 +960,11 @@ outbox_send_sms(struct outbox_send *s)
 		from = outbox_sms_address(s, cfg->sms_from);
 		form_add(&f, "From", from);
 	}
-	form_add(&f, "Body", body);
+	/* Curly quotes and dashes would cost UCS-2: send GSM-7 by SMS. */
+	folded = strncmp(to, OUTBOX_WHATSAPP ":", strlen(OUTBOX_WHATSAPP) + 1) ==
+	    0 ? xstrdup(body) : segment_fold(body);
+	form_add(&f, "Body", folded);
+	free(folded);
 	outbox_post_form(s, "Messages.json", "/sms/status", &f);
 	form_free(&f);
 	free(to);

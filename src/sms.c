@@ -35,6 +35,8 @@
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
+#include "reply.h"
+#include "segment.h"
 #include "store.h"
 #include "track.h"
 #include "twiml.h"
@@ -98,127 +100,6 @@ struct sms_reply {
 	int		  throttle;	/* 0: the opt-out confirmation, new advice */
 	int		  hint;		/* a stop word about something else */
 };
-
-/* "+18175550101" -> "(817) 555-0101"; other numbers as they are. */
-static void
-sms_phone_words(const char *e164, char *buf, size_t len)
-{
-	size_t	i;
-
-	if (e164 != NULL && strlen(e164) == 12 && strncmp(e164, "+1", 2) == 0) {
-		for (i = 2; i < 12; i++) {
-			if (!isdigit((unsigned char)e164[i]))
-				break;
-		}
-		if (i == 12) {
-			snprintf(buf, len, "(%.3s) %.3s-%.4s", e164 + 2,
-			    e164 + 5, e164 + 8);
-			return;
-		}
-	}
-	snprintf(buf, len, "%s", e164 != NULL ? e164 : "");
-}
-
-static char *
-sms_msg(const struct config *cfg, const char *name, int lang,
-    const char *const *vars)
-{
-	const char	*t;
-
-	if ((t = smscfg_message(cfg, name, lang)) == NULL)
-		t = "";
-	return (keyword_fill(t, vars));
-}
-
-static char **
-sms_one(char *text)
-{
-	char	**v;
-
-	v = xcalloc(2, sizeof *v);
-	v[0] = text;
-	return (v);
-}
-
-/* The clinic message for one location, in words, now. */
-static char *
-sms_clinic(const struct config *cfg, const struct location *l, int lang,
-    time_t now, const char *tmpl)
-{
-	char	 hours[64], next[64], phone[32], desk[32], *open, *out;
-	int	 closed;
-
-	closed = location_hours_text(l, now, lang, cfg, hours, sizeof hours);
-	if (closed)
-		snprintf(hours, sizeof hours, "%s",
-		    smscfg_message(cfg, "hours_closed_today", lang));
-	if (location_is_open(l, now))
-		open = sms_msg(cfg, "open_now", lang, NULL);
-	else {
-		const char	*vars[] = { "next_open", next, NULL };
-
-		location_next_open_text(l, now, lang, next, sizeof next);
-		open = sms_msg(cfg, "closed_now", lang, vars);
-	}
-	sms_phone_words(l->phone, phone, sizeof phone);
-	sms_phone_words(cfg->front_desk, desk, sizeof desk);
-	{
-		const char	*vars[] = { "name", i18n_get(&l->name, lang),
-				    "address", l->address != NULL ? l->address : "",
-				    "phone", phone, "hours", hours,
-				    "open_now", open, "front_desk", desk, NULL };
-
-		out = sms_msg(cfg, tmpl, lang, vars);
-	}
-	free(open);
-	return (out);
-}
-
-static char **
-sms_locations(const struct config *cfg, const char *intro, const char *tmpl,
-    int lang, time_t now)
-{
-	const char	**paras;
-	char		**v;
-	size_t		  i, n = 0;
-
-	paras = xcalloc(cfg->nlocations + 1, sizeof *paras);
-	paras[n++] = sms_msg(cfg, intro, lang, NULL);
-	for (i = 0; i < cfg->nlocations; i++)
-		paras[n++] = sms_clinic(cfg, &cfg->locations[i], lang, now,
-		    tmpl);
-	v = keyword_pack(paras, n, SMS_PART_MAX, NULL);
-	for (i = 0; i < n; i++)
-		free((char *)paras[i]);
-	free(paras);
-	return (v);
-}
-
-static char **
-sms_zip(const struct config *cfg, const char *zip, int lang, time_t now)
-{
-	const struct location	*l;
-	const char		*paras[2];
-	char			 miles[32], **v;
-	double			 d;
-
-	if ((l = location_nearest_zip(cfg, zip, &d)) == NULL) {
-		const char	*vars[] = { "zip", zip, NULL };
-
-		return (sms_one(sms_msg(cfg, "zip_unknown", lang, vars)));
-	}
-	snprintf(miles, sizeof miles, d < 10 ? "%.1f" : "%.0f", d);
-	{
-		const char	*vars[] = { "zip", zip, "miles", miles, NULL };
-
-		paras[0] = sms_msg(cfg, "zip_nearest", lang, vars);
-	}
-	paras[1] = sms_clinic(cfg, l, lang, now, "clinic");
-	v = keyword_pack(paras, 2, SMS_PART_MAX, NULL);
-	free((char *)paras[0]);
-	free((char *)paras[1]);
-	return (v);
-}
 
 static const char *
 sms_guide_topic(const struct guide *g)
@@ -324,7 +205,6 @@ sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
 {
 	struct callback_req	q;
 	struct callback_res	res;
-	char			pos[16], wait[16], *words;
 
 	memset(&q, 0, sizeof q);
 	q.phone = j->from;
@@ -341,20 +221,8 @@ sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
 	j->kick = 1;
 	if (texts == NULL)
 		return (0);
-	snprintf(pos, sizeof pos, "%d", res.position);
-	snprintf(wait, sizeof wait, "%d", res.wait_minutes);
-	{
-		const char	*w[] = { "n", wait, NULL };
-
-		words = sms_msg(j->cfg, "wait_minutes", lang, w);
-	}
-	{
-		const char	*vars[] = { "position", pos, "wait", words, NULL };
-
-		*texts = sms_one(sms_msg(j->cfg, res.created ?
-		    "callback_joined" : "callback_updated", lang, vars));
-	}
-	free(words);
+	*texts = reply_one(reply_callback(j->cfg, lang, res.created,
+	    res.position, res.wait_minutes));
 	return (0);
 }
 
@@ -430,44 +298,6 @@ sms_red_flag(const struct config *cfg, const char *norm, int lang)
 }
 
 /*
- * The keyword a hint names: its first word of two or more capitals
- * ("STOP" in "Reply STOP to opt out."), in buf; 0 when it has none.
- */
-static int
-sms_hint_keyword(const char *hint, char *buf, size_t len)
-{
-	const char	*p, *e;
-
-	for (p = hint; *p != '\0'; p = e) {
-		for (e = p; *e >= 'A' && *e <= 'Z'; e++)
-			;
-		if (e - p >= 2 && (p == hint || !isalpha((unsigned char)p[-1])) &&
-		    !isalpha((unsigned char)*e) && (size_t)(e - p) < len) {
-			snprintf(buf, len, "%.*s", (int)(e - p), p);
-			return (1);
-		}
-		if (e == p)
-			e++;
-	}
-	return (0);
-}
-
-/* Does text hold word on its own, not inside another word? */
-static int
-sms_has_word(const char *text, const char *word)
-{
-	const char	*p;
-	size_t		 n = strlen(word);
-
-	for (p = text; (p = strstr(p, word)) != NULL; p++) {
-		if ((p == text || !isalpha((unsigned char)p[-1])) &&
-		    !isalpha((unsigned char)p[n]))
-			return (1);
-	}
-	return (0);
-}
-
-/*
  * A text that used a stop word about something else ("can I cancel my
  * appointment") learns how to opt out: the optout_hint message ends the
  * answer, unless the answer names the hint's keyword already (the
@@ -476,29 +306,14 @@ sms_has_word(const char *text, const char *word)
 static void
 sms_hint(const struct config *cfg, struct sms_reply *rep, int lang)
 {
-	const char	*hint = smscfg_message(cfg, "optout_hint", lang);
-	char		*m, word[32];
-	size_t		 n;
-	int		 kw;
+	char	*m;
 
-	if (!rep->hint || hint == NULL || *hint == '\0' ||
-	    rep->texts == NULL || rep->texts[0] == NULL)
+	if (!rep->hint || rep->texts == NULL || rep->texts[0] == NULL)
 		return;
-	kw = sms_hint_keyword(hint, word, sizeof word);
-	for (n = 0; rep->texts[n] != NULL; n++) {
-		if (kw ? sms_has_word(rep->texts[n], word) :
-		    strstr(rep->texts[n], hint) != NULL)
-			return;
+	if ((m = reply_hint(cfg, rep->texts[0], lang)) != NULL) {
+		free(rep->texts[0]);
+		rep->texts[0] = m;
 	}
-	if (strlen(rep->texts[n - 1]) + 1 + strlen(hint) <= SMS_PART_MAX) {
-		xasprintf(&m, "%s\n%s", rep->texts[n - 1], hint);
-		free(rep->texts[n - 1]);
-		rep->texts[n - 1] = m;
-		return;
-	}
-	rep->texts = xreallocarray(rep->texts, n + 2, sizeof *rep->texts);
-	rep->texts[n] = xstrdup(hint);
-	rep->texts[n + 1] = NULL;
 }
 
 /*
@@ -551,7 +366,7 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 	enum kw_compliance	 comp;
 	enum kw_intent		 intent = KW_INTENT_NONE;
 	const char		*pt = j->opt_out_type, *src;
-	char			 desk[32], *told = NULL;
+	char			*told = NULL;
 	int			 es = 0, es_lang, opted, lang, flag, rc;
 	int			 ilang = -1;
 
@@ -585,7 +400,7 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 		metrics_add("hotline_sms_optouts_total", "", rc);
 		/* With Advanced Opt-Out the provider confirms it itself. */
 		if (rc == 1 && pt == NULL) {
-			rep->texts = sms_one(sms_msg(cfg, "opted_out", lang,
+			rep->texts = reply_one(reply_msg(cfg, "opted_out", lang,
 			    NULL));
 			rep->throttle = 0;
 		}
@@ -597,7 +412,7 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 		    j->norm, now) < 0)
 			return (-1);
 		if (pt == NULL)
-			rep->texts = sms_one(sms_msg(cfg, "opted_in", lang,
+			rep->texts = reply_one(reply_msg(cfg, "opted_in", lang,
 			    NULL));
 		return (0);
 	}
@@ -605,12 +420,8 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 		return (-1);
 	if ((pt != NULL && strcasecmp(pt, "HELP") == 0) || comp == KW_HELP) {
 		rep->keyword = "help";
-		if (!opted && pt == NULL) {
-			const char	*vars[] = { "front_desk", desk, NULL };
-
-			sms_phone_words(cfg->front_desk, desk, sizeof desk);
-			rep->texts = sms_one(sms_msg(cfg, "help", lang, vars));
-		}
+		if (!opted && pt == NULL)
+			rep->texts = reply_one(reply_help(cfg, lang));
 		return (0);
 	}
 
@@ -628,7 +439,7 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 			if ((rc = sms_advised(db, j->from, now)) < 0)
 				return (-1);
 			rep->throttle = rc;
-			rep->texts = sms_one(sms_msg(cfg, "emergency", lang,
+			rep->texts = reply_one(reply_msg(cfg, "emergency", lang,
 			    NULL));
 		}
 		return (0);
@@ -648,8 +459,8 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 		rep->keyword = "fallback";
 		if (sms_inbox(db, j, lang, 1, now, &told) != 0)
 			return (-1);
-		rep->texts = sms_one(told != NULL ? told :
-		    sms_msg(cfg, "fallback", lang, NULL));
+		rep->texts = reply_one(told != NULL ? told :
+		    reply_msg(cfg, "fallback", lang, NULL));
 		sms_hint(cfg, rep, lang);
 		return (0);
 	}
@@ -658,18 +469,16 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 		lang = rep->lang = k->lang;
 	switch (k->action) {
 	case KW_GUIDE:
-		rep->texts = keyword_guide_texts(cfg, k->guide, lang, NULL);
+		rep->texts = reply_one(reply_guide(cfg, k->guide, lang));
 		break;
 	case KW_CLINICS:
-		rep->texts = sms_locations(cfg, "clinics_intro", "clinic", lang,
-		    now);
+		rep->texts = reply_one(reply_clinics(cfg, lang, now));
 		break;
 	case KW_HOURS:
-		rep->texts = sms_locations(cfg, "hours_intro", "hours_line",
-		    lang, now);
+		rep->texts = reply_one(reply_hours(cfg, lang, now));
 		break;
 	case KW_ZIP:
-		rep->texts = sms_zip(cfg, j->norm, lang, now);
+		rep->texts = reply_one(reply_zip(cfg, j->norm, lang, now));
 		break;
 	case KW_CALLBACK:
 		/* The queue's entry is the side effect: never throttle it away. */
@@ -679,7 +488,7 @@ sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
 			return (-1);
 		break;
 	case KW_LANGUAGE:
-		rep->texts = sms_one(sms_msg(cfg, "language_set", lang, NULL));
+		rep->texts = reply_one(reply_msg(cfg, "language_set", lang, NULL));
 		break;
 	}
 	sms_hint(cfg, rep, lang);
@@ -694,7 +503,7 @@ sms_incoming_tx(struct db *db, void *arg)
 	struct twiml	*t;
 	struct db_res	*res;
 	const char	*doc;
-	char		*key, *ctype = NULL, hash[17];
+	char		*key, *ctype = NULL, hash[17], *folded;
 	long long	 id;
 	time_t		 now = util_now();
 	size_t		 i, len;
@@ -750,6 +559,12 @@ sms_incoming_tx(struct db *db, void *arg)
 
 	t = twiml_new();
 	for (i = 0; rep.texts != NULL && rep.texts[i] != NULL; i++) {
+		/* Curly quotes and dashes cost a text UCS-2: send GSM-7. */
+		if (j->channel == NULL) {
+			folded = segment_fold(rep.texts[i]);
+			free(rep.texts[i]);
+			rep.texts[i] = folded;
+		}
 		/* A WhatsApp text is answered on WhatsApp, said outright. */
 		twiml_open(t, "Message", "to", j->reply_to, "from",
 		    j->reply_from, NULL);

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "outbox.h"
+#include "reply.h"
 #include "store.h"
 #include "track.h"
 #include "twiml.h"
@@ -755,7 +756,7 @@ voice_text_guide(struct voice_ctx *v, struct voice_state *st,
 
 	if (g == NULL)
 		return (0);
-	texts = keyword_guide_texts(v->cfg, g, st->lang, NULL);
+	texts = reply_one(reply_guide(v->cfg, g, st->lang));
 	xasprintf(&what, "guide:%s", g->id);
 	rc = voice_sms(v, what, texts);
 	free(what);

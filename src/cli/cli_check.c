@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "reply.h"
 
 /*
  * The loader already reports every problem as file:line.  What it cannot
@@ -66,6 +67,13 @@ cli_check_config(struct cli *cli, int argc, char **argv)
 				warnings++;
 			}
 		}
+	}
+	/* Replies too long for a phone are problems, not warnings. */
+	if ((n = (size_t)reply_check(cfg, stderr)) > 0) {
+		fprintf(stderr, "%s: %zu problem%s\n", cli->config_path, n,
+		    n == 1 ? "" : "s");
+		config_unref(cfg);
+		return (1);
 	}
 	printf("%s: ok%s\n", cli->config_path,
 	    warnings > 0 ? " (with warnings)" : "");

@@ -171,7 +171,7 @@ class TestSms(CliCase):
         self.assertEqual([x["text"] for x in t["texts"]], ["STRETCH", "HELP"])
         self.assertTrue(all(x["status"] == 200 for x in t["texts"]))
         stretch = " ".join(m["text"] for m in t["texts"][0]["replies"])
-        self.assertIn("Child's pose", stretch)
+        self.assertIn("/g/stretches", stretch)
         help_ = " ".join(m["text"] for m in t["texts"][1]["replies"])
         self.assertIn("STOP", help_)
         self.assertRegex(t["texts"][0]["sid"], r"^SM[0-9a-f]{32}$")

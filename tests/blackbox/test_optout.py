@@ -160,7 +160,7 @@ class TestOptOutInOwnWords(Case):
     def test_a_sentence_opt_out_wins_over_a_keyword(self):
         # A topic before the stop word is a question about it: the guide.
         out = self.texts("tips stop")
-        self.assertIn("Preventing back pain", out[0])
+        self.assertIn("/g/prevention", out[0])
         self.assertFalse(self.opted_out(CALLER))
         out = self.texts("stop the tips please")
         self.assertEqual(len(out), 1)
@@ -314,7 +314,7 @@ class TestWhatsApp(Case):
         for m in msgs:
             self.assertEqual(m.get("to"), "whatsapp:" + CALLER)
             self.assertEqual(m.get("from"), "whatsapp:" + OUR_NUMBER)
-        self.assertIn("Preventing back pain", sms_text(r)[0])
+        self.assertIn("/g/prevention", sms_text(r)[0])
         self.assertEqual(self.h.rows(
             "SELECT DISTINCT phone, channel FROM messages"),
             [(CALLER, "whatsapp")])
@@ -347,7 +347,7 @@ class TestWhatsApp(Case):
         self.whatsapp("hello there")
         self.text_me_stretches(CALLER)
         self.assertTrue(self.provider.wait_for(
-            lambda: len(self.sent_to("whatsapp:" + CALLER)) >= 2))
+            lambda: len(self.sent_to("whatsapp:" + CALLER)) >= 1))
         for m in self.provider.messages():
             self.assertEqual(m["form"]["To"], "whatsapp:" + CALLER)
             self.assertEqual(m["form"]["From"], "whatsapp:" + OUR_NUMBER)
@@ -372,7 +372,7 @@ class TestWhatsApp(Case):
         self.h.start()
         self.text_me_stretches(CALLER)
         self.assertTrue(self.provider.wait_for(
-            lambda: len(self.sent_to(CALLER)) >= 2))
+            lambda: len(self.sent_to(CALLER)) >= 1))
         self.assertEqual(self.sent_to("whatsapp:" + CALLER), [])
         self.assertEqual(self.provider.messages()[0]["form"]["From"],
                          OUR_NUMBER)

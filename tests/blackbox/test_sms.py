@@ -6,6 +6,7 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
+import segments
 from harness import HotlineTestCase, sms_text, store_enqueue, CALLER
 
 # Tuesday 1 December 2026, 10:00 in Texas: every clinic is open.
@@ -48,35 +49,43 @@ class SmsCase(HotlineTestCase):
 class TestKeywords(SmsCase):
     env = {"HOTLINE_CLOCK": OPEN_CLOCK}
 
-    def test_stretch_is_the_four_stretches_step_by_step(self):
-        t = self.texts("STRETCH")
-        self.assertGreaterEqual(len(t), 5)
-        joined = "\n".join(t)
-        for title in ("Child's pose", "Knee-to-chest", "Cat-cow", "Piriformis"):
-            self.assertIn(title, joined)
-        for m in t:
-            self.assertTrue(m.strip())
-            self.assertLessEqual(len(m), 600, m)
-        self.assertEqual(joined.count("Stop if the pain gets sharp"), 1)
-        self.assertNotIn("pause", joined.lower())
-        self.assertIn("STOP to opt out", t[-1])
+    def test_stretch_is_one_text_with_the_guide_page_link(self):
+        # One message, not the steps in many: separate texts can arrive in
+        # any order, and each segment is billed.  The steps are on the page.
+        t = self.one("STRETCH")
+        self.assertIn("4 gentle stretches", t)
+        self.assertIn(self.h.base + "/g/stretches", t)
+        self.assertNotIn("?lang=", t)
+        self.assertNotIn("Breathe slowly", t)
+        self.assertNotIn("pause", t.lower())
+        self.assertNotIn("(1/", t)
+        self.assertIn("STOP to opt out", t)
+        self.assertTrue(segments.is_gsm7(t), t)
+        self.assertLessEqual(segments.count(t)[2], 3, t)
+        # The link is the page the texter can open.
+        page = self.h.get("/g/stretches")
+        self.assertEqual(page.status, 200)
+        for title in ("Child&apos;s pose", "Knee-to-chest", "Cat-cow",
+                      "Piriformis"):
+            self.assertIn(title, page.text)
         # Misspelt and plural forms work too.
-        self.assertGreaterEqual(len(self.texts("strech", frm=number(1))), 5)
+        self.assertIn("/g/stretches", self.one("strech", frm=number(1)))
 
     def test_tips_recover_treatment(self):
-        self.assertIn("Preventing back pain", self.texts("TIPS")[0])
-        self.assertIn("Preventing back pain", self.texts("prevent")[0])
-        self.assertIn("flare-up", self.texts("Recover")[0])
-        self.assertIn("Treatment", self.texts("treatment")[0])
+        self.assertIn("/g/prevention", self.one("TIPS"))
+        self.assertIn("/g/prevention", self.one("prevent"))
+        self.assertIn("flare-up", self.one("Recover"))
+        self.assertIn("/g/recovery", self.one("Recover"))
+        self.assertIn("/g/treatment", self.one("treatment"))
 
     def test_clinics_and_hours(self):
-        t = "\n".join(self.texts("CLINIC"))
+        t = self.one("CLINIC")
         for name in ("Fort Worth", "Allen", "Coppell", "Garland"):
             self.assertIn(name, t)
-        self.assertIn("100 Placeholder Street", t)
         self.assertIn("(817) 555-0101", t)
         self.assertIn("Open now.", t)
-        h = "\n".join(self.texts("hours", frm=number(2)))
+        self.assertIn("ZIP", t)
+        h = self.one("hours", frm=number(2))
         self.assertIn("Today's hours", h)
         self.assertIn("Fort Worth: 8 AM to 5 PM. Open now.", h)
         self.assertIn("Allen: 7:30 AM to 5 PM", h)
@@ -85,13 +94,16 @@ class TestKeywords(SmsCase):
         cases = [("76102", "Fort Worth"), ("75040", "Garland"),
                  ("75013", "Allen"), ("75019", "Coppell")]
         for i, (z, name) in enumerate(cases):
-            t = "\n".join(self.texts(z, frm=number(10 + i)))
+            t = self.one(z, frm=number(10 + i))
             self.assertIn("Nearest clinic to %s" % z, t)
             self.assertIn(name + ":", t)
+            self.assertIn("Placeholder", t)
             self.assertIn("Open now.", t)
             for other in ("Fort Worth", "Garland", "Allen", "Coppell"):
                 if other != name:
                     self.assertNotIn(other + ":", t)
+        self.assertIn("100 Placeholder Street", self.one("76102",
+                                                         frm=number(15)))
         t = self.one("00000", frm=number(20))
         self.assertIn("do not know the ZIP code 00000", t)
 
@@ -109,15 +121,19 @@ class TestKeywords(SmsCase):
         self.assertEqual(rows, [["sms", "0", "waiting"], ["sms", "0", "waiting"]])
 
     def test_spanish_keywords_answer_in_spanish(self):
-        t = self.texts("ESTIRAR")
-        self.assertIn("Postura del niño", "\n".join(t))
-        self.assertIn("ALTO para cancelar", t[-1])
+        t = self.one("ESTIRAR")
+        self.assertIn("4 estiramientos", t)
+        self.assertIn(self.h.base + "/g/stretches?lang=es", t)
+        self.assertIn("ALTO para cancelar", t)
+        self.assertLessEqual(segments.count(t)[2], 4, t)
+        self.assertIn("Postura del niño",
+                      self.h.get("/g/stretches?lang=es").text)
         # The number's language is remembered for the fallback.
         self.assertIn("ESTIRAR", self.one("hola"))
         self.assertIn("llame al 911", self.one("AYUDA"))
         t = self.one("clínicas", frm=number(4))
-        self.assertIn("Clínicas de NorTex", t)
-        self.assertIn("Abierto ahora.", t)
+        self.assertIn("Clínicas NorTex", t)
+        self.assertIn("abierta ahora", t)
         self.assertIn("OK, we will reply in English", self.one("english"))
 
     def test_anything_else_gets_the_keyword_list(self):
@@ -143,7 +159,7 @@ class TestClosed(SmsCase):
     env = {"HOTLINE_CLOCK": CLOSED_CLOCK}
 
     def test_zip_when_closed_says_when_it_opens(self):
-        t = "\n".join(self.texts("76102"))
+        t = self.one("76102")
         self.assertIn("Fort Worth", t)
         self.assertIn("closed today", t)
         self.assertIn("Closed now; opens tomorrow at 8 AM.", t)
@@ -183,7 +199,7 @@ class TestCompliance(SmsCase):
         self.assertEqual(audit[0], ["out", "sms", "stop"])
         # Back in.
         self.assertIn("subscribed again", self.one("START"))
-        self.assertGreaterEqual(len(self.texts("STRETCH")), 5)
+        self.assertIn("/g/stretches", self.one("STRETCH"))
         self.assertEqual(self.h.query("SELECT opted_out FROM optouts"), [["0"]])
         self.seed_sms(CALLER, "after the opt-in", "test:after-start")
         # (Staff on call were paged about the red flag meanwhile.)

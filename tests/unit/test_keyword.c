@@ -1,7 +1,7 @@
 /*
  * test_keyword.c -- SMS text normalisation, compliance words, content
  * keywords against the shipped config/sms.yaml, reply templates, message
- * packing, guide rendering, and sms.yaml's file:line errors.
+ * packing, a guide's text, and sms.yaml's file:line errors.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,8 @@
 
 #include "config.h"
 #include "keyword.h"
+#include "reply.h"
+#include "segment.h"
 
 static struct config	*cfg;
 static char		 topdir[4096];
@@ -433,42 +435,55 @@ START_TEST(test_message)
 }
 END_TEST
 
+/*
+ * Every reply the service can send -- each keyword's, compliance, the
+ * fallback, every guide's text, a week of opening hours and more -- in
+ * every language fits one message of the segments allowed.
+ */
+START_TEST(test_every_reply_fits)
+{
+	FILE	*f = tmpfile();
+	char	 line[1024];
+	int	 n;
+
+	ck_assert_ptr_nonnull(f);
+	n = reply_check(cfg, f);
+	rewind(f);
+	while (fgets(line, sizeof line, f) != NULL)
+		fprintf(stderr, "%s", line);
+	fclose(f);
+	ck_assert_int_eq(n, 0);
+}
+END_TEST
+
 START_TEST(test_guide_texts)
 {
 	struct guide	*g;
-	char		**v, *all;
-	size_t		  n, i, len = 0;
-	int		  lang;
-	const char	 *safety;
+	struct segment_count c;
+	char		*t, *link;
+	int		 lang;
 
 	for (lang = 0; lang < (int)cfg->nlangs; lang++) {
 		g = config_guide(cfg, "stretches");
 		ck_assert_ptr_nonnull(g);
-		v = keyword_guide_texts(cfg, g, lang, &n);
-		ck_assert_uint_ge(n, 5);
-		for (i = 0; i < n; i++) {
-			ck_assert_uint_gt(strlen(v[i]), 0);
-			ck_assert_uint_le(strlen(v[i]), SMS_PART_MAX);
-			len += strlen(v[i]) + 1;
-		}
-		all = calloc(1, len + 1);
-		for (i = 0; i < n; i++)
-			strcat(strcat(all, v[i]), "\n");
-		for (i = 0; i < g->nguides; i++)
-			ck_assert_ptr_nonnull(strstr(all,
-			    i18n_get(&g->guides[i]->title, lang)));
-		/* The safety note once, not four times. */
-		safety = config_prompt(cfg, "stretch_safety")->text[lang];
-		ck_assert_ptr_nonnull(strstr(all, safety));
-		ck_assert_ptr_null(strstr(strstr(all, safety) + 1, safety));
-		/* Words of a step, and the footer last. */
-		ck_assert_ptr_nonnull(strstr(all,
-		    config_prompt(cfg, "stretch_piriformis_6")->text[lang]));
-		ck_assert_ptr_nonnull(strstr(v[n - 1],
+		/* One message: the summary, the page's link, the footer. */
+		t = reply_guide(cfg, g, lang);
+		ck_assert_ptr_nonnull(strstr(t, i18n_get(&g->summary, lang)));
+		link = reply_guide_link(cfg, g, lang);
+		ck_assert_ptr_nonnull(strstr(t, link));
+		ck_assert_ptr_nonnull(strstr(link, "/g/stretches"));
+		ck_assert_int_eq(strstr(link, "?lang=es") != NULL,
+		    strcmp(cfg->langs[lang], "es") == 0);
+		ck_assert_ptr_nonnull(strstr(t,
 		    smscfg_message(cfg, "guide_footer", lang)));
-		free(all);
-		keyword_texts_free(v);
-		len = 0;
+		/* Not the steps: those are on the page. */
+		ck_assert_ptr_null(strstr(t,
+		    config_prompt(cfg, "stretch_piriformis_6")->text[lang]));
+		ck_assert_int_eq(segment_count(t, &c), 0);
+		ck_assert_uint_le(c.segments, segment_limit(&c,
+		    cfg->langs[lang]));
+		free(link);
+		free(t);
 	}
 }
 END_TEST
@@ -648,6 +663,7 @@ keyword_suite(void)
 	tcase_add_test(tc, test_keyword_languages);
 	tcase_add_test(tc, test_message);
 	tcase_add_test(tc, test_guide_texts);
+	tcase_add_test(tc, test_every_reply_fits);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
