@@ -73,6 +73,12 @@ int	 auth_staff_role(struct db *, const char *name, const char *role);
 /* Load an enabled staff member: 1 found, 0 not, -1 error. */
 int	 auth_staff_get(struct db *, const char *name, struct auth_staff *);
 /* A new API token for name (caller frees *token); 0, or -1. */
+/*
+ * Every staff member by name, disabled ones too: fn is called with each
+ * (its strings borrowed for the call) until it returns non-zero.  0 or -1.
+ */
+int	 auth_staff_list(struct db *, int (*fn)(const struct auth_staff *,
+	    int disabled, void *), void *arg);
 int	 auth_token_new(struct db *, const char *name, time_t now,
 	    char **token);
 /* Who holds token: 1 (out filled), 0 unknown, -1 error. */

@@ -13,6 +13,7 @@
 #ifndef HOTLINE_CALLBACK_H
 #define HOTLINE_CALLBACK_H
 
+#include <stddef.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -180,5 +181,64 @@ time_t	callback_retry_at(const struct config *, const char *location,
  */
 void	callback_mark_changed(void);
 int	callback_take_changed(void);
+
+/*
+ * --- reading the queue (callback_read.c) ----------------------------------
+ * Each runs inside the caller's transaction.
+ */
+
+/*
+ * An entry as the API shows it: { "id", "phone", "location", "topic",
+ * "language", "priority", "status", "created_at", "attempts",
+ * "claimed_by", "preferred_window", "outcome", "recording_url", "source",
+ * "retry_after", "waited_minutes", "requests", "locations", "position",
+ * "wait_minutes", "notes" }.  NULL with *rc 0 when absent, -1 on error.
+ */
+json_t	*callback_json(struct db *, long long id, time_t now, int *rc);
+
+/* A page of the queue for staff, in queue order. */
+struct callback_page {
+	const char	*status;	/* a status, "open" or "all" */
+	const char	*location;	/* a location id, "shared", or "" (any) */
+	const char	*locations;	/* the staff member's (CALLBACK_VISIBLE) */
+	int		 has_cursor;	/* after (cur_prio, cur_queued, cur_id) */
+	long long	 cur_prio;
+	long long	 cur_queued;
+	long long	 cur_id;
+	int		 limit;
+};
+/*
+ * The ids of a page (*ids: caller frees), and the last one's priority and
+ * queued_at for the next cursor.  0 or -1.
+ */
+int	callback_page(struct db *, const struct callback_page *,
+	    long long **ids, size_t *n, long long *last_prio,
+	    long long *last_queued);
+/*
+ * Every entry with status ("open", "all" or one status), open ones first
+ * in queue order: a new array of { "id", "phone", "location", "topic",
+ * "language", "priority", "status", "created_at", "attempts",
+ * "claimed_by", "outcome", "source" }, or NULL on error.
+ */
+json_t	*callback_list(struct db *, const char *status);
+
+/* What click-to-call tells the staff member who answers. */
+struct callback_brief {
+	char	*phone;
+	char	*language;	/* or NULL */
+	char	*topic;		/* or NULL */
+	int	 priority;
+	int	 claimed;	/* still claimed: the call may go ahead */
+};
+/* 1 found (callback_brief_clear frees), 0 not, -1. */
+int	callback_brief(struct db *, long long id, struct callback_brief *);
+void	callback_brief_clear(struct callback_brief *);
+/* A string that changes whenever the queue or its notes do (frees). */
+int	callback_fingerprint(struct db *, char **mark);
+/* Entries waiting, and how long the oldest has (s).  0 or -1. */
+int	callback_backlog(struct db *, time_t now, long long *waiting,
+	    long long *oldest);
+/* 1 when phone waits (or is claimed) with a topic, 0 not, -1. */
+int	callback_waiting_topic(struct db *, const char *phone);
 
 #endif

@@ -13,6 +13,7 @@
 #define HOTLINE_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <strings.h>
@@ -138,11 +139,13 @@ struct config {
 	int			 store_threads;
 	char			*log_level;
 	char			*secret;	/* keyed hashes of ids in events (HOTLINE_SECRET or file) */
+	int			 production;	/* service.environment or HOTLINE_ENV: needs a real auth token */
 
 	/* provider */
 	char			*provider_api;
 	char			*account_sid;
 	char			*auth_token;
+	int			 dev_token;	/* auth_token is the local development one (devtoken.c) */
 	char			*sms_from;	/* E.164, or NULL with messaging_service_sid */
 	char			*messaging_service_sid;
 	char			*voice_caller_id;
@@ -205,6 +208,14 @@ struct config {
  */
 struct config	*config_load(const char *path, char ***errors);
 void		 config_errors_free(char **errors);
+/*
+ * What hotlined --check and hotline check-config print (config_check.c):
+ * each problem of the configuration at path as file:line, or production
+ * without what it needs, on err with their count (1); else the warnings
+ * about the deployment on err and "PATH: ok" or "PATH: ok (with warnings)"
+ * on out (0).
+ */
+int		 config_check(const char *path, FILE *out, FILE *err);
 struct config	*config_ref(struct config *);
 void		 config_unref(struct config *);
 

@@ -20,11 +20,21 @@ struct config;
 
 /*
  * Collect every section for the time since `since' (Unix seconds; 0 for
- * all) into a new JSON object: { "since": …, "sections": [ { "name": …,
- * "title": …, "columns": [ … ], "rows": [ [ … ], … ] }, … ] }.  Runs inside
- * a store transaction.  NULL on a store error.  The caller frees.
+ * all), days counted in the IANA zone tz (NULL: UTC), into a new JSON
+ * object: { "since": …, "timezone": …, "sections": [ { "name": …,
+ * "title": …, "columns": [ … ], "rows": [ [ … ], … ] }, … ] }; figures
+ * with decimals have one.  Runs inside a store transaction.  NULL on a
+ * store error.  The caller frees.
  */
-json_t	*report_collect(struct db *, time_t since);
+json_t	*report_collect(struct db *, const char *tz, time_t since);
+/* The clinic's zone, for days and dates: the first location's, else UTC. */
+const char *report_zone(const struct config *);
+/* "YYYY-MM-DD" (its local midnight in tz) or "all" (0): 0, or -1. */
+int	report_since(const char *tz, const char *arg, time_t *since);
+/* The local date of t in tz, YYYY-MM-DD, into buf. */
+void	report_date(const char *tz, time_t t, char *buf, size_t len);
+/* Local midnight 29 days before now's date in tz: thirty days. */
+time_t	report_default_since(const char *tz, time_t now);
 
 /*
  * Refresh the hotline_report_* gauges from the store.  Runs inside a store

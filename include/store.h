@@ -83,6 +83,14 @@ void		 db_done(struct db_res *);
  */
 int		 db_int_query(struct db *, long long *out, const char *sql,
 		     const char *types, ...);
+/* The same as a copy of the text (caller frees). */
+int		 db_text_query(struct db *, char **out, const char *sql,
+		     const char *types, ...);
+/* The first two columns of the one row (NULL as 0): 0, or -1. */
+int		 db_pair_query(struct db *, long long *a, long long *b,
+		     const char *sql, const char *types, ...);
+/* 0 when the connection answers a trivial query (readiness), else -1. */
+int		 db_ping(struct db *);
 const char	*db_error(struct db *);
 /* store_shared, from a transaction. */
 int		 db_shared(struct db *);

@@ -23,6 +23,8 @@ char	*util_read_file(const char *path, size_t max, size_t *lenp);
  */
 char	*util_read_file_stat(const char *path, size_t max, size_t *lenp,
 	    struct stat *st);
+/* The folders above the file path (mode 0750), as far as they can be made. */
+void	 util_mkdirs(const char *path);
 /* Strip leading and trailing white space in place. */
 char	*util_trim(char *);
 int	 util_utf8_valid(const char *);
@@ -49,6 +51,11 @@ int	 util_hostport(const char *s, char *host, size_t hostlen, int *port);
 time_t	 util_now(void);
 /* Local broken-down time of t in the IANA zone tz (e.g. America/Chicago). */
 int	 util_localtime(const char *tz, time_t t, struct tm *out);
+/*
+ * The instant of a local time in the zone tz (tm_isdst worked out; tm is
+ * normalised, so tm_mday - 29 is a month back).  -1 when out of range.
+ */
+time_t	 util_mktime(const char *tz, struct tm *tm);
 int	 util_tz_valid(const char *tz);
 /* ISO 8601 UTC "2026-11-29T12:00:00Z" into buf (at least 21 bytes). */
 char	*util_iso8601(time_t t, char *buf, size_t len);

@@ -19,6 +19,7 @@
 struct config;
 struct fy_node;
 struct fy_document;
+struct fy_node_pair;
 
 #define LANG_MAX 4
 
@@ -60,7 +61,19 @@ void		 cfg_error(struct cfgctx *, struct fy_node *at, const char *fmt,
 void		 cfg_error_at(struct cfgctx *, int line, const char *fmt, ...)
 		     __attribute__((format(printf, 3, 4)));
 int		 cfg_line(struct fy_node *);
+/* The value of key in map, or NULL; the key is known to cfg_check_keys. */
 struct fy_node	*cfg_get(struct fy_node *map, const char *key);
+/*
+ * fy_node_mapping_iterate for a mapping whose keys are names the file
+ * chooses (guide ids, node ids): cfg_check_keys takes every one.
+ */
+struct fy_node_pair *cfg_iterate(struct fy_node *map, void **it);
+/*
+ * After the loader: every key in ctx->doc that it never asked for is an
+ * error at its line ("unknown key 'max_bdy': did you mean 'max_body'?").
+ * Mappings it never looked into are left alone.
+ */
+void		 cfg_check_keys(struct cfgctx *);
 /* Scalar value of key in map: NULL (and an error when required) if absent. */
 const char	*cfg_str(struct cfgctx *, struct fy_node *map, const char *key,
 		     int required);

@@ -212,6 +212,31 @@ auth_staff_get(struct db *db, const char *name, struct auth_staff *out)
 }
 
 int
+auth_staff_list(struct db *db, int (*fn)(const struct auth_staff *, int,
+    void *), void *arg)
+{
+	struct db_res		*r;
+	struct auth_staff	 w;
+	int			 rc;
+
+	r = db_query(db, "SELECT name, locations, phone, email, disabled FROM "
+	    "staff ORDER BY name", "");
+	if (r == NULL)
+		return (-1);
+	memset(&w, 0, sizeof w);
+	while ((rc = db_next(r)) == 1) {
+		w.name = (char *)db_text(r, 0);
+		w.locations = (char *)db_text(r, 1);
+		w.phone = db_isnull(r, 2) ? NULL : (char *)db_text(r, 2);
+		w.email = db_isnull(r, 3) ? NULL : (char *)db_text(r, 3);
+		if (fn(&w, db_int(r, 4) != 0, arg) != 0)
+			break;
+	}
+	db_done(r);
+	return (rc == -1 ? -1 : 0);
+}
+
+int
 auth_token_new(struct db *db, const char *name, time_t now, char **token)
 {
 	char	 h[65];

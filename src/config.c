@@ -17,6 +17,7 @@
 #include <libfyaml.h>
 
 #include "config.h"
+#include "devtoken.h"
 #include "flow.h"
 #include "guideview.h"
 #include "keyword.h"
@@ -133,6 +134,31 @@ cfg_load_retention(struct cfgctx *ctx, struct fy_node *ret)
 	cfg->retention.events = cfg_int(ctx, ret, "events", 730, 0, 36500);
 }
 
+/*
+ * development (the default: a missing auth token is made locally, see
+ * devtoken.c) or production (hotlined refuses to start without a real
+ * one); HOTLINE_ENV wins over service.environment.
+ */
+static void
+cfg_load_environment(struct cfgctx *ctx, struct fy_node *svc)
+{
+	const char	*s, *env;
+
+	s = cfg_str(ctx, svc, "environment", 0);
+	if ((env = getenv("HOTLINE_ENV")) != NULL && *env != '\0')
+		s = env;
+	if (s == NULL || strcmp(s, "development") == 0)
+		return;
+	if (strcmp(s, "production") == 0)
+		ctx->cfg->production = 1;
+	else if (s == env)
+		cfg_error(ctx, NULL, "HOTLINE_ENV must be development or "
+		    "production, not '%s'", s);
+	else
+		cfg_error(ctx, cfg_get(svc, "environment"), "environment must "
+		    "be development or production, not '%s'", s);
+}
+
 static void
 cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 {
@@ -162,6 +188,7 @@ cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 	cfg->store_threads = cfg_int(ctx, svc, "store_threads", 2, 1, 64);
 	cfg->log_level = cfg_strdup(ctx, svc, "log_level", "info");
 	secret_file = cfg_strdup(ctx, svc, "secret_file", NULL);
+	cfg_load_environment(ctx, svc);
 
 	prov = cfg_get(root, "provider");
 	cfg->provider_api = cfg_strdup(ctx, prov, "api",
@@ -262,6 +289,7 @@ cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 			util_trim(cfg->auth_token);
 		free(t);
 	}
+	(void)devtoken_read(cfg);
 	if ((s = getenv("HOTLINE_SECRET")) != NULL && *s != '\0')
 		cfg->secret = xstrdup(s);
 	else if (secret_file != NULL) {
@@ -329,6 +357,7 @@ cfg_open_part(struct cfgctx *main, struct fy_node *files, const char *key,
 static void
 cfg_close_part(struct cfgctx *main, struct cfgctx *part)
 {
+	cfg_check_keys(part);
 	main->errors = part->errors;
 	main->nerrors = part->nerrors;
 	if (part->doc != NULL)
@@ -411,6 +440,7 @@ config_load(const char *path, char ***errors)
 	cfg_close_part(&ctx, &part);
 	free(ppath);
 
+	cfg_check_keys(&ctx);
 done:
 	if (ctx.doc != NULL)
 		fy_document_destroy(ctx.doc);

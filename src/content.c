@@ -223,7 +223,7 @@ content_load_guides(struct cfgctx *ctx, struct fy_node *root)
 	n = fy_node_mapping_item_count(gs);
 	cfg->guides = xcalloc(n, sizeof *cfg->guides);
 	/* Two passes: collections may name guides defined after them. */
-	while ((p = fy_node_mapping_iterate(gs, &it)) != NULL) {
+	while ((p = cfg_iterate(gs, &it)) != NULL) {
 		id = fy_node_get_scalar0(fy_node_pair_key(p));
 		v = fy_node_pair_value(p);
 		g = &cfg->guides[cfg->nguides++];
@@ -267,7 +267,7 @@ content_load_guides(struct cfgctx *ctx, struct fy_node *root)
 	}
 	it = NULL;
 	g = cfg->guides;
-	while ((p = fy_node_mapping_iterate(gs, &it)) != NULL) {
+	while ((p = cfg_iterate(gs, &it)) != NULL) {
 		v = fy_node_pair_value(p);
 		if ((parts = cfg_get(v, "guides")) == NULL) {
 			g++;

@@ -469,7 +469,7 @@ flow_load(struct cfgctx *ctx, struct fy_node *root)
 		goto out;
 	}
 	f->nodes = xcalloc(fy_node_mapping_item_count(nodes), sizeof *f->nodes);
-	while ((p = fy_node_mapping_iterate(nodes, &it)) != NULL) {
+	while ((p = cfg_iterate(nodes, &it)) != NULL) {
 		s = fy_node_get_scalar0(fy_node_pair_key(p));
 		n = &f->nodes[f->nnodes];
 		n->id = xstrdup(s != NULL ? s : "");
@@ -554,7 +554,7 @@ flow_load(struct cfgctx *ctx, struct fy_node *root)
 		flow_mark(f, f->goodbye, seen);
 		flow_mark(f, f->voicemail, seen);
 		it = NULL;
-		while ((p = fy_node_mapping_iterate(nodes, &it)) != NULL) {
+		while ((p = cfg_iterate(nodes, &it)) != NULL) {
 			n = flow_node(f, fy_node_get_scalar0(
 			    fy_node_pair_key(p)));
 			if (n != NULL && !seen[n - f->nodes])

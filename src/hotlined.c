@@ -26,8 +26,10 @@
 #include <event2/http.h>
 #include <event2/thread.h>
 
+#include "callback.h"
 #include "config.h"
 #include "curlev.h"
+#include "devtoken.h"
 #include "guidepage.h"
 #include "hotline.h"
 #include "http.h"
@@ -35,6 +37,7 @@
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "reply.h"
 #include "report.h"
 #include "retention.h"
@@ -67,7 +70,9 @@ usage(void)
 	    "environment: HOTLINE_LISTEN HOTLINE_PUBLIC_URL HOTLINE_STORE "
 	    "HOTLINE_PROVIDER_API\n"
 	    "             TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN HOTLINE_SMTP_URL "
-	    "HOTLINE_LOG_LEVEL\n");
+	    "HOTLINE_LOG_LEVEL\n"
+	    "             HOTLINE_ENV (development, the default, or "
+	    "production)\n");
 	exit(2);
 }
 
@@ -80,20 +85,31 @@ health_cb(struct hreq *r)
 static int
 ready_tx(struct db *db, void *arg)
 {
-	long long	one = 0;
-
-	return (db_int_query(db, &one, "SELECT 1", "") == 0 ? 0 : -1);
+	(void)arg;
+	return (db_ping(db));
 }
 
 static void
 ready_done(int ok, void *arg)
 {
 	struct hreq	*r = arg;
+	char		*s, *path;
 
-	if (ok)
-		http_reply(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
-	else
+	if (!ok) {
 		http_error(r, 503, "store not reachable");
+		return;
+	}
+	if (!hl.cfg->dev_token) {
+		http_reply(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
+		return;
+	}
+	path = devtoken_path(hl.cfg);
+	xasprintf(&s, "ready\nDEVELOPMENT: webhooks are signed with the local "
+	    "token in %s, not the provider's; set TWILIO_AUTH_TOKEN and "
+	    "HOTLINE_ENV=production for a real number\n", path);
+	http_reply(r, 200, "text/plain; charset=utf-8", s, strlen(s));
+	free(s);
+	free(path);
 }
 
 static void
@@ -115,29 +131,18 @@ ready_cb(struct hreq *r)
 static int
 backlog_metrics(struct db *db)
 {
-	struct db_res	*r;
 	time_t		 now = util_now();
+	long long	 due, oldest;
 
-	r = db_query(db, "SELECT COUNT(*), MIN(next_at) FROM outbox WHERE "
-	    "status = 'pending' AND next_at <= ?", "i", (long long)now);
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
+	if (outbox_backlog(db, now, &due, &oldest) != 0)
 		return (-1);
-	}
-	metrics_set("hotline_outbox_due", "", (double)db_int(r, 0));
-	metrics_set("hotline_outbox_oldest_due_seconds", "", db_isnull(r, 1) ?
-	    0 : (double)(now - db_int(r, 1)));
-	db_done(r);
-	r = db_query(db, "SELECT COUNT(*), MIN(queued_at) FROM callbacks WHERE "
-	    "status = 'waiting'", "");
-	if (r == NULL || db_next(r) != 1) {
-		db_done(r);
+	metrics_set("hotline_outbox_due", "", (double)due);
+	metrics_set("hotline_outbox_oldest_due_seconds", "", (double)oldest);
+	if (callback_backlog(db, now, &due, &oldest) != 0)
 		return (-1);
-	}
-	metrics_set("hotline_callbacks_waiting", "", (double)db_int(r, 0));
+	metrics_set("hotline_callbacks_waiting", "", (double)due);
 	metrics_set("hotline_callback_oldest_wait_seconds", "",
-	    db_isnull(r, 1) ? 0 : (double)(now - db_int(r, 1)));
-	db_done(r);
+	    (double)oldest);
 	return (0);
 }
 
@@ -240,11 +245,51 @@ nofile_setup(const struct config *cfg)
 		    INT_MAX : (int)(rl.rlim_cur - reserve));
 }
 
+/*
+ * No auth token in development: make the local one and load the
+ * configuration again, so that it (and the report secret defaulting to
+ * it) reads the same as it will at every later start and in `hotline`.
+ */
+static int
+dev_token_setup(const char *path)
+{
+	struct config	*cfg;
+	char		**errors, *err, *file;
+
+	if (hl.cfg->auth_token != NULL || !hl.cfg->verify_signatures ||
+	    hl.cfg->production)
+		return (0);
+	if (devtoken_create(hl.cfg, &err) != 0) {
+		fprintf(stderr, "hotlined: cannot make a development auth "
+		    "token: %s\n", err);
+		free(err);
+		return (-1);
+	}
+	if ((cfg = config_load(path, &errors)) == NULL) {
+		print_errors(errors);
+		config_errors_free(errors);
+		return (-1);
+	}
+	config_unref(hl.cfg);
+	hl.cfg = cfg;
+	if (!cfg->dev_token)
+		return (-1);
+	file = devtoken_path(cfg);
+	log_warn("hotlined: DEVELOPMENT MODE: no auth token configured "
+	    "(TWILIO_AUTH_TOKEN); webhooks are checked against a local token "
+	    "made for trying it out, in %s (mode 0600), which `hotline` run "
+	    "from this folder uses. Never answer a real number like this: "
+	    "set TWILIO_AUTH_TOKEN and HOTLINE_ENV=production", file);
+	free(file);
+	return (0);
+}
+
 static void
 reload(void)
 {
 	struct config	*cfg;
 	char		**errors;
+	const char	*why;
 	size_t		 i;
 	enum log_level	 lvl;
 
@@ -255,6 +300,14 @@ reload(void)
 		    "the old one stays in force", i);
 		metrics_add("hotline_reloads_total", "result=\"refused\"", 1);
 		config_errors_free(errors);
+		return;
+	}
+	if ((why = devtoken_refusal(cfg)) != NULL) {
+		log_error("reload: %s: %s", hl.config_path, why);
+		log_error("reload: new configuration refused; the old one "
+		    "stays in force");
+		metrics_add("hotline_reloads_total", "result=\"refused\"", 1);
+		config_unref(cfg);
 		return;
 	}
 	prompt_load(cfg);
@@ -320,6 +373,7 @@ main(int argc, char **argv)
 	};
 	const char	*path = "config/hotline.yaml", *port_file = NULL;
 	char		**errors, *err;
+	const char	*why;
 	struct event	*sighup, *sigterm, *sigint;
 	enum log_level	 lvl;
 	FILE		*f;
@@ -348,32 +402,30 @@ main(int argc, char **argv)
 	memset(&hl, 0, sizeof hl);
 	hl.started_ms = util_mono_ms();
 	hl.config_path = xstrdup(path);
+	if (check)
+		return (config_check(path, stdout, stderr));
 	if ((hl.cfg = config_load(path, &errors)) == NULL) {
 		print_errors(errors);
 		config_errors_free(errors);
 		fprintf(stderr, "hotlined: %s: configuration has problems\n", path);
 		return (1);
 	}
-	if (check && reply_check(hl.cfg, stderr) > 0) {
-		fprintf(stderr, "hotlined: %s: replies too long\n", path);
+	if ((why = devtoken_refusal(hl.cfg)) != NULL) {
+		fprintf(stderr, "%s: %s\n", path, why);
+		fprintf(stderr, "hotlined: %s: configuration has problems\n",
+		    path);
 		config_unref(hl.cfg);
 		return (1);
 	}
-	if (check) {
-		printf("%s: ok\n", path);
-		config_unref(hl.cfg);
-		return (0);
-	}
-	prompt_load(hl.cfg);
 	if (log_level_parse(hl.cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);
+	if (dev_token_setup(path) != 0)
+		return (1);
+	prompt_load(hl.cfg);
 	if (!hl.cfg->verify_signatures)
 		log_warn("hotlined: WARNING: webhook signature checking is OFF "
 		    "(verify_signatures: false). Never run like this on a "
 		    "public number.");
-	else if (hl.cfg->auth_token == NULL)
-		log_warn("hotlined: no auth token (TWILIO_AUTH_TOKEN): every "
-		    "provider webhook will be refused with 403");
 
 	signal(SIGPIPE, SIG_IGN);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)

@@ -827,7 +827,7 @@ keyword_load_intent(struct cfgctx *ctx, struct smscfg *sc,
 		    "an opt-out in a sentence, by language)");
 		return;
 	}
-	while ((p = fy_node_mapping_iterate(m, &it)) != NULL) {
+	while ((p = cfg_iterate(m, &it)) != NULL) {
 		code = fy_node_get_scalar0(fy_node_pair_key(p));
 		lm = fy_node_pair_value(p);
 		if (code == NULL || (lang = config_lang(ctx->cfg, code)) < 0) {
@@ -989,7 +989,7 @@ keyword_load_messages(struct cfgctx *ctx, struct smscfg *sc,
 		cfg_error(ctx, root, "missing 'messages'");
 		return;
 	}
-	while ((p = fy_node_mapping_iterate(m, &it)) != NULL) {
+	while ((p = cfg_iterate(m, &it)) != NULL) {
 		key = fy_node_pair_key(p);
 		if ((name = fy_node_get_scalar0(key)) == NULL)
 			continue;

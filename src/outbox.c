@@ -1,5 +1,6 @@
 /*
- * outbox.c -- the transactional outbox (see outbox.h) and its dispatcher.
+ * outbox.c -- the transactional outbox (see outbox.h): its table.  The
+ * dispatcher that delivers the rows is outbox_send.c.
  *
  * A row moves pending -> sending -> sent (then delivered / undelivered /
  * failed from the status callback), or back to pending with a later
@@ -41,6 +42,7 @@
 
 #include <jansson.h>
 
+#include "callback.h"
 #include "config.h"
 #include "curlev.h"
 #include "form.h"
@@ -48,24 +50,14 @@
 #include "lease.h"
 #include "live.h"
 #include "log.h"
+#include "message.h"
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
-#include "segment.h"
+#include "outbox_private.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
-
-#define OUTBOX_TICK_MS		500
-#define OUTBOX_LEASE		120	/* s a 'sending' row belongs to its sender */
-#define OUTBOX_BACKOFF_BASE	1.0	/* s before the first retry */
-#define OUTBOX_BACKOFF_CAP	900.0
-#define OUTBOX_TIMEOUT_MS	15000
-#define OUTBOX_UNCONFIRMED	"unconfirmed: "
-/* s after which a dead instance's request has surely ended (the timeout) */
-#define OUTBOX_DEAD_AFTER	(OUTBOX_TIMEOUT_MS / 1000 + 5)
-#define OUTBOX_WHATSAPP		"whatsapp"
-#define OUTBOX_WHATSAPP_WINDOW	86400	/* s WhatsApp takes free text after */
 
 /*
  * The channel a text goes on, chosen once when it is queued and kept in
@@ -79,25 +71,18 @@ static int
 outbox_channel(struct db *db, const char *recipient, json_t *payload,
     time_t now)
 {
-	struct db_res	*r;
-	const char	*ch;
+	char		*ch = NULL;
+	long long	 at = 0;
 	int		 rc, whatsapp = 0;
 
 	if (json_object_get(payload, "channel") != NULL)
 		return (0);
-	r = db_query(db, "SELECT channel, at FROM messages WHERE phone = ? AND "
-	    "direction = 'in' ORDER BY at DESC, id DESC LIMIT 1", "s",
-	    recipient);
-	if (r == NULL)
+	if ((rc = message_last_inbound(db, recipient, &ch, &at)) == -1)
 		return (-1);
-	if ((rc = db_next(r)) == 1) {
-		ch = db_isnull(r, 0) ? NULL : db_text(r, 0);
+	if (rc == 1)
 		whatsapp = ch != NULL && strcmp(ch, OUTBOX_WHATSAPP) == 0 &&
-		    db_int(r, 1) > (long long)now - OUTBOX_WHATSAPP_WINDOW;
-	}
-	db_done(r);
-	if (rc == -1)
-		return (-1);
+		    at > (long long)now - OUTBOX_WHATSAPP_WINDOW;
+	free(ch);
 	if (whatsapp)
 		json_object_set_new(payload, "channel",
 		    json_string(OUTBOX_WHATSAPP));
@@ -142,69 +127,281 @@ outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
 	return (rc == -1 ? -1 : id);
 }
 
-enum outbox_result {
-	OUTBOX_SENT,
-	OUTBOX_RETRY,
-	OUTBOX_FAILED
-};
+/* --- what others ask of the outbox (in their transactions) --------------- */
 
-struct outbox_send {
-	TAILQ_ENTRY(outbox_send) entry;
-	struct outbox	*ob;
-	struct config	*cfg;
-	long long	 id;
-	char		*kind;
-	char		*dedupe;
-	char		*recipient;
-	json_t		*payload;
-	int		 attempts;	/* before this one */
-	time_t		 prev_started;	/* of the attempt being reconciled */
-	int		 reconcile;
-	int		 bad;		/* payload unusable: fail at once */
-	long long	 start_ms;
+char *
+outbox_guide_key(const char *origin, const char *guide, size_t part)
+{
+	char	*key;
 
-	/* the outcome, written by outbox_result_tx */
-	enum outbox_result result;
-	char		*provider_sid;
-	long long	 error_code;
-	char		*last_error;
-	time_t		 next_at;
-	int		 optout;
-};
+	xasprintf(&key, "%s:guide:%s:%zu", origin, guide, part);
+	return (key);
+}
 
-TAILQ_HEAD(outbox_sends, outbox_send);
+int
+outbox_recent_guides(struct db *db, const char *phone, time_t since,
+    int (*fn)(const char *, long long, void *), void *arg)
+{
+	struct db_res	*r;
+	const char	*p;
+	char		*gid;
+	int		 rc, stop = 0;
 
-struct outbox {
-	struct hotline		*hl;
-	struct event		*timer;
-	struct event		*kick;
-	int			 claiming;
-	int			 again;
-	int			 inflight;
-	double			 tokens;
-	long long		 refill_ms;
-	time_t			 started;
-	struct outbox_sends	 sends;
-};
+	r = db_query(db, "SELECT dedupe, created_at FROM outbox WHERE "
+	    "recipient = ? AND kind = 'sms' AND dedupe LIKE '%:guide:%' "
+	    "AND status <> 'suppressed' AND created_at > ? "
+	    "ORDER BY created_at DESC, id DESC LIMIT 50", "si", phone,
+	    (long long)since);
+	if (r == NULL)
+		return (-1);
+	while (!stop && (rc = db_next(r)) == 1) {
+		p = strstr(db_text(r, 0), ":guide:") + 7;
+		gid = xstrdup(p);
+		if (strrchr(gid, ':') != NULL)
+			*strrchr(gid, ':') = '\0';
+		stop = fn(gid, db_int(r, 1), arg);
+		free(gid);
+	}
+	db_done(r);
+	return (rc == -1 ? -1 : 0);
+}
 
-struct outbox_claim {
-	struct outbox		*ob;
-	struct config		*cfg;
-	int			 limit;
-	int			 orphans;	/* take orphaned rows too */
-	time_t			 cutoff;	/* 'sending' before this is orphaned */
-	time_t			 dead_cutoff;	/* ... or before this, claimer dead */
-	struct outbox_sends	 rows;
-	int			 n;
-	int			 suppressed;
-};
+int
+outbox_recipient(struct db *db, const char *provider_sid, char **phone)
+{
+	int	rc;
 
-static void	outbox_tick(evutil_socket_t, short, void *);
-static void	outbox_start(struct outbox_send *);
-static void	outbox_finish(struct outbox_send *, enum outbox_result,
-		    long long code, const char *why);
+	rc = db_text_query(db, phone, "SELECT recipient FROM outbox WHERE "
+	    "provider_sid = ? AND kind = 'sms'", "s", provider_sid);
+	return (rc == -1 ? -1 : rc == 0);
+}
 
-static void
+int
+outbox_set_status(struct db *db, const char *provider_sid, const char *status,
+    long long error, const char *rank_sql, int rank, time_t now)
+{
+	char	*sql;
+	int	 rc;
+
+	xasprintf(&sql, "UPDATE outbox SET status = ?, error_code = CASE WHEN "
+	    "? = 0 THEN error_code ELSE ? END, updated_at = ? WHERE "
+	    "provider_sid = ? AND kind = 'sms' AND status NOT IN ('pending', "
+	    "'sending', 'suppressed') AND %s <= ?", rank_sql);
+	rc = db_exec(db, sql, "siiisi", status, error, error, (long long)now,
+	    provider_sid, (long long)rank);
+	free(sql);
+	return (rc);
+}
+
+int
+outbox_backlog(struct db *db, time_t now, long long *due, long long *oldest)
+{
+	long long	first;
+
+	if (db_pair_query(db, due, &first, "SELECT COUNT(*), MIN(next_at) "
+	    "FROM outbox WHERE status = 'pending' AND next_at <= ?", "i",
+	    (long long)now) != 0)
+		return (-1);
+	*oldest = *due > 0 ? (long long)now - first : 0;
+	return (0);
+}
+
+int
+outbox_failed_mark(struct db *db, char **mark)
+{
+	struct db_res	*r;
+
+	r = db_query(db, "SELECT COUNT(*), COALESCE(SUM(id), 0), "
+	    "COALESCE(MAX(updated_at), 0) FROM outbox WHERE status = 'failed'",
+	    "");
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (-1);
+	}
+	xasprintf(mark, "%lld.%lld.%lld", db_int(r, 0), db_int(r, 1),
+	    db_int(r, 2));
+	db_done(r);
+	return (0);
+}
+
+/*
+ * Which rows a staff member may see: every row with "*", otherwise the
+ * texts and calls to people waiting in a queue they see, so a location's
+ * desk can retry a text to its own callers without reading everyone's.
+ * Four parameters: locations four times.
+ */
+#define OUTBOX_SCOPE							\
+	"(? = '*' OR EXISTS (SELECT 1 FROM callbacks c WHERE "		\
+	"c.phone = outbox.recipient AND " CALLBACK_VISIBLE("c") "))"
+
+#define OUTBOX_COLUMNS							\
+	"id, kind, recipient, status, attempts, error_code, "		\
+	"last_error, created_at, updated_at, dedupe"
+
+char *
+outbox_summary(const char *kind, const char *dedupe)
+{
+	const char	*p, *e;
+	char		*out;
+	long long	 cb;
+	int		 n;
+
+	if (strcmp(kind, "sms") == 0) {
+		if ((p = strstr(dedupe, ":guide:")) != NULL) {
+			p += 7;
+			e = strrchr(p, ':');
+			n = e != NULL && e > p ? (int)(e - p) : (int)strlen(p);
+			xasprintf(&out, "SMS (guide: %.*s)", n > 64 ? 64 : n,
+			    p);
+			return (out);
+		}
+		if (strstr(dedupe, ":address:") != NULL)
+			return (xstrdup("SMS (clinic address)"));
+		if (strncmp(dedupe, "cb:", 3) == 0 &&
+		    strstr(dedupe, ":unreachable") != NULL)
+			return (xstrdup("SMS (we could not reach you)"));
+		if (strncmp(dedupe, "notify:", 7) == 0)
+			return (xstrdup("SMS notification to on-call staff"));
+		return (xstrdup("SMS"));
+	}
+	if (strcmp(kind, "email") == 0)
+		return (xstrdup("e-mail notification"));
+	if (strcmp(kind, "chat") == 0)
+		return (xstrdup("chat notification"));
+	if (strcmp(kind, "call") == 0) {
+		if (sscanf(dedupe, "staffcall:%lld:", &cb) == 1) {
+			xasprintf(&out, "click-to-call for callback %lld", cb);
+			return (out);
+		}
+		return (xstrdup("call"));
+	}
+	return (xstrdup(kind));
+}
+
+static json_t *
+outbox_str_json(struct db_res *r, int col)
+{
+	return (db_isnull(r, col) ? json_null() : json_string(db_text(r, col)));
+}
+
+/* One row (selected with OUTBOX_COLUMNS) as the staff API shows it. */
+static json_t *
+outbox_item(struct db_res *r)
+{
+	json_t	*it;
+	char	 ts[32], *summary;
+
+	summary = outbox_summary(db_text(r, 1), db_text(r, 9));
+	it = json_object();
+	json_object_set_new(it, "id", json_integer(db_int(r, 0)));
+	json_object_set_new(it, "kind", outbox_str_json(r, 1));
+	json_object_set_new(it, "recipient", outbox_str_json(r, 2));
+	json_object_set_new(it, "status", outbox_str_json(r, 3));
+	json_object_set_new(it, "attempts", json_integer(db_int(r, 4)));
+	json_object_set_new(it, "error_code", db_isnull(r, 5) ? json_null() :
+	    json_integer(db_int(r, 5)));
+	json_object_set_new(it, "last_error", outbox_str_json(r, 6));
+	json_object_set_new(it, "created_at", json_string(util_iso8601(
+	    (time_t)db_int(r, 7), ts, sizeof ts)));
+	json_object_set_new(it, "updated_at", json_string(util_iso8601(
+	    (time_t)db_int(r, 8), ts, sizeof ts)));
+	json_object_set_new(it, "summary", json_string(summary));
+	free(summary);
+	return (it);
+}
+
+int
+outbox_list(struct db *db, const struct outbox_page *pg, json_t **items,
+    long long *last_at, long long *last_id)
+{
+	struct db_res	*r;
+	const char	*locs = pg->locations;
+	int		 n = 0, rc;
+
+	r = db_query(db, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
+	    "(? = 'all' OR status = ?) AND " OUTBOX_SCOPE " AND "
+	    "(? = 0 OR updated_at < ? OR (updated_at = ? AND id < ?)) "
+	    "ORDER BY updated_at DESC, id DESC LIMIT ?", "ssssssiiiii",
+	    pg->status, pg->status, locs, locs, locs, locs,
+	    (long long)pg->has_cursor, pg->cur_at, pg->cur_at, pg->cur_id,
+	    (long long)pg->limit);
+	if (r == NULL)
+		return (-1);
+	*items = json_array();
+	while ((rc = db_next(r)) == 1) {
+		json_array_append_new(*items, outbox_item(r));
+		*last_id = db_int(r, 0);
+		*last_at = db_int(r, 8);
+		n++;
+	}
+	db_done(r);
+	if (rc == -1) {
+		json_decref(*items);
+		*items = NULL;
+		return (-1);
+	}
+	return (n);
+}
+
+int
+outbox_retry(struct db *db, long long id, const char *locs, time_t now,
+    json_t **item)
+{
+	struct db_res	*r;
+	char		*kind = NULL, *to = NULL, *status = NULL;
+	int		 rc;
+
+	*item = NULL;
+	r = db_query(db, "SELECT kind, recipient, status FROM outbox WHERE "
+	    "id = ? AND " OUTBOX_SCOPE, "issss", id, locs, locs, locs, locs);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		kind = xstrdup(db_text(r, 0));
+		to = xstrdup(db_text(r, 1));
+		status = xstrdup(db_text(r, 2));
+	}
+	db_done(r);
+	if (rc != 1)
+		return (rc == 0 ? OUTBOX_NOTFOUND : -1);
+	if (strcmp(status, "failed") != 0 &&
+	    strcmp(status, "undelivered") != 0) {
+		rc = OUTBOX_NOT_FAILED;
+		goto out;
+	}
+	if (strcmp(kind, "sms") == 0 && (rc = optout_is(db, to)) != 0) {
+		if (rc == 1)
+			rc = OUTBOX_OPTED_OUT;
+		goto out;
+	}
+	/* The status we read must still hold: another retry may have won. */
+	if ((rc = db_exec(db, "UPDATE outbox SET status = 'pending', "
+	    "attempts = 0, next_at = ?, started_at = NULL, "
+	    "provider_sid = NULL, error_code = NULL, last_error = NULL, "
+	    "updated_at = ? WHERE id = ? AND status = ?", "iiis",
+	    (long long)now, (long long)now, id, status)) != 0)
+		goto out;
+	if (db_changes(db) != 1) {
+		rc = OUTBOX_RACE;
+		goto out;
+	}
+	r = db_query(db, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
+	    "id = ?", "i", id);
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		rc = -1;
+		goto out;
+	}
+	*item = outbox_item(r);
+	db_done(r);
+out:
+	free(kind);
+	free(to);
+	free(status);
+	return (rc);
+}
+
+void
 outbox_send_free(struct outbox_send *s)
 {
 	if (s->cfg != NULL)
@@ -218,7 +415,7 @@ outbox_send_free(struct outbox_send *s)
 	free(s);
 }
 
-static const char *
+const char *
 outbox_str(json_t *o, const char *key)
 {
 	const char	*s;
@@ -332,7 +529,7 @@ outbox_claim_take(struct db *db, struct outbox_claim *c, long long id,
 	return (1);
 }
 
-static int
+int
 outbox_claim_tx(struct db *db, void *arg)
 {
 	struct outbox_claim	*c = arg;
@@ -418,164 +615,11 @@ fail:
 	return (-1);
 }
 
-static void
-outbox_claim_done(int ok, void *arg)
-{
-	struct outbox_claim	*c = arg;
-	struct outbox		*ob = c->ob;
-	struct outbox_send	*s;
-	int			 full = c->n >= c->limit;
-
-	ob->claiming = 0;
-	if (c->suppressed > 0)
-		metrics_add("hotline_outbox_suppressed_total", "kind=\"sms\"",
-		    c->suppressed);
-	while ((s = TAILQ_FIRST(&c->rows)) != NULL) {
-		TAILQ_REMOVE(&c->rows, s, entry);
-		s->cfg = config_ref(c->cfg);
-		TAILQ_INSERT_TAIL(&ob->sends, s, entry);
-		ob->inflight++;
-		outbox_start(s);
-	}
-	config_unref(c->cfg);
-	free(c);
-	if (ok && (full || ob->again))
-		outbox_kick(ob);
-	ob->again = 0;
-}
-
-/* --- the dispatcher (loop) --------------------------------------------- */
-
-static void
-outbox_refill(struct outbox *ob, const struct config *cfg)
-{
-	long long	now = util_mono_ms();
-	double		burst = cfg->send_rate > 1 ? cfg->send_rate : 1;
-
-	ob->tokens += (now - ob->refill_ms) / 1000.0 * cfg->send_rate;
-	if (ob->tokens > burst)
-		ob->tokens = burst;
-	ob->refill_ms = now;
-}
-
-static void
-outbox_tick(evutil_socket_t fd, short what, void *arg)
-{
-	struct outbox		*ob = arg;
-	struct hotline		*hl = ob->hl;
-	struct config		*cfg = hotline_config(hl);
-	struct outbox_claim	*c;
-	time_t			 now = util_now();
-	int			 limit;
-
-	if (hl->stopping)
-		return;
-	if (ob->claiming) {
-		ob->again = 1;
-		return;
-	}
-	outbox_refill(ob, cfg);
-	limit = cfg->send_concurrency - ob->inflight;
-	if (limit > (int)ob->tokens)
-		limit = (int)ob->tokens;
-	if (limit <= 0)
-		return;
-	c = xcalloc(1, sizeof *c);
-	c->ob = ob;
-	c->cfg = config_ref(cfg);
-	c->limit = limit;
-	TAILQ_INIT(&c->rows);
-	/*
-	 * A store only this instance uses (SQLite): whatever was 'sending'
-	 * before we started is a crash's leftover.  A shared one
-	 * (PostgreSQL): only a row whose lease ran out is.
-	 */
-	c->cutoff = now - OUTBOX_LEASE;
-	c->dead_cutoff = now - OUTBOX_DEAD_AFTER;
-	if (!store_shared(hl->store)) {
-		if (ob->started > c->cutoff)
-			c->cutoff = ob->started;
-		c->dead_cutoff = c->cutoff;
-	}
-	c->orphans = lease_held("outbox-reconcile");
-	ob->claiming = 1;
-	if (store_submit(hl->store, outbox_claim_tx, outbox_claim_done, c) != 0) {
-		ob->claiming = 0;
-		config_unref(c->cfg);
-		free(c);
-	}
-}
-
-void
-outbox_kick(struct outbox *ob)
-{
-	struct timeval	tv = { 0, 0 };
-
-	if (ob == NULL || ob->hl->stopping)
-		return;
-	event_add(ob->kick, &tv);
-}
-
-void
-outbox_init(struct hotline *hl)
-{
-	struct outbox	*ob;
-	struct timeval	 tv = { 0, OUTBOX_TICK_MS * 1000 };
-
-	ob = xcalloc(1, sizeof *ob);
-	ob->hl = hl;
-	ob->started = util_now();
-	ob->refill_ms = util_mono_ms();
-	ob->tokens = hl->cfg->send_rate > 1 ? hl->cfg->send_rate : 1;
-	TAILQ_INIT(&ob->sends);
-	srandom((unsigned int)(time(NULL) ^ getpid()));
-	ob->timer = event_new(hl->base, -1, EV_PERSIST, outbox_tick, ob);
-	ob->kick = event_new(hl->base, -1, 0, outbox_tick, ob);
-	event_add(ob->timer, &tv);
-	hl->outbox = ob;
-	metrics_help("hotline_outbox_sent_total", "counter",
-	    "Outbox messages delivered to the provider, SMTP or chat, by kind.");
-	metrics_help("hotline_outbox_retries_total", "counter",
-	    "Outbox attempts that failed and will be retried, by kind.");
-	metrics_help("hotline_outbox_failed_total", "counter",
-	    "Outbox messages given up on (permanent error or too many "
-	    "attempts), by kind.");
-	metrics_help("hotline_outbox_suppressed_total", "counter",
-	    "Texts not sent because the number opted out after they were "
-	    "queued.");
-	metrics_help("hotline_outbox_send_seconds", "histogram",
-	    "Time from the start of a send to its answer, by kind.");
-	metrics_help("hotline_outbox_reconciled_total", "counter",
-	    "Unconfirmed sends found already delivered and not sent again.");
-	/* Rows left from before a restart go out without waiting a tick. */
-	outbox_kick(ob);
-}
-
-void
-outbox_free(struct outbox *ob)
-{
-	struct outbox_send	*s;
-
-	if (ob == NULL)
-		return;
-	/* curlev_free, called after us, cancels their transfers. */
-	while ((s = TAILQ_FIRST(&ob->sends)) != NULL) {
-		TAILQ_REMOVE(&ob->sends, s, entry);
-		outbox_send_free(s);
-	}
-	event_free(ob->timer);
-	event_free(ob->kick);
-	free(ob);
-}
-
-/* --- results (store thread, then loop) --------------------------------- */
-
-static int
+int
 outbox_result_tx(struct db *db, void *arg)
 {
 	struct outbox_send	*s = arg;
 	time_t			 now = util_now();
-	const char		*body;
 
 	switch (s->result) {
 	case OUTBOX_SENT:
@@ -586,15 +630,10 @@ outbox_result_tx(struct db *db, void *arg)
 			return (-1);
 		if (strcmp(s->kind, "sms") == 0 && s->provider_sid != NULL &&
 		    db_changes(db) == 1) {
-			body = outbox_str(s->payload, "body");
-			if (db_exec(db, "INSERT INTO messages (sid, direction, "
-			    "phone, channel, language, body, status, at, "
-			    "updated_at) VALUES (?, 'out', ?, ?, ?, ?, 'sent', "
-			    "?, ?) ON CONFLICT (sid) DO NOTHING", "sssssii",
-			    s->provider_sid, s->recipient,
+			if (message_sent(db, s->provider_sid, s->recipient,
 			    outbox_str(s->payload, "channel"),
-			    outbox_str(s->payload, "language"), body,
-			    (long long)now, (long long)now) != 0)
+			    outbox_str(s->payload, "language"),
+			    outbox_str(s->payload, "body"), now) != 0)
 				return (-1);
 		}
 		return (0);
@@ -620,673 +659,4 @@ outbox_result_tx(struct db *db, void *arg)
 		return (0);
 	}
 	return (-1);
-}
-
-/*
- * A provider's error text, fit for the log: the provider's message may
- * quote the number ("The 'To' number +1... is not a valid phone number"),
- * so every run of seven or more digits is masked as log_phone() does.
- * Caller frees.
- */
-static char *
-outbox_log_text(const char *why)
-{
-	const char	*p = why, *e;
-	char		*out, *o, num[64], ph[LOG_PHONE_LEN];
-	size_t		 n;
-
-	/* A masked number is at most twice as long as the digits it hides. */
-	out = o = xmalloc(2 * strlen(why) + 1);
-	while (*p != '\0') {
-		e = *p == '+' ? p + 1 : p;
-		while (isdigit((unsigned char)*e))
-			e++;
-		n = e - p;
-		if (n - (*p == '+') >= 7) {
-			snprintf(num, sizeof num, "%.*s", (int)n, p);
-			if (n >= sizeof num)
-				strcpy(ph, "***");
-			else
-				log_phone(num, ph);
-			memcpy(o, ph, strlen(ph));
-			o += strlen(ph);
-			p = e;
-		} else if (n > 0) {
-			memcpy(o, p, n);
-			o += n;
-			p = e;
-		} else
-			*o++ = *p++;
-	}
-	*o = '\0';
-	return (out);
-}
-
-static void
-outbox_result_done(int ok, void *arg)
-{
-	struct outbox_send	*s = arg;
-	struct outbox		*ob = s->ob;
-	char			 ph[LOG_PHONE_LEN], *why;
-
-	if (!ok)
-		log_error("outbox: row %lld: result not stored; it is retried "
-		    "after its lease", s->id);
-	else if (s->result == OUTBOX_FAILED) {
-		why = outbox_log_text(s->last_error != NULL ? s->last_error :
-		    "error");
-		log_warn("outbox: row %lld (%s to %s) failed: %s", s->id, s->kind,
-		    strchr(s->recipient, '@') != NULL ? "an address" :
-		    log_phone(s->recipient, ph), why);
-		free(why);
-	}
-	TAILQ_REMOVE(&ob->sends, s, entry);
-	ob->inflight--;
-	outbox_send_free(s);
-	if (!ob->hl->stopping)
-		outbox_kick(ob);
-}
-
-static void
-outbox_finish(struct outbox_send *s, enum outbox_result result,
-    long long code, const char *why)
-{
-	struct outbox	*ob = s->ob;
-	char		 labels[64], *why_log;
-	double		 delay;
-	int		 n = s->attempts + 1;
-
-	snprintf(labels, sizeof labels, "kind=\"%s\"", s->kind);
-	if (result == OUTBOX_RETRY && n >= s->cfg->send_max_attempts) {
-		result = OUTBOX_FAILED;
-		free(s->last_error);
-		xasprintf(&s->last_error, "gave up after %d attempts: %s", n,
-		    why != NULL ? why : "error");
-	} else if (why != NULL) {
-		free(s->last_error);
-		s->last_error = xstrdup(why);
-	}
-	s->result = result;
-	s->error_code = code;
-	switch (result) {
-	case OUTBOX_SENT:
-		metrics_add("hotline_outbox_sent_total", labels, 1);
-		metrics_observe("hotline_outbox_send_seconds", labels,
-		    (util_mono_ms() - s->start_ms) / 1000.0);
-		break;
-	case OUTBOX_RETRY:
-		/* Exponential backoff with jitter: retries from many rows spread. */
-		delay = OUTBOX_BACKOFF_BASE * pow(2, n - 1);
-		if (delay > OUTBOX_BACKOFF_CAP)
-			delay = OUTBOX_BACKOFF_CAP;
-		delay = delay / 2 + (delay / 2) * (random() / (double)RAND_MAX);
-		s->next_at = util_now() + (time_t)ceil(delay);
-		metrics_add("hotline_outbox_retries_total", labels, 1);
-		why_log = outbox_log_text(s->last_error != NULL ?
-		    s->last_error : "error");
-		log_info("outbox: row %lld attempt %d: %s; retry in %.0fs",
-		    s->id, n, why_log, ceil(delay));
-		free(why_log);
-		break;
-	case OUTBOX_FAILED:
-		metrics_add("hotline_outbox_failed_total", labels, 1);
-		break;
-	}
-	if (store_submit(ob->hl->store, outbox_result_tx, outbox_result_done,
-	    s) != 0) {
-		/* Closing: the row stays 'sending' and is reconciled next start. */
-		TAILQ_REMOVE(&ob->sends, s, entry);
-		ob->inflight--;
-		outbox_send_free(s);
-	}
-}
-
-/* --- sending (loop) ------------------------------------------------------ */
-
-/* Errors after which the request may have reached the other side. */
-static int
-outbox_maybe_sent(int curl_code)
-{
-	switch (curl_code) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-		return (0);
-	default:
-		return (1);
-	}
-}
-
-/* Classify an HTTP answer from the provider or a chat receiver. */
-static void
-outbox_http_result(struct outbox_send *s, const struct curlev_resp *resp)
-{
-	json_t		*j;
-	json_error_t	 jerr;
-	long long	 code = 0;
-	const char	*msg = NULL, *sid;
-	char		*why;
-	int		 status = (int)resp->status;
-
-	if (resp->curl_code != 0 || status == 0) {
-		xasprintf(&why, "%s%s", outbox_maybe_sent(resp->curl_code) &&
-		    (strcmp(s->kind, "sms") == 0 || strcmp(s->kind, "call") == 0) ?
-		    OUTBOX_UNCONFIRMED : "",
-		    *resp->error != '\0' ? resp->error : "no response");
-		outbox_finish(s, OUTBOX_RETRY, 0, why);
-		free(why);
-		return;
-	}
-	j = json_loadb(resp->body, resp->body_len, 0, &jerr);
-	if (j != NULL && json_is_object(j)) {
-		code = json_integer_value(json_object_get(j, "code"));
-		msg = json_string_value(json_object_get(j, "message"));
-	}
-	if (status >= 200 && status < 300) {
-		if (j != NULL && (sid = json_string_value(json_object_get(j,
-		    "sid"))) != NULL)
-			s->provider_sid = xstrdup(sid);
-		json_decref(j);
-		outbox_finish(s, OUTBOX_SENT, 0, NULL);
-		return;
-	}
-	if (code != 0)
-		xasprintf(&why, "HTTP %d, error %lld%s%s", status, code,
-		    msg != NULL ? ": " : "", msg != NULL ? msg : "");
-	else
-		xasprintf(&why, "HTTP %d", status);
-	json_decref(j);
-	if (status == 429 || status >= 500 || code == 20429 || status < 400)
-		outbox_finish(s, OUTBOX_RETRY, code, why);
-	else {
-		/* 21610, 21211, 21614 and every other 4xx: retrying won't help. */
-		s->optout = code == 21610;
-		outbox_finish(s, OUTBOX_FAILED, code, why);
-	}
-	free(why);
-}
-
-static void
-outbox_http_cb(const struct curlev_resp *resp, void *arg)
-{
-	outbox_http_result(arg, resp);
-}
-
-static void
-outbox_smtp_cb(const struct curlev_resp *resp, void *arg)
-{
-	struct outbox_send	*s = arg;
-	char			*why;
-
-	if (resp->curl_code == 0) {
-		outbox_finish(s, OUTBOX_SENT, 0, NULL);
-		return;
-	}
-	xasprintf(&why, "SMTP %ld: %s", resp->status, resp->error);
-	/* 5xx is the server refusing for good; anything else may pass later. */
-	if (resp->status >= 500 && resp->status < 600)
-		outbox_finish(s, OUTBOX_FAILED, resp->status, why);
-	else
-		outbox_finish(s, OUTBOX_RETRY, resp->status, why);
-	free(why);
-}
-
-/* The idempotency token: stable for the row across attempts and restarts. */
-static void
-outbox_token(const struct outbox_send *s, char *out, size_t len)
-{
-	char	hex[65];
-
-	util_sha256_hex(s->dedupe, strlen(s->dedupe), hex);
-	snprintf(out, len, "hotline-%lld-%.24s", s->id, hex);
-}
-
-static char *
-outbox_api(const struct config *cfg, const char *what)
-{
-	char	*url;
-
-	xasprintf(&url, "%s/2010-04-01/Accounts/%s/%s", cfg->provider_api,
-	    cfg->account_sid, what);
-	return (url);
-}
-
-static int
-outbox_provider_ready(struct outbox_send *s)
-{
-	const struct config	*cfg = s->cfg;
-
-	if (cfg->account_sid == NULL || *cfg->account_sid == '\0' ||
-	    cfg->auth_token == NULL || *cfg->auth_token == '\0') {
-		outbox_finish(s, OUTBOX_RETRY, 0, "no provider account sid or "
-		    "auth token configured");
-		return (0);
-	}
-	return (1);
-}
-
-/*
- * POST req's body, carrying this attempt's token in the idempotency header
- * the receiver knows (name) so that a retry is not taken for a new request.
- */
-static int
-outbox_post(struct outbox_send *s, struct curlev_req *req, const char *name)
-{
-	const char	*headers[2];
-	char		 token[64], hdr[128];
-
-	outbox_token(s, token, sizeof token);
-	snprintf(hdr, sizeof hdr, "%s: %s", name, token);
-	headers[0] = hdr;
-	headers[1] = NULL;
-	req->method = "POST";
-	req->body_len = strlen(req->body);
-	req->headers = headers;
-	req->timeout_ms = OUTBOX_TIMEOUT_MS;
-	return (curlev_http(s->ob->hl->curl, req, outbox_http_cb, s));
-}
-
-/* A REST API request whose progress the provider reports to status_path. */
-static void
-outbox_post_form(struct outbox_send *s, const char *what,
-    const char *status_path, struct form *f)
-{
-	struct curlev_req	 req;
-	char			*url, *body, *userpwd;
-
-	xasprintf(&url, "%s%s", s->cfg->public_url, status_path);
-	form_add(f, "StatusCallback", url);
-	free(url);
-	url = outbox_api(s->cfg, what);
-	body = form_encode(f);
-	xasprintf(&userpwd, "%s:%s", s->cfg->account_sid, s->cfg->auth_token);
-	memset(&req, 0, sizeof req);
-	req.url = url;
-	req.userpwd = userpwd;
-	req.content_type = "application/x-www-form-urlencoded";
-	req.body = body;
-	if (outbox_post(s, &req, "I-Twilio-Idempotency-Token") != 0)
-		outbox_finish(s, OUTBOX_RETRY, 0, "could not start the request");
-	free(url);
-	free(body);
-	free(userpwd);
-}
-
-/*
- * The provider's address for one of our numbers on the text's channel:
- * the number itself, or "whatsapp:" and the number for a text queued for
- * WhatsApp (outbox_channel).  Caller frees; NULL for a channel we do not
- * know.
- */
-static char *
-outbox_sms_address(const struct outbox_send *s, const char *number)
-{
-	const char	*ch = outbox_str(s->payload, "channel");
-	char		*a;
-
-	if (ch == NULL || strcmp(ch, "sms") == 0)
-		return (xstrdup(number));
-	if (strcmp(ch, OUTBOX_WHATSAPP) != 0)
-		return (NULL);
-	xasprintf(&a, "%s:%s", OUTBOX_WHATSAPP, number);
-	return (a);
-}
-
-static void
-outbox_send_sms(struct outbox_send *s)
-{
-	const struct config	*cfg = s->cfg;
-	struct form		 f = { NULL, 0 };
-	const char		*body = outbox_str(s->payload, "body");
-	char			*to, *from = NULL, *folded;
-
-	if (body == NULL) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "payload has no body");
-		return;
-	}
-	if ((to = outbox_sms_address(s, s->recipient)) == NULL) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "payload names an unknown "
-		    "channel");
-		return;
-	}
-	if (!outbox_provider_ready(s)) {
-		free(to);
-		return;
-	}
-	form_add(&f, "To", to);
-	if (cfg->messaging_service_sid != NULL)
-		form_add(&f, "MessagingServiceSid", cfg->messaging_service_sid);
-	else {
-		from = outbox_sms_address(s, cfg->sms_from);
-		form_add(&f, "From", from);
-	}
-	/* Curly quotes and dashes would cost UCS-2: send GSM-7 by SMS. */
-	folded = strncmp(to, OUTBOX_WHATSAPP ":", strlen(OUTBOX_WHATSAPP) + 1) ==
-	    0 ? xstrdup(body) : segment_fold(body);
-	form_add(&f, "Body", folded);
-	free(folded);
-	outbox_post_form(s, "Messages.json", "/sms/status", &f);
-	form_free(&f);
-	free(to);
-	free(from);
-}
-
-static void
-outbox_send_call(struct outbox_send *s)
-{
-	const struct config	*cfg = s->cfg;
-	struct form		 f = { NULL, 0 };
-	const char		*url = outbox_str(s->payload, "url");
-	const char		*from = outbox_str(s->payload, "from");
-
-	if (url == NULL) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "payload has no url");
-		return;
-	}
-	if (from == NULL)
-		from = cfg->voice_caller_id;
-	if (from == NULL) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "no caller id to call from");
-		return;
-	}
-	if (!outbox_provider_ready(s))
-		return;
-	form_add(&f, "To", s->recipient);
-	form_add(&f, "From", from);
-	form_add(&f, "Url", url);
-	outbox_post_form(s, "Calls.json", "/voice/status", &f);
-	form_free(&f);
-}
-
-static void
-outbox_send_chat(struct outbox_send *s)
-{
-	struct curlev_req	 req;
-	const char		*url = outbox_str(s->payload, "url");
-	json_t			*body = json_object_get(s->payload, "json");
-	char			*text;
-
-	if (url == NULL || body == NULL) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "payload needs url and json");
-		return;
-	}
-	if ((text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "payload json not encodable");
-		return;
-	}
-	memset(&req, 0, sizeof req);
-	req.url = url;
-	req.content_type = "application/json";
-	req.body = text;
-	if (outbox_post(s, &req, "Idempotency-Key") != 0)
-		outbox_finish(s, OUTBOX_FAILED, 0, "bad chat webhook url");
-	free(text);
-}
-
-/* A header value on one line: CR and LF would start a header of their own. */
-static char *
-outbox_header_value(const char *s)
-{
-	char	*out, *p;
-
-	out = xstrdup(s != NULL ? s : "");
-	for (p = out; *p != '\0'; p++) {
-		if (*p == '\r' || *p == '\n')
-			*p = ' ';
-	}
-	return (out);
-}
-
-/* RFC 2047 encoded-word for a header that is not plain ASCII. */
-static char *
-outbox_header_words(const char *s)
-{
-	const unsigned char	*p;
-	unsigned char		*b64;
-	char			*clean, *out;
-	size_t			 len;
-
-	clean = outbox_header_value(s);
-	for (p = (const unsigned char *)clean; *p != '\0'; p++) {
-		if (*p >= 0x80)
-			break;
-	}
-	if (*p == '\0')
-		return (clean);
-	len = strlen(clean);
-	b64 = xmalloc(4 * ((len + 2) / 3) + 1);
-	EVP_EncodeBlock(b64, (const unsigned char *)clean, (int)len);
-	xasprintf(&out, "=?UTF-8?B?%s?=", (char *)b64);
-	free(b64);
-	free(clean);
-	return (out);
-}
-
-static char *
-outbox_email_text(const struct outbox_send *s, const char *from,
-    const char *subject, const char *body)
-{
-	char		 date[64], hex[65], *subj, *to, *fr, *msg, *crlf;
-	const char	*domain, *p;
-	struct tm	 tm;
-	time_t		 now = util_now();
-	size_t		 n = 0;
-
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	util_sha256_hex(s->dedupe, strlen(s->dedupe), hex);
-	domain = strchr(from, '@') != NULL ? strchr(from, '@') + 1 : "hotline";
-	subj = outbox_header_words(subject);
-	to = outbox_header_value(s->recipient);
-	fr = outbox_header_value(from);
-	/* Lines end in CRLF on the wire. */
-	crlf = xmalloc(2 * strlen(body) + 3);
-	for (p = body; *p != '\0'; p++) {
-		if (*p == '\n' && (p == body || p[-1] != '\r'))
-			crlf[n++] = '\r';
-		crlf[n++] = *p;
-	}
-	crlf[n++] = '\r';
-	crlf[n++] = '\n';
-	crlf[n] = '\0';
-	xasprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n"
-	    "Message-ID: <%.32s.%lld@%s>\r\nMIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n%s", fr, to, subj, date,
-	    hex, s->id, domain, crlf);
-	free(subj);
-	free(to);
-	free(fr);
-	free(crlf);
-	return (msg);
-}
-
-static void
-outbox_send_email(struct outbox_send *s)
-{
-	const struct config	*cfg = s->cfg;
-	const char		*subject = outbox_str(s->payload, "subject");
-	const char		*body = outbox_str(s->payload, "body");
-	char			*msg;
-
-	if (cfg->smtp_url == NULL || *cfg->smtp_url == '\0' ||
-	    cfg->smtp_from == NULL) {
-		outbox_finish(s, OUTBOX_RETRY, 0, "no smtp_url / smtp_from "
-		    "configured");
-		return;
-	}
-	if (body == NULL || strchr(s->recipient, '@') == NULL) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "payload needs an address "
-		    "and a body");
-		return;
-	}
-	msg = outbox_email_text(s, cfg->smtp_from, subject != NULL ? subject :
-	    "", body);
-	if (curlev_smtp(s->ob->hl->curl, cfg->smtp_url, cfg->smtp_from,
-	    s->recipient, msg, outbox_smtp_cb, s) != 0)
-		outbox_finish(s, OUTBOX_RETRY, 0, "could not start SMTP");
-	free(msg);
-}
-
-static void
-outbox_deliver(struct outbox_send *s)
-{
-	s->ob->tokens -= 1;
-	s->start_ms = util_mono_ms();
-	if (strcmp(s->kind, "sms") == 0)
-		outbox_send_sms(s);
-	else if (strcmp(s->kind, "call") == 0)
-		outbox_send_call(s);
-	else if (strcmp(s->kind, "email") == 0)
-		outbox_send_email(s);
-	else if (strcmp(s->kind, "chat") == 0)
-		outbox_send_chat(s);
-	else
-		outbox_finish(s, OUTBOX_FAILED, 0, "unknown kind");
-}
-
-/* RFC 2822 date as the provider writes it: "Mon, 16 Aug 2010 03:45:01 +0000". */
-static time_t
-outbox_rfc2822(const char *s)
-{
-	struct tm	 tm;
-	const char	*end;
-
-	if (s == NULL)
-		return (0);
-	memset(&tm, 0, sizeof tm);
-	if ((end = strptime(s, "%a, %d %b %Y %H:%M:%S", &tm)) == NULL)
-		return (0);
-	return (timegm(&tm));
-}
-
-/*
- * Is one of the provider's listed messages (or calls) ours?  Same number,
- * same body, created no earlier than our unconfirmed attempt.
- */
-static int
-outbox_listed(const struct outbox_send *s, const char *addr, json_t *list,
-    char **sid)
-{
-	const char	*body = outbox_str(s->payload, "body");
-	const char	*to, *b, *id;
-	json_t		*m;
-	time_t		 at;
-	size_t		 i;
-
-	json_array_foreach(list, i, m) {
-		to = json_string_value(json_object_get(m, "to"));
-		b = json_string_value(json_object_get(m, "body"));
-		id = json_string_value(json_object_get(m, "sid"));
-		if (to == NULL || strcmp(to, addr) != 0)
-			continue;
-		if (strcmp(s->kind, "sms") == 0 && (b == NULL || body == NULL ||
-		    strcmp(b, body) != 0))
-			continue;
-		at = outbox_rfc2822(json_string_value(json_object_get(m,
-		    "date_created")));
-		if (at != 0 && at + 300 < s->prev_started)
-			continue;
-		*sid = id != NULL ? xstrdup(id) : NULL;
-		return (1);
-	}
-	return (0);
-}
-
-/* Whom the row's request was addressed to, as the provider lists it. */
-static char *
-outbox_to(const struct outbox_send *s)
-{
-	char	*a = NULL;
-
-	if (strcmp(s->kind, "sms") == 0)
-		a = outbox_sms_address(s, s->recipient);
-	return (a != NULL ? a : xstrdup(s->recipient));
-}
-
-static void
-outbox_reconcile_cb(const struct curlev_resp *resp, void *arg)
-{
-	struct outbox_send	*s = arg;
-	json_t			*j, *list;
-	json_error_t		 jerr;
-	char			*sid = NULL, *why, *addr;
-	int			 found;
-
-	if (resp->curl_code != 0 || resp->status != 200) {
-		xasprintf(&why, "%scould not list sent messages (HTTP %ld%s%s)",
-		    OUTBOX_UNCONFIRMED, resp->status, *resp->error != '\0' ?
-		    ": " : "", resp->error);
-		outbox_finish(s, OUTBOX_RETRY, 0, why);
-		free(why);
-		return;
-	}
-	j = json_loadb(resp->body, resp->body_len, 0, &jerr);
-	list = json_object_get(j, strcmp(s->kind, "sms") == 0 ? "messages" :
-	    "calls");
-	addr = outbox_to(s);
-	found = json_is_array(list) && outbox_listed(s, addr, list, &sid);
-	free(addr);
-	json_decref(j);
-	if (found) {
-		log_info("outbox: row %lld was already sent before the restart; "
-		    "not sending it again", s->id);
-		metrics_add("hotline_outbox_reconciled_total", "", 1);
-		s->provider_sid = sid;
-		outbox_finish(s, OUTBOX_SENT, 0, NULL);
-		return;
-	}
-	s->reconcile = 0;
-	outbox_deliver(s);
-}
-
-static void
-outbox_reconcile(struct outbox_send *s)
-{
-	struct curlev_req	 req;
-	struct tm		 tm;
-	time_t			 since = s->prev_started - 86400;
-	char			 day[16], *to, *url, *base, *userpwd, *addr;
-	int			 sms = strcmp(s->kind, "sms") == 0;
-
-	if (!outbox_provider_ready(s))
-		return;
-	/* The filter is by day; a day early catches a send near midnight. */
-	gmtime_r(&since, &tm);
-	strftime(day, sizeof day, "%Y-%m-%d", &tm);
-	addr = outbox_to(s);
-	to = form_escape(addr);
-	free(addr);
-	base = outbox_api(s->cfg, sms ? "Messages.json" : "Calls.json");
-	xasprintf(&url, "%s?To=%s&%s=%s&PageSize=100", base, to,
-	    sms ? "DateSent%3E" : "StartTime%3E", day);
-	xasprintf(&userpwd, "%s:%s", s->cfg->account_sid, s->cfg->auth_token);
-	memset(&req, 0, sizeof req);
-	req.method = "GET";
-	req.url = url;
-	req.userpwd = userpwd;
-	req.timeout_ms = OUTBOX_TIMEOUT_MS;
-	s->ob->tokens -= 1;
-	if (curlev_http(s->ob->hl->curl, &req, outbox_reconcile_cb, s) != 0)
-		outbox_finish(s, OUTBOX_RETRY, 0, OUTBOX_UNCONFIRMED
-		    "could not start the listing request");
-	free(to);
-	free(base);
-	free(url);
-	free(userpwd);
-}
-
-static void
-outbox_start(struct outbox_send *s)
-{
-	if (s->bad) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "payload is not a JSON object");
-		return;
-	}
-	if (s->reconcile && (strcmp(s->kind, "sms") == 0 ||
-	    strcmp(s->kind, "call") == 0)) {
-		outbox_reconcile(s);
-		return;
-	}
-	outbox_deliver(s);
 }

@@ -3,8 +3,10 @@
  *
  * One collector reads the store into sections (a title, columns, rows);
  * the command line prints them as text or CSV (cli/cli_report.c), /metrics
- * turns them into gauges.  Days are UTC days.  The SQL is plain enough for
- * SQLite and PostgreSQL alike: integer division for days, CASE for
+ * turns them into gauges.  Days are the clinic's days (the first
+ * location's time zone): the store sums quarter hours, which no zone's
+ * offset splits, and each is put on its local date here.  The SQL is plain
+ * enough for SQLite and PostgreSQL alike: integer division, CASE for
  * conditional sums.
  */
 #include <sys/types.h>
@@ -27,6 +29,14 @@
 
 /* Bounds the gauges one group may create (metrics.c has a fixed table). */
 #define REPORT_MAX_SERIES 64
+
+/* One decimal, halves away from zero: 117.6, never 117.59999999999999. */
+static json_t *
+report_real(double v)
+{
+	return (json_real((v < 0 ? -1 : 1) *
+	    (double)(long long)((v < 0 ? -v : v) * 10 + 0.5) / 10.0));
+}
 
 /*
  * Run sql (its '?' are all `since') and append each row to rows.  cols
@@ -72,9 +82,8 @@ report_rows(struct db *db, json_t *rows, const char *sql, int nparams,
 				if (db_isnull(res, i))
 					json_array_append_new(row, json_null());
 				else
-					json_array_append_new(row, json_real(
-					    (long long)(db_double(res, i) * 10 +
-					    0.5) / 10.0));
+					json_array_append_new(row, report_real(
+					    db_double(res, i)));
 				break;
 			}
 		}
@@ -100,8 +109,57 @@ report_section(json_t *sections, const char *name, const char *title,
 	return (json_object_get(s, "rows"));
 }
 
+const char *
+report_zone(const struct config *cfg)
+{
+	if (cfg != NULL && cfg->nlocations > 0 &&
+	    cfg->locations[0].timezone != NULL)
+		return (cfg->locations[0].timezone);
+	return ("UTC");
+}
+
+int
+report_since(const char *tz, const char *arg, time_t *since)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	if (strcmp(arg, "all") == 0) {
+		*since = 0;
+		return (0);
+	}
+	memset(&tm, 0, sizeof tm);
+	end = strptime(arg, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0' || tm.tm_year < 70)
+		return (-1);
+	*since = util_mktime(tz, &tm);
+	return (*since == (time_t)-1 ? -1 : 0);
+}
+
+time_t
+report_default_since(const char *tz, time_t now)
+{
+	struct tm	tm;
+
+	if (util_localtime(tz, now, &tm) != 0)
+		return (now - 30 * 86400);
+	tm.tm_mday -= 29;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	return (util_mktime(tz, &tm));
+}
+
+void
+report_date(const char *tz, time_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+
+	if (util_localtime(tz, t, &tm) != 0)
+		gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
 json_t *
-report_collect(struct db *db, time_t since)
+report_collect(struct db *db, const char *tz, time_t since)
 {
 	static const char	*daily_cols[] = { "day", "calls",
 	    "avg_call_seconds", "texts_in", "texts_out", NULL };
@@ -123,71 +181,82 @@ report_collect(struct db *db, time_t since)
 	static const char	*ob_cols[] = { "kind", "queued", "sent",
 	    "delivered", "failed", "undelivered", "suppressed", "waiting",
 	    NULL };
-	json_t		*out, *sections, *rows, *row, *tmp;
-	long long	 s = (long long)since, total_calls = 0, calls, dur, day;
+	json_t		*out, *sections, *rows, *row, *tmp, *cur = NULL;
+	long long	 s = (long long)since, started = 0, calls, dur = 0;
 	long long	 now_out = 0;
 	size_t		 i;
-	char		 date[32];
-	time_t		 t;
-	struct tm	 tm;
+	char		 date[32], title[160];
 
+	if (tz == NULL)
+		tz = "UTC";
 	sections = json_array();
-	out = json_pack("{s:I, s:o}", "since", s, "sections", sections);
+	out = json_pack("{s:I, s:s, s:o}", "since", s, "timezone", tz,
+	    "sections", sections);
 
-	/* Calls and texts per day. */
+	/* Calls and texts per local day, summed from quarter hours. */
 	tmp = json_array();
 	if (report_rows(db, tmp,
-	    "SELECT d, SUM(c), SUM(dur), SUM(ti), SUM(tout) FROM ("
-	    " SELECT started_at / 86400 AS d, 1 AS c, COALESCE(duration, 0)"
+	    "SELECT q, SUM(c), SUM(dur), SUM(ti), SUM(tout) FROM ("
+	    " SELECT started_at / 900 AS q, 1 AS c, COALESCE(duration, 0)"
 	    "  AS dur, 0 AS ti, 0 AS tout FROM calls WHERE started_at >= ?"
 	    " UNION ALL"
-	    " SELECT at / 86400, 0, 0,"
+	    " SELECT at / 900, 0, 0,"
 	    "  CASE WHEN direction = 'in' THEN 1 ELSE 0 END,"
 	    "  CASE WHEN direction = 'out' THEN 1 ELSE 0 END"
 	    "  FROM messages WHERE at >= ?"
-	    ") x GROUP BY d ORDER BY d", 2, "iiiii", s) != 0)
+	    ") x GROUP BY q ORDER BY q", 2, "iiiii", s) != 0)
 		goto fail;
-	rows = report_section(sections, "daily", "Calls and texts per day "
-	    "(UTC)", daily_cols);
+	snprintf(title, sizeof title, "Calls and texts per day (%s)", tz);
+	rows = report_section(sections, "daily", title, daily_cols);
 	json_array_foreach(tmp, i, row) {
-		day = json_integer_value(json_array_get(row, 0));
-		calls = json_integer_value(json_array_get(row, 1));
-		dur = json_integer_value(json_array_get(row, 2));
-		t = (time_t)(day * 86400);
-		gmtime_r(&t, &tm);
-		strftime(date, sizeof date, "%Y-%m-%d", &tm);
-		total_calls += calls;
-		json_array_append_new(rows, json_pack("[s, I, o, O, O]", date,
-		    calls, calls > 0 ? json_real((long long)(dur * 10 / calls) /
-		    10.0) : json_null(), json_array_get(row, 3),
-		    json_array_get(row, 4)));
+		report_date(tz, (time_t)(json_integer_value(json_array_get(row,
+		    0)) * 900), date, sizeof date);
+		if (cur == NULL || strcmp(json_string_value(json_array_get(cur,
+		    0)), date) != 0) {
+			cur = json_pack("[s, I, n, I, I]", date, 0LL, 0LL, 0LL);
+			json_array_append_new(rows, cur);
+			dur = 0;
+		}
+		calls = json_integer_value(json_array_get(cur, 1)) +
+		    json_integer_value(json_array_get(row, 1));
+		dur += json_integer_value(json_array_get(row, 2));
+		json_array_set_new(cur, 1, json_integer(calls));
+		json_array_set_new(cur, 2, calls > 0 ?
+		    report_real((double)dur / calls) : json_null());
+		json_array_set_new(cur, 3, json_integer(json_integer_value(
+		    json_array_get(cur, 3)) + json_integer_value(
+		    json_array_get(row, 3))));
+		json_array_set_new(cur, 4, json_integer(json_integer_value(
+		    json_array_get(cur, 4)) + json_integer_value(
+		    json_array_get(row, 4))));
 	}
 	json_decref(tmp);
 
 	/*
-	 * The funnel: how many callers reached each menu node, and how many
-	 * calls ended there (calls.last_node of finished calls).
+	 * The funnel, over the calls that started in the period: each time
+	 * a node was played the caller either answered it (a call.step event
+	 * at the node) or the call ended there (call.end at the node).  So
+	 * visits = answers + ends, callers are the calls among them, and no
+	 * node has more hang-ups than callers or callers than visits.
 	 */
+	if (db_int_query(db, &started, "SELECT COUNT(DISTINCT subject) FROM "
+	    "events WHERE kind = 'call.start' AND at >= ?", "i", s) == -1)
+		goto fail;
 	tmp = json_array();
 	if (report_rows(db, tmp,
-	    "SELECT node, SUM(v), SUM(cl), SUM(h) FROM ("
-	    " SELECT node, COUNT(*) AS v, COUNT(DISTINCT subject) AS cl,"
-	    "  0 AS h FROM events WHERE kind = 'call.step' AND at >= ?"
-	    "  AND node IS NOT NULL GROUP BY node"
-	    " UNION ALL"
-	    " SELECT last_node, 0, 0, COUNT(*) FROM calls"
-	    "  WHERE started_at >= ? AND last_node IS NOT NULL"
-	    "  AND (ended_at IS NOT NULL OR status IN ('completed', 'busy',"
-	    "  'failed', 'no-answer', 'canceled')) GROUP BY last_node"
-	    ") x GROUP BY node ORDER BY 3 DESC, 1", 2, "tiii", s) != 0)
+	    "SELECT node, COUNT(*), COUNT(DISTINCT subject),"
+	    " SUM(CASE WHEN kind = 'call.end' THEN 1 ELSE 0 END)"
+	    " FROM events WHERE kind IN ('call.step', 'call.end') AND at >= ?"
+	    " AND node IS NOT NULL AND subject IN (SELECT subject FROM events"
+	    "  WHERE kind = 'call.start' AND at >= ?)"
+	    " GROUP BY node ORDER BY 3 DESC, 1", 2, "tiii", s) != 0)
 		goto fail;
 	rows = report_section(sections, "funnel", "Menu funnel: callers per "
 	    "node and where calls ended", funnel_cols);
 	json_array_foreach(tmp, i, row) {
 		calls = json_integer_value(json_array_get(row, 2));
-		json_array_append_new(row, total_calls > 0 ?
-		    json_real((long long)(calls * 1000 / total_calls) / 10.0) :
-		    json_null());
+		json_array_append_new(row, started > 0 ?
+		    report_real(100.0 * calls / started) : json_null());
 		json_array_append(rows, row);
 	}
 	json_decref(tmp);
@@ -365,7 +434,7 @@ report_metrics(struct db *db, const struct config *cfg)
 	report_last_ms = now;
 	pthread_mutex_unlock(&report_lock);
 
-	if ((rep = report_collect(db, 0)) == NULL)
+	if ((rep = report_collect(db, report_zone(cfg), 0)) == NULL)
 		return (-1);
 	metrics_help("hotline_report_calls", "gauge",
 	    "Calls in the store.");

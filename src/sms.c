@@ -1,14 +1,14 @@
 /*
  * sms.c -- the SMS webhooks: POST /sms/incoming and POST /sms/status.
  *
- * An incoming text is decided in one store transaction: the webhook's
- * answer is looked up first (a redelivery gets the same reply and no
- * second side effect), then the text is recorded and checked in a fixed
- * order -- compliance words and opt-outs in the texter's own words, red
- * flags, opt-out state, throttle, content keywords, fallback -- and the
- * reply, the opt-out change, a flagged callback and the stored answer all
- * commit together.  The reply goes back inline as TwiML; anything sent
- * later goes through the outbox.
+ * An incoming text is one store transaction: the webhook's answer is
+ * looked up first (a redelivery gets the same reply and no second side
+ * effect), then the text is recorded, the few facts its answer depends on
+ * are read (the number's language, opt-out state, throttle), the answer
+ * is decided without the store (sms_decide.c: a plan), and the plan's
+ * opt-out change, callback request, reply and stored answer all commit
+ * together.  The reply goes back inline as TwiML; anything sent later goes
+ * through the outbox.
  *
  * WhatsApp senders ("whatsapp:+1...") are the same person as the number:
  * the E.164 number is who they are everywhere (opt-out, throttle, queue),
@@ -32,11 +32,12 @@
 #include "keyword.h"
 #include "location.h"
 #include "log.h"
+#include "message.h"
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
-#include "reply.h"
 #include "segment.h"
+#include "sms.h"
 #include "store.h"
 #include "track.h"
 #include "twiml.h"
@@ -84,6 +85,7 @@ struct sms_job {
 	char		 *body;
 	char		 *norm;
 	char		 *opt_out_type;	/* provider's Advanced Opt-Out, or NULL */
+	struct sms_in	  in;		/* body, norm, opt_out_type borrowed */
 
 	/* results, filled on the store thread */
 	char		 *doc;
@@ -92,137 +94,105 @@ struct sms_job {
 	int		  kick;
 };
 
-/* What one text gets back. */
-struct sms_reply {
-	char		**texts;	/* NULL-ended */
-	int		  lang;
-	const char	 *keyword;	/* id recorded with the message */
-	int		  throttle;	/* 0: the opt-out confirmation, new advice */
-	int		  hint;		/* a stop word about something else */
+struct sms_topic_find {
+	const struct config	*cfg;
+	const char		*topic;
+	long long		 at;
 };
 
-static const char *
-sms_guide_topic(const struct guide *g)
+/* A keyword reply: the topic of the guide it sent, if it still has one. */
+static int
+sms_topic_keyword(const char *kw, long long at, void *arg)
 {
-	size_t	i;
+	struct sms_topic_find	*tf = arg;
+	const struct smscfg	*sc = tf->cfg->sms;
+	size_t			 i;
 
-	if (g == NULL)
-		return (NULL);
-	if (g->topic != NULL)
-		return (g->topic);
-	for (i = 0; i < g->nguides; i++) {
-		if (g->guides[i] != NULL && g->guides[i]->topic != NULL)
-			return (g->guides[i]->topic);
+	for (i = 0; sc != NULL && i < sc->nkeywords; i++) {
+		if (sc->keywords[i].action != KW_GUIDE ||
+		    strcmp(sc->keywords[i].id, kw) != 0)
+			continue;
+		if ((tf->topic = sms_guide_topic(sc->keywords[i].guide)) !=
+		    NULL)
+			tf->at = at;
+		break;
 	}
-	return (g->id);
+	return (tf->topic != NULL);
+}
+
+/* A guide texted from the phone menu, if no older than the keyword's. */
+static int
+sms_topic_guide(const char *gid, long long at, void *arg)
+{
+	struct sms_topic_find	*tf = arg;
+	const char		*t;
+
+	if (at < tf->at)
+		return (1);
+	if ((t = sms_guide_topic(config_guide(tf->cfg, gid))) == NULL)
+		return (0);
+	tf->topic = t;
+	return (1);
 }
 
 /*
  * What a texted callback is about: the topic of the guide last sent to
  * this number in the past day, by a keyword reply (messages) or from the
- * phone menu (the outbox row, queued under "voice:CALL:guide:ID:N").  A
- * keyword or guide since renamed in the configuration is skipped.  With
- * none, "general" -- unless the number already waits with a topic from a
- * call, which a repeat request keeps (*topic NULL).  0 or -1.
+ * phone menu (the outbox's guide rows).  A keyword or guide since renamed
+ * in the configuration is skipped.  With none, "general" -- unless the
+ * number already waits with a topic from a call, which a repeat request
+ * keeps (*topic NULL).  0 or -1.
  */
 static int
 sms_topic(struct db *db, const struct config *cfg, const char *phone,
     time_t now, const char **topic)
 {
-	struct db_res	*r;
-	const char	*kw, *id, *t;
-	char		*gid;
-	long long	 at, best_at = -1;
-	size_t		 i;
-	int		 rc = 0;
+	struct sms_topic_find	 tf;
+	int			 rc;
 
-	*topic = NULL;
-	r = db_query(db, "SELECT keyword, at FROM messages WHERE phone = ? AND "
-	    "direction = 'out' AND keyword IS NOT NULL AND at > ? "
-	    "ORDER BY at DESC, id DESC LIMIT 50", "si", phone,
-	    (long long)(now - SMS_TOPIC_SECS));
-	if (r == NULL)
+	tf.cfg = cfg;
+	tf.topic = NULL;
+	tf.at = -1;
+	if (message_recent_keywords(db, phone, now - SMS_TOPIC_SECS,
+	    sms_topic_keyword, &tf) != 0)
 		return (-1);
-	while (*topic == NULL && (rc = db_next(r)) == 1) {
-		kw = db_text(r, 0);
-		for (i = 0; cfg->sms != NULL && i < cfg->sms->nkeywords; i++) {
-			if (cfg->sms->keywords[i].action != KW_GUIDE ||
-			    strcmp(cfg->sms->keywords[i].id, kw) != 0)
-				continue;
-			t = sms_guide_topic(cfg->sms->keywords[i].guide);
-			if (t != NULL) {
-				*topic = t;
-				best_at = db_int(r, 1);
-			}
-			break;
-		}
-	}
-	db_done(r);
-	if (rc == -1)
+	if (outbox_recent_guides(db, phone, now - SMS_TOPIC_SECS,
+	    sms_topic_guide, &tf) != 0)
 		return (-1);
-
-	r = db_query(db, "SELECT dedupe, created_at FROM outbox WHERE "
-	    "recipient = ? AND kind = 'sms' AND dedupe LIKE 'voice:%:guide:%' "
-	    "AND status <> 'suppressed' AND created_at > ? "
-	    "ORDER BY created_at DESC, id DESC LIMIT 50", "si", phone,
-	    (long long)(now - SMS_TOPIC_SECS));
-	if (r == NULL)
-		return (-1);
-	while ((rc = db_next(r)) == 1) {
-		if ((at = db_int(r, 1)) < best_at)
-			break;
-		id = strstr(db_text(r, 0), ":guide:") + 7;
-		gid = xstrdup(id);
-		if (strrchr(gid, ':') != NULL)
-			*strrchr(gid, ':') = '\0';
-		t = sms_guide_topic(config_guide(cfg, gid));
-		free(gid);
-		if (t != NULL) {
-			*topic = t;
-			break;
-		}
-	}
-	db_done(r);
-	if (rc == -1)
-		return (-1);
-	if (*topic != NULL)
+	if ((*topic = tf.topic) != NULL)
 		return (0);
-
-	r = db_query(db, "SELECT topic FROM callbacks WHERE phone = ? AND "
-	    "status IN ('waiting', 'claimed') AND topic IS NOT NULL", "s",
-	    phone);
-	if (r == NULL)
+	if ((rc = callback_waiting_topic(db, phone)) == -1)
 		return (-1);
-	if ((rc = db_next(r)) == 0)
+	if (rc == 0)
 		*topic = "general";
-	db_done(r);
-	return (rc == -1 ? -1 : 0);
+	return (0);
 }
 
+/*
+ * Join the callback queue as the plan says, about the topic of the guide
+ * last sent; the reply, when the plan has one, says place and wait.
+ */
 static int
-sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
-    time_t now, char ***texts)
+sms_callback(struct db *db, struct sms_job *j, struct sms_plan *p)
 {
 	struct callback_req	q;
 	struct callback_res	res;
 
 	memset(&q, 0, sizeof q);
 	q.phone = j->from;
-	q.language = j->cfg->langs[lang];
-	q.priority = priority;
+	q.language = j->cfg->langs[p->lang];
+	q.priority = p->priority;
 	q.source = "sms";
 	q.text = j->body;
 	q.call_sid = j->sid;
-	q.now = now;
-	if (sms_topic(db, j->cfg, j->from, now, &q.topic) != 0)
+	q.now = j->in.now;
+	if (sms_topic(db, j->cfg, j->from, q.now, &q.topic) != 0)
 		return (-1);
 	if (callback_request(db, j->cfg, &q, &res) != 0)
 		return (-1);
 	j->kick = 1;
-	if (texts == NULL)
-		return (0);
-	*texts = reply_one(reply_callback(j->cfg, lang, res.created,
-	    res.position, res.wait_minutes));
+	if (p->callback_reply)
+		sms_callback_texts(j->cfg, p, &res);
 	return (0);
 }
 
@@ -230,17 +200,14 @@ sms_callback(struct db *db, struct sms_job *j, int lang, int priority,
 static int
 sms_number_lang(struct db *db, const struct config *cfg, const char *phone)
 {
-	struct db_res	*r;
-	int		 lang = 0, l;
+	char	*code = NULL;
+	int	 lang = 0, l, rc;
 
-	r = db_query(db, "SELECT language FROM messages WHERE phone = ? AND "
-	    "language IS NOT NULL ORDER BY at DESC, id DESC LIMIT 1", "s",
-	    phone);
-	if (r == NULL)
+	if ((rc = message_last_language(db, phone, &code)) == -1)
 		return (-1);
-	if (db_next(r) == 1 && (l = config_lang(cfg, db_text(r, 0))) >= 0)
+	if (rc == 1 && (l = config_lang(cfg, code)) >= 0)
 		lang = l;
-	db_done(r);
+	free(code);
 	return (lang);
 }
 
@@ -251,13 +218,8 @@ sms_throttled(struct db *db, const struct config *cfg, const char *phone,
 {
 	long long	minute = 0, day = 0;
 
-	if (db_int_query(db, &minute, "SELECT COUNT(*) FROM messages WHERE "
-	    "phone = ? AND direction = 'in' AND replied = 1 AND at > ?", "si",
-	    phone, (long long)(now - 60)) != 0)
-		return (-1);
-	if (db_int_query(db, &day, "SELECT COUNT(*) FROM messages WHERE "
-	    "phone = ? AND direction = 'in' AND replied = 1 AND at > ?", "si",
-	    phone, (long long)(now - 86400)) != 0)
+	if (message_answered_since(db, phone, now - 60, &minute) != 0 ||
+	    message_answered_since(db, phone, now - 86400, &day) != 0)
 		return (-1);
 	return (minute >= cfg->sms->per_minute || day >= cfg->sms->per_day);
 }
@@ -273,225 +235,90 @@ sms_advised(struct db *db, const char *phone, time_t now)
 {
 	long long	n = 0;
 
-	if (db_int_query(db, &n, "SELECT COUNT(*) FROM messages WHERE "
-	    "phone = ? AND direction = 'out' AND keyword = 'red_flag' AND "
-	    "at > ?", "si", phone, (long long)(now - SMS_ADVICE_SECS)) != 0)
+	if (message_sent_since(db, phone, "red_flag", now - SMS_ADVICE_SECS,
+	    &n) != 0)
 		return (-1);
 	return (n > 0);
 }
 
-/* Which language's red-flag pattern the text matches: index, or -1. */
-static int
-sms_red_flag(const struct config *cfg, const char *norm, int lang)
-{
-	size_t	i;
-
-	if (lang >= 0 && cfg->red_flags.re[lang] != NULL &&
-	    re_match(cfg->red_flags.re[lang], norm))
-		return (lang);
-	for (i = 0; i < cfg->nlangs; i++) {
-		if (cfg->red_flags.re[i] != NULL &&
-		    re_match(cfg->red_flags.re[i], norm))
-			return ((int)i);
-	}
-	return (-1);
-}
-
-/*
- * A text that used a stop word about something else ("can I cancel my
- * appointment") learns how to opt out: the optout_hint message ends the
- * answer, unless the answer names the hint's keyword already (the
- * fallback's "or STOP to opt out", a guide's footer).
- */
-static void
-sms_hint(const struct config *cfg, struct sms_reply *rep, int lang)
-{
-	char	*m;
-
-	if (!rep->hint || rep->texts == NULL || rep->texts[0] == NULL)
-		return;
-	if ((m = reply_hint(cfg, rep->texts[0], lang)) != NULL) {
-		free(rep->texts[0]);
-		rep->texts[0] = m;
-	}
-}
-
 /*
  * A text no keyword answered goes to the staff inbox (never lost, read by
- * a person).  At most once a day, and not when the reply would be
- * throttled, *told is the fallback that also says a person will read it
- * and when (NULL: the plain fallback), so the answer stays one text.
+ * a person).  At most once a day, and not when the texter is opted out or
+ * the reply is throttled, the fallback becomes the one that also says a
+ * person will read it and when, so the answer stays one text.
  */
 static int
-sms_inbox(struct db *db, struct sms_job *j, int lang, int tell, time_t now,
-    char **told)
+sms_inbox(struct db *db, struct sms_job *j, const struct sms_facts *f,
+    struct sms_plan *p)
 {
 	struct inbox_text	 t;
 	struct inbox_added	 a;
-	int			 rc;
+	char			*told = NULL;
 
-	*told = NULL;
 	if (*j->norm == '\0')
 		return (0);
-	if (tell && (rc = sms_throttled(db, j->cfg, j->from, now)) != 0) {
-		if (rc < 0)
-			return (-1);
-		tell = 0;
-	}
 	memset(&t, 0, sizeof t);
 	t.phone = j->from;
 	t.channel = j->channel;
 	t.sid = j->sid;
 	t.body = j->body;
-	t.language = j->cfg->langs[lang];
-	t.tell = tell;
-	t.now = now;
+	t.language = j->cfg->langs[p->lang];
+	t.tell = !f->opted && !p->throttled && p->texts != NULL &&
+	    p->texts[0] != NULL;
+	t.now = j->in.now;
 	if (inbox_add(db, &t, &a) != 0)
 		return (-1);
-	if (a.tell)
-		*told = inbox_notice(j->cfg, a.location, lang, now);
+	if (a.tell && (told = inbox_notice(j->cfg, a.location, p->lang,
+	    j->in.now)) != NULL) {
+		free(p->texts[0]);
+		p->texts[0] = told;
+	}
 	free(a.location);
 	return (0);
 }
 
 /*
- * Decide the reply.  Returns 0 with rep filled (texts may be empty), or -1
- * to roll everything back.
+ * Read the facts, decide (sms.h) and carry out the plan's changes to the
+ * opt-out list and the queue.  0 with plan filled, or -1 to roll back.
  */
 static int
-sms_decide(struct db *db, struct sms_job *j, time_t now, struct sms_reply *rep)
+sms_plan(struct db *db, struct sms_job *j, struct sms_plan *p)
 {
 	const struct config	*cfg = j->cfg;
-	const struct keyword	*k;
-	enum kw_compliance	 comp;
-	enum kw_intent		 intent = KW_INTENT_NONE;
-	const char		*pt = j->opt_out_type, *src;
-	char			*told = NULL;
-	int			 es = 0, es_lang, opted, lang, flag, rc;
-	int			 ilang = -1;
+	struct sms_class	 c;
+	struct sms_facts	 f;
+	int			 rc;
 
-	memset(rep, 0, sizeof *rep);
-	rep->throttle = 1;
-	if ((lang = sms_number_lang(db, cfg, j->from)) < 0)
+	memset(p, 0, sizeof *p);
+	memset(&f, 0, sizeof f);
+	if ((f.number_lang = sms_number_lang(db, cfg, j->from)) < 0)
 		return (-1);
-	rep->lang = lang;
-	es_lang = config_lang(cfg, "es");
-	comp = keyword_compliance(cfg->sms, j->norm, &es);
-	if (es && es_lang >= 0)
-		lang = rep->lang = es_lang;
-	/* Not a compliance word alone: does it say stop in other words? */
-	if (comp == KW_NONE)
-		intent = keyword_optout_intent(cfg->sms, j->norm, lang, &ilang);
-	if (intent != KW_INTENT_NONE && ilang >= 0)
-		lang = rep->lang = ilang;
-	rep->hint = intent == KW_INTENT_MENTION;
-	src = pt != NULL ? "provider" : "sms";
-
-	/*
-	 * 1. Compliance: always first, never overridden.  "Stop texting me"
-	 * is STOP (FCC 24-24), in the same transaction, one confirmation.
-	 */
-	if ((pt != NULL && strcasecmp(pt, "STOP") == 0) || comp == KW_OPTOUT ||
-	    (intent == KW_INTENT_OPTOUT && pt == NULL)) {
-		rep->keyword = "optout";
-		if ((rc = optout_set(db, j->from, 1, src, pt != NULL ? "STOP" :
-		    j->norm, now)) < 0)
-			return (-1);
-		metrics_add("hotline_sms_optouts_total", "", rc);
-		/* With Advanced Opt-Out the provider confirms it itself. */
-		if (rc == 1 && pt == NULL) {
-			rep->texts = reply_one(reply_msg(cfg, "opted_out", lang,
-			    NULL));
-			rep->throttle = 0;
-		}
-		return (0);
-	}
-	if ((pt != NULL && strcasecmp(pt, "START") == 0) || comp == KW_OPTIN) {
-		rep->keyword = "optin";
-		if (optout_set(db, j->from, 0, src, pt != NULL ? "START" :
-		    j->norm, now) < 0)
-			return (-1);
-		if (pt == NULL)
-			rep->texts = reply_one(reply_msg(cfg, "opted_in", lang,
-			    NULL));
-		return (0);
-	}
-	if ((opted = optout_is(db, j->from)) < 0)
+	sms_classify(cfg, &j->in, f.number_lang, &c);
+	if ((f.opted = optout_is(db, j->from)) < 0)
 		return (-1);
-	if ((pt != NULL && strcasecmp(pt, "HELP") == 0) || comp == KW_HELP) {
-		rep->keyword = "help";
-		if (!opted && pt == NULL)
-			rep->texts = reply_one(reply_help(cfg, lang));
-		return (0);
-	}
+	if (c.route == SMS_RED_FLAG &&
+	    (f.advised = sms_advised(db, j->from, j->in.now)) < 0)
+		return (-1);
+	if (c.route != SMS_OPTOUT &&
+	    (f.throttled = sms_throttled(db, cfg, j->from, j->in.now)) < 0)
+		return (-1);
+	sms_decide(cfg, &j->in, &c, &f, p);
 
-	/*
-	 * 2. Red flags: staff hear of it whatever else holds back the
-	 * reply, since a call is not a text.
-	 */
-	if ((flag = sms_red_flag(cfg, j->norm, lang)) >= 0) {
-		lang = rep->lang = flag;
-		rep->keyword = "red_flag";
-		if (sms_callback(db, j, lang, 1, now, NULL) != 0)
+	if (p->optout != SMS_OPT_KEEP) {
+		if ((rc = optout_set(db, j->from, p->optout == SMS_OPT_OUT,
+		    p->optout_source, p->optout_word, j->in.now)) < 0)
 			return (-1);
+		if (p->optout == SMS_OPT_OUT)
+			metrics_add("hotline_sms_optouts_total", "", rc);
+	}
+	if (p->callback && sms_callback(db, j, p) != 0)
+		return (-1);
+	if (p->inbox && sms_inbox(db, j, &f, p) != 0)
+		return (-1);
+	if (c.route == SMS_RED_FLAG)
 		metrics_add("hotline_red_flags_total", "channel=\"sms\"", 1);
-		if (!opted) {
-			if ((rc = sms_advised(db, j->from, now)) < 0)
-				return (-1);
-			rep->throttle = rc;
-			rep->texts = reply_one(reply_msg(cfg, "emergency", lang,
-			    NULL));
-		}
-		return (0);
-	}
-	k = keyword_match(cfg->sms, j->norm);
-	if (opted) {
-		/* Staff still read it; nothing is texted back. */
-		rep->keyword = "opted_out";
-		if (k == NULL && sms_inbox(db, j, lang, 0, now, &told) != 0)
-			return (-1);
-		free(told);
-		return (0);
-	}
-
-	/* 3. Content keywords, first match wins; 4. the fallback. */
-	if (k == NULL) {
-		rep->keyword = "fallback";
-		if (sms_inbox(db, j, lang, 1, now, &told) != 0)
-			return (-1);
-		rep->texts = reply_one(told != NULL ? told :
-		    reply_msg(cfg, "fallback", lang, NULL));
-		sms_hint(cfg, rep, lang);
-		return (0);
-	}
-	rep->keyword = k->id;
-	if (k->lang >= 0)
-		lang = rep->lang = k->lang;
-	switch (k->action) {
-	case KW_GUIDE:
-		rep->texts = reply_one(reply_guide(cfg, k->guide, lang));
-		break;
-	case KW_CLINICS:
-		rep->texts = reply_one(reply_clinics(cfg, lang, now));
-		break;
-	case KW_HOURS:
-		rep->texts = reply_one(reply_hours(cfg, lang, now));
-		break;
-	case KW_ZIP:
-		rep->texts = reply_one(reply_zip(cfg, j->norm, lang, now));
-		break;
-	case KW_CALLBACK:
-		/* The queue's entry is the side effect: never throttle it away. */
-		if (sms_throttled(db, cfg, j->from, now) == 1)
-			return (sms_callback(db, j, lang, 0, now, NULL));
-		if (sms_callback(db, j, lang, 0, now, &rep->texts) != 0)
-			return (-1);
-		break;
-	case KW_LANGUAGE:
-		rep->texts = reply_one(reply_msg(cfg, "language_set", lang, NULL));
-		break;
-	}
-	sms_hint(cfg, rep, lang);
+	if (p->throttled)
+		metrics_add("hotline_sms_throttled_total", "", 1);
 	return (0);
 }
 
@@ -499,15 +326,14 @@ static int
 sms_incoming_tx(struct db *db, void *arg)
 {
 	struct sms_job	*j = arg;
-	struct sms_reply rep;
+	struct sms_plan	 rep;
 	struct twiml	*t;
-	struct db_res	*res;
 	const char	*doc;
 	char		*key, *ctype = NULL, hash[17], *folded;
-	long long	 id;
+	long long	 id = 0;
 	time_t		 now = util_now();
 	size_t		 i, len;
-	int		 status, rc, throttled = 0;
+	int		 status, rc;
 
 	xasprintf(&key, "sms:%s", j->sid);
 	if ((rc = webhook_lookup(db, key, &status, &ctype, &j->doc)) != 0) {
@@ -516,18 +342,8 @@ sms_incoming_tx(struct db *db, void *arg)
 		j->redelivery = rc == 1;
 		return (rc == 1 ? 0 : -1);
 	}
-	res = db_query(db, "INSERT INTO messages (sid, direction, phone, "
-	    "channel, body, status, at, updated_at) VALUES (?, 'in', ?, ?, ?, "
-	    "'received', ?, ?) ON CONFLICT (sid) DO NOTHING RETURNING id",
-	    "ssssii", j->sid, j->from, j->channel, j->body, (long long)now,
-	    (long long)now);
-	if (res == NULL) {
-		free(key);
-		return (-1);
-	}
-	rc = db_next(res);
-	id = rc == 1 ? db_int(res, 0) : 0;
-	db_done(res);
+	rc = message_receive(db, j->sid, j->from, j->channel, j->body, now,
+	    &id);
 	if (rc != 1) {
 		/* Another store thread took this MessageSid first. */
 		rc = rc == 0 ? webhook_lookup(db, key, &status, &ctype,
@@ -541,19 +357,11 @@ sms_incoming_tx(struct db *db, void *arg)
 		return (rc == -1 ? -1 : 0);
 	}
 
-	if (sms_decide(db, j, now, &rep) != 0) {
-		keyword_texts_free(rep.texts);
+	j->in.now = now;
+	if (sms_plan(db, j, &rep) != 0) {
+		sms_plan_free(&rep);
 		free(key);
 		return (-1);
-	}
-	if (rep.texts != NULL && rep.texts[0] != NULL && rep.throttle) {
-		if ((throttled = sms_throttled(db, j->cfg, j->from, now)) < 0)
-			goto fail;
-		if (throttled) {
-			keyword_texts_free(rep.texts);
-			rep.texts = NULL;
-			metrics_add("hotline_sms_throttled_total", "", 1);
-		}
 	}
 	j->keyword = rep.keyword;
 
@@ -570,11 +378,9 @@ sms_incoming_tx(struct db *db, void *arg)
 		    j->reply_from, NULL);
 		twiml_leaf(t, "Body", rep.texts[i], NULL);
 		twiml_close(t);
-		if (db_exec(db, "INSERT INTO messages (direction, phone, "
-		    "channel, language, keyword, body, status, at, updated_at) "
-		    "VALUES ('out', ?, ?, ?, ?, ?, 'replied', ?, ?)", "sssssii",
-		    j->from, j->channel, j->cfg->langs[rep.lang], rep.keyword,
-		    rep.texts[i], (long long)now, (long long)now) != 0) {
+		if (message_reply(db, j->from, j->channel,
+		    j->cfg->langs[rep.lang], rep.keyword, rep.texts[i],
+		    now) != 0) {
 			twiml_free(t);
 			goto fail;
 		}
@@ -586,10 +392,8 @@ sms_incoming_tx(struct db *db, void *arg)
 	}
 	j->doc = xstrdup(doc);
 	twiml_free(t);
-	if (db_exec(db, "UPDATE messages SET language = ?, keyword = ?, "
-	    "replied = ?, status = ? WHERE id = ?", "ssisi",
-	    j->cfg->langs[rep.lang], rep.keyword, (long long)(i > 0),
-	    throttled ? "throttled" : "received", id) != 0)
+	if (message_answered(db, id, j->cfg->langs[rep.lang], rep.keyword,
+	    i > 0, rep.throttled ? "throttled" : "received") != 0)
 		goto fail;
 	util_hash(j->cfg->secret, j->from, hash);
 	if (track_event(db, "sms.in", hash, NULL, rep.keyword, NULL,
@@ -597,11 +401,11 @@ sms_incoming_tx(struct db *db, void *arg)
 		goto fail;
 	if (webhook_save(db, key, 200, SMS_TWIML_TYPE, j->doc, now) != 0)
 		goto fail;
-	keyword_texts_free(rep.texts);
+	sms_plan_free(&rep);
 	free(key);
 	return (0);
 fail:
-	keyword_texts_free(rep.texts);
+	sms_plan_free(&rep);
 	free(key);
 	free(j->doc);
 	j->doc = NULL;
@@ -706,6 +510,9 @@ sms_incoming(struct hreq *r)
 	j->norm = keyword_normalise(j->body);
 	if ((pt = form_get(&r->form, "OptOutType")) != NULL && *pt != '\0')
 		j->opt_out_type = xstrdup(pt);
+	j->in.body = j->body;
+	j->in.norm = j->norm;
+	j->in.opt_out_type = j->opt_out_type;
 	if (store_submit(r->hl->store, sms_incoming_tx, sms_incoming_done,
 	    j) != 0) {
 		http_error(r, 503, "shutting down");
@@ -781,26 +588,17 @@ sms_status_rank_sql(void)
 static int
 sms_status_optout(struct db *db, struct sms_status_job *j, time_t now)
 {
-	struct db_res	*res;
-	char		*phone = NULL;
-	long long	 inbound = 0;
-	int		 rc;
+	char	*phone = NULL;
+	int	 rc;
 
-	res = db_query(db, "SELECT recipient FROM outbox WHERE provider_sid = ? "
-	    "AND kind = 'sms' UNION ALL SELECT phone FROM messages WHERE "
-	    "sid = ? AND direction = 'out'", "ss", j->sid, j->sid);
-	if (res == NULL)
-		return (-1);
-	if ((rc = db_next(res)) == 1)
-		phone = xstrdup(db_text(res, 0));
-	db_done(res);
+	if ((rc = outbox_recipient(db, j->sid, &phone)) == 0)
+		rc = message_recipient(db, j->sid, &phone);
 	if (rc == -1)
 		return (-1);
 	if (phone == NULL) {
-		if (db_int_query(db, &inbound, "SELECT COUNT(*) FROM messages "
-		    "WHERE sid = ? AND direction = 'in'", "s", j->sid) != 0)
+		if ((rc = message_is_inbound(db, j->sid)) == -1)
 			return (-1);
-		if (inbound > 0 || j->to == NULL || (j->cfg->sms_from != NULL &&
+		if (rc == 1 || j->to == NULL || (j->cfg->sms_from != NULL &&
 		    strcmp(j->to, j->cfg->sms_from) == 0)) {
 			j->optout = -1;
 			return (0);
@@ -817,25 +615,6 @@ sms_status_optout(struct db *db, struct sms_status_job *j, time_t now)
 	return (0);
 }
 
-/*
- * Run one status UPDATE, head followed by "the row's rank <= the
- * callback's": its parameters are the status, the error code twice, now,
- * the SID and the callback's rank.
- */
-static int
-sms_status_update(struct db *db, const struct sms_status_job *j,
-    const char *head, time_t now)
-{
-	char	*sql;
-	int	 rc;
-
-	xasprintf(&sql, "%s%s <= ?", head, sms_rank_sql);
-	rc = db_exec(db, sql, "siiisi", j->status, j->error, j->error,
-	    (long long)now, j->sid, (long long)j->rank);
-	free(sql);
-	return (rc);
-}
-
 static int
 sms_status_tx(struct db *db, void *arg)
 {
@@ -843,16 +622,11 @@ sms_status_tx(struct db *db, void *arg)
 	time_t			 now = util_now();
 
 	j->optout = 0;
-	if (j->rank > 0 && sms_status_update(db, j, "UPDATE messages SET "
-	    "status = ?, error_code = CASE WHEN ? = 0 THEN error_code ELSE ? "
-	    "END, updated_at = ? WHERE sid = ? AND direction = 'out' AND ",
-	    now) != 0)
+	if (j->rank > 0 && message_set_status(db, j->sid, j->status, j->error,
+	    sms_rank_sql, j->rank, now) != 0)
 		return (-1);
-	if (j->rank >= SMS_STATUS_FINAL && sms_status_update(db, j, "UPDATE "
-	    "outbox SET status = ?, error_code = CASE WHEN ? = 0 THEN "
-	    "error_code ELSE ? END, updated_at = ? WHERE provider_sid = ? AND "
-	    "kind = 'sms' AND status NOT IN ('pending', 'sending', "
-	    "'suppressed') AND ", now) != 0)
+	if (j->rank >= SMS_STATUS_FINAL && outbox_set_status(db, j->sid,
+	    j->status, j->error, sms_rank_sql, j->rank, now) != 0)
 		return (-1);
 	if (j->error == 21610)
 		return (sms_status_optout(db, j, now));

@@ -182,7 +182,7 @@ db_skip_locked_sql(struct db *db)
 }
 
 int
-db_int_query(struct db *db, long long *out, const char *sql,
+db_pair_query(struct db *db, long long *a, long long *b, const char *sql,
     const char *types, ...)
 {
 	va_list		 ap;
@@ -194,17 +194,67 @@ db_int_query(struct db *db, long long *out, const char *sql,
 	va_end(ap);
 	if (r == NULL)
 		return (-1);
-	rc = db_next(r);
-	if (rc == 1) {
-		if (db_isnull(r, 0))
-			rc = 1;
-		else {
-			*out = db_int(r, 0);
-			rc = 0;
-		}
-	} else if (rc == 0)
+	if ((rc = db_next(r)) == 1) {
+		*a = db_isnull(r, 0) ? 0 : db_int(r, 0);
+		*b = db_isnull(r, 1) ? 0 : db_int(r, 1);
+	}
+	db_done(r);
+	return (rc == 1 ? 0 : -1);
+}
+
+int
+db_ping(struct db *db)
+{
+	long long	one = 0;
+
+	return (db_int_query(db, &one, "SELECT 1", "") == 0 ? 0 : -1);
+}
+
+/* The first column of the first row: db_int_query's returns. */
+static int
+db_first(struct db *db, long long *iv, char **sv, const char *sql,
+    const char *types, va_list ap)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	if ((r = db->ops->query(db, sql, types, ap)) == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1 && !db_isnull(r, 0)) {
+		if (iv != NULL)
+			*iv = db_int(r, 0);
+		else
+			*sv = xstrdup(db_text(r, 0));
+		rc = 0;
+	} else if (rc != -1)
 		rc = 1;
 	db_done(r);
+	return (rc);
+}
+
+int
+db_int_query(struct db *db, long long *out, const char *sql,
+    const char *types, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, types);
+	rc = db_first(db, out, NULL, sql, types, ap);
+	va_end(ap);
+	return (rc);
+}
+
+int
+db_text_query(struct db *db, char **out, const char *sql,
+    const char *types, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, types);
+	rc = db_first(db, NULL, out, sql, types, ap);
+	va_end(ap);
 	return (rc);
 }
 

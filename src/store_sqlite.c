@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "store_backend.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define SQLITE_CACHE		96
@@ -75,24 +76,6 @@ static void
 sqlite_seterr(struct sqlite_db *s, const char *what)
 {
 	snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->h));
-}
-
-/* Make the folder for the database file (data/ in a fresh checkout). */
-static void
-sqlite_mkdirs(const char *path)
-{
-	char	*dir, *p;
-
-	dir = xstrdup(path);
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0750) == -1 && errno != EEXIST)
-			break;
-		*p = '/';
-	}
-	free(dir);
 }
 
 /* --- checkpoints (see the top) --------------------------------------- */
@@ -199,7 +182,7 @@ sqlite_open(const char *url, char **err)
 		return (NULL);
 	}
 	if (strcmp(path, ":memory:") != 0)
-		sqlite_mkdirs(path);
+		util_mkdirs(path);	/* data/ in a fresh checkout */
 	s = xcalloc(1, sizeof *s);
 	s->db.ops = &store_sqlite_ops;
 	if (sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE |

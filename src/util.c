@@ -78,6 +78,23 @@ util_read_file_stat(const char *path, size_t max, size_t *lenp,
 	return (util_read_open(path, O_NOFOLLOW, max, lenp, st));
 }
 
+void
+util_mkdirs(const char *path)
+{
+	char	*dir, *p;
+
+	dir = xstrdup(path);
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+			break;
+		*p = '/';
+	}
+	free(dir);
+}
+
 char *
 util_trim(char *s)
 {
@@ -257,21 +274,40 @@ util_now(void)
 static pthread_mutex_t	util_tz_lock = PTHREAD_MUTEX_INITIALIZER;
 static char		util_tz_current[128];
 
-int
-util_localtime(const char *tz, time_t t, struct tm *out)
+/* Take util_tz_lock with TZ set to tz. */
+static void
+util_tz_lock_zone(const char *tz)
 {
-	int	rc = 0;
-
 	pthread_mutex_lock(&util_tz_lock);
 	if (strcmp(util_tz_current, tz) != 0) {
 		setenv("TZ", tz, 1);
 		tzset();
 		snprintf(util_tz_current, sizeof util_tz_current, "%s", tz);
 	}
+}
+
+int
+util_localtime(const char *tz, time_t t, struct tm *out)
+{
+	int	rc = 0;
+
+	util_tz_lock_zone(tz);
 	if (localtime_r(&t, out) == NULL)
 		rc = -1;
 	pthread_mutex_unlock(&util_tz_lock);
 	return (rc);
+}
+
+time_t
+util_mktime(const char *tz, struct tm *tm)
+{
+	time_t	t;
+
+	util_tz_lock_zone(tz);
+	tm->tm_isdst = -1;
+	t = mktime(tm);
+	pthread_mutex_unlock(&util_tz_lock);
+	return (t);
 }
 
 int

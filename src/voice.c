@@ -10,9 +10,12 @@
  *
  * Each webhook is one store transaction: the stored answer to a redelivered
  * webhook is looked up first and replayed; otherwise the step is decided
- * and its TwiML written on the store thread (the configuration is
- * immutable), with the events, callbacks, outbox rows and the stored
- * answer committed together.  When the transaction fails the caller still
+ * without the store (voice_decide, voice.h: a plan with the TwiML, on the
+ * store thread since the configuration is immutable), asking the store
+ * only what the decision needs (an opt-out, a callback's place), and the
+ * plan's events, callbacks, outbox rows and the stored answer commit
+ * together.  The decision is voice_decide.c (the input state machine) and
+ * voice_render.c (what each node says); this file is the webhooks.  When the transaction fails the caller still
  * hears an apology and is connected to the front desk, or told the
  * emergency advice and goodbye: the provider never gets a 5xx for a call.
  */
@@ -25,6 +28,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "call.h"
 #include "callback.h"
 #include "config.h"
 #include "flow.h"
@@ -35,12 +39,14 @@
 #include "location.h"
 #include "log.h"
 #include "metrics.h"
+#include "optout.h"
 #include "outbox.h"
-#include "reply.h"
 #include "store.h"
 #include "track.h"
 #include "twiml.h"
 #include "util.h"
+#include "voice.h"
+#include "voice_private.h"
 #include "webhook.h"
 #include "xmalloc.h"
 
@@ -49,28 +55,6 @@
 #define VOICE_SPEECH_MAX	512
 
 enum voice_kind { VK_INCOMING, VK_STEP, VK_STATUS };
-
-/* How a node is shown. */
-enum voice_show {
-	VS_FIRST,	/* the call's first answer: welcome, notices */
-	VS_ENTRY,	/* arriving: intro, then the prompt */
-	VS_AGAIN,	/* repeat: the prompt (a guide item again) */
-	VS_MENU		/* the choices only (after a reprompt, a text) */
-};
-
-/* Where a call is: read from and written into step URLs. */
-struct voice_state {
-	struct flow_node	*node;
-	int			 lang;
-	int			 tries;
-	int			 item;
-	struct location		*loc;
-	int			 loc_any;	/* callback: any location */
-	char			 topic[32];
-	char			 phone[20];	/* callback number, E.164 */
-	char			 window[16];
-	char			 stage;		/* callback: c n l w */
-};
 
 struct voice_job {
 	struct hreq		*r;
@@ -87,6 +71,7 @@ struct voice_job {
 	long long		 duration;
 	char			*todo;		/* "do": show, dial, rec */
 	char			*key;		/* webhook dedupe key */
+	struct voice_in		 in;		/* the strings above, borrowed */
 	struct voice_state	 st;
 
 	/* results */
@@ -95,1127 +80,81 @@ struct voice_job {
 	int			 replayed;
 };
 
-/* One decision in progress, on the store thread. */
-struct voice_ctx {
-	struct voice_job	*j;
-	const struct config	*cfg;
-	const struct flow	*f;
-	struct db		*db;
-	struct twiml		*tw;
-	time_t			 now;
-	char			 subject[17];
-	const char		*in_node;	/* node the input was for */
-	char			 input[40];	/* key or intent: never free text */
-	int			 failed;
-};
-
-static void	voice_show(struct voice_ctx *, struct voice_state *,
-		    enum voice_show);
-
-/* --- small helpers ------------------------------------------------------- */
-
-static const char *
-voice_lang_code(const struct config *cfg, int lang)
-{
-	return (cfg->langs[lang >= 0 && (size_t)lang < cfg->nlangs ? lang : 0]);
-}
-
-static void
-voice_say(struct voice_ctx *v, const char *text, int lang)
-{
-	const struct config	*cfg = v->cfg;
-
-	if (text == NULL || *text == '\0')
-		return;
-	twiml_leaf(v->tw, "Say", text, "voice", cfg->say_voice[lang],
-	    "language", cfg->say_language[lang], NULL);
-}
-
-/*
- * A prompt: the recording when there is one, else its words; extra (made
- * up now: a number, an address, hours) is spoken after it, in the same
- * <Say> when the prompt is spoken too.
- */
-static void
-voice_prompt_extra(struct voice_ctx *v, const struct prompt *p, int lang,
-    const char *extra)
-{
-	char		*url, *both;
-	const char	*text;
-
-	if (p == NULL) {
-		voice_say(v, extra, lang);
-		return;
-	}
-	if (p->audio[lang] != NULL) {
-		xasprintf(&url, "%s/%s", v->cfg->public_url, p->audio[lang]);
-		twiml_leaf(v->tw, "Play", url, NULL);
-		free(url);
-		voice_say(v, extra, lang);
-		return;
-	}
-	text = p->text[lang] != NULL ? p->text[lang] : p->text[0];
-	if (extra != NULL && *extra != '\0') {
-		xasprintf(&both, "%s %s", text != NULL ? text : "", extra);
-		voice_say(v, both, lang);
-		free(both);
-	} else
-		voice_say(v, text, lang);
-}
-
-static void
-voice_prompt(struct voice_ctx *v, const struct prompt *p, int lang)
-{
-	voice_prompt_extra(v, p, lang, NULL);
-}
-
-static void
-voice_sys(struct voice_ctx *v, enum flow_sys s, int lang)
-{
-	voice_prompt(v, v->f->sys[s], lang);
-}
-
-static void
-voice_sys_extra(struct voice_ctx *v, enum flow_sys s, int lang,
-    const char *extra)
-{
-	voice_prompt_extra(v, v->f->sys[s], lang, extra);
-}
-
-static void
-voice_url_add(struct evbuffer *b, const char *name, const char *value)
-{
-	char	*e;
-
-	if (value == NULL || *value == '\0')
-		return;
-	e = form_escape(value);
-	evbuffer_add_printf(b, "&%s=%s", name, e);
-	free(e);
-}
-
-/* The step URL for st (absolute: the provider signs what it calls). */
-static char *
-voice_url(struct voice_ctx *v, const struct voice_state *st, const char *todo)
-{
-	struct evbuffer	*b;
-	char		 num[16], stage[2], *out;
-	size_t		 len;
-
-	b = evbuffer_new();
-	evbuffer_add_printf(b, "%s/voice/step?n=", v->cfg->public_url);
-	{
-		char	*e = form_escape(st->node->id);
-
-		evbuffer_add(b, e, strlen(e));
-		free(e);
-	}
-	voice_url_add(b, "l", voice_lang_code(v->cfg, st->lang));
-	snprintf(num, sizeof num, "%d", st->tries);
-	voice_url_add(b, "t", num);
-	if (st->item > 0) {
-		snprintf(num, sizeof num, "%d", st->item);
-		voice_url_add(b, "i", num);
-	}
-	if (st->loc != NULL)
-		voice_url_add(b, "loc", st->loc->id);
-	else if (st->loc_any)
-		voice_url_add(b, "loc", "any");
-	voice_url_add(b, "top", st->topic);
-	voice_url_add(b, "p", st->phone);
-	voice_url_add(b, "w", st->window);
-	stage[0] = st->stage;
-	stage[1] = '\0';
-	voice_url_add(b, "s", stage);
-	voice_url_add(b, "do", todo);
-	len = evbuffer_get_length(b);
-	out = xmalloc(len + 1);
-	evbuffer_remove(b, out, len);
-	out[len] = '\0';
-	evbuffer_free(b);
-	return (out);
-}
-
-static char *
-voice_hints(struct voice_ctx *v, const struct flow_node *n, int lang)
-{
-	const char	*a = n->hints.text[lang], *b = v->f->hints.text[lang];
-	char		*h;
-
-	if (a != NULL && b != NULL)
-		xasprintf(&h, "%s, %s", a, b);
-	else
-		h = xstrdup(a != NULL ? a : b != NULL ? b : "");
-	return (h);
-}
-
-/*
- * Open a Gather that answers to st's step URL.  numdigits "1" for menus,
- * where '#' and '*' are keys in their own right (finishOnKey empty).
- */
-static void
-voice_gather_open(struct voice_ctx *v, const struct voice_state *st,
-    const char *numdigits, const char *finish)
-{
-	char	*url, *hints, timeout[16];
-
-	url = voice_url(v, st, NULL);
-	hints = voice_hints(v, st->node, st->lang);
-	snprintf(timeout, sizeof timeout, "%d", v->f->timeout);
-	twiml_open(v->tw, "Gather", "input", "dtmf speech", "action", url,
-	    "method", "POST", "timeout", timeout, "numDigits", numdigits,
-	    "finishOnKey", finish, "speechTimeout", "auto",
-	    "hints", *hints != '\0' ? hints : NULL,
-	    "language", v->cfg->say_language[st->lang],
-	    "actionOnEmptyResult", "true", NULL);
-	free(hints);
-	free(url);
-}
-
-/*
- * Close the Gather.  A provider that ignores actionOnEmptyResult goes on
- * to the next verb: the same step URL with no input, which is a miss and
- * is reprompted, so there is never dead air.
- */
-static void
-voice_gather_close(struct voice_ctx *v, const struct voice_state *st)
-{
-	char	*url;
-
-	twiml_close(v->tw);
-	url = voice_url(v, st, NULL);
-	twiml_leaf(v->tw, "Redirect", url, "method", "POST", NULL);
-	free(url);
-}
-
-static void
-voice_reprompt(struct voice_ctx *v, const struct voice_state *st)
-{
-	if (st->tries == 1)
-		voice_sys(v, FS_REPROMPT_1, st->lang);
-	else if (st->tries >= 2)
-		voice_sys(v, FS_REPROMPT_2, st->lang);
-}
-
-/* "Para español, oprima nueve" in each other language, in its own voice. */
-static void
-voice_language_choice(struct voice_ctx *v, int lang)
-{
-	size_t	i;
-
-	for (i = 0; i < v->cfg->nlangs; i++) {
-		if ((int)i != lang)
-			voice_sys(v, FS_LANGUAGE, (int)i);
-	}
-}
-
-static void
-voice_set_input(struct voice_ctx *v, const char *node, const char *input)
-{
-	v->in_node = node;
-	snprintf(v->input, sizeof v->input, "%s", input != NULL ? input : "");
-}
-
-static int
-voice_any_open(struct voice_ctx *v)
-{
-	return (location_any_open(v->cfg, v->now));
-}
-
-static void
-voice_state_goto(struct voice_state *st, struct flow_node *n)
-{
-	st->node = n;
-	st->tries = 0;
-	st->item = 0;
-	st->stage = 0;
-}
-
-/* --- showing nodes ------------------------------------------------------- */
-
-static void
-voice_dial(struct voice_ctx *v, const struct voice_state *st,
-    const char *number)
-{
-	char	*url, timeout[16];
-
-	url = voice_url(v, st, "dial");
-	snprintf(timeout, sizeof timeout, "%d", v->cfg->dial_timeout);
-	twiml_open(v->tw, "Dial", "action", url, "method", "POST", "timeout",
-	    timeout, "callerId", v->cfg->voice_caller_id, "answerOnBridge",
-	    "true", NULL);
-	twiml_leaf(v->tw, "Number", number, NULL);
-	twiml_close(v->tw);
-	free(url);
-}
-
-static void
-voice_show_menu(struct voice_ctx *v, struct voice_state *st,
-    enum voice_show how)
-{
-	struct flow_node	*n = st->node;
-
-	/*
-	 * The emergency advice is heard whole before any menu: outside the
-	 * Gather, so a key press cannot cut it short.  A caller who switches
-	 * language hears it again in theirs.
-	 */
-	if (how == VS_FIRST) {
-		voice_sys(v, FS_WELCOME, st->lang);
-		voice_sys(v, FS_EMERGENCY, st->lang);
-	}
-	voice_gather_open(v, st, "1", "");
-	if (how == VS_FIRST) {
-		voice_language_choice(v, st->lang);
-		voice_sys(v, FS_DISCLAIMER, st->lang);
-	} else if (st->tries > 0)
-		voice_reprompt(v, st);
-	else if (how == VS_ENTRY && n->intro != NULL)
-		voice_prompt(v, n->intro, st->lang);
-	voice_prompt(v, n->prompt, st->lang);
-	if (n == v->f->start && how != VS_FIRST)
-		voice_language_choice(v, st->lang);
-	voice_gather_close(v, st);
-}
-
-static void
-voice_show_guide(struct voice_ctx *v, struct voice_state *st,
-    enum voice_show how)
-{
-	struct flow_node	*n = st->node;
-	const struct guide_part	*parts;
-	size_t			 nparts, i, items = flow_guide_items(n);
-	char			 len[16];
-
-	if (st->item < 0 || (size_t)st->item >= items)
-		st->item = 0;
-	flow_guide_item(n, (size_t)st->item, &parts, &nparts);
-	voice_gather_open(v, st, "1", "");
-	if (st->tries > 0)
-		voice_reprompt(v, st);
-	else if (how != VS_MENU) {
-		if (how == VS_ENTRY && st->item == 0 && n->intro != NULL)
-			voice_prompt(v, n->intro, st->lang);
-		for (i = 0; i < nparts; i++) {
-			if (parts[i].prompt != NULL)
-				voice_prompt(v, parts[i].prompt, st->lang);
-			else {
-				snprintf(len, sizeof len, "%d", parts[i].pause);
-				twiml_leaf(v->tw, "Pause", NULL, "length", len,
-				    NULL);
-			}
-		}
-	}
-	voice_prompt(v, (size_t)st->item + 1 >= items ? n->last : n->after,
-	    st->lang);
-	voice_gather_close(v, st);
-}
-
-static void
-voice_show_location(struct voice_ctx *v, struct voice_state *st,
-    enum voice_show how)
-{
-	struct location	*l = st->loc;
-	char		 buf[128];
-
-	if (l == NULL) {
-		/* No clinic chosen (a stale URL): back to the choice. */
-		voice_state_goto(st, st->node->back != NULL ? st->node->back :
-		    v->f->start);
-		voice_show(v, st, VS_ENTRY);
-		return;
-	}
-	if (location_is_open(l, v->now) && l->phone != NULL) {
-		voice_say(v, i18n_get(&l->name, st->lang), st->lang);
-		voice_sys_extra(v, FS_LOC_OPEN, st->lang,
-		    i18n_get(&l->address_spoken, st->lang));
-		voice_sys(v, FS_CONNECTING, st->lang);
-		voice_dial(v, st, l->phone);
-		return;
-	}
-	voice_gather_open(v, st, "1", "");
-	if (st->tries > 0)
-		voice_reprompt(v, st);
-	else if (how != VS_MENU) {
-		voice_say(v, i18n_get(&l->name, st->lang), st->lang);
-		voice_sys(v, FS_LOC_CLOSED, st->lang);
-		location_hours_text(l, v->now, st->lang, v->cfg, buf,
-		    sizeof buf);
-		voice_sys_extra(v, FS_TODAY, st->lang, buf);
-		location_hours_text(l, v->now + 86400, st->lang, v->cfg, buf,
-		    sizeof buf);
-		voice_sys_extra(v, FS_TOMORROW, st->lang, buf);
-		location_next_open_text(l, v->now, st->lang, buf, sizeof buf);
-		voice_sys_extra(v, FS_NEXT_OPEN, st->lang, buf);
-	}
-	voice_prompt(v, st->node->prompt, st->lang);
-	voice_gather_close(v, st);
-}
-
-static void
-voice_show_front_desk(struct voice_ctx *v, struct voice_state *st,
-    enum voice_show how)
-{
-	if (v->cfg->front_desk != NULL && voice_any_open(v)) {
-		voice_sys(v, FS_CONNECTING, st->lang);
-		voice_dial(v, st, v->cfg->front_desk);
-		return;
-	}
-	(void)how;
-	voice_gather_open(v, st, "1", "");
-	voice_reprompt(v, st);
-	voice_prompt(v, st->node->prompt, st->lang);
-	voice_gather_close(v, st);
-}
-
-/* "0 1 9 9": digits one by one, so they are read as digits. */
-static void
-voice_spaced(const char *digits, char *buf, size_t len)
-{
-	size_t	o = 0;
-
-	for (; *digits != '\0' && o + 3 < len; digits++) {
-		if (o > 0)
-			buf[o++] = ' ';
-		buf[o++] = *digits;
-	}
-	buf[o] = '\0';
-}
-
-/* The next open time of l, or of whichever location opens first. */
-static void
-voice_next_open(struct voice_ctx *v, const struct location *l, int lang,
-    char *buf, size_t len)
-{
-	const struct location	*best = l;
-	time_t			 t, bt = 0;
-	size_t			 i;
-
-	if (best == NULL) {
-		for (i = 0; i < v->cfg->nlocations; i++) {
-			t = location_next_open(&v->cfg->locations[i], v->now);
-			if (t != 0 && (bt == 0 || t < bt)) {
-				bt = t;
-				best = &v->cfg->locations[i];
-			}
-		}
-	}
-	if (best == NULL) {
-		snprintf(buf, len, "%s", "");
-		return;
-	}
-	location_next_open_text(best, v->now, lang, buf, len);
-}
-
-/* Join the queue with what the caller told us; say place and wait. */
-static int
-voice_callback_submit(struct voice_ctx *v, struct voice_state *st)
-{
-	struct voice_job	*j = v->j;
-	struct callback_req	 q;
-	struct callback_res	 res;
-	struct flow_node	*n = st->node;
-	char			 buf[96];
-	int			 open;
-
-	memset(&q, 0, sizeof q);
-	q.phone = st->phone;
-	q.location = st->loc != NULL ? st->loc->id : NULL;
-	q.topic = st->topic[0] != '\0' ? st->topic : n->topic;
-	q.language = voice_lang_code(v->cfg, st->lang);
-	q.window = st->window[0] != '\0' ? st->window : NULL;
-	q.priority = 0;
-	q.source = "voice";
-	q.call_sid = j->call_sid;
-	q.now = v->now;
-	if (callback_request(v->db, v->cfg, &q, &res) != 0) {
-		log_error("voice: callback_request failed: %s",
-		    db_error(v->db));
-		return (-1);
-	}
-	j->kick = 1;
-	if (track_event(v->db, "callback.request", v->subject, n->id,
-	    res.created ? "created" : "updated", q.location, q.language, 0,
-	    v->now) != 0)
-		return (-1);
-	if (!res.created)
-		voice_sys(v, FS_CB_UPDATED, st->lang);
-	snprintf(buf, sizeof buf, "%d.", res.position);
-	voice_sys_extra(v, FS_CB_POSITION, st->lang, buf);
-	open = st->loc != NULL ? location_is_open(st->loc, v->now) :
-	    voice_any_open(v);
-	if (!open) {
-		/* Honest: nobody calls back while every desk is closed. */
-		voice_next_open(v, st->loc, st->lang, buf, sizeof buf);
-		voice_sys_extra(v, FS_CB_CLOSED, st->lang, buf);
-	} else {
-		snprintf(buf, sizeof buf, "%d", res.wait_minutes);
-		voice_sys_extra(v, FS_CB_WAIT, st->lang, buf);
-		voice_sys(v, FS_CB_MINUTES, st->lang);
-	}
-	st->phone[0] = '\0';
-	st->window[0] = '\0';
-	voice_state_goto(st, n->next);
-	voice_show(v, st, VS_ENTRY);
-	return (0);
-}
-
-static void
-voice_show_callback(struct voice_ctx *v, struct voice_state *st,
-    enum voice_show how)
-{
-	struct flow_node	*n = st->node;
-	const struct prompt	*p;
-	char			 buf[32];
-	const char		*nd = "1";
-
-	(void)how;
-	if (st->phone[0] == '\0') {
-		if (st->stage != 'n' && v->j->from != NULL)
-			st->stage = 'c';
-		else
-			st->stage = 'n';
-	} else if (st->loc == NULL && !st->loc_any)
-		st->stage = 'l';
-	else if (st->window[0] == '\0')
-		st->stage = 'w';
-	else {
-		if (voice_callback_submit(v, st) != 0)
-			v->failed = 1;
-		return;
-	}
-	switch (st->stage) {
-	case 'c':
-		p = n->prompt;
-		break;
-	case 'n':
-		/* "#" alone (after the timeout) is still "back". */
-		p = n->number;
-		nd = "10";
-		break;
-	case 'l':
-		p = n->where;
-		break;
-	default:
-		p = n->when;
-		break;
-	}
-	voice_gather_open(v, st, nd, "");
-	voice_reprompt(v, st);
-	if (st->stage == 'c') {
-		voice_spaced(v->j->from + strlen(v->j->from) -
-		    (strlen(v->j->from) >= 4 ? 4 : strlen(v->j->from)), buf,
-		    sizeof buf);
-		strncat(buf, ".", sizeof buf - strlen(buf) - 1);
-		voice_sys_extra(v, FS_CB_NUMBER_ENDS, st->lang, buf);
-	}
-	voice_prompt(v, p, st->lang);
-	voice_gather_close(v, st);
-}
-
-static void
-voice_show_voicemail(struct voice_ctx *v, struct voice_state *st)
-{
-	struct voice_state	 next;
-	char			*url;
-
-	voice_prompt(v, st->node->prompt, st->lang);
-	url = voice_url(v, st, "rec");
-	twiml_leaf(v->tw, "Record", NULL, "action", url, "method", "POST",
-	    "maxLength", "120", "timeout", "5", "playBeep", "true",
-	    "finishOnKey", "#", NULL);
-	free(url);
-	/* An empty recording skips the action and lands here. */
-	voice_sys(v, FS_VM_NONE, st->lang);
-	next = *st;
-	voice_state_goto(&next, st->node->next != NULL ? st->node->next :
-	    v->f->start);
-	url = voice_url(v, &next, "show");
-	twiml_leaf(v->tw, "Redirect", url, "method", "POST", NULL);
-	free(url);
-}
-
-static void
-voice_show_zip(struct voice_ctx *v, struct voice_state *st)
-{
-	/* '*' or '#' alone arrive when the Gather times out. */
-	voice_gather_open(v, st, "5", "");
-	voice_reprompt(v, st);
-	voice_prompt(v, st->node->prompt, st->lang);
-	voice_gather_close(v, st);
-}
-
-static void
-voice_show(struct voice_ctx *v, struct voice_state *st, enum voice_show how)
-{
-	switch (st->node->type) {
-	case FLOW_MENU:
-	case FLOW_CLINICS:
-		voice_show_menu(v, st, how);
-		break;
-	case FLOW_GUIDE:
-		voice_show_guide(v, st, how);
-		break;
-	case FLOW_ZIP:
-		voice_show_zip(v, st);
-		break;
-	case FLOW_LOCATION:
-		voice_show_location(v, st, how);
-		break;
-	case FLOW_CALLBACK:
-		voice_show_callback(v, st, how);
-		break;
-	case FLOW_VOICEMAIL:
-		voice_show_voicemail(v, st);
-		break;
-	case FLOW_FRONT_DESK:
-		voice_show_front_desk(v, st, how);
-		break;
-	case FLOW_GOODBYE:
-		voice_sys(v, FS_GOODBYE, st->lang);
-		twiml_leaf(v->tw, "Hangup", NULL, NULL);
-		break;
-	}
-}
-
-/* --- acting on input ----------------------------------------------------- */
-
-/*
- * A miss (silence, or an answer that matches nothing): reprompt, then
- * after the node's tries the fallback -- the front desk while a location
- * is open, else a callback, and goodbye when that was the callback.
- */
-static void
-voice_miss(struct voice_ctx *v, struct voice_state *st)
-{
-	struct flow_node	*n = st->node, *to;
-	int			 limit = n->tries > 0 ? n->tries : v->f->max_tries;
-
-	st->tries++;
-	if (st->tries < limit) {
-		voice_show(v, st, VS_MENU);
-		return;
-	}
-	if (n->fail != NULL && n->type != FLOW_LOCATION &&
-	    n->type != FLOW_FRONT_DESK) {
-		to = n->fail;
-		if (to->type == FLOW_GOODBYE)
-			voice_sys(v, FS_NO_INPUT, st->lang);
-	} else if (voice_any_open(v) && v->cfg->front_desk != NULL &&
-	    n != v->f->front_desk) {
-		voice_sys(v, FS_MISS_DESK, st->lang);
-		to = v->f->front_desk;
-	} else if (n != v->f->callback) {
-		voice_sys(v, FS_MISS_CALLBACK, st->lang);
-		to = v->f->callback;
-		if (st->topic[0] == '\0' && n->topic != NULL)
-			snprintf(st->topic, sizeof st->topic, "%s", n->topic);
-	} else {
-		voice_sys(v, FS_NO_INPUT, st->lang);
-		to = v->f->goodbye;
-	}
-	voice_state_goto(st, to);
-	voice_show(v, st, VS_ENTRY);
-}
-
-/* Queue text messages to the caller; 1 sent, 0 cannot, -1 error. */
-static int
-voice_sms(struct voice_ctx *v, const char *what, char **texts)
-{
-	json_t		*payload;
-	char		*dedupe;
-	long long	 rc;
-	size_t		 i;
-	int		 sent = 0;
-
-	if (v->j->from == NULL)
-		return (0);
-	for (i = 0; texts[i] != NULL; i++) {
-		payload = json_pack("{s:s, s:s}", "to", v->j->from, "body",
-		    texts[i]);
-		xasprintf(&dedupe, "voice:%s:%s:%zu", v->j->call_sid, what, i);
-		rc = outbox_enqueue(v->db, "sms", dedupe, v->j->from, payload,
-		    v->now);
-		free(dedupe);
-		if (rc == -1)
-			return (-1);
-		if (rc != OUTBOX_SUPPRESSED)
-			sent = 1;
-	}
-	if (sent)
-		v->j->kick = 1;
-	return (sent);
-}
-
-static int
-voice_text_guide(struct voice_ctx *v, struct voice_state *st,
-    const struct guide *g)
-{
-	char	**texts, *what;
-	int	  rc;
-
-	if (g == NULL)
-		return (0);
-	texts = reply_one(reply_guide(v->cfg, g, st->lang));
-	xasprintf(&what, "guide:%s", g->id);
-	rc = voice_sms(v, what, texts);
-	free(what);
-	keyword_texts_free(texts);
-	if (rc == 1 && track_event(v->db, "call.text", v->subject,
-	    st->node->id, g->id, NULL, voice_lang_code(v->cfg, st->lang), 0,
-	    v->now) != 0)
-		return (-1);
-	return (rc);
-}
-
-static int
-voice_text_address(struct voice_ctx *v, struct voice_state *st)
-{
-	struct location	*l = st->loc;
-	char		 today[64], *texts[2], *what;
-	int		 rc;
-
-	if (l == NULL)
-		return (0);
-	location_hours_text(l, v->now, st->lang, v->cfg, today, sizeof today);
-	xasprintf(&texts[0], "%s: %s. %s", i18n_get(&l->name, st->lang),
-	    l->address != NULL ? l->address : "", today);
-	texts[1] = NULL;
-	xasprintf(&what, "address:%s", l->id);
-	rc = voice_sms(v, what, texts);
-	free(what);
-	free(texts[0]);
-	return (rc);
-}
-
-static void
-voice_apply(struct voice_ctx *v, struct voice_state *st,
-    struct flow_option *o)
-{
-	struct flow_node	*n = st->node, *to;
-	const struct guide_part	*parts;
-	const struct guide	*g;
-	size_t			 nparts;
-	int			 rc;
-
-	switch (o->action) {
-	case FA_GOTO:
-		to = o->target;
-		if (to == v->f->start)
-			st->loc = NULL, st->loc_any = 0;
-		if (to->type == FLOW_CALLBACK || to->type == FLOW_VOICEMAIL) {
-			if (st->topic[0] == '\0' && n->topic != NULL)
-				snprintf(st->topic, sizeof st->topic, "%s",
-				    n->topic);
-		} else
-			st->topic[0] = '\0';
-		st->phone[0] = st->window[0] = '\0';
-		voice_state_goto(st, to);
-		voice_show(v, st, VS_ENTRY);
-		break;
-	case FA_REPEAT:
-		st->tries = 0;
-		voice_show(v, st, VS_AGAIN);
-		break;
-	case FA_BACK:
-		to = n->back != NULL ? n->back : v->f->start;
-		if (to == v->f->start || to->type == FLOW_CLINICS)
-			st->loc = NULL, st->loc_any = 0;
-		st->topic[0] = st->phone[0] = st->window[0] = '\0';
-		voice_state_goto(st, to);
-		voice_show(v, st, VS_ENTRY);
-		break;
-	case FA_LANGUAGE:
-		st->lang = o->lang >= 0 ? o->lang :
-		    (st->lang + 1) % (int)v->cfg->nlangs;
-		st->tries = 0;
-		/* The notices again, now in words the caller understands. */
-		voice_sys(v, FS_EMERGENCY, st->lang);
-		voice_sys(v, FS_DISCLAIMER, st->lang);
-		voice_show(v, st, VS_AGAIN);
-		break;
-	case FA_NEXT:
-		st->tries = 0;
-		if ((size_t)st->item + 1 >= flow_guide_items(n)) {
-			voice_sys(v, FS_LAST_ITEM, st->lang);
-			voice_state_goto(st, n->back != NULL ? n->back :
-			    v->f->start);
-			voice_show(v, st, VS_ENTRY);
-			break;
-		}
-		st->item++;
-		voice_show(v, st, VS_AGAIN);
-		break;
-	case FA_AGAIN:
-		st->tries = 0;
-		voice_show(v, st, VS_AGAIN);
-		break;
-	case FA_TEXT:
-	case FA_TEXT_ADDRESS:
-		if (o->action == FA_TEXT_ADDRESS)
-			rc = voice_text_address(v, st);
-		else {
-			g = o->guide;
-			if (g == NULL && n->type == FLOW_GUIDE)
-				g = flow_guide_item(n, (size_t)st->item, &parts,
-				    &nparts);
-			rc = voice_text_guide(v, st, g);
-		}
-		if (rc < 0) {
-			v->failed = 1;
-			return;
-		}
-		voice_sys(v, rc == 1 ? FS_SMS_SENT : FS_SMS_NO_NUMBER,
-		    st->lang);
-		st->tries = 0;
-		voice_show(v, st, VS_MENU);
-		break;
-	case FA_LOCATION:
-		st->loc = o->location;
-		st->loc_any = 0;
-		voice_state_goto(st, n->location_node != NULL ?
-		    n->location_node : n);
-		voice_show(v, st, VS_ENTRY);
-		break;
-	}
-}
-
-/* A ZIP code (keyed or said) to the nearest clinic; 0 if not one. */
-static int
-voice_zip(struct voice_ctx *v, struct voice_state *st, const char *digits)
-{
-	struct location	*l;
-	double		 miles;
-
-	if (digits == NULL || strlen(digits) != 5 ||
-	    strspn(digits, "0123456789") != 5)
-		return (0);
-	voice_set_input(v, st->node->id, "zip");
-	if ((l = location_nearest_zip(v->cfg, digits, &miles)) == NULL) {
-		voice_sys(v, FS_ZIP_UNKNOWN, st->lang);
-		voice_miss(v, st);
-		return (1);
-	}
-	voice_sys_extra(v, FS_ZIP_NEAREST, st->lang, i18n_get(&l->name,
-	    st->lang));
-	st->loc = l;
-	st->loc_any = 0;
-	voice_state_goto(st, st->node->location_node);
-	voice_show(v, st, VS_ENTRY);
-	return (1);
-}
-
-static int
-voice_matches(const struct i18n_re *re, const char *speech, int lang)
-{
-	return (speech != NULL && re->re[lang] != NULL &&
-	    re_match(re->re[lang], speech));
-}
-
-/* Input to a callback stage; 1 handled, 0 a miss. */
-static int
-voice_callback_input(struct voice_ctx *v, struct voice_state *st,
-    const char *digits, const char *speech)
-{
-	struct flow_node	*n = st->node;
-	struct flow_option	*o = NULL;
-	struct location		*l;
-	char			*d, *e164;
-	size_t			 i;
-
-	switch (st->stage) {
-	case 'c':
-		if ((digits != NULL && strcmp(digits, "1") == 0) ||
-		    (digits == NULL && voice_matches(&n->yes, speech,
-		    st->lang))) {
-			voice_set_input(v, n->id, "confirm");
-			snprintf(st->phone, sizeof st->phone, "%s",
-			    v->j->from);
-		} else if ((digits != NULL && strcmp(digits, "2") == 0) ||
-		    (digits == NULL && voice_matches(&n->no, speech,
-		    st->lang))) {
-			voice_set_input(v, n->id, "other_number");
-			st->stage = 'n';
-		} else
-			return (0);
-		st->tries = 0;
-		voice_show(v, st, VS_ENTRY);
-		return (1);
-	case 'n':
-		d = digits != NULL ? xstrdup(digits) : flow_digits(speech);
-		e164 = strlen(d) >= 10 ? util_phone_e164(d) : NULL;
-		free(d);
-		if (e164 == NULL || strlen(e164) >= sizeof st->phone) {
-			free(e164);
-			return (0);
-		}
-		voice_set_input(v, n->id, "phone");
-		snprintf(st->phone, sizeof st->phone, "%s", e164);
-		free(e164);
-		st->tries = 0;
-		voice_show(v, st, VS_ENTRY);
-		return (1);
-	case 'l':
-		if ((digits != NULL && n->any_key != NULL &&
-		    strcmp(digits, n->any_key) == 0)) {
-			voice_set_input(v, n->id, "any");
-			st->loc_any = 1;
-		} else if ((l = location_match(v->cfg, digits, speech,
-		    st->lang)) != NULL) {
-			voice_set_input(v, n->id, l->id);
-			st->loc = l;
-		} else
-			return (0);
-		st->tries = 0;
-		voice_show(v, st, VS_ENTRY);
-		return (1);
-	case 'w':
-		for (i = 0; i < n->nwindows && o == NULL; i++) {
-			if (digits != NULL && n->windows[i].key != NULL &&
-			    strcmp(digits, n->windows[i].key) == 0)
-				o = &n->windows[i];
-			else if (digits == NULL && voice_matches(
-			    &n->windows[i].speech, speech, st->lang))
-				o = &n->windows[i];
-		}
-		if (o == NULL)
-			return (0);
-		voice_set_input(v, n->id, o->intent);
-		snprintf(st->window, sizeof st->window, "%s", o->intent);
-		st->tries = 0;
-		voice_show(v, st, VS_ENTRY);
-		return (1);
-	}
-	return (0);
-}
-
-/* Red-flag words in what the caller said: advice now, flagged callback. */
-static int
-voice_red_flag(struct voice_ctx *v, struct voice_state *st, const char *norm)
-{
-	struct callback_req	q;
-	struct callback_res	res;
-	size_t			i;
-	int			hit = -1;
-
-	if (st->lang >= 0 && v->cfg->red_flags.re[st->lang] != NULL &&
-	    re_match(v->cfg->red_flags.re[st->lang], norm))
-		hit = st->lang;
-	for (i = 0; hit < 0 && i < v->cfg->nlangs; i++) {
-		if (v->cfg->red_flags.re[i] != NULL &&
-		    re_match(v->cfg->red_flags.re[i], norm))
-			hit = (int)i;
-	}
-	if (hit < 0)
-		return (0);
-	voice_set_input(v, st->node->id, "red_flag");
-	metrics_add("hotline_red_flags_total", "channel=\"voice\"", 1);
-	if (v->j->from != NULL) {
-		memset(&q, 0, sizeof q);
-		q.phone = v->j->from;
-		q.location = st->loc != NULL ? st->loc->id : NULL;
-		q.topic = "red_flag";
-		q.language = voice_lang_code(v->cfg, st->lang);
-		q.priority = 1;
-		q.source = "voice";
-		/* What they said, for staff: stored, never logged. */
-		q.text = v->j->speech;
-		q.call_sid = v->j->call_sid;
-		q.now = v->now;
-		if (callback_request(v->db, v->cfg, &q, &res) != 0 ||
-		    track_event(v->db, "callback.request", v->subject,
-		    st->node->id, "red_flag", q.location, q.language, 0,
-		    v->now) != 0) {
-			v->failed = 1;
-			return (1);
-		}
-		v->j->kick = 1;
-		voice_sys(v, FS_EMERGENCY_FLAGGED, st->lang);
-	}
-	voice_sys(v, FS_EMERGENCY, st->lang);
-	st->tries = 0;
-	voice_show(v, st, VS_MENU);
-	return (1);
-}
-
-static void
-voice_input(struct voice_ctx *v, struct voice_state *st)
-{
-	struct voice_job	*j = v->j;
-	struct flow_node	*n = st->node;
-	struct flow_option	*o;
-	const char		*digits = j->digits, *todo = j->todo;
-	char			*norm = NULL, *d;
-	int			 done = 0;
-
-	voice_set_input(v, n->id, NULL);
-	if (todo != NULL && strcmp(todo, "show") == 0) {
-		voice_set_input(v, n->id, "show");
-		voice_show(v, st, VS_ENTRY);
-		return;
-	}
-	if (todo != NULL && strcmp(todo, "dial") == 0) {
-		const char *s = j->dial_status != NULL ? j->dial_status : "";
-		char	    in[40];
-
-		snprintf(in, sizeof in, "dial:%s", *s ? s : "none");
-		voice_set_input(v, n->id, in);
-		if (strcmp(s, "completed") == 0 || strcmp(s, "answered") == 0) {
-			voice_state_goto(st, v->f->goodbye);
-			voice_show(v, st, VS_ENTRY);
-			return;
-		}
-		voice_sys(v, FS_DIAL_FAILED, st->lang);
-		voice_state_goto(st, n->fail != NULL ? n->fail :
-		    v->f->callback);
-		voice_show(v, st, VS_ENTRY);
-		return;
-	}
-	if (todo != NULL && strcmp(todo, "rec") == 0 && j->rec_url != NULL &&
-	    *j->rec_url != '\0') {
-		struct callback_req	q;
-		struct callback_res	res;
-		char			anon[96], buf[16];
-
-		voice_set_input(v, n->id, "recording");
-		memset(&q, 0, sizeof q);
-		if (j->from != NULL)
-			q.phone = j->from;
-		else {
-			/* Withheld number: the message itself says how to reach them. */
-			snprintf(anon, sizeof anon, "anonymous:%s", j->call_sid);
-			q.phone = anon;
-		}
-		q.location = st->loc != NULL ? st->loc->id : NULL;
-		q.topic = st->topic[0] != '\0' ? st->topic : n->topic;
-		q.language = voice_lang_code(v->cfg, st->lang);
-		q.source = "voicemail";
-		q.recording_url = j->rec_url;
-		q.call_sid = j->call_sid;
-		q.now = v->now;
-		if (callback_request(v->db, v->cfg, &q, &res) != 0 ||
-		    track_event(v->db, "callback.request", v->subject, n->id,
-		    "voicemail", q.location, q.language, 0, v->now) != 0) {
-			v->failed = 1;
-			return;
-		}
-		j->kick = 1;
-		voice_sys(v, FS_VM_THANKS, st->lang);
-		snprintf(buf, sizeof buf, "%d.", res.position);
-		voice_sys_extra(v, FS_CB_POSITION, st->lang, buf);
-		voice_state_goto(st, v->f->goodbye);
-		voice_show(v, st, VS_ENTRY);
-		return;
-	}
-
-	if (digits != NULL && *digits == '\0')
-		digits = NULL;
-	if (j->speech != NULL && *j->speech != '\0') {
-		norm = flow_normalise(j->speech);
-		if (*norm == '\0') {
-			free(norm);
-			norm = NULL;
-		}
-	}
-	if (digits == NULL && norm == NULL) {
-		voice_set_input(v, n->id, "noinput");
-		voice_miss(v, st);
-		return;
-	}
-	if (norm != NULL && voice_red_flag(v, st, norm)) {
-		free(norm);
-		return;
-	}
-
-	/* Global keys and the node's own options first. */
-	o = flow_match(v->cfg, n, digits, norm, st->lang);
-	if (n->type == FLOW_CALLBACK && (o == NULL || !o->global)) {
-		done = voice_callback_input(v, st, digits, norm);
-		o = NULL;
-	} else if (n->type == FLOW_ZIP && (o == NULL || !o->global)) {
-		d = digits != NULL ? xstrdup(digits) : flow_digits(norm);
-		done = voice_zip(v, st, d);
-		free(d);
-		o = NULL;
-	} else if (n->type == FLOW_CLINICS && o == NULL && norm != NULL) {
-		d = flow_digits(norm);
-		done = voice_zip(v, st, d);
-		free(d);
-	}
-	if (!done && o != NULL) {
-		voice_set_input(v, n->id, digits != NULL ? digits : o->intent);
-		voice_apply(v, st, o);
-		done = 1;
-	}
-	if (!done) {
-		/* A single key is kept; longer digits may be a number or ZIP. */
-		if (digits != NULL && strlen(digits) == 1) {
-			char	in[16];
-
-			snprintf(in, sizeof in, "invalid:%s", digits);
-			voice_set_input(v, n->id, in);
-		} else
-			voice_set_input(v, n->id, "invalid");
-		voice_miss(v, st);
-	}
-	free(norm);
-}
-
 /* --- the transaction ----------------------------------------------------- */
 
+/* The call's row and the step's event. */
 static int
-voice_record_step(struct voice_ctx *v, const struct voice_state *st)
+voice_record_step(struct db *db, struct voice_job *j,
+    const struct voice_state *st, const struct voice_plan *p,
+    const char *subject)
 {
-	struct voice_job	*j = v->j;
-	long long		 started = 0, ms;
-	const char		*lang = voice_lang_code(v->cfg, st->lang);
-	int			 rc;
+	time_t		 started, now = j->in.now;
+	const char	*lang = voice_lang_code(j->cfg, st->lang);
 
 	if (j->kind == VK_INCOMING) {
 		char	caller[17];
 
-		util_hash(v->cfg->secret, j->from != NULL ? j->from :
+		util_hash(j->cfg->secret, j->from != NULL ? j->from :
 		    "anonymous", caller);
-		if (db_exec(v->db, "INSERT INTO calls (call_sid, caller_hash, "
-		    "language, started_at, status, last_node, steps) VALUES "
-		    "(?, ?, ?, ?, 'in-progress', ?, 0) ON CONFLICT (call_sid) "
-		    "DO NOTHING", "sssis", j->call_sid, caller, lang,
-		    (long long)v->now, st->node->id) != 0)
+		if (call_start(db, j->call_sid, caller, lang, st->node->id,
+		    now) != 0)
 			return (-1);
-		return (track_event(v->db, "call.start", v->subject,
-		    st->node->id, NULL, NULL, lang, 0, v->now));
+		return (track_event(db, "call.start", subject, st->node->id,
+		    NULL, NULL, lang, 0, now));
 	}
-	rc = db_int_query(v->db, &started, "SELECT started_at FROM calls "
-	    "WHERE call_sid = ?", "s", j->call_sid);
-	if (rc == -1)
+	if (call_step(db, j->call_sid, lang, st->node->id, now,
+	    &started) != 0)
 		return (-1);
-	if (rc == 1) {
-		/* A call that began before a store was lost, or elsewhere. */
-		started = v->now;
-		if (db_exec(v->db, "INSERT INTO calls (call_sid, language, "
-		    "started_at, status, steps) VALUES (?, ?, ?, "
-		    "'in-progress', 0) ON CONFLICT (call_sid) DO NOTHING",
-		    "ssi", j->call_sid, lang, (long long)v->now) != 0)
+	return (track_event(db, "call.step", subject, p->in_node,
+	    p->input[0] != '\0' ? p->input : NULL,
+	    st->loc != NULL ? st->loc->id : NULL, lang,
+	    ((long long)now - started) * 1000, now));
+}
+
+/* Carry out a decided plan: the red flag's request, texts, events. */
+static int
+voice_apply_plan(struct db *db, struct voice_job *j,
+    const struct voice_plan *p, const char *subject)
+{
+	struct callback_res	res;
+	long long		rc;
+	size_t			i;
+	int			e;
+
+	if (p->has_flag) {
+		if (callback_request(db, j->cfg, &p->flag, &res) != 0)
+			return (-1);
+		j->kick = 1;
+	}
+	if (p->red_flag)
+		metrics_add("hotline_red_flags_total", "channel=\"voice\"", 1);
+	for (i = 0; i < p->ntexts; i++) {
+		rc = outbox_enqueue(db, "sms", p->texts[i].dedupe, j->from,
+		    json_pack("{s:s, s:s}", "to", j->from, "body",
+		    p->texts[i].body), j->in.now);
+		if (rc == -1)
+			return (-1);
+		if (rc != OUTBOX_SUPPRESSED)
+			j->kick = 1;
+	}
+	for (e = 0; e < p->nevents; e++) {
+		if (track_event(db, p->events[e].kind, subject,
+		    p->events[e].node, p->events[e].input,
+		    p->events[e].location, p->events[e].lang, 0,
+		    j->in.now) != 0)
 			return (-1);
 	}
-	if (db_exec(v->db, "UPDATE calls SET steps = steps + 1, last_node = ?, "
-	    "language = ? WHERE call_sid = ?", "sss", st->node->id, lang,
-	    j->call_sid) != 0)
-		return (-1);
-	ms = ((long long)v->now - started) * 1000;
-	return (track_event(v->db, "call.step", v->subject, v->in_node,
-	    v->input[0] != '\0' ? v->input : NULL,
-	    st->loc != NULL ? st->loc->id : NULL, lang, ms, v->now));
+	return (0);
 }
 
 static int
 voice_tx(struct db *db, void *arg)
 {
 	struct voice_job	*j = arg;
-	struct voice_ctx	 v;
-	struct voice_state	 st = j->st;
-	const char		*doc;
-	char			*ctype = NULL;
+	struct voice_facts	 facts;
+	struct voice_plan	 plan;
+	struct voice_state	 st;
+	char			*ctype = NULL, subject[17];
 	int			 status, rc;
 
 	if ((rc = webhook_lookup(db, j->key, &status, &ctype, &j->doc)) != 0) {
@@ -1223,72 +162,46 @@ voice_tx(struct db *db, void *arg)
 		j->replayed = rc == 1;
 		return (rc == 1 ? 0 : -1);
 	}
-	memset(&v, 0, sizeof v);
-	v.j = j;
-	v.cfg = j->cfg;
-	v.f = j->cfg->flow;
-	v.db = db;
-	v.now = util_now();
-	v.tw = twiml_new();
-	util_hash(j->cfg->secret, j->call_sid, v.subject);
-	if (j->kind == VK_INCOMING) {
-		voice_set_input(&v, st.node->id, NULL);
-		voice_show(&v, &st, VS_FIRST);
-	} else
-		voice_input(&v, &st);
-	if (v.failed || (doc = twiml_finish(v.tw, NULL)) == NULL) {
-		if (!v.failed)
+	j->in.now = util_now();
+	util_hash(j->cfg->secret, j->call_sid, subject);
+	memset(&facts, 0, sizeof facts);
+	facts.opted = -1;
+	for (;;) {
+		st = j->st;
+		if (voice_decide(j->cfg, &j->in, &st, &facts, &plan) != 0) {
 			log_error("voice: node %s made an invalid TwiML "
 			    "document", st.node->id);
-		twiml_free(v.tw);
+			voice_plan_free(&plan);
+			return (-1);
+		}
+		if (plan.need == VOICE_NEED_NONE)
+			break;
+		if (plan.need == VOICE_NEED_OPTED)
+			rc = (facts.opted = optout_is(db, j->from)) == -1;
+		else if (facts.ncb == VOICE_MAX_CB)
+			rc = -1;
+		else if ((rc = callback_request(db, j->cfg, &plan.cb,
+		    &facts.cb[facts.ncb])) == 0) {
+			facts.ncb++;
+			j->kick = 1;
+		} else
+			log_error("voice: callback_request failed: %s",
+			    db_error(db));
+		voice_plan_free(&plan);
+		if (rc != 0)
+			return (-1);
+	}
+	if (voice_apply_plan(db, j, &plan, subject) != 0 ||
+	    voice_record_step(db, j, &st, &plan, subject) != 0 ||
+	    webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, plan.doc,
+	    j->in.now) != 0) {
+		voice_plan_free(&plan);
 		return (-1);
 	}
-	j->doc = xstrdup(doc);
-	twiml_free(v.tw);
-	if (voice_record_step(&v, &st) != 0 ||
-	    webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, j->doc,
-	    v.now) != 0) {
-		free(j->doc);
-		j->doc = NULL;
-		return (-1);
-	}
+	j->doc = plan.doc;
+	plan.doc = NULL;
+	voice_plan_free(&plan);
 	return (0);
-}
-
-/*
- * The answer when the store failed: an apology, then the front desk while
- * a location is open, else the emergency advice and goodbye.  Built on the
- * loop from the configuration alone.
- */
-static char *
-voice_fallback(const struct config *cfg, int lang)
-{
-	struct voice_ctx	 v;
-	const char		*doc;
-	char			*out, timeout[16];
-
-	memset(&v, 0, sizeof v);
-	v.cfg = cfg;
-	v.f = cfg->flow;
-	v.now = util_now();
-	v.tw = twiml_new();
-	voice_sys(&v, FS_SORRY_STORE, lang);
-	if (cfg->front_desk != NULL && location_any_open(cfg, v.now)) {
-		voice_sys(&v, FS_CONNECTING, lang);
-		snprintf(timeout, sizeof timeout, "%d", cfg->dial_timeout);
-		twiml_open(v.tw, "Dial", "timeout", timeout, "callerId",
-		    cfg->voice_caller_id, "answerOnBridge", "true", NULL);
-		twiml_leaf(v.tw, "Number", cfg->front_desk, NULL);
-		twiml_close(v.tw);
-	} else
-		voice_sys(&v, FS_EMERGENCY, lang);
-	voice_sys(&v, FS_GOODBYE, lang);
-	twiml_leaf(v.tw, "Hangup", NULL, NULL);
-	doc = twiml_finish(v.tw, NULL);
-	out = xstrdup(doc != NULL ? doc : "<?xml version=\"1.0\" encoding="
-	    "\"UTF-8\"?>\n<Response><Hangup/></Response>\n");
-	twiml_free(v.tw);
-	return (out);
 }
 
 static void
@@ -1318,7 +231,7 @@ voice_done(int ok, void *arg)
 		log_error("voice: store failed on a call step; answering with "
 		    "the apology");
 		metrics_add("hotline_voice_store_failures_total", "", 1);
-		doc = voice_fallback(j->cfg, j->st.lang);
+		doc = voice_fallback(j->cfg, j->st.lang, util_now());
 		http_twiml(j->r, doc, strlen(doc));
 		free(doc);
 		voice_job_free(j);
@@ -1404,7 +317,7 @@ voice_state_parse(struct hreq *r, const struct config *cfg,
 		snprintf(st->window, sizeof st->window, "%s", s);
 	if ((s = form_get(&r->args, "s")) != NULL && strlen(s) == 1 &&
 	    strchr("cnlw", *s) != NULL)
-		st->stage = *s;
+		st->stage = (enum voice_stage)(strchr("cnlw", *s) - "cnlw" + 1);
 }
 
 static void
@@ -1440,6 +353,14 @@ voice_submit(struct hreq *r, enum voice_kind kind)
 	voice_state_parse(r, r->cfg, &j->st);
 	if (kind == VK_INCOMING)
 		j->st.node = r->cfg->flow->start;
+	j->in.incoming = kind == VK_INCOMING;
+	j->in.call_sid = j->call_sid;
+	j->in.from = j->from;
+	j->in.digits = j->digits;
+	j->in.speech = j->speech;
+	j->in.dial_status = j->dial_status;
+	j->in.rec_url = j->rec_url;
+	j->in.todo = j->todo;
 
 	/* The same step with the same answer is one webhook, delivered twice. */
 	xasprintf(&material, "%s\n%s\n%s\n%s\n%s", r->uri,
@@ -1491,30 +412,22 @@ voice_status_tx(struct db *db, void *arg)
 {
 	struct voice_status_job	*j = arg;
 	time_t			 now = util_now();
-	char			 subject[17];
-	long long		 started = now;
+	char			 subject[17], *node = NULL;
+	int			 rc;
 
 	if (!voice_status_final(j->status))
-		return (db_exec(db, "UPDATE calls SET status = ? WHERE "
-		    "call_sid = ? AND ended_at IS NULL", "ss", j->status,
-		    j->call_sid));
-	if (db_int_query(db, &started, "SELECT started_at FROM calls WHERE "
-	    "call_sid = ?", "s", j->call_sid) == -1)
-		return (-1);
-	if (db_exec(db, "INSERT INTO calls (call_sid, started_at, status, "
-	    "steps) VALUES (?, ?, ?, 0) ON CONFLICT (call_sid) DO NOTHING",
-	    "sis", j->call_sid, (long long)(now - j->duration), j->status) != 0)
-		return (-1);
-	if (db_exec(db, "UPDATE calls SET status = ?, ended_at = ?, "
-	    "duration = ? WHERE call_sid = ? AND ended_at IS NULL", "siis",
-	    j->status, (long long)now, j->duration, j->call_sid) != 0)
-		return (-1);
+		return (call_status(db, j->call_sid, j->status));
 	/* A redelivered callback closes nothing twice. */
-	if (db_changes(db) == 0)
-		return (0);
+	if ((rc = call_end(db, j->call_sid, j->status, j->duration, now)) != 1)
+		return (rc);
+	/* Where it ended, for the report's funnel (hung up here). */
+	if (call_last_node(db, j->call_sid, &node) != 0)
+		return (-1);
 	util_hash(j->cfg->secret, j->call_sid, subject);
-	return (track_event(db, "call.end", subject, NULL, j->status, NULL,
-	    NULL, j->duration * 1000, now));
+	rc = track_event(db, "call.end", subject, node, j->status, NULL,
+	    NULL, j->duration * 1000, now);
+	free(node);
+	return (rc);
 }
 
 static void

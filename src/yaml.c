@@ -116,12 +116,179 @@ cfg_key(struct fy_node *map, const char *key)
 	return (NULL);
 }
 
+/* --- the keys a loader knows --------------------------------------------- */
+
+/*
+ * What the loaders asked of one mapping, kept as the node's meta data: the
+ * keys looked up in it, there or not, or that it was walked as data (its
+ * keys are names the file chooses: guides, nodes, messages).  A key in the
+ * file that nobody asked for is a typo or a setting of another place: it
+ * would be silently ignored, so it is an error (cfg_check_keys).
+ */
+struct cfg_asked {
+	int	  data;
+	char	**keys;
+	size_t	  nkeys;
+};
+
+static void
+cfg_asked_clear(struct fy_node *n, void *meta, void *user)
+{
+	struct cfg_asked	*a = meta;
+	size_t			 i;
+
+	for (i = 0; i < a->nkeys; i++)
+		free(a->keys[i]);
+	free(a->keys);
+	free(a);
+}
+
+static struct cfg_asked *
+cfg_asked(struct fy_node *map)
+{
+	struct cfg_asked	*a;
+
+	if ((a = fy_node_get_meta(map)) == NULL) {
+		a = xcalloc(1, sizeof *a);
+		if (fy_node_set_meta(map, a) != 0) {
+			free(a);
+			return (NULL);
+		}
+	}
+	return (a);
+}
+
+static int
+cfg_was_asked(const struct cfg_asked *a, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nkeys; i++) {
+		if (strcmp(a->keys[i], key) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 struct fy_node *
 cfg_get(struct fy_node *map, const char *key)
 {
+	struct cfg_asked	*a;
+
 	if (map == NULL || !fy_node_is_mapping(map))
 		return (NULL);
+	if ((a = cfg_asked(map)) != NULL && !cfg_was_asked(a, key)) {
+		a->keys = xreallocarray(a->keys, a->nkeys + 1, sizeof *a->keys);
+		a->keys[a->nkeys++] = xstrdup(key);
+	}
 	return (fy_node_mapping_lookup_by_string(map, key, FY_NT));
+}
+
+struct fy_node_pair *
+cfg_iterate(struct fy_node *map, void **it)
+{
+	struct cfg_asked	*a;
+
+	if (*it == NULL && (a = cfg_asked(map)) != NULL)
+		a->data = 1;
+	return (fy_node_mapping_iterate(map, it));
+}
+
+/* Levenshtein distance, two rows; names are short. */
+static size_t
+cfg_distance(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b), i, j, *prev, *cur, *t, d;
+
+	prev = xcalloc(lb + 1, sizeof *prev);
+	cur = xcalloc(lb + 1, sizeof *cur);
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			d = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]));
+			if (prev[j] + 1 < d)
+				d = prev[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			cur[j] = d;
+		}
+		t = prev;
+		prev = cur;
+		cur = t;
+	}
+	d = prev[lb];
+	free(prev);
+	free(cur);
+	return (d);
+}
+
+/* The asked key nearest to key, if near enough to be what was meant. */
+static const char *
+cfg_near(const struct cfg_asked *a, const char *key)
+{
+	const char	*best = NULL;
+	size_t		 i, d, bestd = (size_t)-1, len;
+
+	for (i = 0; i < a->nkeys; i++) {
+		d = cfg_distance(key, a->keys[i]);
+		len = strlen(a->keys[i]);
+		if (d <= (len < 6 ? 1 : len / 3) && d < bestd) {
+			best = a->keys[i];
+			bestd = d;
+		}
+	}
+	return (best);
+}
+
+static void
+cfg_check_node(struct cfgctx *ctx, struct fy_node *n)
+{
+	struct cfg_asked	*a;
+	struct fy_node_pair	*p;
+	struct fy_node		*k, *c;
+	const char		*name, *near;
+	void			*it = NULL;
+
+	if (n == NULL)
+		return;
+	if (fy_node_is_sequence(n)) {
+		while ((c = fy_node_sequence_iterate(n, &it)) != NULL)
+			cfg_check_node(ctx, c);
+		return;
+	}
+	if (!fy_node_is_mapping(n))
+		return;
+	a = fy_node_get_meta(n);
+	while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
+		k = fy_node_pair_key(p);
+		if (a != NULL && !a->data) {
+			name = fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
+			if (name == NULL) {
+				cfg_error(ctx, k, "a key must be a plain name");
+				continue;
+			}
+			if (!cfg_was_asked(a, name)) {
+				if ((near = cfg_near(a, name)) != NULL)
+					cfg_error(ctx, k, "unknown key '%s': did "
+					    "you mean '%s'?", name, near);
+				else
+					cfg_error(ctx, k, "unknown key '%s'",
+					    name);
+				continue;
+			}
+		}
+		cfg_check_node(ctx, fy_node_pair_value(p));
+	}
+}
+
+void
+cfg_check_keys(struct cfgctx *ctx)
+{
+	if (ctx->doc != NULL)
+		cfg_check_node(ctx, fy_document_root(ctx->doc));
 }
 
 const char *
@@ -453,7 +620,9 @@ cfg_parse_file(struct cfgctx *ctx, const char *path)
 	}
 	if (doc == NULL)
 		free(text);
-	else
+	else {
 		ctx->text = text;
+		fy_document_register_meta(doc, cfg_asked_clear, NULL);
+	}
 	return (doc);
 }

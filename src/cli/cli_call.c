@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -177,11 +178,11 @@ call_status_callback(struct phone *c)
 /* --- the command ---------------------------------------------------------- */
 
 static void
-call_usage(void)
+call_usage(FILE *f)
 {
-	fprintf(stderr,
-	    "usage: hotline call [--url URL] [--from NUMBER] [--lang L] "
-	    "[--script ITEMS] [--json]\n"
+	fprintf(f,
+	    "usage: hotline call [--url URL] [--from NUMBER|anonymous] "
+	    "[--lang L] [--script ITEMS] [--json]\n"
 	    "  ITEMS, comma-separated: keys (2, 1#, *), speech:WORDS, "
 	    "dial:completed|busy|no-answer|failed,\n"
 	    "         record[:SECONDS], silence, hangup\n");
@@ -235,13 +236,16 @@ cli_call(struct cli *cli, int argc, char **argv)
 		case 'j':
 			c.json = 1;
 			break;
+		case 'h':
+			call_usage(stdout);
+			return (0);
 		default:
-			call_usage();
+			call_usage(stderr);
 			return (2);
 		}
 	}
 	if (optind != argc) {
-		call_usage();
+		call_usage(stderr);
 		return (2);
 	}
 	if (c.cfg->public_url == NULL || *c.cfg->public_url == '\0') {
@@ -256,7 +260,10 @@ cli_call(struct cli *cli, int argc, char **argv)
 	}
 	if (c.lang == 0)
 		c.lang_done = 1;	/* the default needs no key */
-	if ((c.from = util_phone_e164(from)) == NULL) {
+	/* A blocked caller ID comes as "anonymous" instead of a number. */
+	if (strcasecmp(from, "anonymous") == 0)
+		c.from = xstrdup("anonymous");
+	else if ((c.from = util_phone_e164(from)) == NULL) {
 		fprintf(stderr, "hotline call: --from %s: not a phone number\n",
 		    from);
 		return (2);

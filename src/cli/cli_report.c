@@ -133,8 +133,9 @@ report_print_text(json_t *rep)
 }
 
 struct report_job {
-	time_t	 since;
-	json_t	*rep;
+	const char	*tz;
+	time_t		 since;
+	json_t		*rep;
 };
 
 static int
@@ -142,7 +143,7 @@ report_tx(struct db *db, void *arg)
 {
 	struct report_job	*j = arg;
 
-	j->rep = report_collect(db, j->since);
+	j->rep = report_collect(db, j->tz, j->since);
 	return (j->rep != NULL ? 0 : -1);
 }
 
@@ -156,30 +157,22 @@ cli_report(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct report_job	 job;
-	struct tm		 tm;
-	const char		*end;
 	char			*err = NULL;
 	int			 ch, csv = 0, json = 0;
 
 	memset(&job, 0, sizeof job);
-	/* Thirty days back from midnight UTC by default. */
-	job.since = util_now();
-	job.since -= job.since % 86400 + 29 * 86400;
+	/* Days and dates are the clinic's: thirty days by default. */
+	job.tz = report_zone(cli->cfg);
+	job.since = report_default_since(job.tz, util_now());
 	while ((ch = getopt_long(argc, argv, "s:cj", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			memset(&tm, 0, sizeof tm);
-			if (strcmp(optarg, "all") == 0) {
-				job.since = 0;
-				break;
-			}
-			end = strptime(optarg, "%Y-%m-%d", &tm);
-			if (end == NULL || *end != '\0') {
+			if (report_since(job.tz, optarg, &job.since) != 0) {
 				fprintf(stderr, "hotline report: --since %s: "
-				    "expected YYYY-MM-DD or all\n", optarg);
+				    "expected YYYY-MM-DD (a date in %s) or "
+				    "all\n", optarg, job.tz);
 				return (2);
 			}
-			job.since = timegm(&tm);
 			break;
 		case 'c':
 			csv = 1;
@@ -212,17 +205,18 @@ cli_report(struct cli *cli, int argc, char **argv)
 		return (1);
 	}
 	if (json) {
-		json_dumpf(job.rep, stdout, JSON_INDENT(1));
+		/* Shortest form of the rounded figures: 117.6. */
+		json_dumpf(job.rep, stdout, JSON_INDENT(1) |
+		    JSON_REAL_PRECISION(15));
 		printf("\n");
 	} else if (csv)
 		report_print_csv(job.rep);
 	else {
 		char	date[32];
 
-		strftime(date, sizeof date, "%Y-%m-%d", gmtime_r(&job.since,
-		    &tm));
-		printf("hotline report since %s\n\n", job.since == 0 ?
-		    "the beginning" : date);
+		report_date(job.tz, job.since, date, sizeof date);
+		printf("hotline report since %s (%s)\n\n", job.since == 0 ?
+		    "the beginning" : date, job.tz);
 		report_print_text(job.rep);
 	}
 	json_decref(job.rep);

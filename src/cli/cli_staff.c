@@ -260,23 +260,21 @@ cli_staff_token(struct cli *cli, int argc, char **argv)
 }
 
 static int
+cli_staff_list_row(const struct auth_staff *w, int disabled, void *arg)
+{
+	(void)arg;
+	printf("%-20s %-24s %-14s %s%s\n", w->name, w->locations,
+	    w->phone != NULL ? w->phone : "-",
+	    w->email != NULL ? w->email : "-", disabled ? " (disabled)" : "");
+	return (0);
+}
+
+static int
 cli_staff_list_tx(struct db *db, void *arg)
 {
-	struct db_res	*r;
-
 	(void)arg;
-	r = db_query(db, "SELECT name, locations, phone, email, disabled FROM "
-	    "staff ORDER BY name", "");
-	if (r == NULL)
-		return (-1);
 	printf("%-20s %-24s %-14s %s\n", "NAME", "LOCATIONS", "PHONE", "EMAIL");
-	while (db_next(r) == 1)
-		printf("%-20s %-24s %-14s %s%s\n", db_text(r, 0), db_text(r, 1),
-		    db_isnull(r, 2) ? "-" : db_text(r, 2),
-		    db_isnull(r, 3) ? "-" : db_text(r, 3),
-		    db_int(r, 4) ? " (disabled)" : "");
-	db_done(r);
-	return (0);
+	return (auth_staff_list(db, cli_staff_list_row, NULL));
 }
 
 int
@@ -311,41 +309,17 @@ static int
 cli_cb_list_tx(struct db *db, void *arg)
 {
 	struct cli_cb	*c = arg;
-	struct db_res	*r;
-	json_t		*items, *it;
-	char		 ts[32], *s;
+	json_t		*items;
+	char		*s;
 	time_t		 now = util_now();
-	int		 pos, all = strcmp(c->status, "all") == 0,
-			 open = strcmp(c->status, "open") == 0;
+	int		 pos;
 
-	r = db_query(db, "SELECT id, phone, location, topic, language, "
-	    "priority, status, created_at, attempts, claimed_by, outcome, "
-	    "source FROM callbacks WHERE ? = 1 OR (? = 1 AND status IN "
-	    "('waiting', 'claimed')) OR status = ? ORDER BY "
-	    "CASE WHEN status IN ('waiting', 'claimed') THEN 0 ELSE 1 END, "
-	    "priority DESC, queued_at, id", "iis", (long long)all,
-	    (long long)open, c->status);
-	if (r == NULL)
+	if ((items = callback_list(db, c->status)) == NULL)
 		return (-1);
-	items = json_array();
 	if (!c->json)
 		printf("%-6s %-4s %-13s %-12s %-12s %-3s %-4s %-3s %-11s %-4s "
 		    "%s\n", "ID", "POS", "PHONE", "LOCATION", "TOPIC", "LNG",
 		    "PRIO", "REQ", "STATUS", "TRY", "CLAIMED BY");
-	while (db_next(r) == 1) {
-		it = json_pack("{s:I, s:s, s:s?, s:s?, s:s, s:I, s:s, s:s, "
-		    "s:I, s:s?, s:s?, s:s}",
-		    "id", (json_int_t)db_int(r, 0), "phone", db_text(r, 1),
-		    "location", db_text(r, 2), "topic", db_text(r, 3),
-		    "language", db_text(r, 4), "priority",
-		    (json_int_t)db_int(r, 5), "status", db_text(r, 6),
-		    "created_at", util_iso8601((time_t)db_int(r, 7), ts,
-		    sizeof ts), "attempts", (json_int_t)db_int(r, 8),
-		    "claimed_by", db_text(r, 9), "outcome", db_text(r, 10),
-		    "source", db_text(r, 11));
-		json_array_append_new(items, it);
-	}
-	db_done(r);
 	/* Positions need their own queries: after the listing's cursor is done. */
 	{
 		size_t	i;

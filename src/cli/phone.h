@@ -53,6 +53,7 @@ struct phone {
 	int		 errors;
 	const char	*ended;
 	double		 seconds;	/* simulated call time (script) */
+	double		 unheard;	/* seconds of prompts shown, not played (terminal) */
 	long long	 start_ms;
 
 	struct item	*items;

@@ -6,6 +6,7 @@
  * are installed, and a key pressed meanwhile barges in.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <ctype.h>
@@ -145,6 +146,37 @@ speak_seconds(const char *s)
 	return (words / 2.5);
 }
 
+/*
+ * How long a prompt's recording on disk plays (its WAV header's byte
+ * rate), or 0 when there is none to read.
+ */
+static double
+wav_seconds(struct phone *c, const char *url)
+{
+	const char	*p;
+	unsigned char	 h[44];
+	struct stat	 st;
+	char		*path;
+	FILE		*f;
+	double		 rate;
+	size_t		 n = 0;
+
+	if ((p = strstr(url, "/prompts/")) == NULL || strstr(p, "..") != NULL)
+		return (0);
+	xasprintf(&path, "%s/%s", c->cfg->prompts_dir, p + 9);
+	if ((f = fopen(path, "rb")) != NULL) {
+		if (fstat(fileno(f), &st) == 0)
+			n = fread(h, 1, sizeof h, f);
+		fclose(f);
+	}
+	free(path);
+	if (n != sizeof h || memcmp(h, "RIFF", 4) != 0 ||
+	    memcmp(h + 8, "WAVE", 4) != 0)
+		return (0);
+	rate = h[28] | h[29] << 8 | h[30] << 16 | (unsigned)h[31] << 24;
+	return (rate > 0 ? (st.st_size - 44) / rate : 0);
+}
+
 static int
 phone_fetch_audio(struct phone *c, const char *url, char **path)
 {
@@ -181,6 +213,7 @@ phone_play(struct phone *c, struct cli_twiml *v, int in_gather)
 {
 	char		*text, *path, id[80], secs[16];
 	const char	*words, *lang, *a;
+	double		 len_s;
 	int		 key = 0, len;
 
 	if (strcmp(v->name, "Say") == 0) {
@@ -196,7 +229,8 @@ phone_play(struct phone *c, struct cli_twiml *v, int in_gather)
 			    0 ? "es-419" : "en-us"), text, NULL };
 
 			key = run_player(argv, in_gather);
-		}
+		} else
+			c->unheard += speak_seconds(text);
 		free(text);
 		return (key);
 	}
@@ -214,8 +248,11 @@ phone_play(struct phone *c, struct cli_twiml *v, int in_gather)
 		    "text", words), "  play %s: %s", phone_short(c, text),
 		    words != NULL ? words : "(not a prompt of this "
 		    "configuration)");
-		if (words != NULL)
-			c->seconds += speak_seconds(words);
+		if ((len_s = wav_seconds(c, text)) == 0 && words != NULL)
+			len_s = speak_seconds(words);
+		c->seconds += len_s;
+		if (c->interactive && c->player == NULL)
+			c->unheard += len_s;
 		if (c->interactive && c->player != NULL) {
 			char	*full;
 

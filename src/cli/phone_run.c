@@ -129,12 +129,26 @@ phone_gather(struct phone *c, struct cli_twiml *g, char **digits, char **speech)
 	}
 
 	if (c->interactive) {
+		/*
+		 * What was only shown would still be playing on a phone: the
+		 * timeout starts once it would have ended (a key cuts it short,
+		 * as on a phone).
+		 */
 		if (key == 0 && !c->json) {
-			printf("\r  [%s%s%s; h hangs up]\r\n",
-			    dtmf ? "keys" : "", dtmf && sp ? ", " : "",
+			printf("\r  [%s%s%s; h hangs up; ", dtmf ? "keys" : "",
+			    dtmf && sp ? ", " : "",
 			    sp ? "' then words + Enter to speak" : "");
+			if (c->unheard > 0)
+				printf("the prompt plays ~%.0f s, then ",
+				    c->unheard);
+			printf("%d s to answer]\r\n", timeout);
 			fflush(stdout);
 		}
+		if (key == 0 && c->unheard > 0)
+			key = cli_term_key((int)(c->unheard * 1000));
+		c->unheard = 0;
+		if (key == -1)
+			return (G_HANGUP);
 		switch (gather_keys(c, key, num, finish, timeout, digits,
 		    speech)) {
 		case G_HANGUP:

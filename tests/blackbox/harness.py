@@ -57,6 +57,25 @@ def sign(url, params, token=AUTH_TOKEN):
     return base64.b64encode(mac.digest()).decode()
 
 
+def pty_read(fd, pattern, timeout=15, buf=b""):
+    """Read a terminal (pty) until pattern (bytes) is in buf or timeout;
+    returns buf with what came."""
+    import re
+    import select
+    deadline = time.time() + timeout
+    while not re.search(pattern, buf) and time.time() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+    return buf
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status

@@ -11,8 +11,8 @@ import tempfile
 import time
 import unittest
 
-from harness import (ACCOUNT_SID, AUTH_TOKEN, CONFIG, HOTLINE, TOP_SRCDIR,
-                     Hotlined, HotlineTestCase, free_port)
+from harness import (ACCOUNT_SID, AUTH_TOKEN, CONFIG, HOTLINE, HOTLINED,
+                     TOP_SRCDIR, Hotlined, HotlineTestCase, free_port, pty_read)
 
 # A Tuesday morning in Texas: every clinic and the front desk are open.
 OPEN = "2026-12-01T10:00:00-06:00"
@@ -351,6 +351,65 @@ class TestCheckConfig(unittest.TestCase):
                          "max_body: 12")
         self.assertProblem(p, n, "max_body")
 
+    def test_unknown_key_near_a_known_one(self):
+        p, n = self.edit("hotline.yaml", "  max_body: 65536",
+                         "  max_bdy: 100")
+        self.assertProblem(p, n, r"unknown key 'max_bdy': did you mean "
+                           r"'max_body'\?")
+        p, n = self.edit("hotline.yaml", "\nvoice:", "\nvoise:")
+        self.assertProblem(p, n + 1, r"unknown key 'voise': did you mean "
+                           r"'voice'\?")
+
+    def test_unknown_key_in_every_file(self):
+        edits = [
+            ("sms.yaml", "    guide: stretches\n",
+             "    guide: stretches\n    reply: \"x\"\n", 1, "'reply'"),
+            ("locations.yaml", "    timezone: America/Chicago\n",
+             "    timezone: America/Chicago\n    timezon: UTC\n", 1,
+             "'timezon': did you mean 'timezone'"),
+            ("flow.yaml", "\nnodes:", "\nnodez: {}\nnodes:", 1,
+             "'nodez': did you mean 'nodes'"),
+            ("guides.yaml", "\nguides:", "\nguidez: {}\nguides:", 1,
+             "'guidez': did you mean 'guides'"),
+            ("safety.yaml", "\nred_flags:", "\nred_flag: {}\nred_flags:",
+             1, "'red_flag': did you mean 'red_flags'"),
+        ]
+        where = []
+        for name, old, new, skip, words in edits:
+            p, n = self.edit(name, old, new)
+            where.append((p, n + skip, words))
+        r = self.check()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        for p, n, words in where:
+            self.assertIn("%s:%d: unknown key %s" % (p, n, words), r.stderr)
+
+    def test_names_the_file_chooses_are_not_keys(self):
+        # Guide ids, node ids and message names are the file's own.
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("unknown key", r.stderr)
+
+    def test_hotlined_check_says_the_same(self):
+        self.edit("hotline.yaml", "  max_body: 65536", "  max_bdy: 100")
+        env = dict(os.environ, TWILIO_AUTH_TOKEN="", TWILIO_ACCOUNT_SID="")
+        env.pop("HOTLINE_CONFIG", None)
+        for broken in (True, False):
+            if not broken:
+                self.edit("hotline.yaml", "  max_bdy: 100",
+                          "  max_body: 65536")
+            a = subprocess.run([HOTLINE, "--config", self.cfg,
+                                "check-config"], env=env, capture_output=True,
+                               text=True, timeout=60)
+            b = subprocess.run([HOTLINED, "--check", "--config", self.cfg],
+                               env=env, capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual((a.returncode, a.stdout, a.stderr),
+                             (b.returncode, b.stdout, b.stderr))
+            self.assertEqual(a.returncode, 1 if broken else 0)
+            if not broken:
+                self.assertIn("ok (with warnings)", b.stdout)
+                self.assertIn("warning: no auth token", b.stderr)
+
     def test_yaml_syntax(self):
         p, n = self.edit("locations.yaml", "    timezone: America/Chicago",
                          "    timezone: [America/Chicago")
@@ -433,24 +492,15 @@ class TestInteractive(CliCase):
     """Keys come from the terminal one at a time, without Enter."""
 
     def read_until(self, fd, pattern, timeout=15):
-        import select
-        buf = b""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            r, _, _ = select.select([fd], [], [], 0.2)
-            if r:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                buf += chunk
-                if re.search(pattern, buf.decode("utf-8", "replace")):
-                    return buf.decode("utf-8", "replace")
-        self.fail("no %r in %r" % (pattern, buf.decode("utf-8", "replace")))
+        text = pty_read(fd, pattern.encode(), timeout).decode(
+            "utf-8", "replace")
+        if not re.search(pattern, text):
+            self.fail("no %r in %r" % (pattern, text))
+        return text
 
-    def test_keys_and_typed_speech(self):
+    def phone(self, caller):
+        """hotline call on a terminal (a pty): caller(fd) presses keys;
+        the call must end with exit status 0."""
         import pty
         # No player: the test machine may have no sound card.
         env = dict(self.h.env, PATH="/nonexistent")
@@ -458,6 +508,17 @@ class TestInteractive(CliCase):
         if pid == 0:
             os.execve(HOTLINE, [HOTLINE, "--config", CONFIG, "call"], env)
         try:
+            caller(fd)
+        except BaseException:
+            os.kill(pid, 9)
+            raise
+        finally:
+            _, status = os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+
+    def test_keys_and_typed_speech(self):
+        def caller(fd):
             self.read_until(fd, r"press 2")
             os.write(fd, b"2")
             self.read_until(fd, r"Digits=2  \[200")
@@ -470,10 +531,51 @@ class TestInteractive(CliCase):
             os.write(fd, b"h")
             out = self.read_until(fd, r"ended \(caller-hangup\)")
             self.assertIn("CallStatus=completed", out)
-        finally:
-            _, status = os.waitpid(pid, 0)
-            os.close(fd)
-        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        self.phone(caller)
+
+    def test_timeout_starts_after_the_prompt(self):
+        # No player: the prompts are only shown, so the phone waits as
+        # long as they would play (about 2.5 words a second) before the
+        # Gather's timeout starts, and says how long.
+        def caller(fd):
+            text = self.read_until(fd, r"s to answer\]")
+            said = re.findall(r"  say \[[^\]]*\]: ([^\r\n]*)", text)
+            self.assertTrue(said, text)
+            words = sum(len(line.split()) for line in said)
+            m = re.search(r"the prompt plays ~(\d+) s, then (\d+) s to "
+                          r"answer", text)
+            self.assertIsNotNone(m, text)
+            self.assertLessEqual(abs(int(m.group(1)) - words / 2.5), 0.5)
+            self.assertGreater(int(m.group(2)), 0)
+            self.assertNotIn("no input", text)
+            # A key while the prompt would still play is taken at once.
+            os.write(fd, b"1")
+            self.read_until(fd, r"Digits=1  \[200")
+            os.write(fd, b"h")
+            self.read_until(fd, r"ended \(caller-hangup\)")
+        self.phone(caller)
+
+
+class TestCallOptions(CliCase):
+    def test_help_exits_0(self):
+        r = self.run_cli(["call", "--help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("usage: hotline call", r.stdout)
+        self.assertIn("--from NUMBER|anonymous", r.stdout)
+        r = self.run_cli(["call", "--no-such-option"])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("usage: hotline call", r.stderr)
+
+    def test_blocked_caller_id(self):
+        # As the provider sends a withheld number: From=anonymous.
+        r, t = self.call("4,1", "--from", "anonymous")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(t["from"], "anonymous")
+        self.assertTrue(t["ok"], r.stdout)
+        self.assertTrue(all(e["status"] == 200 for e in t["events"]
+                            if e["type"] == "request"), r.stdout)
+        r = self.run_cli(["call", "--from", "not a number", "--script", "1"])
+        self.assertEqual(r.returncode, 2)
 
 
 class TestManPages(unittest.TestCase):

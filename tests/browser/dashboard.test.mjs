@@ -4,54 +4,23 @@
 // text the provider refuses appear under "Messages that could not be
 // sent" and send it again with Retry.
 // Prints "dashboard: N passed, N failed" last.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { paths, sleep, startHotlined, launchChromium, Tally } from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const topSrc = resolve(process.env.top_srcdir || join(here, '..', '..'));
-const topBuild = resolve(process.env.top_builddir || topSrc);
-const HOTLINED = join(topBuild, 'src', 'hotlined');
-const HOTLINE = join(topBuild, 'src', 'hotline');
-const CONFIG = join(topSrc, 'config', 'hotline.yaml');
+const HOTLINE = paths.hotline;
+const CONFIG = paths.config;
 const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 const ACCOUNT_SID = 'AC' + '0'.repeat(32);
 const TEXTER = '+18175550177';
 const CALLER = '+18175550178';
 const GUIDE_CALLER = '+18175550179';
 
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log('ok   ' + name);
-  } catch (e) {
-    failed++;
-    console.log('FAIL ' + name + ': ' + (e && e.message ? e.message.split('\n')[0] : e));
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg || 'assertion failed');
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
-}
+const t = new Tally('dashboard');
+const check = (name, fn) => t.check(name, fn);
+const assert = (cond, msg) => t.assert(cond, msg);
 
 // X-Twilio-Signature as the provider computes it.
 function sign(url, params) {
@@ -59,8 +28,6 @@ function sign(url, params) {
   for (const k of Object.keys(params).sort()) data += k + params[k];
   return createHmac('sha1', AUTH_TOKEN).update(data, 'utf8').digest('base64');
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // The provider's REST API: takes every text and call, or, while
 // provider.refuse is set, answers as it does for a number it cannot text.
@@ -86,21 +53,20 @@ const providerServer = createHttpServer((req, res) => {
 await new Promise((r) => providerServer.listen(0, '127.0.0.1', r));
 const providerUrl = 'http://127.0.0.1:' + providerServer.address().port;
 
-const work = mkdtempSync(join(tmpdir(), 'hotline-dashboard-'));
-const port = await freePort();
-const base = 'http://127.0.0.1:' + port;
-const store = 'sqlite:' + join(work, 'hotline.db');
-const env = Object.assign({}, process.env, {
-  HOTLINE_LISTEN: '127.0.0.1:' + port,
-  HOTLINE_PUBLIC_URL: base,
-  HOTLINE_STORE: store,
+// A Tuesday morning: open.  Anchored to the real clock's second now, so
+// the service and the command-line tool run later read one clock.
+const svc = await startHotlined({ env: {
   HOTLINE_PROVIDER_API: providerUrl,
   TWILIO_ACCOUNT_SID: ACCOUNT_SID,
   TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-  // A Tuesday morning: open.  Anchored to the real clock's second now, so
-  // the service and the command-line tool run later read one clock.
   HOTLINE_CLOCK: '2026-12-01T10:00:00-06:00@' + Math.floor(Date.now() / 1000),
+} }).catch((e) => {
+  providerServer.close();
+  t.fail('setup: ' + e.message);
+  t.report();
+  process.exit(1);
 });
+const { base, env, store, work } = svc;
 
 async function sms(body, from) {
   const params = {
@@ -195,29 +161,13 @@ async function textMeGuide(phone) {
   return ids.split('\n').map(Number);
 }
 
-const daemon = spawn(HOTLINED, ['--config', CONFIG], { env, cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
-let daemonLog = '';
-daemon.stderr.on('data', (d) => { daemonLog += d; });
-
 let browser;
 try {
-  let up = false;
-  for (let i = 0; i < 200 && !up; i++) {
-    try { up = (await fetch(base + '/healthz')).ok; } catch { await sleep(50); }
-  }
-  if (!up) throw new Error('hotlined did not start: ' + daemonLog.slice(-2000));
   const add = spawnSync(HOTLINE, ['--config', CONFIG, 'staff', 'add', 'alice', '--password-stdin',
     '--phone', '+18175550142', '--locations', '*'], { env, input: 'dashboard-pass\n', encoding: 'utf8' });
   if (add.status !== 0) throw new Error('staff add: ' + add.stderr);
 
-  // A fresh profile directory (Playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(join(work, 'chromium'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 760 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium(join(work, 'chromium'));
   const page = browser.pages()[0] || await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -380,59 +330,14 @@ try {
   await check('no script errors', async () => {
     assert(errors.length === 0, errors.join('; '));
   });
-
-  // --- the inbox and the person view ---------------------------------------
-  const INBOX_TEXTER = '+18175550176';
-  const FREE = 'my back hurts after running, what should I do?';
-  const REPLY = 'Hi, this is Alice at the clinic: gentle walks help. Can we call you?';
-  await check('a text no keyword answered appears live in the inbox', async () => {
-    assert(await sms(FREE, INBOX_TEXTER) === 200, 'sms webhook failed');
-    const item = page.locator('#inbox-items li', { hasText: '(817) 555-0176' });
-    await item.waitFor({ timeout: 8000 });
-    assert((await item.innerText()).includes(FREE), 'the text is not shown');
-  });
-
-  await check('a reply from the dashboard goes out once', async () => {
-    const item = page.locator('#inbox-items li', { hasText: '(817) 555-0176' });
-    await item.getByRole('button', { name: /^Reply to text \d+ from \(817\) 555-0176$/ }).click();
-    await page.locator('#reply-conversation li', { hasText: FREE }).waitFor({ timeout: 5000 });
-    await page.getByLabel(/^Your reply/).fill(REPLY);
-    await page.getByRole('button', { name: 'Send reply' }).click();
-    await item.getByText('answered').waitFor({ timeout: 8000 });
-    for (let i = 0; i < 100 && !provider.posts.some((p) => p.form.To === INBOX_TEXTER); i++) await sleep(50);
-    await sleep(300);
-    const sent = provider.posts.filter((p) => p.form.To === INBOX_TEXTER);
-    assert(sent.length === 1 && sent[0].form.Body === REPLY, 'provider got ' + sent.length + ' texts');
-  });
-
-  await check('the person view opens from the entry, and the view is audited', async () => {
-    const item = page.locator('#inbox-items li', { hasText: '(817) 555-0176' });
-    await item.getByRole('button', { name: 'Open the record of (817) 555-0176' }).click();
-    const dlg = page.locator('#person-dialog');
-    await dlg.locator('#person-events li', { hasText: REPLY }).waitFor({ timeout: 5000 });
-    assert((await dlg.innerText()).includes(FREE), 'their text is not in the record');
-    await dlg.getByRole('button', { name: 'Close' }).click();
-    assert(sql(`SELECT actor || ' ' || action || ' ' || subject FROM audit_log`) ===
-      'alice person.view ' + INBOX_TEXTER, 'no audit row');
-  });
-
-  await check('no script errors in the inbox or the person view', async () => {
-    assert(errors.length === 0, errors.join('; '));
-  });
 } catch (e) {
-  failed++;
-  console.log('FAIL setup: ' + e.message);
+  t.fail('setup: ' + e.message);
 } finally {
   if (browser) await browser.close();
-  daemon.kill('SIGTERM');
-  await new Promise((r) => { daemon.on('exit', r); setTimeout(r, 5000); });
+  const log = svc.log();
+  await svc.stop();
   providerServer.close();
-  if (daemonLog.includes(TEXTER) || daemonLog.includes(CALLER) || daemonLog.includes(GUIDE_CALLER) ||
-      daemonLog.includes('+18175550176')) {
-    failed++;
-    console.log('FAIL a full phone number reached the log');
-  }
-  rmSync(work, { recursive: true, force: true });
-  console.log(`dashboard: ${passed} passed, ${failed} failed`);
-  process.exitCode = failed === 0 ? 0 : 1;
+  if (log.includes(TEXTER) || log.includes(CALLER) || log.includes(GUIDE_CALLER))
+    t.fail('a full phone number reached the log');
+  t.report();
 }

@@ -3,47 +3,14 @@
 // scrolling, the stretches with their steps, hold times and drawings in
 // view, and nothing fetched but the page itself.
 // Prints "guides: N passed, N failed" last.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { paths, startHotlined, launchChromium, Tally } from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const topSrc = resolve(process.env.top_srcdir || join(here, '..', '..'));
-const topBuild = resolve(process.env.top_builddir || topSrc);
-const HOTLINED = join(topBuild, 'src', 'hotlined');
-const CONFIG = join(topSrc, 'config', 'hotline.yaml');
-
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log('ok   ' + name);
-  } catch (e) {
-    failed++;
-    console.log('FAIL ' + name + ': ' + (e && e.message ? e.message.split('\n')[0] : e));
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg || 'assertion failed');
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
-}
+const topSrc = paths.topSrc;
+const t = new Tally('guides');
+const check = (name, fn) => t.check(name, fn);
+const assert = (cond, msg) => t.assert(cond, msg);
 
 // The guides of the shipped guides.yaml, and which of them are
 // collections (their page holds several stretches) or have a drawing.
@@ -65,39 +32,26 @@ function guides() {
   return out;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'hotline-guides-'));
-const port = await freePort();
-const base = 'http://127.0.0.1:' + port;
-const env = Object.assign({}, process.env, {
-  HOTLINE_LISTEN: '127.0.0.1:' + port,
-  HOTLINE_PUBLIC_URL: base,
-  HOTLINE_STORE: 'sqlite:' + join(work, 'hotline.db'),
+const svc = await startHotlined({ env: {
   HOTLINE_PROVIDER_API: 'http://127.0.0.1:1',
   TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32),
   TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789abcdef',
   HOTLINE_CLOCK: '2026-12-01T10:00:00-06:00@' + Math.floor(Date.now() / 1000),
+} }).catch((e) => {
+  t.fail('setup: ' + e.message);
+  t.report();
+  process.exit(1);
 });
-const daemon = spawn(HOTLINED, ['--config', CONFIG], { env, cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
-let daemonLog = '';
-daemon.stderr.on('data', (d) => { daemonLog += d; });
+const base = svc.base;
 
 let browser;
 try {
-  let up = false;
-  for (let i = 0; i < 200 && !up; i++) {
-    try { up = (await fetch(base + '/healthz')).ok; } catch { await sleep(50); }
-  }
-  if (!up) throw new Error('hotlined did not start: ' + daemonLog.slice(-2000));
-
-  browser = await chromium.launchPersistentContext(join(work, 'chromium'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
+  // A phone's screen.
+  browser = await launchChromium(join(svc.work, 'chromium'), {
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 3,
     isMobile: true,
     hasTouch: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = browser.pages()[0] || await browser.newPage();
   const problems = [];
@@ -189,13 +143,9 @@ try {
     assert(await page.locator('h1').innerText() === 'Rodilla al pecho', 'not the Spanish page');
   });
 } catch (e) {
-  failed++;
-  console.log('FAIL setup: ' + e.message);
+  t.fail('setup: ' + e.message);
 } finally {
   if (browser) await browser.close();
-  daemon.kill('SIGTERM');
-  await new Promise((r) => { daemon.on('exit', r); setTimeout(r, 5000); });
-  rmSync(work, { recursive: true, force: true });
-  console.log(`guides: ${passed} passed, ${failed} failed`);
-  process.exitCode = failed === 0 ? 0 : 1;
+  await svc.stop();
+  t.report();
 }

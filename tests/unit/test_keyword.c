@@ -14,21 +14,14 @@
 #include "keyword.h"
 #include "reply.h"
 #include "segment.h"
+#include "shipped.h"
 
 static struct config	*cfg;
-static char		 topdir[4096];
 
 static void
 load_shipped(void)
 {
-	char	path[4200], **errors = NULL;
-	size_t	i;
-
-	snprintf(path, sizeof path, "%s/config/hotline.yaml", topdir);
-	cfg = config_load(path, &errors);
-	for (i = 0; errors != NULL && errors[i] != NULL; i++)
-		fprintf(stderr, "%s\n", errors[i]);
-	config_errors_free(errors);
+	cfg = shipped_config();
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_ptr_nonnull(cfg->sms);
 }
@@ -513,9 +506,9 @@ load_with_sms(const char *sms)
 	    "  languages:\n    - code: en\n      voice: a\n      say_language: en-US\n"
 	    "    - code: es\n      voice: b\n      say_language: es-US\n"
 	    "files:\n  sms: sms.yaml\n  zips: %s/config/tx-zips.csv\n",
-	    topdir, topdir);
+	    shipped_top, shipped_top);
 	for (i = 0; parts[i] != NULL; i++)
-		fprintf(f, "  %s: %s/config/%s.yaml\n", parts[i], topdir,
+		fprintf(f, "  %s: %s/config/%s.yaml\n", parts[i], shipped_top,
 		    parts[i]);
 	fclose(f);
 	c = config_load(path, &errors);
@@ -678,19 +671,5 @@ keyword_suite(void)
 int
 main(void)
 {
-	SRunner		*sr;
-	const char	*top;
-	int		 failed;
-
-	if ((top = getenv("top_srcdir")) == NULL)
-		top = ".";
-	if (realpath(top, topdir) == NULL) {
-		perror(top);
-		return (1);
-	}
-	sr = srunner_create(keyword_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (shipped_run(keyword_suite()));
 }

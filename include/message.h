@@ -1,0 +1,68 @@
+/*
+ * message.h -- the texts we received and sent (the messages table).
+ *
+ * message.c is the table's one owner: sms.c records what came in and what
+ * it answered, outbox.c what the provider took, and both ask here about
+ * what a number wrote or was sent lately.  Each runs in the caller's
+ * transaction.
+ */
+#ifndef HOTLINE_MESSAGE_H
+#define HOTLINE_MESSAGE_H
+
+#include <time.h>
+
+struct db;
+
+/*
+ * A text received (status "received").  1 with *id set when it is new, 0
+ * when this MessageSid is already stored (another store thread took it
+ * first), -1 on error.
+ */
+int	message_receive(struct db *, const char *sid, const char *phone,
+	    const char *channel, const char *body, time_t now, long long *id);
+/* One text of our answer in the webhook's TwiML (status "replied"). */
+int	message_reply(struct db *, const char *phone, const char *channel,
+	    const char *language, const char *keyword, const char *body,
+	    time_t now);
+/* What the received text id turned out to be and whether it was answered. */
+int	message_answered(struct db *, long long id, const char *language,
+	    const char *keyword, int replied, const char *status);
+/* A text the provider took from the outbox (ignored if sid is known). */
+int	message_sent(struct db *, const char *sid, const char *phone,
+	    const char *channel, const char *language, const char *body,
+	    time_t now);
+/*
+ * A delivery status for our text sid, unless the row is further along:
+ * rank_sql is an SQL expression of the row's status column giving its
+ * rank (sms.c's table of statuses), rank the new status's; error 0 keeps
+ * the error code.  0 or -1.
+ */
+int	message_set_status(struct db *, const char *sid, const char *status,
+	    long long error, const char *rank_sql, int rank, time_t now);
+
+/* The language this number last used: 1 with *code (caller frees), 0, -1. */
+int	message_last_language(struct db *, const char *phone, char **code);
+/*
+ * The channel (NULL: SMS) and time of the last text this number sent us:
+ * 1 with *channel (caller frees) and *at set, 0 none, -1.
+ */
+int	message_last_inbound(struct db *, const char *phone, char **channel,
+	    long long *at);
+/* Texts from this number since since that we answered: 0 with *n, or -1. */
+int	message_answered_since(struct db *, const char *phone, time_t since,
+	    long long *n);
+/* Our texts to this number since since sent for keyword: 0 with *n, -1. */
+int	message_sent_since(struct db *, const char *phone, const char *keyword,
+	    time_t since, long long *n);
+/*
+ * The keywords of our answers to this number since since, newest first (at
+ * most 50): fn is called with each until it returns non-zero.  0 or -1.
+ */
+int	message_recent_keywords(struct db *, const char *phone, time_t since,
+	    int (*fn)(const char *keyword, long long at, void *), void *arg);
+/* Who our text sid went to: 1 with *phone (caller frees), 0 none, -1. */
+int	message_recipient(struct db *, const char *sid, char **phone);
+/* 1 when sid is a text we received, 0 not, -1. */
+int	message_is_inbound(struct db *, const char *sid);
+
+#endif

@@ -1,0 +1,77 @@
+/* call.c -- the calls we answered (see call.h). */
+#include "call.h"
+#include "store.h"
+#include "xmalloc.h"
+
+int
+call_start(struct db *db, const char *call_sid, const char *caller_hash,
+    const char *language, const char *node, time_t now)
+{
+	return (db_exec(db, "INSERT INTO calls (call_sid, caller_hash, "
+	    "language, started_at, status, last_node, steps) VALUES "
+	    "(?, ?, ?, ?, 'in-progress', ?, 0) ON CONFLICT (call_sid) "
+	    "DO NOTHING", "sssis", call_sid, caller_hash, language,
+	    (long long)now, node));
+}
+
+int
+call_step(struct db *db, const char *call_sid, const char *language,
+    const char *node, time_t now, time_t *started)
+{
+	long long	at = 0;
+	int		rc;
+
+	rc = db_int_query(db, &at, "SELECT started_at FROM calls "
+	    "WHERE call_sid = ?", "s", call_sid);
+	if (rc == -1)
+		return (-1);
+	if (rc == 1) {
+		at = now;
+		if (db_exec(db, "INSERT INTO calls (call_sid, language, "
+		    "started_at, status, steps) VALUES (?, ?, ?, "
+		    "'in-progress', 0) ON CONFLICT (call_sid) DO NOTHING",
+		    "ssi", call_sid, language, (long long)now) != 0)
+			return (-1);
+	}
+	*started = (time_t)at;
+	return (db_exec(db, "UPDATE calls SET steps = steps + 1, last_node = ?, "
+	    "language = ? WHERE call_sid = ?", "sss", node, language,
+	    call_sid));
+}
+
+int
+call_status(struct db *db, const char *call_sid, const char *status)
+{
+	return (db_exec(db, "UPDATE calls SET status = ? WHERE call_sid = ? "
+	    "AND ended_at IS NULL", "ss", status, call_sid));
+}
+
+int
+call_end(struct db *db, const char *call_sid, const char *status,
+    long long duration, time_t now)
+{
+	if (db_exec(db, "INSERT INTO calls (call_sid, started_at, status, "
+	    "steps) VALUES (?, ?, ?, 0) ON CONFLICT (call_sid) DO NOTHING",
+	    "sis", call_sid, (long long)(now - duration), status) != 0)
+		return (-1);
+	if (db_exec(db, "UPDATE calls SET status = ?, ended_at = ?, "
+	    "duration = ? WHERE call_sid = ? AND ended_at IS NULL", "siis",
+	    status, (long long)now, duration, call_sid) != 0)
+		return (-1);
+	return (db_changes(db) > 0);
+}
+
+int
+call_last_node(struct db *db, const char *call_sid, char **node)
+{
+	struct db_res	*r;
+
+	*node = NULL;
+	if ((r = db_query(db, "SELECT last_node FROM calls WHERE call_sid = ?",
+	    "s", call_sid)) == NULL)
+		return (-1);
+	if (db_next(r) == 1 && db_text(r, 0) != NULL)
+		*node = xstrdup(db_text(r, 0));
+	db_done(r);
+	return (0);
+}

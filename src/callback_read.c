@@ -1,0 +1,269 @@
+/*
+ * callback_read.c -- the callback queue as the rest of the service reads
+ * it (see callback.h): an entry as the API shows it, a page of entries
+ * for staff, the list for the command-line tool, what click-to-call says,
+ * a fingerprint that changes with the queue, the backlog for /metrics,
+ * and the topic a number waits with.  Changing the queue is callback.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "callback.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+static json_t *
+callback_str(struct db_res *r, int col)
+{
+	return (db_isnull(r, col) ? json_null() : json_string(db_text(r, col)));
+}
+
+json_t *
+callback_json(struct db *db, long long id, time_t now, int *rc)
+{
+	struct db_res	*r;
+	json_t		*it, *notes, *reqs;
+	char		 ts[32];
+	int		 pos;
+
+	r = db_query(db, "SELECT id, phone, location, topic, language, "
+	    "priority, status, created_at, attempts, claimed_by, "
+	    "preferred_window, outcome, recording_url, source, not_before, "
+	    "queued_at FROM callbacks WHERE id = ?", "i", id);
+	if (r == NULL) {
+		*rc = -1;
+		return (NULL);
+	}
+	if ((*rc = db_next(r)) != 1) {
+		db_done(r);
+		return (NULL);
+	}
+	it = json_object();
+	json_object_set_new(it, "id", json_integer(db_int(r, 0)));
+	json_object_set_new(it, "phone", callback_str(r, 1));
+	json_object_set_new(it, "location", callback_str(r, 2));
+	json_object_set_new(it, "topic", callback_str(r, 3));
+	json_object_set_new(it, "language", callback_str(r, 4));
+	json_object_set_new(it, "priority", json_integer(db_int(r, 5)));
+	json_object_set_new(it, "status", callback_str(r, 6));
+	json_object_set_new(it, "created_at", json_string(util_iso8601(
+	    (time_t)db_int(r, 7), ts, sizeof ts)));
+	json_object_set_new(it, "attempts", json_integer(db_int(r, 8)));
+	json_object_set_new(it, "claimed_by", callback_str(r, 9));
+	json_object_set_new(it, "preferred_window", callback_str(r, 10));
+	json_object_set_new(it, "outcome", callback_str(r, 11));
+	json_object_set_new(it, "recording_url", callback_str(r, 12));
+	json_object_set_new(it, "source", callback_str(r, 13));
+	json_object_set_new(it, "retry_after", db_int(r, 14) > now ?
+	    json_string(util_iso8601((time_t)db_int(r, 14), ts, sizeof ts)) :
+	    json_null());
+	json_object_set_new(it, "waited_minutes", json_integer(
+	    (now - db_int(r, 15)) / 60 > 0 ? (now - db_int(r, 15)) / 60 : 0));
+	db_done(r);
+
+	/* Every request the entry holds, and every location they name. */
+	if ((reqs = callback_requests_json(db, id)) == NULL)
+		goto fail;
+	json_object_set_new(it, "requests", reqs);
+	json_object_set_new(it, "locations", callback_locations(reqs));
+
+	if ((pos = callback_position(db, id)) < 0)
+		goto fail;
+	json_object_set_new(it, "position", json_integer(pos));
+	json_object_set_new(it, "wait_minutes", json_integer(pos > 0 ?
+	    callback_wait_minutes(db, json_string_value(json_object_get(it,
+	    "location")), pos, now) : 0));
+
+	notes = json_array();
+	json_object_set_new(it, "notes", notes);
+	r = db_query(db, "SELECT at, author, text FROM callback_notes WHERE "
+	    "callback_id = ? ORDER BY at, id", "i", id);
+	if (r == NULL)
+		goto fail;
+	while (db_next(r) == 1)
+		json_array_append_new(notes, json_pack("{s:s, s:s, s:s}", "at",
+		    util_iso8601((time_t)db_int(r, 0), ts, sizeof ts), "author",
+		    db_text(r, 1), "text", db_text(r, 2)));
+	db_done(r);
+	return (it);
+fail:
+	json_decref(it);
+	*rc = -1;
+	return (NULL);
+}
+
+int
+callback_page(struct db *db, const struct callback_page *pg, long long **ids,
+    size_t *n, long long *last_prio, long long *last_queued)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	*ids = NULL;
+	*n = 0;
+	/*
+	 * A location filter shows that location's queue and the entries in
+	 * other queues one of whose requests names it.
+	 */
+	r = db_query(db, "SELECT id, priority, queued_at FROM callbacks WHERE "
+	    "(? = 'all' OR (? = 'open' AND status IN ('waiting', 'claimed')) OR "
+	    "status = ?) AND "
+	    "(? = '' OR (? = 'shared' AND location IS NULL) OR location = ? OR "
+	    "EXISTS (SELECT 1 FROM callback_requests fq WHERE "
+	    "fq.callback_id = callbacks.id AND fq.location = ?)) AND "
+	    CALLBACK_VISIBLE("callbacks") " AND "
+	    "(? = 0 OR priority < ? OR (priority = ? AND (queued_at > ? OR "
+	    "(queued_at = ? AND id > ?)))) "
+	    "ORDER BY priority DESC, queued_at, id LIMIT ?",
+	    "ssssssssssiiiiiii", pg->status, pg->status, pg->status,
+	    pg->location, pg->location, pg->location, pg->location,
+	    pg->locations, pg->locations, pg->locations,
+	    (long long)pg->has_cursor, pg->cur_prio,
+	    pg->cur_prio, pg->cur_queued, pg->cur_queued, pg->cur_id,
+	    (long long)pg->limit);
+	if (r == NULL)
+		return (-1);
+	while ((rc = db_next(r)) == 1) {
+		*ids = xreallocarray(*ids, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = db_int(r, 0);
+		*last_prio = db_int(r, 1);
+		*last_queued = db_int(r, 2);
+	}
+	db_done(r);
+	if (rc == -1) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return (-1);
+	}
+	return (0);
+}
+
+json_t *
+callback_list(struct db *db, const char *status)
+{
+	struct db_res	*r;
+	json_t		*items;
+	char		 ts[32];
+	int		 rc, all = strcmp(status, "all") == 0,
+			 open = strcmp(status, "open") == 0;
+
+	r = db_query(db, "SELECT id, phone, location, topic, language, "
+	    "priority, status, created_at, attempts, claimed_by, outcome, "
+	    "source FROM callbacks WHERE ? = 1 OR (? = 1 AND status IN "
+	    "('waiting', 'claimed')) OR status = ? ORDER BY "
+	    "CASE WHEN status IN ('waiting', 'claimed') THEN 0 ELSE 1 END, "
+	    "priority DESC, queued_at, id", "iis", (long long)all,
+	    (long long)open, status);
+	if (r == NULL)
+		return (NULL);
+	items = json_array();
+	while ((rc = db_next(r)) == 1) {
+		json_array_append_new(items, json_pack("{s:I, s:s, s:s?, s:s?, "
+		    "s:s, s:I, s:s, s:s, s:I, s:s?, s:s?, s:s}",
+		    "id", (json_int_t)db_int(r, 0), "phone", db_text(r, 1),
+		    "location", db_text(r, 2), "topic", db_text(r, 3),
+		    "language", db_text(r, 4), "priority",
+		    (json_int_t)db_int(r, 5), "status", db_text(r, 6),
+		    "created_at", util_iso8601((time_t)db_int(r, 7), ts,
+		    sizeof ts), "attempts", (json_int_t)db_int(r, 8),
+		    "claimed_by", db_text(r, 9), "outcome", db_text(r, 10),
+		    "source", db_text(r, 11)));
+	}
+	db_done(r);
+	if (rc == -1) {
+		json_decref(items);
+		return (NULL);
+	}
+	return (items);
+}
+
+int
+callback_brief(struct db *db, long long id, struct callback_brief *b)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	memset(b, 0, sizeof *b);
+	r = db_query(db, "SELECT phone, language, topic, priority, status "
+	    "FROM callbacks WHERE id = ?", "i", id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		b->phone = xstrdup(db_text(r, 0));
+		b->language = db_isnull(r, 1) ? NULL : xstrdup(db_text(r, 1));
+		b->topic = db_isnull(r, 2) ? NULL : xstrdup(db_text(r, 2));
+		b->priority = (int)db_int(r, 3);
+		b->claimed = strcmp(db_text(r, 4), "claimed") == 0;
+	}
+	db_done(r);
+	return (rc);
+}
+
+void
+callback_brief_clear(struct callback_brief *b)
+{
+	free(b->phone);
+	free(b->language);
+	free(b->topic);
+	memset(b, 0, sizeof *b);
+}
+
+int
+callback_fingerprint(struct db *db, char **mark)
+{
+	struct db_res	*r;
+	long long	 notes = 0;
+
+	if (db_int_query(db, &notes, "SELECT COUNT(*) FROM callback_notes",
+	    "") == -1)
+		return (-1);
+	r = db_query(db, "SELECT COUNT(*), COALESCE(MAX(id), 0), "
+	    "COALESCE(MAX(updated_at), 0), COALESCE(SUM(attempts), 0), "
+	    "COALESCE(SUM(id * CASE status WHEN 'waiting' THEN 1 "
+	    "WHEN 'claimed' THEN 3 WHEN 'done' THEN 7 WHEN 'unreachable' "
+	    "THEN 11 ELSE 13 END), 0), COALESCE(SUM(id * LENGTH("
+	    "COALESCE(claimed_by, ''))), 0) FROM callbacks", "");
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (-1);
+	}
+	xasprintf(mark, "%lld.%lld.%lld.%lld.%lld.%lld.%lld", db_int(r, 0),
+	    db_int(r, 1), db_int(r, 2), db_int(r, 3), db_int(r, 4),
+	    db_int(r, 5), notes);
+	db_done(r);
+	return (0);
+}
+
+int
+callback_backlog(struct db *db, time_t now, long long *waiting,
+    long long *oldest)
+{
+	long long	first;
+
+	if (db_pair_query(db, waiting, &first, "SELECT COUNT(*), "
+	    "MIN(queued_at) FROM callbacks WHERE status = 'waiting'", "") != 0)
+		return (-1);
+	*oldest = *waiting > 0 ? (long long)now - first : 0;
+	return (0);
+}
+
+int
+callback_waiting_topic(struct db *db, const char *phone)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	r = db_query(db, "SELECT topic FROM callbacks WHERE phone = ? AND "
+	    "status IN ('waiting', 'claimed') AND topic IS NOT NULL", "s",
+	    phone);
+	if (r == NULL)
+		return (-1);
+	rc = db_next(r);
+	db_done(r);
+	return (rc);
+}

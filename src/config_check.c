@@ -1,0 +1,96 @@
+/*
+ * config_check.c -- what "hotlined --check" and "hotline check-config"
+ * print, from one place so that they agree: the configuration loaded as
+ * the service loads it, every problem as file:line, then what the loader
+ * cannot see, the deployment around the files.  A missing auth token means
+ * a development token (or, in production, no start at all); a recording
+ * older than its words plays something the script no longer says.  Those
+ * are warnings: the service still starts with them.  A reply too long for
+ * a phone is a problem.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "devtoken.h"
+#include "reply.h"
+
+static int
+check_warnings(const struct config *cfg, FILE *err)
+{
+	struct prompt	*p;
+	char		*dev;
+	size_t		 i, j;
+	int		 warnings = 0;
+
+	if (cfg->verify_signatures &&
+	    (cfg->auth_token == NULL || cfg->dev_token)) {
+		dev = devtoken_path(cfg);
+		fprintf(err, "%s: warning: no auth token (set "
+		    "TWILIO_AUTH_TOKEN or provider.auth_token_file): %s %s, "
+		    "for local development only\n", cfg->path,
+		    cfg->dev_token ? "webhooks are signed with the local token "
+		    "in" : "hotlined will make a local token in", dev);
+		free(dev);
+		warnings++;
+	}
+	if (!cfg->verify_signatures) {
+		fprintf(err, "%s: warning: verify_signatures is off: local "
+		    "development only\n", cfg->path);
+		warnings++;
+	}
+	if (cfg->account_sid == NULL || *cfg->account_sid == '\0') {
+		fprintf(err, "%s: warning: no account SID (set "
+		    "TWILIO_ACCOUNT_SID): texts cannot be sent\n", cfg->path);
+		warnings++;
+	}
+	for (i = 0; i < cfg->nprompts; i++) {
+		p = &cfg->prompts[i];
+		for (j = 0; j < cfg->nlangs; j++) {
+			if (p->audio[j] != NULL && p->text[j] != NULL &&
+			    p->audio_mtime[j] < p->text_mtime[j]) {
+				fprintf(err, "%s/%s/%s.txt: warning: "
+				    "recording is older than the words "
+				    "(hotline prompts render)\n",
+				    cfg->prompts_dir, cfg->langs[j], p->id);
+				warnings++;
+			}
+		}
+	}
+	return (warnings);
+}
+
+int
+config_check(const char *path, FILE *out, FILE *err)
+{
+	struct config	*cfg;
+	char		**errors;
+	const char	*why;
+	size_t		 n;
+	int		 warnings;
+
+	if ((cfg = config_load(path, &errors)) == NULL) {
+		for (n = 0; errors != NULL && errors[n] != NULL; n++)
+			fprintf(err, "%s\n", errors[n]);
+		config_errors_free(errors);
+		fprintf(err, "%s: %zu problem%s\n", path, n, n == 1 ? "" : "s");
+		return (1);
+	}
+	if ((why = devtoken_refusal(cfg)) != NULL) {
+		fprintf(err, "%s: %s\n", cfg->path, why);
+		fprintf(err, "%s: 1 problem\n", path);
+		config_unref(cfg);
+		return (1);
+	}
+	warnings = check_warnings(cfg, err);
+	/* Replies too long for a phone are problems, not warnings. */
+	if ((n = (size_t)reply_check(cfg, err)) > 0) {
+		fprintf(err, "%s: %zu problem%s\n", path, n, n == 1 ? "" : "s");
+		config_unref(cfg);
+		return (1);
+	}
+	fprintf(out, "%s: ok%s\n", path, warnings > 0 ? " (with warnings)" :
+	    "");
+	config_unref(cfg);
+	return (0);
+}

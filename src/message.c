@@ -1,0 +1,163 @@
+/* message.c -- the texts we received and sent (see message.h). */
+#include <stdlib.h>
+
+#include "message.h"
+#include "store.h"
+#include "xmalloc.h"
+
+int
+message_receive(struct db *db, const char *sid, const char *phone,
+    const char *channel, const char *body, time_t now, long long *id)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	r = db_query(db, "INSERT INTO messages (sid, direction, phone, "
+	    "channel, body, status, at, updated_at) VALUES (?, 'in', ?, ?, ?, "
+	    "'received', ?, ?) ON CONFLICT (sid) DO NOTHING RETURNING id",
+	    "ssssii", sid, phone, channel, body, (long long)now,
+	    (long long)now);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1)
+		*id = db_int(r, 0);
+	db_done(r);
+	return (rc);
+}
+
+int
+message_reply(struct db *db, const char *phone, const char *channel,
+    const char *language, const char *keyword, const char *body, time_t now)
+{
+	return (db_exec(db, "INSERT INTO messages (direction, phone, "
+	    "channel, language, keyword, body, status, at, updated_at) "
+	    "VALUES ('out', ?, ?, ?, ?, ?, 'replied', ?, ?)", "sssssii",
+	    phone, channel, language, keyword, body, (long long)now,
+	    (long long)now));
+}
+
+int
+message_answered(struct db *db, long long id, const char *language,
+    const char *keyword, int replied, const char *status)
+{
+	return (db_exec(db, "UPDATE messages SET language = ?, keyword = ?, "
+	    "replied = ?, status = ? WHERE id = ?", "ssisi", language, keyword,
+	    (long long)replied, status, id));
+}
+
+int
+message_sent(struct db *db, const char *sid, const char *phone,
+    const char *channel, const char *language, const char *body, time_t now)
+{
+	return (db_exec(db, "INSERT INTO messages (sid, direction, phone, "
+	    "channel, language, body, status, at, updated_at) VALUES (?, "
+	    "'out', ?, ?, ?, ?, 'sent', ?, ?) ON CONFLICT (sid) DO NOTHING",
+	    "sssssii", sid, phone, channel, language, body, (long long)now,
+	    (long long)now));
+}
+
+int
+message_set_status(struct db *db, const char *sid, const char *status,
+    long long error, const char *rank_sql, int rank, time_t now)
+{
+	char	*sql;
+	int	 rc;
+
+	xasprintf(&sql, "UPDATE messages SET status = ?, error_code = CASE "
+	    "WHEN ? = 0 THEN error_code ELSE ? END, updated_at = ? WHERE "
+	    "sid = ? AND direction = 'out' AND %s <= ?", rank_sql);
+	rc = db_exec(db, sql, "siiisi", status, error, error, (long long)now,
+	    sid, (long long)rank);
+	free(sql);
+	return (rc);
+}
+
+int
+message_last_language(struct db *db, const char *phone, char **code)
+{
+	int	rc;
+
+	rc = db_text_query(db, code, "SELECT language FROM messages WHERE "
+	    "phone = ? AND language IS NOT NULL ORDER BY at DESC, id DESC "
+	    "LIMIT 1", "s", phone);
+	return (rc == -1 ? -1 : rc == 0);
+}
+
+int
+message_last_inbound(struct db *db, const char *phone, char **channel,
+    long long *at)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	r = db_query(db, "SELECT channel, at FROM messages WHERE phone = ? AND "
+	    "direction = 'in' ORDER BY at DESC, id DESC LIMIT 1", "s", phone);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		*channel = db_isnull(r, 0) ? NULL : xstrdup(db_text(r, 0));
+		*at = db_int(r, 1);
+	}
+	db_done(r);
+	return (rc);
+}
+
+int
+message_answered_since(struct db *db, const char *phone, time_t since,
+    long long *n)
+{
+	return (db_int_query(db, n, "SELECT COUNT(*) FROM messages WHERE "
+	    "phone = ? AND direction = 'in' AND replied = 1 AND at > ?", "si",
+	    phone, (long long)since) == -1 ? -1 : 0);
+}
+
+int
+message_sent_since(struct db *db, const char *phone, const char *keyword,
+    time_t since, long long *n)
+{
+	return (db_int_query(db, n, "SELECT COUNT(*) FROM messages WHERE "
+	    "phone = ? AND direction = 'out' AND keyword = ? AND at > ?", "ssi",
+	    phone, keyword, (long long)since) == -1 ? -1 : 0);
+}
+
+int
+message_recent_keywords(struct db *db, const char *phone, time_t since,
+    int (*fn)(const char *, long long, void *), void *arg)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	r = db_query(db, "SELECT keyword, at FROM messages WHERE phone = ? AND "
+	    "direction = 'out' AND keyword IS NOT NULL AND at > ? "
+	    "ORDER BY at DESC, id DESC LIMIT 50", "si", phone,
+	    (long long)since);
+	if (r == NULL)
+		return (-1);
+	while ((rc = db_next(r)) == 1) {
+		if (fn(db_text(r, 0), db_int(r, 1), arg) != 0)
+			break;
+	}
+	db_done(r);
+	return (rc == -1 ? -1 : 0);
+}
+
+int
+message_recipient(struct db *db, const char *sid, char **phone)
+{
+	int	rc;
+
+	rc = db_text_query(db, phone, "SELECT phone FROM messages WHERE "
+	    "sid = ? AND direction = 'out'", "s", sid);
+	return (rc == -1 ? -1 : rc == 0);
+}
+
+int
+message_is_inbound(struct db *db, const char *sid)
+{
+	long long	n = 0;
+
+	if (db_int_query(db, &n, "SELECT COUNT(*) FROM messages WHERE "
+	    "sid = ? AND direction = 'in'", "s", sid) == -1)
+		return (-1);
+	return (n > 0);
+}

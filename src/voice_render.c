@@ -1,0 +1,525 @@
+/*
+ * voice_render.c -- what a caller hears: prompts and system messages,
+ * the signed step URLs that carry where the call is, and each kind of
+ * node shown as TwiML (voice_show).  Called by the decision
+ * (voice_decide.c); writes only the TwiML of the decision in progress.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "config.h"
+#include "flow.h"
+#include "form.h"
+#include "keyword.h"
+#include "location.h"
+#include "twiml.h"
+#include "util.h"
+#include "voice_private.h"
+#include "xmalloc.h"
+
+/* A callback stage in the step URL ("s"), by enum voice_stage. */
+static const char *const voice_stage_letters[] = { "", "c", "n", "l", "w" };
+
+/* --- small helpers ------------------------------------------------------- */
+
+const char *
+voice_lang_code(const struct config *cfg, int lang)
+{
+	return (cfg->langs[lang >= 0 && (size_t)lang < cfg->nlangs ? lang : 0]);
+}
+
+static void
+voice_say(struct voice_ctx *v, const char *text, int lang)
+{
+	const struct config	*cfg = v->cfg;
+
+	if (text == NULL || *text == '\0')
+		return;
+	twiml_leaf(v->tw, "Say", text, "voice", cfg->say_voice[lang],
+	    "language", cfg->say_language[lang], NULL);
+}
+
+/*
+ * A prompt: the recording when there is one, else its words; extra (made
+ * up now: a number, an address, hours) is spoken after it, in the same
+ * <Say> when the prompt is spoken too.
+ */
+static void
+voice_prompt_extra(struct voice_ctx *v, const struct prompt *p, int lang,
+    const char *extra)
+{
+	char		*url, *both;
+	const char	*text;
+
+	if (p == NULL) {
+		voice_say(v, extra, lang);
+		return;
+	}
+	if (p->audio[lang] != NULL) {
+		xasprintf(&url, "%s/%s", v->cfg->public_url, p->audio[lang]);
+		twiml_leaf(v->tw, "Play", url, NULL);
+		free(url);
+		voice_say(v, extra, lang);
+		return;
+	}
+	text = p->text[lang] != NULL ? p->text[lang] : p->text[0];
+	if (extra != NULL && *extra != '\0') {
+		xasprintf(&both, "%s %s", text != NULL ? text : "", extra);
+		voice_say(v, both, lang);
+		free(both);
+	} else
+		voice_say(v, text, lang);
+}
+
+static void
+voice_prompt(struct voice_ctx *v, const struct prompt *p, int lang)
+{
+	voice_prompt_extra(v, p, lang, NULL);
+}
+
+void
+voice_sys(struct voice_ctx *v, enum flow_sys s, int lang)
+{
+	voice_prompt(v, v->f->sys[s], lang);
+}
+
+void
+voice_sys_extra(struct voice_ctx *v, enum flow_sys s, int lang,
+    const char *extra)
+{
+	voice_prompt_extra(v, v->f->sys[s], lang, extra);
+}
+
+static void
+voice_url_add(struct evbuffer *b, const char *name, const char *value)
+{
+	char	*e;
+
+	if (value == NULL || *value == '\0')
+		return;
+	e = form_escape(value);
+	evbuffer_add_printf(b, "&%s=%s", name, e);
+	free(e);
+}
+
+/* The step URL for st (absolute: the provider signs what it calls). */
+static char *
+voice_url(struct voice_ctx *v, const struct voice_state *st, const char *todo)
+{
+	struct evbuffer	*b;
+	char		 num[16], *out;
+	size_t		 len;
+
+	b = evbuffer_new();
+	evbuffer_add_printf(b, "%s/voice/step?n=", v->cfg->public_url);
+	{
+		char	*e = form_escape(st->node->id);
+
+		evbuffer_add(b, e, strlen(e));
+		free(e);
+	}
+	voice_url_add(b, "l", voice_lang_code(v->cfg, st->lang));
+	snprintf(num, sizeof num, "%d", st->tries);
+	voice_url_add(b, "t", num);
+	if (st->item > 0) {
+		snprintf(num, sizeof num, "%d", st->item);
+		voice_url_add(b, "i", num);
+	}
+	if (st->loc != NULL)
+		voice_url_add(b, "loc", st->loc->id);
+	else if (st->loc_any)
+		voice_url_add(b, "loc", "any");
+	voice_url_add(b, "top", st->topic);
+	voice_url_add(b, "p", st->phone);
+	voice_url_add(b, "w", st->window);
+	voice_url_add(b, "s", voice_stage_letters[st->stage]);
+	voice_url_add(b, "do", todo);
+	len = evbuffer_get_length(b);
+	out = xmalloc(len + 1);
+	evbuffer_remove(b, out, len);
+	out[len] = '\0';
+	evbuffer_free(b);
+	return (out);
+}
+
+static char *
+voice_hints(struct voice_ctx *v, const struct flow_node *n, int lang)
+{
+	const char	*a = n->hints.text[lang], *b = v->f->hints.text[lang];
+	char		*h;
+
+	if (a != NULL && b != NULL)
+		xasprintf(&h, "%s, %s", a, b);
+	else
+		h = xstrdup(a != NULL ? a : b != NULL ? b : "");
+	return (h);
+}
+
+/*
+ * Open a Gather that answers to st's step URL.  numdigits "1" for menus,
+ * where '#' and '*' are keys in their own right (finishOnKey empty).
+ */
+static void
+voice_gather_open(struct voice_ctx *v, const struct voice_state *st,
+    const char *numdigits, const char *finish)
+{
+	char	*url, *hints, timeout[16];
+
+	url = voice_url(v, st, NULL);
+	hints = voice_hints(v, st->node, st->lang);
+	snprintf(timeout, sizeof timeout, "%d", v->f->timeout);
+	twiml_open(v->tw, "Gather", "input", "dtmf speech", "action", url,
+	    "method", "POST", "timeout", timeout, "numDigits", numdigits,
+	    "finishOnKey", finish, "speechTimeout", "auto",
+	    "hints", *hints != '\0' ? hints : NULL,
+	    "language", v->cfg->say_language[st->lang],
+	    "actionOnEmptyResult", "true", NULL);
+	free(hints);
+	free(url);
+}
+
+/*
+ * Close the Gather.  A provider that ignores actionOnEmptyResult goes on
+ * to the next verb: the same step URL with no input, which is a miss and
+ * is reprompted, so there is never dead air.
+ */
+static void
+voice_gather_close(struct voice_ctx *v, const struct voice_state *st)
+{
+	char	*url;
+
+	twiml_close(v->tw);
+	url = voice_url(v, st, NULL);
+	twiml_leaf(v->tw, "Redirect", url, "method", "POST", NULL);
+	free(url);
+}
+
+static void
+voice_reprompt(struct voice_ctx *v, const struct voice_state *st)
+{
+	if (st->tries == 1)
+		voice_sys(v, FS_REPROMPT_1, st->lang);
+	else if (st->tries >= 2)
+		voice_sys(v, FS_REPROMPT_2, st->lang);
+}
+
+/* "Para español, oprima nueve" in each other language, in its own voice. */
+static void
+voice_language_choice(struct voice_ctx *v, int lang)
+{
+	size_t	i;
+
+	for (i = 0; i < v->cfg->nlangs; i++) {
+		if ((int)i != lang)
+			voice_sys(v, FS_LANGUAGE, (int)i);
+	}
+}
+
+void
+voice_set_input(struct voice_ctx *v, const char *node, const char *input)
+{
+	v->plan->in_node = node;
+	snprintf(v->plan->input, sizeof v->plan->input, "%s",
+	    input != NULL ? input : "");
+}
+
+int
+voice_any_open(struct voice_ctx *v)
+{
+	return (location_any_open(v->cfg, v->now));
+}
+
+void
+voice_state_goto(struct voice_state *st, struct flow_node *n)
+{
+	st->node = n;
+	st->tries = 0;
+	st->item = 0;
+	st->stage = VOICE_STAGE_NONE;
+}
+
+/* --- showing nodes ------------------------------------------------------- */
+
+static void
+voice_dial(struct voice_ctx *v, const struct voice_state *st,
+    const char *number)
+{
+	char	*url, timeout[16];
+
+	url = voice_url(v, st, "dial");
+	snprintf(timeout, sizeof timeout, "%d", v->cfg->dial_timeout);
+	twiml_open(v->tw, "Dial", "action", url, "method", "POST", "timeout",
+	    timeout, "callerId", v->cfg->voice_caller_id, "answerOnBridge",
+	    "true", NULL);
+	twiml_leaf(v->tw, "Number", number, NULL);
+	twiml_close(v->tw);
+	free(url);
+}
+
+void
+voice_show_menu(struct voice_ctx *v, struct voice_state *st,
+    enum voice_show how)
+{
+	struct flow_node	*n = st->node;
+
+	/*
+	 * The emergency advice is heard whole before any menu: outside the
+	 * Gather, so a key press cannot cut it short.  A caller who switches
+	 * language hears it again in theirs.
+	 */
+	if (how == VS_FIRST) {
+		voice_sys(v, FS_WELCOME, st->lang);
+		voice_sys(v, FS_EMERGENCY, st->lang);
+	}
+	voice_gather_open(v, st, "1", "");
+	if (how == VS_FIRST) {
+		voice_language_choice(v, st->lang);
+		voice_sys(v, FS_DISCLAIMER, st->lang);
+	} else if (st->tries > 0)
+		voice_reprompt(v, st);
+	else if (how == VS_ENTRY && n->intro != NULL)
+		voice_prompt(v, n->intro, st->lang);
+	voice_prompt(v, n->prompt, st->lang);
+	if (n == v->f->start && how != VS_FIRST)
+		voice_language_choice(v, st->lang);
+	voice_gather_close(v, st);
+}
+
+void
+voice_show_guide(struct voice_ctx *v, struct voice_state *st,
+    enum voice_show how)
+{
+	struct flow_node	*n = st->node;
+	const struct guide_part	*parts;
+	size_t			 nparts, i, items = flow_guide_items(n);
+	char			 len[16];
+
+	if (st->item < 0 || (size_t)st->item >= items)
+		st->item = 0;
+	flow_guide_item(n, (size_t)st->item, &parts, &nparts);
+	voice_gather_open(v, st, "1", "");
+	if (st->tries > 0)
+		voice_reprompt(v, st);
+	else if (how != VS_MENU) {
+		if (how == VS_ENTRY && st->item == 0 && n->intro != NULL)
+			voice_prompt(v, n->intro, st->lang);
+		for (i = 0; i < nparts; i++) {
+			if (parts[i].prompt != NULL)
+				voice_prompt(v, parts[i].prompt, st->lang);
+			else {
+				snprintf(len, sizeof len, "%d", parts[i].pause);
+				twiml_leaf(v->tw, "Pause", NULL, "length", len,
+				    NULL);
+			}
+		}
+	}
+	voice_prompt(v, (size_t)st->item + 1 >= items ? n->last : n->after,
+	    st->lang);
+	voice_gather_close(v, st);
+}
+
+void
+voice_show_location(struct voice_ctx *v, struct voice_state *st,
+    enum voice_show how)
+{
+	struct location	*l = st->loc;
+	char		 buf[128];
+
+	if (location_is_open(l, v->now) && l->phone != NULL) {
+		voice_say(v, i18n_get(&l->name, st->lang), st->lang);
+		voice_sys_extra(v, FS_LOC_OPEN, st->lang,
+		    i18n_get(&l->address_spoken, st->lang));
+		voice_sys(v, FS_CONNECTING, st->lang);
+		voice_dial(v, st, l->phone);
+		return;
+	}
+	voice_gather_open(v, st, "1", "");
+	if (st->tries > 0)
+		voice_reprompt(v, st);
+	else if (how != VS_MENU) {
+		voice_say(v, i18n_get(&l->name, st->lang), st->lang);
+		voice_sys(v, FS_LOC_CLOSED, st->lang);
+		location_hours_text(l, v->now, st->lang, v->cfg, buf,
+		    sizeof buf);
+		voice_sys_extra(v, FS_TODAY, st->lang, buf);
+		location_hours_text(l, v->now + 86400, st->lang, v->cfg, buf,
+		    sizeof buf);
+		voice_sys_extra(v, FS_TOMORROW, st->lang, buf);
+		location_next_open_text(l, v->now, st->lang, buf, sizeof buf);
+		voice_sys_extra(v, FS_NEXT_OPEN, st->lang, buf);
+	}
+	voice_prompt(v, st->node->prompt, st->lang);
+	voice_gather_close(v, st);
+}
+
+void
+voice_show_front_desk(struct voice_ctx *v, struct voice_state *st,
+    enum voice_show how)
+{
+	if (v->cfg->front_desk != NULL && voice_any_open(v)) {
+		voice_sys(v, FS_CONNECTING, st->lang);
+		voice_dial(v, st, v->cfg->front_desk);
+		return;
+	}
+	(void)how;
+	voice_gather_open(v, st, "1", "");
+	voice_reprompt(v, st);
+	voice_prompt(v, st->node->prompt, st->lang);
+	voice_gather_close(v, st);
+}
+
+/* "0 1 9 9": digits one by one, so they are read as digits. */
+static void
+voice_spaced(const char *digits, char *buf, size_t len)
+{
+	size_t	o = 0;
+
+	for (; *digits != '\0' && o + 3 < len; digits++) {
+		if (o > 0)
+			buf[o++] = ' ';
+		buf[o++] = *digits;
+	}
+	buf[o] = '\0';
+}
+
+/* The next open time of l, or of whichever location opens first. */
+void
+voice_next_open(struct voice_ctx *v, const struct location *l, int lang,
+    char *buf, size_t len)
+{
+	const struct location	*best = l;
+	time_t			 t, bt = 0;
+	size_t			 i;
+
+	if (best == NULL) {
+		for (i = 0; i < v->cfg->nlocations; i++) {
+			t = location_next_open(&v->cfg->locations[i], v->now);
+			if (t != 0 && (bt == 0 || t < bt)) {
+				bt = t;
+				best = &v->cfg->locations[i];
+			}
+		}
+	}
+	if (best == NULL) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	location_next_open_text(best, v->now, lang, buf, len);
+}
+
+/* A callback node's question for the stage the call is at. */
+void
+voice_show_callback(struct voice_ctx *v, const struct voice_state *st)
+{
+	struct flow_node	*n = st->node;
+	const struct prompt	*p;
+	char			 buf[32];
+	const char		*nd = "1";
+
+	switch (st->stage) {
+	case VOICE_STAGE_CONFIRM:
+		p = n->prompt;
+		break;
+	case VOICE_STAGE_NUMBER:
+		/* "#" alone (after the timeout) is still "back". */
+		p = n->number;
+		nd = "10";
+		break;
+	case VOICE_STAGE_LOCATION:
+		p = n->where;
+		break;
+	default:
+		p = n->when;
+		break;
+	}
+	voice_gather_open(v, st, nd, "");
+	voice_reprompt(v, st);
+	if (st->stage == VOICE_STAGE_CONFIRM) {
+		voice_spaced(v->in->from + strlen(v->in->from) -
+		    (strlen(v->in->from) >= 4 ? 4 : strlen(v->in->from)), buf,
+		    sizeof buf);
+		strncat(buf, ".", sizeof buf - strlen(buf) - 1);
+		voice_sys_extra(v, FS_CB_NUMBER_ENDS, st->lang, buf);
+	}
+	voice_prompt(v, p, st->lang);
+	voice_gather_close(v, st);
+}
+
+void
+voice_show_voicemail(struct voice_ctx *v, struct voice_state *st)
+{
+	struct voice_state	 next;
+	char			*url;
+
+	voice_prompt(v, st->node->prompt, st->lang);
+	url = voice_url(v, st, "rec");
+	twiml_leaf(v->tw, "Record", NULL, "action", url, "method", "POST",
+	    "maxLength", "120", "timeout", "5", "playBeep", "true",
+	    "finishOnKey", "#", NULL);
+	free(url);
+	/* An empty recording skips the action and lands here. */
+	voice_sys(v, FS_VM_NONE, st->lang);
+	next = *st;
+	voice_state_goto(&next, st->node->next != NULL ? st->node->next :
+	    v->f->start);
+	url = voice_url(v, &next, "show");
+	twiml_leaf(v->tw, "Redirect", url, "method", "POST", NULL);
+	free(url);
+}
+
+void
+voice_show_zip(struct voice_ctx *v, struct voice_state *st)
+{
+	/* '*' or '#' alone arrive when the Gather times out. */
+	voice_gather_open(v, st, "5", "");
+	voice_reprompt(v, st);
+	voice_prompt(v, st->node->prompt, st->lang);
+	voice_gather_close(v, st);
+}
+
+void
+voice_show_goodbye(struct voice_ctx *v, const struct voice_state *st)
+{
+	voice_sys(v, FS_GOODBYE, st->lang);
+	twiml_leaf(v->tw, "Hangup", NULL, NULL);
+}
+
+/*
+ * The answer when the store failed: an apology, then the front desk while
+ * a location is open, else the emergency advice and goodbye.  Built on the
+ * loop from the configuration alone.
+ */
+char *
+voice_fallback(const struct config *cfg, int lang, time_t now)
+{
+	struct voice_ctx	 v;
+	const char		*doc;
+	char			*out, timeout[16];
+
+	memset(&v, 0, sizeof v);
+	v.cfg = cfg;
+	v.f = cfg->flow;
+	v.now = now;
+	v.tw = twiml_new();
+	voice_sys(&v, FS_SORRY_STORE, lang);
+	if (cfg->front_desk != NULL && location_any_open(cfg, v.now)) {
+		voice_sys(&v, FS_CONNECTING, lang);
+		snprintf(timeout, sizeof timeout, "%d", cfg->dial_timeout);
+		twiml_open(v.tw, "Dial", "timeout", timeout, "callerId",
+		    cfg->voice_caller_id, "answerOnBridge", "true", NULL);
+		twiml_leaf(v.tw, "Number", cfg->front_desk, NULL);
+		twiml_close(v.tw);
+	} else
+		voice_sys(&v, FS_EMERGENCY, lang);
+	voice_sys(&v, FS_GOODBYE, lang);
+	twiml_leaf(v.tw, "Hangup", NULL, NULL);
+	doc = twiml_finish(v.tw, NULL);
+	out = xstrdup(doc != NULL ? doc : "<?xml version=\"1.0\" encoding="
+	    "\"UTF-8\"?>\n<Response><Hangup/></Response>\n");
+	twiml_free(v.tw);
+	return (out);
+}
