@@ -20,9 +20,20 @@
 
 #include "yaml.h"
 
+/* A piece of a prompt made from a template: words, or a recorded name. */
+struct prompt_part {
+	char			*text;		/* words; NULL: play audio */
+	const struct prompt	*audio;		/* location_<id>, recorded */
+};
+
 struct prompt {
 	char	*id;
 	char	*text[LANG_MAX];	/* prompts/<lang>/<id>.txt, trailing space trimmed */
+	/* a menu template ({locations}, {key:zip}): the words as written (menu.c) */
+	char	*tmpl[LANG_MAX];
+	/* ... in pieces, when some location's name is recorded; else none */
+	struct prompt_part *parts[LANG_MAX];
+	size_t	 nparts[LANG_MAX];
 	char	*audio[LANG_MAX];	/* "prompts/<lang>/<id>.wav" relative URL path, or NULL */
 	time_t	 text_mtime[LANG_MAX];
 	time_t	 audio_mtime[LANG_MAX];
@@ -93,9 +104,10 @@ struct holiday {
 
 struct location {
 	char			*id;
-	char			*key;		/* menu key */
+	char			*key;		/* menu key (given, or the next free digit) */
 	struct i18n		 name;
 	struct i18n_re		 speech;
+	struct i18n		 speech_src;	/* the patterns as written (menu.c) */
 	char			*address;
 	struct i18n		 address_spoken;
 	char			*phone;		/* E.164 */
@@ -248,6 +260,8 @@ const struct zip *config_zip(const struct config *, const char *zip);
 void		 content_load_prompts(struct cfgctx *);
 void		 content_load_guides(struct cfgctx *, struct fy_node *root);
 void		 content_free(struct config *);
+/* A prompt's pieces in one language (menu.c makes them). */
+void		 content_parts_free(struct prompt *, size_t lang);
 /* A prompt named at node at; an error when missing in any language. */
 struct prompt	*cfg_prompt_ref(struct cfgctx *, struct fy_node *at, const char *id);
 

@@ -124,6 +124,8 @@ void	flow_free(struct flow *);
 
 /* The node called id, or NULL. */
 struct flow_node	*flow_node(const struct flow *, const char *id);
+/* A system prompt's role as named under system_prompts in flow.yaml. */
+const char		*flow_sys_name(enum flow_sys);
 /*
  * The option of node n chosen by digits (exact key) or by speech (already
  * normalised with flow_normalise) in language lang; NULL when nothing

@@ -46,6 +46,9 @@ void	staff_init(struct hotline *);
 void	staff_inbox_init(struct hotline *);	/* staff_inbox.c, by staff_init */
 void	staff_people_init(struct hotline *);	/* staff_people.c, by staff_init */
 void	prompt_init(struct hotline *);
+/* The dashboard's phone tree (flowpic.c): route, and redraw on reload. */
+void	flowpic_init(struct hotline *);
+void	flowpic_update(const struct config *);
 /* Module tear-down at exit (after the loop ends). */
 void	outbox_free(struct outbox *);
 void	staff_free(struct staff *);

@@ -60,6 +60,58 @@ cfg_prompt_ref(struct cfgctx *ctx, struct fy_node *at, const char *id)
 	return (p);
 }
 
+static struct prompt *
+content_prompt_add(struct config *cfg, const char *id)
+{
+	struct prompt	*p;
+
+	if ((p = config_prompt(cfg, id)) != NULL)
+		return (p);
+	cfg->prompts = xreallocarray(cfg->prompts, cfg->nprompts + 1,
+	    sizeof *cfg->prompts);
+	p = &cfg->prompts[cfg->nprompts++];
+	memset(p, 0, sizeof *p);
+	p->id = xstrdup(id);
+	qsort(cfg->prompts, cfg->nprompts, sizeof *cfg->prompts, prompt_cmp);
+	return (config_prompt(cfg, id));
+}
+
+/*
+ * prompts/<lang>/<id>.tmpl: words made from the locations when the flow
+ * is loaded (menu.c).  They replace the .txt beside it, which then only
+ * shows what the shipped locations make of it; the template's own words
+ * stand in until then.
+ */
+static void
+content_load_template(struct cfgctx *ctx, const char *dir, const char *file,
+    size_t lang)
+{
+	struct prompt	*p;
+	char		*path, *text, *id;
+	size_t		 len = strlen(file) - 5;
+
+	if (!cfg_id_valid(file, len))
+		return;
+	xasprintf(&path, "%s/%s", dir, file);
+	text = util_read_file(path, 64 * 1024, NULL);
+	if (text == NULL || (util_trim(text), *text == '\0') ||
+	    !util_utf8_valid(text)) {
+		cfg_error_at(ctx, 0, "%s is empty, unreadable or not UTF-8",
+		    path);
+		free(text);
+		free(path);
+		return;
+	}
+	free(path);
+	id = xstrndup(file, len);
+	p = content_prompt_add(ctx->cfg, id);
+	free(id);
+	free(p->tmpl[lang]);
+	p->tmpl[lang] = text;
+	free(p->text[lang]);
+	p->text[lang] = xstrdup(text);
+}
+
 /*
  * Read every prompts/<lang>/<id>.txt into the prompt table; note the
  * recording beside it (<id>.wav, else <id>.mp3) when there is one.
@@ -86,6 +138,10 @@ content_load_prompts(struct cfgctx *ctx)
 		}
 		while ((de = readdir(d)) != NULL) {
 			len = strlen(de->d_name);
+			if (len > 5 && strcmp(de->d_name + len - 5, ".tmpl") == 0) {
+				content_load_template(ctx, dir, de->d_name, i);
+				continue;
+			}
 			if (len < 5 || strcmp(de->d_name + len - 4, ".txt") != 0)
 				continue;
 			if (!cfg_id_valid(de->d_name, len - 4))
@@ -106,17 +162,11 @@ content_load_prompts(struct cfgctx *ctx)
 				continue;
 			}
 			de->d_name[len - 4] = '\0';
-			if ((p = config_prompt(cfg, de->d_name)) == NULL) {
-				cfg->prompts = xreallocarray(cfg->prompts,
-				    cfg->nprompts + 1, sizeof *cfg->prompts);
-				p = &cfg->prompts[cfg->nprompts++];
-				memset(p, 0, sizeof *p);
-				p->id = xstrdup(de->d_name);
-				qsort(cfg->prompts, cfg->nprompts,
-				    sizeof *cfg->prompts, prompt_cmp);
-				p = config_prompt(cfg, de->d_name);
-			}
-			p->text[i] = text;
+			p = content_prompt_add(cfg, de->d_name);
+			if (p->text[i] == NULL)
+				p->text[i] = text;
+			else
+				free(text);	/* the template's, set first */
 			if (stat(path, &st) == 0)
 				p->text_mtime[i] = st.st_mtime;
 			free(path);
@@ -306,6 +356,18 @@ content_load_guides(struct cfgctx *ctx, struct fy_node *root)
 }
 
 void
+content_parts_free(struct prompt *p, size_t lang)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nparts[lang]; i++)
+		free(p->parts[lang][i].text);
+	free(p->parts[lang]);
+	p->parts[lang] = NULL;
+	p->nparts[lang] = 0;
+}
+
+void
 content_free(struct config *cfg)
 {
 	size_t	i, j;
@@ -314,6 +376,8 @@ content_free(struct config *cfg)
 		free(cfg->prompts[i].id);
 		for (j = 0; j < LANG_MAX; j++) {
 			free(cfg->prompts[i].text[j]);
+			free(cfg->prompts[i].tmpl[j]);
+			content_parts_free(&cfg->prompts[i], j);
 			free(cfg->prompts[i].audio[j]);
 			free(cfg->prompts[i].audio_data[j]);
 		}

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "flow.h"
+#include "menu.h"
 #include "xmalloc.h"
 #include "yaml.h"
 
@@ -44,6 +45,12 @@ static const char *flow_sys_names[FS_COUNT] = {
 	"next_open", "zip_unknown", "zip_nearest", "voicemail_thanks",
 	"voicemail_none", "miss_front_desk", "miss_callback", "last_item"
 };
+
+const char *
+flow_sys_name(enum flow_sys s)
+{
+	return (s < FS_COUNT ? flow_sys_names[s] : "?");
+}
 
 struct flow_node *
 flow_node(const struct flow *f, const char *id)
@@ -115,12 +122,12 @@ flow_load_option(struct cfgctx *ctx, struct fy_node *v, struct flow_option *o)
 		return;
 	}
 	if ((s = cfg_str(ctx, v, "key", 0)) != NULL) {
-		if (!flow_key_valid(s))
+		if (!flow_key_valid(s) && !menu_key_auto(s))
 			cfg_error(ctx, cfg_get(v, "key"), "option key must be one "
-			    "of 0-9, * or #, not '%s'", s);
+			    "of 0-9, * or #, or auto, not '%s'", s);
 		o->key = xstrdup(s);
 	}
-	cfg_i18n_re(ctx, v, "speech", &o->speech, 0);
+	menu_speech(ctx, v, "speech", &o->speech);
 	if (o->key == NULL && cfg_get(v, "speech") == NULL)
 		cfg_error(ctx, v, "an option needs a 'key' or 'speech' (or both)");
 	if ((s = cfg_str(ctx, v, "goto", 0)) != NULL) {
@@ -264,6 +271,7 @@ flow_load_node(struct cfgctx *ctx, struct fy_node *key, struct fy_node *v,
 	n->location_id = flow_strdup(ctx, v, "location_node");
 	n->tries = cfg_int(ctx, v, "tries", 0, 1, 9);
 	cfg_i18n(ctx, v, "hints", &n->hints, 0);
+	menu_hints(ctx, &n->hints);
 	if ((n->type == FLOW_CLINICS || n->type == FLOW_ZIP) &&
 	    n->location_id == NULL)
 		cfg_error(ctx, key, "node '%s' needs 'location_node' (the "
@@ -288,7 +296,7 @@ flow_load_node(struct cfgctx *ctx, struct fy_node *key, struct fy_node *v,
 		cfg_i18n_re(ctx, v, "yes", &n->yes, 1);
 		cfg_i18n_re(ctx, v, "no", &n->no, 1);
 		if ((s = cfg_str(ctx, v, "any_location_key", 1)) != NULL) {
-			if (!flow_key_valid(s))
+			if (!flow_key_valid(s) && !menu_key_auto(s))
 				cfg_error(ctx, cfg_get(v, "any_location_key"),
 				    "not a key: '%s'", s);
 			n->any_key = xstrdup(s);
@@ -350,6 +358,8 @@ flow_load_node(struct cfgctx *ctx, struct fy_node *key, struct fy_node *v,
 			o->line = n->line;
 		}
 	}
+	/* Choices after the locations ("key: auto") are numbered now. */
+	menu_number(ctx, n, globals, nglobals);
 	if (n->type == FLOW_CALLBACK && n->any_key != NULL &&
 	    flow_find_key(n->options, n->noptions, n->any_key) != NULL)
 		cfg_error(ctx, key, "node '%s': any_location_key '%s' is used "
@@ -440,6 +450,7 @@ flow_load(struct cfgctx *ctx, struct fy_node *root)
 	f->max_tries = cfg_int(ctx, root, "max_tries", 3, 1, 9);
 	f->timeout = cfg_int(ctx, root, "timeout", 6, 2, 30);
 	cfg_i18n(ctx, root, "hints", &f->hints, 0);
+	menu_hints(ctx, &f->hints);
 
 	sys = cfg_get(root, "system_prompts");
 	if (sys == NULL || !fy_node_is_mapping(sys))
@@ -564,6 +575,8 @@ flow_load(struct cfgctx *ctx, struct fy_node *root)
 		}
 		free(seen);
 	}
+	/* The menus that list the locations, in words. */
+	menu_generate(ctx, f);
 out:
 	f->globals = globals;
 	f->nglobals = nglobals;

@@ -321,6 +321,7 @@ reload(void)
 	if (log_level_parse(cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);
 	staff_reconfigure(&hl);
+	flowpic_update(cfg);
 	metrics_add("hotline_reloads_total", "result=\"ok\"", 1);
 	log_info("reload: configuration reloaded from %s", hl.config_path);
 }
@@ -465,6 +466,7 @@ main(int argc, char **argv)
 	voice_init(&hl);
 	sms_init(&hl);
 	outbox_init(&hl);
+	flowpic_init(&hl);
 	staff_init(&hl);
 	prompt_init(&hl);
 	guidepage_init(&hl);

@@ -474,6 +474,36 @@ cfg_load_holidays(struct cfgctx *ctx, struct fy_node *hol, struct location *l,
 	}
 }
 
+/*
+ * What a caller says to pick the location: `speech` as written, else the
+ * name itself.  The sources are kept: menus that accept any location's
+ * name ({locations} in a pattern, menu.c) are built from them.
+ */
+static void
+location_load_speech(struct cfgctx *ctx, struct fy_node *v, struct location *l)
+{
+	struct fy_node	*n;
+	const char	*s;
+	size_t		 i;
+
+	n = cfg_get(v, "speech");
+	for (i = 0; i < ctx->nlangs; i++) {
+		s = NULL;
+		if (n != NULL && fy_node_is_scalar(n))
+			s = fy_node_get_scalar0(n);
+		else if (n != NULL && fy_node_is_mapping(n))
+			s = cfg_str(ctx, n, ctx->langs[i], 0);
+		if (s != NULL)
+			l->speech_src.text[i] = xstrdup(s);
+		else if (l->name.text[i] != NULL || l->name.text[0] != NULL)
+			xasprintf(&l->speech_src.text[i], "\\b\\Q%s\\E\\b",
+			    i18n_get(&l->name, (int)i));
+		if (l->speech_src.text[i] != NULL)
+			l->speech.re[i] = cfg_pattern(ctx, n != NULL ? n : v,
+			    l->speech_src.text[i]);
+	}
+}
+
 static void
 cfg_load_location(struct cfgctx *ctx, struct fy_node *v, struct location *l)
 {
@@ -492,14 +522,15 @@ cfg_load_location(struct cfgctx *ctx, struct fy_node *v, struct location *l)
 		l->id = xstrdup(s);
 	} else
 		l->id = xstrdup("");
-	if ((s = cfg_str(ctx, v, "key", 1)) != NULL) {
+	/* Without a key the location takes the next free digit (below). */
+	if ((s = cfg_str(ctx, v, "key", 0)) != NULL) {
 		if (strlen(s) != 1 || !isdigit((unsigned char)*s))
 			cfg_error(ctx, cfg_get(v, "key"), "location key must be "
 			    "one digit, not '%s'", s);
 		l->key = xstrdup(s);
 	}
 	cfg_i18n(ctx, v, "name", &l->name, 1);
-	cfg_i18n_re(ctx, v, "speech", &l->speech, 0);
+	location_load_speech(ctx, v, l);
 	if ((s = cfg_str(ctx, v, "address", 1)) != NULL)
 		l->address = xstrdup(s);
 	if (cfg_i18n(ctx, v, "address_spoken", &l->address_spoken, 0) != 0) {
@@ -569,6 +600,42 @@ cfg_load_location(struct cfgctx *ctx, struct fy_node *v, struct location *l)
 		cfg_load_holidays(ctx, hol, l, 1);
 }
 
+/*
+ * Locations without a key take the lowest digit 1-9 no location has, in
+ * file order: the shipped four are 1-4, a fifth becomes 5.  The menus'
+ * own choices that come after them (ZIP, any clinic) are numbered after
+ * these, at flow load (menu.c).
+ */
+static void
+location_assign_keys(struct cfgctx *ctx)
+{
+	struct config	*cfg = ctx->cfg;
+	char		 used[10] = { 0 }, k[2];
+	size_t		 i;
+	int		 d;
+
+	for (i = 0; i < cfg->nlocations; i++) {
+		if (cfg->locations[i].key != NULL &&
+		    isdigit((unsigned char)*cfg->locations[i].key))
+			used[*cfg->locations[i].key - '0'] = 1;
+	}
+	for (i = 0; i < cfg->nlocations; i++) {
+		if (cfg->locations[i].key != NULL)
+			continue;
+		for (d = 1; d <= 9 && used[d]; d++)
+			;
+		if (d > 9) {
+			cfg_error_at(ctx, 0, "location '%s' has no key: digits "
+			    "1-9 are all taken", cfg->locations[i].id);
+			continue;
+		}
+		used[d] = 1;
+		k[0] = (char)('0' + d);
+		k[1] = '\0';
+		cfg->locations[i].key = xstrdup(k);
+	}
+}
+
 void
 location_load(struct cfgctx *ctx, struct fy_node *root)
 {
@@ -608,6 +675,7 @@ location_load(struct cfgctx *ctx, struct fy_node *root)
 		}
 		cfg->nlocations++;
 	}
+	location_assign_keys(ctx);
 }
 
 /* --- ZIP centroids ------------------------------------------------------ */
@@ -684,6 +752,7 @@ location_free_all(struct config *cfg)
 		free(l->key);
 		i18n_free(&l->name);
 		i18n_re_free(&l->speech);
+		i18n_free(&l->speech_src);
 		free(l->address);
 		i18n_free(&l->address_spoken);
 		free(l->phone);

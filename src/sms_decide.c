@@ -12,7 +12,6 @@
 #include "callback.h"
 #include "config.h"
 #include "keyword.h"
-#include "location.h"
 #include "reply.h"
 #include "sms.h"
 #include "util.h"
@@ -34,6 +33,7 @@ sms_guide_topic(const struct guide *g)
 	return (g->id);
 }
 
+/* Which language's red-flag pattern the text matches: index, or -1. */
 static int
 sms_red_flag(const struct config *cfg, const char *norm, int lang)
 {
@@ -213,8 +213,8 @@ sms_decide(const struct config *cfg, const struct sms_in *in,
 			}
 			break;
 		case KW_LANGUAGE:
-			p->texts = reply_one(reply_msg(cfg, "language_set", lang,
-			    NULL));
+			p->texts = reply_one(reply_msg(cfg, "language_set",
+			    lang, NULL));
 			break;
 		}
 		p->hint = c->hint;

@@ -54,6 +54,7 @@ voice_prompt_extra(struct voice_ctx *v, const struct prompt *p, int lang,
 {
 	char		*url, *both;
 	const char	*text;
+	size_t		 i;
 
 	if (p == NULL) {
 		voice_say(v, extra, lang);
@@ -63,6 +64,21 @@ voice_prompt_extra(struct voice_ctx *v, const struct prompt *p, int lang,
 		xasprintf(&url, "%s/%s", v->cfg->public_url, p->audio[lang]);
 		twiml_leaf(v->tw, "Play", url, NULL);
 		free(url);
+		voice_say(v, extra, lang);
+		return;
+	}
+	/* A generated menu with recorded location names (menu.c). */
+	if (lang >= 0 && (size_t)lang < LANG_MAX && p->nparts[lang] > 0) {
+		for (i = 0; i < p->nparts[lang]; i++) {
+			if (p->parts[lang][i].text != NULL) {
+				voice_say(v, p->parts[lang][i].text, lang);
+				continue;
+			}
+			xasprintf(&url, "%s/%s", v->cfg->public_url,
+			    p->parts[lang][i].audio->audio[lang]);
+			twiml_leaf(v->tw, "Play", url, NULL);
+			free(url);
+		}
 		voice_say(v, extra, lang);
 		return;
 	}

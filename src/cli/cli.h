@@ -33,6 +33,7 @@ int	cli_callbacks(struct cli *, int argc, char **argv);	/* cli_staff.c */
 int	cli_call(struct cli *, int argc, char **argv);		/* cli_call.c */
 int	cli_sms(struct cli *, int argc, char **argv);		/* cli_sms.c */
 int	cli_prompts(struct cli *, int argc, char **argv);	/* cli_prompts.c */
+int	cli_flow(struct cli *, int argc, char **argv);		/* cli_flow.c */
 int	cli_report(struct cli *, int argc, char **argv);	/* cli_report.c */
 int	cli_backup(struct cli *, int argc, char **argv);	/* cli_backup.c */
 int	cli_purge(struct cli *, int argc, char **argv);		/* cli_purge.c */

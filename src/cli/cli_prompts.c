@@ -9,14 +9,14 @@
  * .wav without that sidecar -- a studio recording someone put there -- is
  * never overwritten without --force.
  *
- * check compares what the flow and the guides use with what is on disk.
+ * check compares what the flow and the guides use with what is on disk,
+ * and that recordings are telephone audio (prompts_studio.c); export
+ * writes the studio script.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "config.h"
 #include "flow.h"
+#include "prompts.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -38,32 +39,6 @@ prompts_default_voice(const char *lang)
 	if (strcmp(lang, "en") == 0)
 		return ("en-us");
 	return (lang);
-}
-
-/* Run argv quietly; 0 when it exits 0. */
-static int
-prompts_run(char *const argv[])
-{
-	pid_t	pid;
-	int	status, devnull;
-
-	if ((pid = fork()) == -1)
-		return (-1);
-	if (pid == 0) {
-		if ((devnull = open("/dev/null", O_RDWR)) != -1) {
-			dup2(devnull, STDIN_FILENO);
-			dup2(devnull, STDOUT_FILENO);
-		}
-		execvp(argv[0], argv);
-		fprintf(stderr, "hotline prompts: %s: %s\n", argv[0],
-		    strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR)
-			return (-1);
-	}
-	return (WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1);
 }
 
 static int
@@ -180,7 +155,7 @@ prompts_render(struct cli *cli, int argc, char **argv)
 	struct prompt	*p;
 	struct stat	 st;
 	const char	*lang = NULL, *voice = NULL, *v;
-	char		*dir, *wav, *side, *old, *material, hash[65];
+	char		*dir, *wav, *side, *old, hash[65];
 	size_t		 i, j;
 	int		 ch, force = 0, li = -1, rendered = 0, current = 0;
 	int		 kept = 0, failed = 0, k;
@@ -231,13 +206,11 @@ prompts_render(struct cli *cli, int argc, char **argv)
 		xasprintf(&dir, "%s/%s", cfg->prompts_dir, cfg->langs[j]);
 		for (i = 0; i < cfg->nprompts; i++) {
 			p = &cfg->prompts[i];
-			if (p->text[j] == NULL ||
+			/* Made from the locations: always spoken (menu.c). */
+			if (p->text[j] == NULL || p->tmpl[j] != NULL ||
 			    !prompts_wanted(argc - optind, argv + optind, p->id))
 				continue;
-			xasprintf(&material, "espeak-ng %s 8000\n%s", v,
-			    p->text[j]);
-			util_sha256_hex(material, strlen(material), hash);
-			free(material);
+			prompts_hash(v, p->text[j], hash);
 			xasprintf(&wav, "%s/%s.wav", dir, p->id);
 			xasprintf(&side, "%s/%s.sha256", dir, p->id);
 			old = util_read_file(side, 1024, NULL);
@@ -280,112 +253,71 @@ next:
 
 /* --- check ---------------------------------------------------------------- */
 
-static void
-prompts_mark(struct config *cfg, char *used, const struct prompt *p)
-{
-	if (p != NULL)
-		used[p - cfg->prompts] = 1;
-}
-
-static void
-prompts_mark_guide(struct config *cfg, char *used, const struct guide *g)
-{
-	size_t	i;
-
-	for (i = 0; i < g->nparts; i++)
-		prompts_mark(cfg, used, g->parts[i].prompt);
-	for (i = 0; i < g->nguides; i++)
-		prompts_mark_guide(cfg, used, g->guides[i]);
-}
-
-/*
- * What the phone and the texts use: every guide's parts, and every prompt
- * the flow names (its system prompts and each node's own).
- */
-static char *
-prompts_used(struct config *cfg)
-{
-	struct flow	*fl = cfg->flow;
-	struct flow_node *n;
-	char		*used;
-	size_t		 i;
-
-	used = xcalloc(cfg->nprompts + 1, 1);
-	for (i = 0; i < cfg->nguides; i++)
-		prompts_mark_guide(cfg, used, &cfg->guides[i]);
-	if (fl == NULL)
-		return (used);
-	for (i = 0; i < FS_COUNT; i++)
-		prompts_mark(cfg, used, fl->sys[i]);
-	for (i = 0; i < fl->nnodes; i++) {
-		n = &fl->nodes[i];
-		prompts_mark(cfg, used, n->prompt);
-		prompts_mark(cfg, used, n->intro);
-		prompts_mark(cfg, used, n->after);
-		prompts_mark(cfg, used, n->last);
-		prompts_mark(cfg, used, n->number);
-		prompts_mark(cfg, used, n->where);
-		prompts_mark(cfg, used, n->when);
-	}
-	return (used);
-}
-
 static int
 prompts_check(struct cli *cli, int argc, char **argv)
 {
-	struct config	*cfg = cli->cfg;
-	struct prompt	*p;
-	char		*used;
-	size_t		 i, j;
-	int		 missing = 0, unused = 0, stale = 0;
+	struct config		*cfg = cli->cfg;
+	struct prompt		*p;
+	enum prompt_audio	 a;
+	char			**where;
+	size_t			 i, j;
+	int			 missing = 0, unused = 0, stale = 0, fix = 0;
+	int			 wrong;
 
-	if (argc > 1) {
-		fprintf(stderr, "usage: hotline prompts check\n");
+	if (argc == 2 && strcmp(argv[1], "--fix") == 0)
+		fix = 1;
+	else if (argc > 1) {
+		fprintf(stderr, "usage: hotline prompts check [--fix]\n");
 		return (2);
 	}
-	used = prompts_used(cfg);
+	where = prompts_where(cfg);
 	for (i = 0; i < cfg->nprompts; i++) {
 		p = &cfg->prompts[i];
 		for (j = 0; j < cfg->nlangs; j++) {
 			if (p->text[j] == NULL)
 				continue;
-			if (used[i] && p->audio[j] == NULL) {
+			a = prompts_audio_state(cfg, p, j);
+			if (where[i] != NULL && a == PA_MISSING) {
 				printf("missing  %s/%s/%s.wav (the service "
 				    "says the words instead)\n",
 				    cfg->prompts_dir, cfg->langs[j], p->id);
 				missing++;
-			} else if (p->audio[j] != NULL &&
-			    p->audio_mtime[j] < p->text_mtime[j]) {
+			} else if (a == PA_STALE) {
 				printf("stale    %s/%s (audio older than "
-				    "%s.txt)\n", cfg->prompts_dir,
+				    "%s.txt, or made from other words)\n",
+				    cfg->prompts_dir,
 				    p->audio[j] + strlen("prompts/"), p->id);
 				stale++;
 			}
 		}
-		if (!used[i]) {
+		if (where[i] == NULL) {
 			printf("unused   %s (no guide or menu uses it)\n",
 			    p->id);
 			unused++;
 		}
 	}
-	free(used);
-	printf("%zu prompts: %d missing audio, %d stale, %d unused\n",
-	    cfg->nprompts, missing, stale, unused);
-	return (missing == 0 && stale == 0 ? 0 : 1);
+	prompts_where_free(cfg, where);
+	wrong = prompts_check_format(cfg, fix);
+	printf("%zu prompts: %d missing audio, %d stale, %d unused, %d not "
+	    "telephone audio\n", cfg->nprompts, missing, stale, unused, wrong);
+	return (missing == 0 && stale == 0 && wrong == 0 ? 0 : 1);
 }
 
 int
 cli_prompts(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: hotline prompts render|check ...\n");
+		fprintf(stderr, "usage: hotline prompts render|check|export "
+		    "...\n");
 		return (2);
 	}
 	if (strcmp(argv[1], "render") == 0)
 		return (prompts_render(cli, argc - 1, argv + 1));
 	if (strcmp(argv[1], "check") == 0)
 		return (prompts_check(cli, argc - 1, argv + 1));
+	if (strcmp(argv[1], "export") == 0)
+		return (prompts_export(cli->cfg, argc - 1, argv + 1));
 	fprintf(stderr, "hotline prompts: unknown subcommand '%s' (render, "
-	    "check)\n", argv[1]);
+	    "check, export)\n", argv[1]);
 	return (2);
 }

@@ -33,7 +33,9 @@ usage(FILE *f)
 	    "  sms [--url URL] [--from NUMBER] [--listen-provider HOST:PORT] "
 	    "[--json] TEXT...\n"
 	    "  prompts render [--lang L] [--voice V] [--force] [ID...]\n"
-	    "  prompts check\n"
+	    "  prompts check [--fix]\n"
+	    "  prompts export [--lang L] [--format csv|html]\n"
+	    "  flow graph [--lang L] [--format dot|svg] [--counts]\n"
 	    "  report [--since YYYY-MM-DD] [--csv]\n"
 	    "  purge [--dry-run]\n"
 	    "  audit [--limit N] [--json]\n"
@@ -113,6 +115,8 @@ main(int argc, char **argv)
 		rc = cli_sms(&cli, argc, argv);
 	else if (strcmp(cmd, "prompts") == 0)
 		rc = cli_prompts(&cli, argc, argv);
+	else if (strcmp(cmd, "flow") == 0)
+		rc = cli_flow(&cli, argc, argv);
 	else if (strcmp(cmd, "report") == 0)
 		rc = cli_report(&cli, argc, argv);
 	else if (strcmp(cmd, "staff") == 0)

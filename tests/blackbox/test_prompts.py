@@ -300,3 +300,83 @@ class TestUnsafeFiles(PromptsDir):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestStudio(PromptsCase):
+    """The studio script (prompts export) and the recordings' format
+    (prompts check [--fix])."""
+
+    def export(self, *args):
+        r = self.hotline("prompts", "export", *args)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r.stdout
+
+    def rows(self, *args):
+        import csv
+        import io
+        return list(csv.DictReader(io.StringIO(self.export(*args))))
+
+    def test_export_lists_every_prompt_with_its_state(self):
+        self.render("--lang", "en", "welcome")
+        rows = self.rows()
+        by = {(r["id"], r["lang"]): r for r in rows}
+        self.assertEqual(by[("welcome", "en")]["audio"], "rendered")
+        self.assertEqual(by[("welcome", "es")]["audio"], "missing")
+        self.assertIn("system welcome", by[("welcome", "en")]["used_in"])
+        with open(self.path("en", "welcome.txt")) as f:
+            self.assertEqual(by[("welcome", "en")]["words"], f.read().strip())
+        self.assertIn("node main", by[("main_menu", "en")]["used_in"])
+        self.assertIn("guide stretch_child",
+                      by[("stretch_child_1", "en")]["used_in"])
+        # the menus made from the locations: their words, always spoken
+        cm = by[("clinics_menu", "en")]
+        self.assertEqual(cm["audio"], "generated")
+        self.assertTrue(cm["words"].startswith("For Fort Worth, press 1."))
+        # a studio recording, then words edited after it
+        os.unlink(self.path("en", "welcome.sha256"))
+        self.assertEqual({(r["id"], r["lang"]): r for r in self.rows()}
+                         [("welcome", "en")]["audio"], "recorded")
+        later = time.time() + 10
+        os.utime(self.path("en", "welcome.txt"), (later, later))
+        self.assertEqual({(r["id"], r["lang"]): r for r in self.rows()}
+                         [("welcome", "en")]["audio"], "stale")
+        # one language only
+        self.assertEqual({r["lang"] for r in self.rows("--lang", "es")},
+                         {"es"})
+
+    def test_export_html(self):
+        page = self.export("--format", "html", "--lang", "en")
+        self.assertIn("<table>", page)
+        self.assertIn("<td>clinics_menu</td>", page)
+        self.assertIn("For {name}, press {key}.", page)
+        self.assertNotIn("<td>es</td>", page)
+
+    def test_export_mistakes(self):
+        for args in (["--format", "pdf"], ["--lang", "fr"], ["extra"]):
+            r = self.hotline("prompts", "export", *args)
+            self.assertEqual(r.returncode, 2, args)
+
+    def test_check_format_and_fix(self):
+        wav = self.path("en", "welcome.wav")
+        # a studio file at CD quality, stereo
+        subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", "-b", "16",
+                        wav, "synth", "1", "sine", "440"], check=True)
+        r = self.hotline("prompts", "check")
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stdout, r"format +\S*en/welcome\.wav \(44100 Hz, "
+                         r"2 channels, 16-bit")
+        with open(wav, "rb") as f:
+            studio = f.read()
+        r = self.hotline("prompts", "check", "--fix")
+        self.assertIn("converting", r.stdout)
+        with wave.open(wav) as w:
+            self.assertEqual((w.getframerate(), w.getnchannels(),
+                              w.getsampwidth()), (8000, 1, 2))
+            self.assertGreater(w.getnframes(), 7000)
+        with open(wav + ".orig", "rb") as f:      # nothing is lost
+            self.assertEqual(f.read(), studio)
+        r = self.hotline("prompts", "check")
+        self.assertNotIn("format", r.stdout.replace("telephone", ""))
+        self.assertRegex(r.stdout, r"0 not telephone audio")
+        r = self.hotline("prompts", "check", "--frob")
+        self.assertEqual(r.returncode, 2)
