@@ -36,9 +36,16 @@ struct auth_staff {
 	char	*phone;		/* E.164 or NULL */
 	char	*email;		/* or NULL */
 	char	*csrf;		/* session's CSRF token; NULL for a bearer token */
+	char	*role;		/* AUTH_ROLE_ADMIN or AUTH_ROLE_STAFF */
 };
 
+/* Roles: an admin also reads the audit log. */
+#define AUTH_ROLE_ADMIN		"admin"
+#define AUTH_ROLE_STAFF		"staff"
+
 void	 auth_staff_clear(struct auth_staff *);
+/* 1 when s is an admin (pure). */
+int	 auth_is_admin(const struct auth_staff *);
 int	 auth_name_valid(const char *);
 
 /* yescrypt hash of pw (caller frees), or NULL. */
@@ -61,6 +68,8 @@ char	*auth_cookie(const char *header, const char *name);
 int	 auth_staff_put(struct db *, const char *name, const char *hash,
 	    const char *locations, const char *phone, const char *email,
 	    time_t now);
+/* Set name's role (AUTH_ROLE_*). 0 / -1. */
+int	 auth_staff_role(struct db *, const char *name, const char *role);
 /* Load an enabled staff member: 1 found, 0 not, -1 error. */
 int	 auth_staff_get(struct db *, const char *name, struct auth_staff *);
 /* A new API token for name (caller frees *token); 0, or -1. */

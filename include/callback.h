@@ -100,6 +100,13 @@ char	*callback_request_words(const char *channel, const char *reason,
  */
 json_t	*callback_requests_json(struct db *, long long id);
 /*
+ * The location a person (phone) is with, for routing what they send
+ * next: their open entry's queue, else the newest of their requests that
+ * named a location.  *location (caller frees) NULL when none.  0 or -1.
+ */
+int	callback_person_location(struct db *, const char *phone,
+	    char **location);
+/*
  * Every location named in requests (callback_requests_json's array),
  * first named first: a new array of ids (pure).
  */
@@ -118,6 +125,9 @@ json_t	*callback_locations(const json_t *requests);
 	"EXISTS (SELECT 1 FROM callback_requests vq WHERE "		\
 	"vq.callback_id = " t ".id AND vq.location IS NOT NULL AND "	\
 	"(',' || ? || ',') LIKE ('%,' || vq.location || ',%')))"
+/* 1 when any entry of phone's is visible to locations, 0 not, -1. */
+int	callback_person_visible(struct db *, const char *phone,
+	    const char *locations);
 /* 1 visible, 0 not, CB_NOTFOUND (no such entry) or CB_ERROR. */
 int	callback_visible(struct db *, long long id, const char *locations);
 /* Position in its queue (1 = next) of an open entry; 0 if not open; -1. */

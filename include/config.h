@@ -64,6 +64,12 @@ struct guide {
 	size_t			  nguides;
 };
 
+/* A topic's label for staff (guides.yaml topics). */
+struct topic {
+	char			 *id;
+	struct i18n		  label;
+};
+
 struct hours_span {
 	int	open;		/* minutes after local midnight; -1 = closed */
 	int	close;
@@ -185,6 +191,8 @@ struct config {
 	size_t			 nprompts;
 	struct guide		*guides;
 	size_t			 nguides;
+	struct topic		*topics;	/* labels for staff */
+	size_t			 ntopics;
 	char			*guides_file;	/* guides.yaml as named in messages */
 	struct guideview_words	*page;		/* guides.yaml page: (guideview.c) */
 	struct location		*locations;
@@ -243,6 +251,7 @@ config_lang(const struct config *cfg, const char *code)
 /* Look-ups; NULL when absent (location.c has the locations and ZIPs). */
 struct prompt	*config_prompt(const struct config *, const char *id);	/* content.c */
 struct guide	*config_guide(const struct config *, const char *id);	/* content.c */
+struct topic	*config_topic(const struct config *, const char *id);	/* content.c */
 struct location	*config_location(const struct config *, const char *id);
 const struct zip *config_zip(const struct config *, const char *zip);
 

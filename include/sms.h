@@ -72,6 +72,8 @@ struct sms_plan {
 	int			 callback_reply; /* reply: sms_callback_texts */
 	int			 emergency_reply; /* ... the red-flag advice */
 	int			 hint;		/* ... then the opt-out hint */
+	int			 inbox;		/* no keyword answered: keep it
+						   for a person (inbox.c) */
 };
 
 /* Step one: the route and language of a text (pure). */

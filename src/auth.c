@@ -25,6 +25,7 @@ auth_staff_clear(struct auth_staff *s)
 	free(s->phone);
 	free(s->email);
 	free(s->csrf);
+	free(s->role);
 	memset(s, 0, sizeof *s);
 }
 
@@ -166,6 +167,22 @@ auth_staff_put(struct db *db, const char *name, const char *hash,
 	    email, (long long)now));
 }
 
+int
+auth_staff_role(struct db *db, const char *name, const char *role)
+{
+	if (strcmp(role, AUTH_ROLE_ADMIN) != 0 &&
+	    strcmp(role, AUTH_ROLE_STAFF) != 0)
+		return (-1);
+	return (db_exec(db, "UPDATE staff SET role = ? WHERE name = ?", "ss",
+	    role, name));
+}
+
+int
+auth_is_admin(const struct auth_staff *s)
+{
+	return (s->role != NULL && strcmp(s->role, AUTH_ROLE_ADMIN) == 0);
+}
+
 static char *
 auth_dup(struct db_res *r, int col)
 {
@@ -179,8 +196,8 @@ auth_staff_get(struct db *db, const char *name, struct auth_staff *out)
 	int		 rc;
 
 	memset(out, 0, sizeof *out);
-	r = db_query(db, "SELECT name, locations, phone, email FROM staff "
-	    "WHERE name = ? AND disabled = 0", "s", name);
+	r = db_query(db, "SELECT name, locations, phone, email, role FROM "
+	    "staff WHERE name = ? AND disabled = 0", "s", name);
 	if (r == NULL)
 		return (-1);
 	if ((rc = db_next(r)) == 1) {
@@ -188,6 +205,7 @@ auth_staff_get(struct db *db, const char *name, struct auth_staff *out)
 		out->locations = auth_dup(r, 1);
 		out->phone = auth_dup(r, 2);
 		out->email = auth_dup(r, 3);
+		out->role = auth_dup(r, 4);
 	}
 	db_done(r);
 	return (rc);

@@ -411,6 +411,46 @@ callback_visible(struct db *db, long long id, const char *locations)
 	return (ok);
 }
 
+int
+callback_person_visible(struct db *db, const char *phone,
+    const char *locations)
+{
+	long long	n = 0;
+
+	if (db_int_query(db, &n, "SELECT COUNT(*) FROM callbacks c WHERE "
+	    "c.phone = ? AND " CALLBACK_VISIBLE("c"), "ssss", phone, locations,
+	    locations, locations) == -1)
+		return (-1);
+	return (n > 0);
+}
+
+int
+callback_person_location(struct db *db, const char *phone, char **location)
+{
+	struct db_res	*r;
+	int		 rc, i;
+	/* Their open entry's queue first, then the newest request naming one. */
+	static const char *const sql[] = {
+		"SELECT location FROM callbacks WHERE phone = ? AND status IN "
+		"('waiting', 'claimed') AND location IS NOT NULL",
+		"SELECT q.location FROM callback_requests q JOIN callbacks c ON "
+		"c.id = q.callback_id WHERE c.phone = ? AND q.location IS NOT "
+		"NULL ORDER BY q.at DESC, q.id DESC LIMIT 1"
+	};
+
+	*location = NULL;
+	for (i = 0; i < 2 && *location == NULL; i++) {
+		if ((r = db_query(db, sql[i], "s", phone)) == NULL)
+			return (-1);
+		if ((rc = db_next(r)) == 1)
+			*location = xstrdup(db_text(r, 0));
+		db_done(r);
+		if (rc == -1)
+			return (-1);
+	}
+	return (0);
+}
+
 json_t *
 callback_requests_json(struct db *db, long long id)
 {

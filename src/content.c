@@ -206,6 +206,54 @@ config_guide(const struct config *cfg, const char *id)
 	return (NULL);
 }
 
+struct topic *
+config_topic(const struct config *cfg, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id != NULL && i < cfg->ntopics; i++) {
+		if (strcmp(cfg->topics[i].id, id) == 0)
+			return (&cfg->topics[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * guides.yaml's topics: what staff read for a topic id ("stretches" ->
+ * "Guided stretches"), in each language.  Optional: without a label staff
+ * see the id.
+ */
+static void
+content_load_topics(struct cfgctx *ctx, struct fy_node *root)
+{
+	struct config		*cfg = ctx->cfg;
+	struct fy_node		*ts;
+	struct fy_node_pair	*p;
+	struct topic		*t;
+	void			*it = NULL;
+	const char		*id;
+
+	if ((ts = cfg_get(root, "topics")) == NULL)
+		return;
+	if (!fy_node_is_mapping(ts)) {
+		cfg_error(ctx, ts, "'topics' must be a mapping of topic ids to "
+		    "labels");
+		return;
+	}
+	cfg->topics = xcalloc(fy_node_mapping_item_count(ts) + 1,
+	    sizeof *cfg->topics);
+	while ((p = fy_node_mapping_iterate(ts, &it)) != NULL) {
+		id = fy_node_get_scalar0(fy_node_pair_key(p));
+		if (id == NULL || *id == '\0') {
+			cfg_error(ctx, fy_node_pair_key(p), "a topic needs an id");
+			continue;
+		}
+		t = &cfg->topics[cfg->ntopics++];
+		t->id = xstrdup(id);
+		cfg_i18n(ctx, ts, id, &t->label, 1);
+	}
+}
+
 void
 content_load_guides(struct cfgctx *ctx, struct fy_node *root)
 {
@@ -217,6 +265,7 @@ content_load_guides(struct cfgctx *ctx, struct fy_node *root)
 	const char		*id, *s;
 	size_t			 n, i;
 
+	content_load_topics(ctx, root);
 	if ((gs = cfg_get(root, "guides")) == NULL || !fy_node_is_mapping(gs)) {
 		cfg_error(ctx, root, "missing 'guides' mapping");
 		return;
@@ -342,4 +391,9 @@ content_free(struct config *cfg)
 		free(cfg->guides[i].guides);
 	}
 	free(cfg->guides);
+	for (i = 0; i < cfg->ntopics; i++) {
+		free(cfg->topics[i].id);
+		i18n_free(&cfg->topics[i].label);
+	}
+	free(cfg->topics);
 }

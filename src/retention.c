@@ -17,6 +17,10 @@
  *   events       report events, call records and the records of texts
  *                (number, keyword, status)
  *
+ * The staff inbox (inbox.c) goes the same way once staff marked an item
+ * done: what it and its replies said with the bodies, the rows with the
+ * events.
+ *
  * Opt-outs and their audit trail are never purged: STOP must keep
  * winning.  Open callbacks and messages still being sent are never
  * touched, however old.
@@ -37,6 +41,7 @@
 
 #include "config.h"
 #include "hotline.h"
+#include "inbox.h"
 #include "lease.h"
 #include "log.h"
 #include "metrics.h"
@@ -225,6 +230,26 @@ retention_calls(struct db *db, enum retention_kind kind, time_t cutoff,
 	    limit));
 }
 
+/* The staff inbox's (inbox.c holds the SQL): items marked done. */
+static long long
+retention_inbox(struct db *db, enum retention_kind kind, time_t cutoff,
+    int limit)
+{
+	if (kind == RET_BODIES)
+		return (inbox_retention(db, INBOX_RET_BODIES, cutoff, limit));
+	return (inbox_retention(db, INBOX_RET_ITEMS, cutoff, limit));
+}
+
+static long long
+retention_inbox_replies(struct db *db, enum retention_kind kind,
+    time_t cutoff, int limit)
+{
+	if (kind == RET_BODIES)
+		return (inbox_retention(db, INBOX_RET_REPLY_BODIES, cutoff,
+		    limit));
+	return (inbox_retention(db, INBOX_RET_REPLIES, cutoff, limit));
+}
+
 /* --- the steps ------------------------------------------------------------ */
 
 static const struct retention_step {
@@ -235,6 +260,8 @@ static const struct retention_step {
 } retention_steps[] = {
 	{ RET_BODIES, "text message bodies", retention_messages },
 	{ RET_BODIES, "finished outbound messages", retention_outbox },
+	{ RET_BODIES, "inbox texts marked done", retention_inbox },
+	{ RET_BODIES, "inbox replies", retention_inbox_replies },
 	{ RET_RECORDINGS, "voicemail links", retention_callbacks },
 	{ RET_RECORDINGS, "voicemail links of requests",
 	    retention_callback_requests },
@@ -249,6 +276,8 @@ static const struct retention_step {
 	{ RET_EVENTS, "report events", retention_events },
 	{ RET_EVENTS, "call records", retention_calls },
 	{ RET_EVENTS, "text message records", retention_messages },
+	{ RET_EVENTS, "inbox reply records", retention_inbox_replies },
+	{ RET_EVENTS, "inbox records", retention_inbox },
 };
 
 #define RETENTION_NSTEPS (sizeof retention_steps / sizeof retention_steps[0])

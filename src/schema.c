@@ -278,5 +278,53 @@ const struct schema_migration schema_migrations[] = {
 "CREATE INDEX escalation_pages_phone ON escalation_pages (phone, "
 "  escalation_id)"
 },
+{ 7, "inbox and audit",
+/*
+ * The staff inbox (inbox.c): each text no keyword answered, with what the
+ * person wrote (kept in the store only, never logged), the queue it is in
+ * (location, NULL for the shared one) and when the texter was told that a
+ * person will read it (told_at, at most once a day).  status: open,
+ * replied, done.  Replies staff wrote go out through the outbox.
+ */
+"CREATE TABLE inbox ("
+"  id {ID},"
+"  phone TEXT NOT NULL,"
+"  channel TEXT,"
+"  sid TEXT,"
+"  body TEXT NOT NULL,"
+"  language TEXT,"
+"  location TEXT,"
+"  status TEXT NOT NULL,"
+"  received_at BIGINT NOT NULL,"
+"  updated_at BIGINT NOT NULL,"
+"  told_at BIGINT,"
+"  done_by TEXT,"
+"  done_at BIGINT);\n"
+"CREATE INDEX inbox_status ON inbox (status, received_at);\n"
+"CREATE INDEX inbox_phone ON inbox (phone, received_at);\n"
+"CREATE TABLE inbox_replies ("
+"  id {ID},"
+"  inbox_id BIGINT NOT NULL,"
+"  at BIGINT NOT NULL,"
+"  author TEXT NOT NULL,"
+"  body TEXT NOT NULL,"
+"  outbox_id BIGINT);\n"
+"CREATE INDEX inbox_replies_item ON inbox_replies (inbox_id, at);\n"
+/*
+ * Who looked at whose record (audit.c): actor is the staff name, action
+ * what they did ("person.view"), subject whose record (a phone number:
+ * the store holds it anyway; logs never do).
+ */
+"CREATE TABLE audit_log ("
+"  id {ID},"
+"  at BIGINT NOT NULL,"
+"  actor TEXT NOT NULL,"
+"  action TEXT NOT NULL,"
+"  subject TEXT,"
+"  detail TEXT);\n"
+"CREATE INDEX audit_log_at ON audit_log (at);\n"
+/* Roles: admin (reads the audit log) or staff. */
+"ALTER TABLE staff ADD COLUMN role TEXT NOT NULL DEFAULT 'staff'"
+},
 { 0, NULL, NULL }
 };

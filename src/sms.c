@@ -29,6 +29,7 @@
 #include "escalate.h"
 #include "hotline.h"
 #include "http.h"
+#include "inbox.h"
 #include "keyword.h"
 #include "location.h"
 #include "log.h"
@@ -243,6 +244,42 @@ sms_advised(struct db *db, const char *phone, time_t now)
 }
 
 /*
+ * A text no keyword answered goes to the staff inbox (never lost, read by
+ * a person).  At most once a day, and not when the texter is opted out or
+ * the reply is throttled, the fallback becomes the one that also says a
+ * person will read it and when, so the answer stays one text.
+ */
+static int
+sms_inbox(struct db *db, struct sms_job *j, const struct sms_facts *f,
+    struct sms_plan *p)
+{
+	struct inbox_text	 t;
+	struct inbox_added	 a;
+	char			*told = NULL;
+
+	if (*j->norm == '\0')
+		return (0);
+	memset(&t, 0, sizeof t);
+	t.phone = j->from;
+	t.channel = j->channel;
+	t.sid = j->sid;
+	t.body = j->body;
+	t.language = j->cfg->langs[p->lang];
+	t.tell = !f->opted && !p->throttled && p->texts != NULL &&
+	    p->texts[0] != NULL;
+	t.now = j->in.now;
+	if (inbox_add(db, &t, &a) != 0)
+		return (-1);
+	if (a.tell && (told = inbox_notice(j->cfg, a.location, p->lang,
+	    j->in.now)) != NULL) {
+		free(p->texts[0]);
+		p->texts[0] = told;
+	}
+	free(a.location);
+	return (0);
+}
+
+/*
  * Read the facts, decide (sms.h) and carry out the plan's changes to the
  * opt-out list and the queue.  0 with plan filled, or -1 to roll back.
  */
@@ -292,6 +329,8 @@ sms_plan(struct db *db, struct sms_job *j, struct sms_plan *p)
 			metrics_add("hotline_sms_optouts_total", "", rc);
 	}
 	if (p->callback && sms_callback(db, j, p) != 0)
+		return (-1);
+	if (p->inbox && sms_inbox(db, j, &f, p) != 0)
 		return (-1);
 	if (c.route == SMS_RED_FLAG)
 		metrics_add("hotline_red_flags_total", "channel=\"sms\"", 1);

@@ -176,6 +176,8 @@ sms_decide(const struct config *cfg, const struct sms_in *in,
 		}
 		goto throttle;
 	case SMS_CONTENT:
+		/* No keyword answered: a person reads it (sms.c, inbox.c). */
+		p->inbox = k == NULL;
 		if (f->opted) {
 			p->keyword = "opted_out";
 			return;

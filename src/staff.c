@@ -88,19 +88,30 @@ staff_authenticate(struct db *db, struct staff_job *j)
 static json_t *
 staff_whoami(const struct config *cfg, const struct auth_staff *w)
 {
-	json_t	*locs;
-	size_t	 i;
+	json_t	*locs, *topics, *label;
+	size_t	 i, k;
 
 	locs = json_array();
 	for (i = 0; i < cfg->nlocations; i++) {
 		if (!auth_location_allowed(w->locations, cfg->locations[i].id))
 			continue;
-		json_array_append_new(locs, json_pack("{s:s, s:s}", "id",
+		json_array_append_new(locs, json_pack("{s:s, s:s, s:s?}", "id",
 		    cfg->locations[i].id, "name",
-		    i18n_get(&cfg->locations[i].name, 0)));
+		    i18n_get(&cfg->locations[i].name, 0), "timezone",
+		    cfg->locations[i].timezone));
 	}
-	return (json_pack("{s:s, s:s?, s:b, s:o}", "name", w->name, "csrf",
-	    w->csrf, "has_phone", w->phone != NULL, "locations", locs));
+	/* Topic labels in every language: the browser picks the staff's. */
+	topics = json_object();
+	for (i = 0; i < cfg->ntopics; i++) {
+		label = json_object();
+		for (k = 0; k < cfg->nlangs; k++)
+			json_object_set_new(label, cfg->langs[k], json_string(
+			    i18n_get(&cfg->topics[i].label, (int)k)));
+		json_object_set_new(topics, cfg->topics[i].id, label);
+	}
+	return (json_pack("{s:s, s:s?, s:b, s:o, s:s?, s:o}", "name", w->name,
+	    "csrf", w->csrf, "has_phone", w->phone != NULL, "locations", locs,
+	    "role", w->role, "topics", topics));
 }
 
 static int
@@ -307,6 +318,8 @@ staff_init(struct hotline *hl)
 	    ROUTE_PROVIDER, "staff-call", staff_call_cb);
 	http_route(hl->http, EVHTTP_REQ_POST, "/voice/staff-call-result",
 	    ROUTE_PROVIDER, "staff-call-result", staff_call_cb);
+	staff_inbox_init(hl);		/* staff_inbox.c */
+	staff_people_init(hl);		/* staff_people.c */
 
 	s->timer = event_new(hl->base, -1, EV_PERSIST, staff_tick, s);
 	event_add(s->timer, &tv);

@@ -22,6 +22,7 @@
 #include "escalate.h"
 #include "hotline.h"
 #include "http.h"
+#include "inbox.h"
 #include "lease.h"
 #include "live.h"
 #include "log.h"
@@ -175,6 +176,13 @@ staff_fp_tx(struct db *db, void *arg)
 	 * this process; the failed rows are part of what staff watch.
 	 */
 	if (outbox_failed_mark(db, &mark) != 0)
+		return (-1);
+	old = m->fp;
+	xasprintf(&m->fp, "%s/%s", old, mark);
+	free(old);
+	free(mark);
+	/* The inbox (inbox.c), written by other instances too. */
+	if (inbox_fingerprint(db, &mark) != 0)
 		return (-1);
 	old = m->fp;
 	xasprintf(&m->fp, "%s/%s", old, mark);

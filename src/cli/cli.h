@@ -37,5 +37,6 @@ int	cli_flow(struct cli *, int argc, char **argv);		/* cli_flow.c */
 int	cli_report(struct cli *, int argc, char **argv);	/* cli_report.c */
 int	cli_backup(struct cli *, int argc, char **argv);	/* cli_backup.c */
 int	cli_purge(struct cli *, int argc, char **argv);		/* cli_purge.c */
+int	cli_audit(struct cli *, int argc, char **argv);		/* cli_audit.c */
 
 #endif

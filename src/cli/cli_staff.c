@@ -28,7 +28,7 @@ cli_staff_usage(void)
 {
 	fprintf(stderr,
 	    "usage: hotline staff add NAME [--password-stdin] "
-	    "[--locations a,b|*] [--phone +1...] [--email ADDRESS]\n"
+	    "[--locations a,b|*] [--phone +1...] [--email ADDRESS] [--admin]\n"
 	    "       hotline staff token NAME\n"
 	    "       hotline staff list\n");
 	return (2);
@@ -79,6 +79,7 @@ cli_read_password(int prompt)
 
 struct cli_staff_add {
 	const char	*name, *hash, *locations, *phone, *email;
+	int		 admin;
 };
 
 static int
@@ -86,8 +87,12 @@ cli_staff_add_tx(struct db *db, void *arg)
 {
 	struct cli_staff_add	*a = arg;
 
-	return (auth_staff_put(db, a->name, a->hash, a->locations, a->phone,
-	    a->email, util_now()));
+	if (auth_staff_put(db, a->name, a->hash, a->locations, a->phone,
+	    a->email, util_now()) != 0)
+		return (-1);
+	/* The role is what this command says: --admin, or staff. */
+	return (auth_staff_role(db, a->name, a->admin ? AUTH_ROLE_ADMIN :
+	    AUTH_ROLE_STAFF));
 }
 
 /* Each location in a comma list must exist. */
@@ -119,6 +124,7 @@ cli_staff_add(struct cli *cli, int argc, char **argv)
 		{ "locations", required_argument, NULL, 'l' },
 		{ "phone", required_argument, NULL, 'P' },
 		{ "email", required_argument, NULL, 'e' },
+		{ "admin", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cli_staff_add	 a;
@@ -141,6 +147,9 @@ cli_staff_add(struct cli *cli, int argc, char **argv)
 			break;
 		case 'e':
 			a.email = optarg;
+			break;
+		case 'A':
+			a.admin = 1;
 			break;
 		default:
 			return (cli_staff_usage());
@@ -204,7 +213,8 @@ cli_staff_add(struct cli *cli, int argc, char **argv)
 		    a.name);
 		return (1);
 	}
-	printf("staff %s saved (locations %s)\n", a.name, a.locations);
+	printf("staff %s saved (locations %s%s)\n", a.name, a.locations,
+	    a.admin ? ", admin" : "");
 	return (0);
 }
 

@@ -38,6 +38,7 @@ usage(FILE *f)
 	    "  flow graph [--lang L] [--format dot|svg] [--counts]\n"
 	    "  report [--since YYYY-MM-DD] [--csv]\n"
 	    "  purge [--dry-run]\n"
+	    "  audit [--limit N] [--json]\n"
 	    "  check-config\n"
 	    "  staff add|token|list ...\n"
 	    "  callbacks list|claim|done ...\n"
@@ -126,6 +127,8 @@ main(int argc, char **argv)
 		rc = cli_backup(&cli, argc, argv);
 	else if (strcmp(cmd, "purge") == 0)
 		rc = cli_purge(&cli, argc, argv);
+	else if (strcmp(cmd, "audit") == 0)
+		rc = cli_audit(&cli, argc, argv);
 	else {
 		fprintf(stderr, "hotline: unknown command '%s'\n", cmd);
 		usage(stderr);

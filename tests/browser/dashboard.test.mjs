@@ -341,6 +341,45 @@ try {
   await check('no script errors', async () => {
     assert(errors.length === 0, errors.join('; '));
   });
+
+  // --- the inbox and the person view ---------------------------------------
+  const INBOX_TEXTER = '+18175550176';
+  const FREE = 'my back hurts after running, what should I do?';
+  const REPLY = 'Hi, this is Alice at the clinic: gentle walks help. Can we call you?';
+  await check('a text no keyword answered appears live in the inbox', async () => {
+    assert(await sms(FREE, INBOX_TEXTER) === 200, 'sms webhook failed');
+    const item = page.locator('#inbox-items li', { hasText: '(817) 555-0176' });
+    await item.waitFor({ timeout: 8000 });
+    assert((await item.innerText()).includes(FREE), 'the text is not shown');
+  });
+
+  await check('a reply from the dashboard goes out once', async () => {
+    const item = page.locator('#inbox-items li', { hasText: '(817) 555-0176' });
+    await item.getByRole('button', { name: /^Reply to text \d+ from \(817\) 555-0176$/ }).click();
+    await page.locator('#reply-conversation li', { hasText: FREE }).waitFor({ timeout: 5000 });
+    await page.getByLabel(/^Your reply/).fill(REPLY);
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await item.getByText('answered').waitFor({ timeout: 8000 });
+    for (let i = 0; i < 100 && !provider.posts.some((p) => p.form.To === INBOX_TEXTER); i++) await sleep(50);
+    await sleep(300);
+    const sent = provider.posts.filter((p) => p.form.To === INBOX_TEXTER);
+    assert(sent.length === 1 && sent[0].form.Body === REPLY, 'provider got ' + sent.length + ' texts');
+  });
+
+  await check('the person view opens from the entry, and the view is audited', async () => {
+    const item = page.locator('#inbox-items li', { hasText: '(817) 555-0176' });
+    await item.getByRole('button', { name: 'Open the record of (817) 555-0176' }).click();
+    const dlg = page.locator('#person-dialog');
+    await dlg.locator('#person-events li', { hasText: REPLY }).waitFor({ timeout: 5000 });
+    assert((await dlg.innerText()).includes(FREE), 'their text is not in the record');
+    await dlg.getByRole('button', { name: 'Close' }).click();
+    assert(sql(`SELECT actor || ' ' || action || ' ' || subject FROM audit_log`) ===
+      'alice person.view ' + INBOX_TEXTER, 'no audit row');
+  });
+
+  await check('no script errors in the inbox or the person view', async () => {
+    assert(errors.length === 0, errors.join('; '));
+  });
 } catch (e) {
   t.fail('setup: ' + e.message);
 } finally {
@@ -348,7 +387,8 @@ try {
   const log = svc.log();
   await svc.stop();
   providerServer.close();
-  if (log.includes(TEXTER) || log.includes(CALLER) || log.includes(GUIDE_CALLER))
+  if (log.includes(TEXTER) || log.includes(CALLER) || log.includes(GUIDE_CALLER) ||
+      log.includes('+18175550176'))
     t.fail('a full phone number reached the log');
   t.report();
 }

@@ -57,6 +57,7 @@
     show('queue');
     listen();
     load();
+    loadInbox();
   }
 
   $('login-form').addEventListener('submit', async (ev) => {
@@ -99,7 +100,7 @@
     if (state.events) state.events.close();
     const es = new EventSource('/api/v1/events');
     state.events = es;
-    es.addEventListener('queue', () => { setLive(true); load(); });
+    es.addEventListener('queue', () => { setLive(true); load(); loadInbox(); });
     es.addEventListener('open', () => setLive(true));
     es.addEventListener('error', () => {
       if (es.readyState === EventSource.CLOSED) {
@@ -196,21 +197,22 @@
     const wait = el('td', null,
       el('div', { text: 'waited ' + minutes(it.waited_minutes || 0) }),
       open && it.position > 0 && it.estimate ? el('div', { class: 'small', text: 'call expected ' + it.estimate.text }) : null,
-      it.retry_after ? el('div', { class: 'small', text: 'retry after ' + new Date(it.retry_after).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' }) }) : null);
-    const who = el('td', null, el('div', { class: 'nowrap', text: phone(it.phone) }),
+      it.retry_after ? el('div', { class: 'small', text: 'retry after ' + clock(it.retry_after, it.location) }) : null);
+    const who = el('td', null, personLink(it.phone, it.location),
+      el('div', { class: 'cbid', text: 'Callback #' + it.id }),
       el('div', { class: 'small', text: 'via ' + (it.source || '?') + (it.preferred_window ? ', prefers ' + it.preferred_window : '') }));
-    const topic = el('td', null, el('div', { text: it.topic || 'general' }), requestList(it));
+    const topic = el('td', null, el('div', { text: topicLabel(it.topic) }), requestList(it));
     if (it.notes && it.notes.length) {
       const ul = el('ul', { class: 'notes', 'aria-label': 'Notes' });
-      for (const n of it.notes) ul.append(el('li', { text: n.author + ': ' + n.text }));
+      for (const n of it.notes) ul.append(el('li', { text: noteWords(n, it.location) }));
       topic.append(ul);
     }
     const status = el('td', null, el('span', { class: 'badge ' + it.status, text: it.status }),
-      escalationLine(it.escalation),
+      escalationLine(it.escalation, it.location),
       it.claimed_by ? el('div', { class: 'small', text: mine ? 'by you' : 'by ' + it.claimed_by }) : null,
       it.outcome ? el('div', { class: 'small', text: 'last: ' + it.outcome.replace('_', ' ') }) : null);
     tr.append(
-      el('td', { text: open && it.position > 0 ? String(it.position) : '-' }),
+      el('td', { text: open && it.position > 0 ? String(it.position) : '-', 'aria-label': open && it.position > 0 ? 'place in line ' + it.position : 'not in line' }),
       wait,
       el('td', null, it.priority > 0 ? el('span', { class: 'badge red', text: 'Red flag' }) : el('span', { class: 'badge normal', text: 'Normal' })),
       who,
@@ -225,23 +227,25 @@
 
   // Where a red flag's pages stand: "Paged On-call clinician 7:05 PM;
   // next page 7:15 PM", "Page taken by maria 7:07 PM".
-  function escalationLine(esc) {
+  function escalationLine(esc, loc) {
     if (!esc) return null;
-    const paged = (esc.pages || []).map((p) => p.contact + ' ' + clock(p.at)).join(', ');
+    const paged = (esc.pages || []).map((p) => p.contact + ' ' + clock(p.at, loc)).join(', ');
     let text;
     if (esc.status === 'acknowledged') {
-      text = 'Page taken by ' + esc.acknowledged_by + ' ' + clock(esc.acknowledged_at);
+      text = 'Page taken by ' + esc.acknowledged_by + ' ' + clock(esc.acknowledged_at, loc);
     } else if (esc.status === 'paging') {
-      text = 'Paged ' + paged + (esc.next_page_at ? '; next page ' + clock(esc.next_page_at) : '');
+      text = 'Paged ' + paged + (esc.next_page_at ? '; next page ' + clock(esc.next_page_at, loc) : '');
     } else {
       text = 'Pages unanswered: ' + paged;
     }
     return el('div', { class: 'small escalation' + (esc.status === 'paging' || esc.status === 'unanswered' ? ' red-text' : ''), text: text });
   }
 
-  function clock(iso) {
+  // Times are shown on the location's clock (loc: its id; none: the
+  // first of the staff member's locations), whatever the browser's zone.
+  function clock(iso, loc) {
     const d = new Date(iso);
-    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+    return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit', timeZone: zoneOf(loc) });
   }
 
   // One request in words: "Coppell voicemail", "callback by text", ...
@@ -261,11 +265,12 @@
     const box = el('div', { class: 'requests small', 'aria-label': reqs.length === 1 ? 'Request' : reqs.length + ' requests' });
     reqs.forEach((q, i) => {
       if (i) box.append(' \u00b7 ');
-      box.append(el('span', { class: 'req' + (q.reason === 'red_flag' ? ' red-text' : ''), text: requestWords(q) + ', ' + clock(q.at) }));
+      box.append(el('span', { class: 'req' + (q.reason === 'red_flag' ? ' red-text' : ''), text: requestWords(q) + ', ' + clock(q.at, q.location || it.location) }));
       if (q.recording_url) box.append(' ', player(it, q));
     });
+    // The reason in the person's words: what they texted or said.
     for (const q of reqs) {
-      if (q.reason === 'red_flag' && q.text) box.append(el('div', { class: 'said', text: '\u201c' + q.text + '\u201d' }));
+      if (q.text && q.text.trim()) box.append(el('div', { class: 'said' + (q.reason === 'red_flag' ? ' red-text' : ''), text: '\u201c' + q.text + '\u201d' }));
     }
     return box;
   }
@@ -331,9 +336,9 @@
     load();
   }
 
-  function when(iso) {
+  function when(iso, loc) {
     const d = new Date(iso);
-    return isNaN(d) ? '' : d.toLocaleString([], { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+    return isNaN(d) ? '' : d.toLocaleString([], { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: zoneOf(loc) });
   }
 
   // The failed messages: hidden while there are none.
@@ -414,6 +419,187 @@
       const text = (fd.get('text') || '').trim();
       if (text) act(it, 'note', { text });
     });
+  }
+
+  // --- readable entries: topic labels, time zones, notes -----------------
+
+  function zoneOf(loc) {
+    const ls = (state.me && state.me.locations) || [];
+    const l = ls.find((x) => x.id === loc) || ls[0];
+    return (l && l.timezone) || undefined;
+  }
+
+  // The topic's label from the configuration, in the staff's language.
+  function topicLabel(id) {
+    const t = (state.me && state.me.topics && state.me.topics[id || 'general']) || null;
+    if (!t) return id || 'general';
+    const lang = (navigator.language || 'en').slice(0, 2);
+    return t[lang] || t.en || Object.values(t)[0] || id;
+  }
+
+  function noteWords(n, loc) {
+    return n.author + (n.at ? ', ' + when(n.at, loc) : '') + ': ' + n.text;
+  }
+
+  // --- inbox ---------------------------------------------------------------
+
+  const inbox = { items: [], busy: false, again: false };
+
+  async function loadInbox() {
+    if (inbox.busy) { inbox.again = true; return; }
+    inbox.busy = true;
+    try {
+      const r = await api('GET', '/api/v1/inbox?status=' + encodeURIComponent($('i-status').value) + '&limit=200');
+      if (r.status === 401) { location.reload(); return; }
+      if (r.status === 200) {
+        inbox.items = r.data.items;
+        renderInbox();
+      } else {
+        announce('Could not load the texts: ' + ((r.data && r.data.error) || r.status), true);
+      }
+    } finally {
+      inbox.busy = false;
+      if (inbox.again) { inbox.again = false; loadInbox(); }
+    }
+  }
+
+  $('i-status').addEventListener('change', loadInbox);
+
+  function renderInbox() {
+    const ul = $('inbox-items');
+    const active = document.activeElement;
+    const focused = active && active.dataset && ul.contains(active) ? active.dataset.key : null;
+    ul.replaceChildren();
+    for (const it of inbox.items) ul.append(inboxItem(it));
+    $('inbox-empty').hidden = inbox.items.length !== 0;
+    if (focused) {
+      const again = ul.querySelector('[data-key="' + CSS.escape(focused) + '"]');
+      if (again) again.focus(); else $('inbox-title').focus();
+    }
+  }
+
+  function inboxItem(it) {
+    const label = 'text ' + it.id + ' from ' + phone(it.phone);
+    const box = el('div', { class: 'actions' });
+    if (it.status !== 'done') {
+      box.append(el('button', { type: 'button', class: 'primary', 'data-key': 'inbox:' + it.id + ':reply', 'aria-label': 'Reply to ' + label, onclick: () => openReply(it) }, 'Reply'));
+      box.append(el('button', { type: 'button', 'data-key': 'inbox:' + it.id + ':done', 'aria-label': 'Mark ' + label + ' done', onclick: () => inboxDone(it) }, 'Done'));
+    }
+    return el('li', { 'data-inbox': String(it.id), class: it.status },
+      el('div', { class: 'meta' },
+        personLink(it.phone, it.location),
+        el('span', { class: 'small', text: when(it.received_at, it.location) }),
+        el('span', { class: 'small', text: (LANGS[it.language] || it.language || '') + (it.channel === 'whatsapp' ? ', WhatsApp' : ', SMS') }),
+        el('span', { class: 'small', text: locationName(it.location) }),
+        el('span', { class: 'badge ' + it.status, text: it.status === 'replied' ? 'answered' : it.status }),
+        it.replies ? el('span', { class: 'small', text: it.replies === 1 ? '1 reply' : it.replies + ' replies' }) : null),
+      el('div', { class: 'said', text: '\u201c' + it.body + '\u201d' }),
+      box);
+  }
+
+  async function inboxDone(it) {
+    const r = await api('POST', '/api/v1/inbox/' + it.id + '/done', {});
+    if (r.status === 401) { location.reload(); return; }
+    if (r.status >= 200 && r.status < 300) announce('Text from ' + phone(it.phone) + ' marked done.');
+    else announce('Not marked done: ' + ((r.data && r.data.error) || ('error ' + r.status)), true);
+    loadInbox();
+  }
+
+  function conversationLine(c, loc) {
+    const who = c.direction === 'in' ? 'They wrote' : (c.author || 'Staff') + ' replied';
+    return el('li', { class: c.direction }, el('div', { class: 'small', text: who + ', ' + when(c.at, loc) }), el('div', { text: c.body }));
+  }
+
+  async function openReply(it) {
+    const conv = $('reply-conversation');
+    conv.replaceChildren();
+    $('reply-title').textContent = 'Reply to ' + phone(it.phone);
+    openDialog('reply-dialog', it, (fd) => sendReply(it, (fd.get('body') || '').trim()));
+    $('reply-count').textContent = '';
+    const r = await api('GET', '/api/v1/inbox/' + it.id);
+    if (r.status === 200) for (const c of r.data.conversation || []) conv.append(conversationLine(c, it.location));
+  }
+
+  $('reply-text').addEventListener('input', () => {
+    const n = new TextEncoder().encode($('reply-text').value).length;
+    $('reply-count').textContent = n + ' of 600';
+  });
+
+  async function sendReply(it, body) {
+    if (!body) return;
+    const r = await api('POST', '/api/v1/inbox/' + it.id + '/reply', { body });
+    if (r.status === 401) { location.reload(); return; }
+    if (r.status === 202) announce('Reply to ' + phone(it.phone) + ' is on its way.');
+    else if (r.status === 409) announce(phone(it.phone) + ' opted out of texts: nothing was sent. Call them instead if needed.', true);
+    else announce('Reply not sent: ' + ((r.data && r.data.error) || ('error ' + r.status)), true);
+    loadInbox();
+  }
+
+  // --- the person ---------------------------------------------------------
+
+  // The number, as a button that opens everything on record for it.
+  function personLink(p, loc) {
+    return el('button', { type: 'button', class: 'link nowrap', 'data-key': 'person:' + p, 'aria-label': 'Open the record of ' + phone(p),
+      onclick: () => openPerson(p, loc) }, phone(p));
+  }
+
+  const OUTCOMES = { reached: 'reached', left_message: 'left a message', no_answer: 'no answer', busy: 'busy', failed: 'call failed', wrong_number: 'wrong number', cancelled: 'no longer needed' };
+
+  function eventLine(e, loc) {
+    const at = when(e.at, e.location || loc);
+    let head = '', body = '';
+    switch (e.kind) {
+      case 'call':
+        head = 'Call' + (e.duration != null ? ', ' + Math.round(e.duration / 60 * 10) / 10 + ' min' : '') + (e.status ? ' (' + e.status + ')' : '');
+        body = (e.path || []).map((s) => s.node + (s.input ? ' [' + s.input + ']' : '')).join(' \u2192 ') +
+          (e.locations && e.locations.length ? ' \u00b7 ' + e.locations.map(locationName).join(', ') : '');
+        break;
+      case 'text':
+        head = e.direction === 'in'
+          ? (e.inbox_item ? 'Text for a person (' + (e.inbox_status === 'replied' ? 'answered' : e.inbox_status) + ')' : 'Text from them')
+          : 'Text to them' + (e.keyword ? ' (' + e.keyword + ')' : '');
+        body = e.body || '';
+        break;
+      case 'reply':
+        head = 'Reply by ' + (e.author || 'staff');
+        body = e.body || '';
+        break;
+      case 'callback':
+        head = 'Callback #' + e.id + ': ' + topicLabel(e.topic) + ', ' + e.status + (e.outcome ? ', ' + (OUTCOMES[e.outcome] || e.outcome) : '') +
+          (e.attempts ? ', ' + e.attempts + ' tries' : '');
+        body = (e.requests || []).map((q) => requestWords(q) + ', ' + when(q.at, q.location || loc) + (q.text ? ': \u201c' + q.text + '\u201d' : '')).join(' \u00b7 ');
+        break;
+      case 'voicemail':
+        head = 'Voicemail (callback #' + e.callback + ')';
+        body = e.text || '';
+        break;
+      case 'note':
+        head = 'Note by ' + e.author + ' (callback #' + e.callback + ')';
+        body = e.text || '';
+        break;
+      default:
+        head = e.kind;
+    }
+    return el('li', { class: e.direction === 'out' ? 'out' : '' },
+      el('div', { class: 'small', text: at + ' \u00b7 ' + head }), body ? el('div', { text: body }) : null);
+  }
+
+  async function openPerson(p, loc) {
+    const list = $('person-events');
+    list.replaceChildren();
+    $('person-title').textContent = phone(p);
+    $('person-summary').textContent = 'Loading...';
+    openDialog('person-dialog', null, () => {});
+    const r = await api('GET', '/api/v1/people/' + encodeURIComponent(p));
+    if (r.status === 401) { location.reload(); return; }
+    if (r.status !== 200) {
+      $('person-summary').textContent = 'Could not load: ' + ((r.data && r.data.error) || r.status);
+      return;
+    }
+    const d = r.data;
+    $('person-summary').textContent = (LANGS[d.language] || d.language || 'Language unknown') +
+      (d.opted_out ? ' \u00b7 opted out of texts' : '') + ' \u00b7 ' + d.events.length + ' entries on record (this view is logged)';
+    for (const e of d.events) list.append(eventLine(e, loc));
   }
 
   start().catch((e) => announce('Could not start: ' + e.message, true));
