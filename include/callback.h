@@ -43,6 +43,8 @@ struct callback_res {
 	long long	id;
 	long long	request_id;
 	int		created;	/* 0: joined this number's open entry */
+	int		news;		/* a repeat request staff should hear of
+					   (callback_repeat_news) */
 	int		requests;	/* requests in the entry, this one included */
 	int		position;	/* 1 = next */
 	struct estimate	estimate;	/* when they can expect the call */
@@ -51,7 +53,9 @@ struct callback_res {
 /*
  * Add a request: a new entry, or a request joined to this number's open
  * entry (its place kept, a red flag raising its priority).  Runs in the
- * caller's transaction; cfg may be NULL (no notifications).  0 or -1.
+ * caller's transaction; cfg may be NULL (no pages).  The caller then
+ * tells staff in the same transaction (notify_request: res->created and
+ * res->news say what there is to tell).  0 or -1.
  */
 int	callback_request(struct db *, const struct config *cfg,
 	    const struct callback_req *, struct callback_res *);
@@ -178,6 +182,8 @@ int	callback_finish(struct db *, const struct config *, long long id,
 #define CALLBACK_NOTE_MAX 2000
 int	callback_note(struct db *, long long id, const char *author,
 	    const char *text, time_t now);
+/* Staff have been told entry id waits long (callback_unnoticed). */
+int	callback_noticed(struct db *, long long id);
 /* Claims older than cfg->claim_timeout go back in line: how many, or -1. */
 int	callback_expire_claims(struct db *, const struct config *, time_t now);
 /* When a failed attempt may be tried again: later, and in open hours. */
@@ -232,17 +238,45 @@ int	callback_page(struct db *, const struct callback_page *,
  */
 json_t	*callback_list(struct db *, const char *status);
 
-/* What click-to-call tells the staff member who answers. */
+/*
+ * An entry in brief: what click-to-call tells the staff member who
+ * answers, and what a staff notice names (notify.c).
+ */
 struct callback_brief {
-	char	*phone;
-	char	*language;	/* or NULL */
-	char	*topic;		/* or NULL */
-	int	 priority;
-	int	 claimed;	/* still claimed: the call may go ahead */
+	long long	 id;
+	char		*phone;
+	char		*location;	/* its queue, or NULL (shared) */
+	char		*language;	/* or NULL */
+	char		*topic;		/* or NULL */
+	int		 priority;
+	int		 claimed;	/* still claimed: the call may go ahead */
+	long long	 queued_at;
+	long long	 requests;	/* in the entry so far */
 };
 /* 1 found (callback_brief_clear frees), 0 not, -1. */
 int	callback_brief(struct db *, long long id, struct callback_brief *);
 void	callback_brief_clear(struct callback_brief *);
+/* One request of an entry in brief (callback_request_words' words). */
+struct callback_asked {
+	char	*channel;
+	char	*reason;
+	char	*location;	/* the location it names, or NULL */
+};
+/* Request rid of entry id: 1 (callback_asked_clear frees), 0 not, -1. */
+int	callback_asked(struct db *, long long id, long long rid,
+	    struct callback_asked *);
+void	callback_asked_clear(struct callback_asked *);
+/*
+ * Entries waiting since queued_before or earlier, due by now (not_before)
+ * and not yet reported as waiting long (callback_noticed), in queue
+ * order: *due (caller frees each location and the array), *n.  0 or -1.
+ */
+struct callback_due {
+	long long	 id;
+	char		*location;	/* or NULL (shared) */
+};
+int	callback_unnoticed(struct db *, time_t queued_before, time_t now,
+	    struct callback_due **due, size_t *n);
 /* A string that changes whenever the queue or its notes do (frees). */
 int	callback_fingerprint(struct db *, char **mark);
 /* Entries waiting, and how long the oldest has (s).  0 or -1. */

@@ -23,8 +23,9 @@ typedef void	(*live_fn)(long long seq, void *arg);
 /* On a store thread, inside a transaction: it changes what staff watch. */
 void		 live_mark(void);
 /*
- * store.c, on the store thread, just before COMMIT: announce what the
- * transaction marked (PostgreSQL).  0, or -1 on a database error.
+ * On the store thread, just before COMMIT (hotlined.c hands it to
+ * store_before_commit): announce what the transaction marked
+ * (PostgreSQL).  0, or -1 on a database error.
  */
 int		 live_commit(struct db *);
 

@@ -37,6 +37,13 @@ typedef void	(*store_done_fn)(int ok, void *arg);
  */
 struct store	*store_open(struct event_base *base, const char *url,
 		     int threads, char **err);
+/*
+ * fn runs on a store thread as the last statement of every transaction
+ * that commits store_submit's jobs; non-zero rolls it back.  The service
+ * sets it once, before store_open, to live_commit (live.c announces the
+ * changes staff watch): the store knows nothing of what is announced.
+ */
+void		 store_before_commit(int (*fn)(struct db *));
 /* Finishes queued jobs (their done callbacks do not run) and closes. */
 void		 store_close(struct store *);
 /* Queue a transaction; done runs on the loop. Returns 0, or -1 if closing. */

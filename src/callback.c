@@ -20,7 +20,6 @@
 #include "live.h"
 #include "location.h"
 #include "log.h"
-#include "notify.h"
 #include "outbox.h"
 #include "store.h"
 #include "util.h"
@@ -355,16 +354,8 @@ callback_request(struct db *db, const struct config *cfg,
 	if (callback_estimate(db, cfg, queue, res->position, q->now,
 	    &res->estimate) != 0)
 		goto fail;
-	/*
-	 * Staff hear about a new entry, and about a repeat request that
-	 * changes what they do, in the same transaction that made it.
-	 */
-	if (cfg != NULL && res->created &&
-	    notify_callback(db, cfg, id, "joined", q->now) < 0)
-		goto fail;
-	if (cfg != NULL && !res->created && news &&
-	    notify_repeat(db, cfg, id, res->request_id, q->now) < 0)
-		goto fail;
+	/* Staff hear of it from the caller (notify_request). */
+	res->news = news;
 	/*
 	 * A red flag pages the always-on contacts, at any hour, unless
 	 * someone has already claimed the entry.
@@ -783,6 +774,13 @@ callback_note(struct db *db, long long id, const char *author,
 		return (CB_ERROR);
 	callback_mark_changed();
 	return (CB_OK);
+}
+
+int
+callback_noticed(struct db *db, long long id)
+{
+	return (db_exec(db, "UPDATE callbacks SET notified_wait = 1 WHERE "
+	    "id = ?", "i", id));
 }
 
 int

@@ -2,7 +2,8 @@
  * callback_read.c -- the callback queue as the rest of the service reads
  * it (see callback.h): an entry as the API shows it, a page of entries
  * for staff, the list for the command-line tool, what click-to-call says,
- * a fingerprint that changes with the queue, the backlog for /metrics,
+ * what a staff notice names, the entries waiting long unreported, a
+ * fingerprint that changes with the queue, the backlog for /metrics,
  * and the topic a number waits with.  Changing the queue is callback.c's.
  */
 #include <stdio.h>
@@ -17,6 +18,12 @@
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
+
+static char *
+callback_dup(struct db_res *r, int col)
+{
+	return (db_isnull(r, col) ? NULL : xstrdup(db_text(r, col)));
+}
 
 static json_t *
 callback_str(struct db_res *r, int col)
@@ -210,16 +217,22 @@ callback_brief(struct db *db, long long id, struct callback_brief *b)
 	int		 rc;
 
 	memset(b, 0, sizeof *b);
-	r = db_query(db, "SELECT phone, language, topic, priority, status "
-	    "FROM callbacks WHERE id = ?", "i", id);
+	r = db_query(db, "SELECT phone, language, topic, priority, status, "
+	    "location, queued_at, (SELECT COUNT(*) FROM callback_requests q "
+	    "WHERE q.callback_id = callbacks.id) FROM callbacks WHERE id = ?",
+	    "i", id);
 	if (r == NULL)
 		return (-1);
 	if ((rc = db_next(r)) == 1) {
+		b->id = id;
 		b->phone = xstrdup(db_text(r, 0));
-		b->language = db_isnull(r, 1) ? NULL : xstrdup(db_text(r, 1));
-		b->topic = db_isnull(r, 2) ? NULL : xstrdup(db_text(r, 2));
+		b->language = callback_dup(r, 1);
+		b->topic = callback_dup(r, 2);
 		b->priority = (int)db_int(r, 3);
 		b->claimed = strcmp(db_text(r, 4), "claimed") == 0;
+		b->location = callback_dup(r, 5);
+		b->queued_at = db_int(r, 6);
+		b->requests = db_int(r, 7);
 	}
 	db_done(r);
 	return (rc);
@@ -229,9 +242,74 @@ void
 callback_brief_clear(struct callback_brief *b)
 {
 	free(b->phone);
+	free(b->location);
 	free(b->language);
 	free(b->topic);
 	memset(b, 0, sizeof *b);
+}
+
+int
+callback_asked(struct db *db, long long id, long long rid,
+    struct callback_asked *a)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	memset(a, 0, sizeof *a);
+	r = db_query(db, "SELECT channel, reason, location FROM "
+	    "callback_requests WHERE id = ? AND callback_id = ?", "ii", rid,
+	    id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		a->channel = callback_dup(r, 0);
+		a->reason = callback_dup(r, 1);
+		a->location = callback_dup(r, 2);
+	}
+	db_done(r);
+	return (rc);
+}
+
+void
+callback_asked_clear(struct callback_asked *a)
+{
+	free(a->channel);
+	free(a->reason);
+	free(a->location);
+	memset(a, 0, sizeof *a);
+}
+
+int
+callback_unnoticed(struct db *db, time_t queued_before, time_t now,
+    struct callback_due **due, size_t *n)
+{
+	struct db_res	*r;
+	size_t		 i;
+	int		 rc;
+
+	*due = NULL;
+	*n = 0;
+	r = db_query(db, "SELECT id, location FROM callbacks WHERE "
+	    "status = 'waiting' AND notified_wait = 0 AND queued_at <= ? AND "
+	    "not_before <= ? ORDER BY priority DESC, queued_at, id",
+	    "ii", (long long)queued_before, (long long)now);
+	if (r == NULL)
+		return (-1);
+	while ((rc = db_next(r)) == 1) {
+		*due = xreallocarray(*due, *n + 1, sizeof **due);
+		(*due)[*n].id = db_int(r, 0);
+		(*due)[(*n)++].location = callback_dup(r, 1);
+	}
+	db_done(r);
+	if (rc == -1) {
+		for (i = 0; i < *n; i++)
+			free((*due)[i].location);
+		free(*due);
+		*due = NULL;
+		*n = 0;
+		return (-1);
+	}
+	return (0);
 }
 
 int

@@ -435,6 +435,8 @@ main(int argc, char **argv)
 		fatalx("hotlined: evthread_use_pthreads failed");
 	if ((hl.base = event_base_new()) == NULL)
 		fatalx("hotlined: event_base_new failed");
+	/* Changes staff watch reach every instance (live.h). */
+	store_before_commit(live_commit);
 	if ((hl.store = store_open(hl.base, hl.cfg->store,
 	    hl.cfg->store_threads, &err)) == NULL)
 		fatalx("hotlined: store: %s", err);

@@ -1,6 +1,11 @@
 /*
  * notify.c -- staff notifications for the callback queue (see notify.h).
  *
+ * Read, decide, store: notify_send reads the entry (callback_read.c) and
+ * the staff who may be e-mailed (auth.c), notify_decide turns them into
+ * outbox rows without touching the store, and the rows are queued in the
+ * caller's transaction.
+ *
  * Dedupe keys are "notify:<kind>:<callback id>:<event>[:<recipient>]", so
  * a retried transaction or a second pass of the timer never pings twice.
  */
@@ -20,32 +25,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-struct notify_entry {
-	long long	 id;
-	char		*phone;
-	char		*location;
-	char		*topic;
-	char		*language;
-	long long	 priority;
-	long long	 queued_at;
-	long long	 requests;	/* in the entry so far */
-};
-
-static char *
-notify_dup(struct db_res *r, int col)
-{
-	return (db_isnull(r, col) ? NULL : xstrdup(db_text(r, col)));
-}
-
-static void
-notify_entry_clear(struct notify_entry *e)
-{
-	free(e->phone);
-	free(e->location);
-	free(e->topic);
-	free(e->language);
-}
-
 /* 1 when someone can act on a notice about location now. */
 static int
 notify_open(const struct config *cfg, const struct location *loc, time_t now)
@@ -53,6 +32,13 @@ notify_open(const struct config *cfg, const struct location *loc, time_t now)
 	if (loc == NULL)
 		return (location_any_open(cfg, now));
 	return (location_is_open(loc, now));
+}
+
+int
+notify_due(const struct config *cfg, const char *location, time_t now)
+{
+	return (notify_open(cfg, location != NULL ? config_location(cfg,
+	    location) : NULL, now));
 }
 
 static const char *
@@ -72,7 +58,7 @@ notify_language_name(const char *code)
  * repeat is the repeat request in a few words, for event "repeat".
  */
 static void
-notify_text(const struct config *cfg, const struct notify_entry *e,
+notify_text(const struct config *cfg, const struct callback_brief *e,
     const struct location *loc, const char *event, const char *repeat,
     long long waited, char **subject, char **body)
 {
@@ -104,24 +90,35 @@ notify_text(const struct config *cfg, const struct notify_entry *e,
 	    cfg->public_url);
 }
 
-/* Queue one row; adds to *count, -1 on error. */
-static int
-notify_put(struct db *db, const char *kind, long long id, const char *event,
-    const char *suffix, const char *recipient, json_t *payload, time_t now,
-    int *count)
+/* One row into the plan; payload is the plan's now. */
+static void
+notify_add(struct notify_plan *p, const char *kind, long long id,
+    const char *event, const char *suffix, const char *recipient,
+    json_t *payload)
 {
-	char		*key;
-	long long	 rc;
+	struct notify_row	*row;
 
-	xasprintf(&key, "notify:%s:%lld:%s%s%s", kind, id, event,
+	p->rows = xreallocarray(p->rows, p->n + 1, sizeof *p->rows);
+	row = &p->rows[p->n++];
+	row->kind = kind;
+	xasprintf(&row->key, "notify:%s:%lld:%s%s%s", kind, id, event,
 	    suffix != NULL ? ":" : "", suffix != NULL ? suffix : "");
-	rc = outbox_enqueue(db, kind, key, recipient, payload, now);
-	free(key);
-	if (rc == -1)
-		return (-1);
-	if (rc > 0)
-		(*count)++;
-	return (0);
+	row->recipient = xstrdup(recipient);
+	row->payload = payload;
+}
+
+void
+notify_plan_clear(struct notify_plan *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->n; i++) {
+		free(p->rows[i].key);
+		free(p->rows[i].recipient);
+		json_decref(p->rows[i].payload);
+	}
+	free(p->rows);
+	memset(p, 0, sizeof *p);
 }
 
 /*
@@ -129,10 +126,10 @@ notify_put(struct db *db, const char *kind, long long id, const char *event,
  * queue.  tag puts the location in the dedupe key (a notice that goes to
  * more than one location).
  */
-static int
-notify_sms(struct db *db, const struct config *cfg,
-    const struct notify_entry *e, const struct location *loc, int tag,
-    const char *event, const char *body, time_t now, int *count)
+static void
+notify_sms(const struct config *cfg, const struct callback_brief *e,
+    const struct location *loc, int tag, const char *event, const char *body,
+    time_t now, struct notify_plan *p)
 {
 	const struct location	*l;
 	size_t			 i;
@@ -145,62 +142,47 @@ notify_sms(struct db *db, const struct config *cfg,
 			continue;
 		if (l->oncall_sms == NULL)
 			continue;
-		if (notify_put(db, "sms", e->id, event, loc == NULL || tag ?
-		    l->id : NULL, l->oncall_sms, json_pack("{s:s, s:s}", "to",
-		    l->oncall_sms, "body", body), now, count) != 0)
-			return (-1);
+		notify_add(p, "sms", e->id, event, loc == NULL || tag ? l->id :
+		    NULL, l->oncall_sms, json_pack("{s:s, s:s}", "to",
+		    l->oncall_sms, "body", body));
 	}
-	return (0);
 }
 
 /*
  * E-mail to loc's on-call address, or else to every staff member with an
  * address who works location where (NULL: the shared queue, everyone).
  */
-static int
-notify_email(struct db *db, const struct config *cfg,
-    const struct notify_entry *e, const struct location *loc,
+static void
+notify_email(const struct notify_facts *f, const struct location *loc,
     const char *where, const char *event, const char *subject,
-    const char *body, time_t now, int *count)
+    const char *body, struct notify_plan *p)
 {
-	struct db_res	 *r;
-	char		**to = NULL;
-	size_t		  nto = 0, i;
-	int		  rc = 0;
+	const char	*to;
+	size_t		 i;
 
+	for (i = 0; i < f->nstaff; i++) {
+		if (loc != NULL && loc->oncall_email != NULL)
+			break;
+		if (!auth_location_allowed(f->staff[i].locations, where))
+			continue;
+		to = f->staff[i].email;
+		notify_add(p, "email", f->entry->id, event, to, to,
+		    json_pack("{s:s, s:s, s:s}", "to", to, "subject", subject,
+		    "body", body));
+	}
 	if (loc != NULL && loc->oncall_email != NULL) {
-		to = xreallocarray(to, nto + 1, sizeof *to);
-		to[nto++] = xstrdup(loc->oncall_email);
-	} else {
-		r = db_query(db, "SELECT email, locations FROM staff WHERE "
-		    "disabled = 0 AND email IS NOT NULL AND email <> '' "
-		    "ORDER BY name", "");
-		if (r == NULL)
-			return (-1);
-		while (db_next(r) == 1) {
-			if (!auth_location_allowed(db_text(r, 1), where))
-				continue;
-			to = xreallocarray(to, nto + 1, sizeof *to);
-			to[nto++] = xstrdup(db_text(r, 0));
-		}
-		db_done(r);
+		to = loc->oncall_email;
+		notify_add(p, "email", f->entry->id, event, to, to,
+		    json_pack("{s:s, s:s, s:s}", "to", to, "subject", subject,
+		    "body", body));
 	}
-	for (i = 0; i < nto; i++) {
-		if (rc == 0 && notify_put(db, "email", e->id, event, to[i],
-		    to[i], json_pack("{s:s, s:s, s:s}", "to", to[i], "subject",
-		    subject, "body", body), now, count) != 0)
-			rc = -1;
-		free(to[i]);
-	}
-	free(to);
-	return (rc);
 }
 
 /* key is the event in the dedupe key; event is the one the post names. */
-static int
-notify_chat(struct db *db, const struct config *cfg,
-    const struct notify_entry *e, const char *key, const char *event,
-    const char *body, time_t now, int *count)
+static void
+notify_chat(const struct config *cfg, const struct callback_brief *e,
+    const char *key, const char *event, const char *body,
+    struct notify_plan *p)
 {
 	json_t	*j;
 
@@ -210,84 +192,40 @@ notify_chat(struct db *db, const struct config *cfg,
 	    "language", e->language, "priority", (json_int_t)e->priority,
 	    "requests", (json_int_t)e->requests,
 	    "dashboard", cfg->public_url, "/staff");
-	return (notify_put(db, "chat", e->id, key, NULL, cfg->chat_webhook,
-	    json_pack("{s:s, s:o}", "url", cfg->chat_webhook, "json", j), now,
-	    count));
-}
-
-/* Entry id into *e (the caller clears it): 1, 0 when absent, -1. */
-static int
-notify_entry_load(struct db *db, long long id, struct notify_entry *e)
-{
-	struct db_res	*r;
-	int		 rc;
-
-	memset(e, 0, sizeof *e);
-	r = db_query(db, "SELECT id, phone, location, topic, language, "
-	    "priority, queued_at, (SELECT COUNT(*) FROM callback_requests q "
-	    "WHERE q.callback_id = callbacks.id) FROM callbacks WHERE id = ?",
-	    "i", id);
-	if (r == NULL)
-		return (-1);
-	if ((rc = db_next(r)) == 1) {
-		e->id = db_int(r, 0);
-		e->phone = notify_dup(r, 1);
-		e->location = notify_dup(r, 2);
-		e->topic = notify_dup(r, 3);
-		e->language = notify_dup(r, 4);
-		e->priority = db_int(r, 5);
-		e->queued_at = db_int(r, 6);
-		e->requests = db_int(r, 7);
-	}
-	db_done(r);
-	return (rc);
+	notify_add(p, "chat", e->id, key, NULL, cfg->chat_webhook,
+	    json_pack("{s:s, s:o}", "url", cfg->chat_webhook, "json", j));
 }
 
 /*
- * Notify about entry id: event "joined" or "waiting" (rid 0), or
- * "repeat" for its request rid.  The entry's queue hears while open; a
- * repeat request naming another location reaches that one too.
+ * The entry's queue hears while open; a repeat request naming another
+ * location reaches that one too.
  */
-static int
-notify_send(struct db *db, const struct config *cfg, long long id,
-    const char *event, long long rid, time_t now)
+void
+notify_decide(const struct config *cfg, const struct notify_facts *f,
+    time_t now, struct notify_plan *p)
 {
-	struct notify_entry	 e;
-	struct db_res		*r;
-	const struct location	*loc = NULL, *rloc = NULL, *to[2];
-	const char		*where[2];
-	char			*subject = NULL, *body = NULL, *key = NULL;
-	char			 words[96] = "";
-	size_t			 i, nto = 0;
-	int			 count = 0, rc;
+	const struct callback_brief	*e = f->entry;
+	const struct location		*loc = NULL, *rloc = NULL, *to[2];
+	const char			*where[2];
+	char				*subject = NULL, *body = NULL, *key;
+	char				 words[96] = "";
+	size_t				 i, nto = 0;
 
+	memset(p, 0, sizeof *p);
 	if (cfg == NULL)
-		return (0);
-	if ((rc = notify_entry_load(db, id, &e)) != 1) {
-		notify_entry_clear(&e);
-		return (rc == 0 ? 0 : -1);
-	}
-	if (e.location != NULL)
-		loc = config_location(cfg, e.location);
-	if (rid != 0) {
-		r = db_query(db, "SELECT channel, reason, location FROM "
-		    "callback_requests WHERE id = ? AND callback_id = ?", "ii",
-		    rid, id);
-		if (r == NULL || (rc = db_next(r)) != 1) {
-			db_done(r);
-			count = r == NULL || rc == -1 ? -1 : 0;
-			goto out;
-		}
-		rloc = db_isnull(r, 2) ? NULL : config_location(cfg,
-		    db_text(r, 2));
-		callback_request_words(db_text(r, 0), db_text(r, 1), rloc !=
-		    NULL ? i18n_get(&rloc->name, 0) : NULL, words,
+		return;
+	if (e->location != NULL)
+		loc = config_location(cfg, e->location);
+	if (f->asked != NULL) {
+		rloc = f->asked->location == NULL ? NULL : config_location(cfg,
+		    f->asked->location);
+		callback_request_words(f->asked->channel, f->asked->reason,
+		    rloc != NULL ? i18n_get(&rloc->name, 0) : NULL, words,
 		    sizeof words);
-		db_done(r);
 	}
 	if (notify_open(cfg, loc, now)) {
 		to[nto] = loc;
-		where[nto++] = e.location;
+		where[nto++] = e->location;
 	}
 	/* The shared queue already reaches every open location. */
 	if (loc != NULL && rloc != NULL && rloc != loc &&
@@ -296,85 +234,157 @@ notify_send(struct db *db, const struct config *cfg, long long id,
 		where[nto++] = rloc->id;
 	}
 	if (nto == 0)
-		goto out;
-	notify_text(cfg, &e, loc, event, words, (now - e.queued_at) / 60,
+		return;
+	notify_text(cfg, e, loc, f->event, words, (now - e->queued_at) / 60,
 	    &subject, &body);
-	if (rid != 0)
-		xasprintf(&key, "%s:%lld", event, rid);
+	if (f->rid != 0)
+		xasprintf(&key, "%s:%lld", f->event, f->rid);
 	else
-		key = xstrdup(event);
-	rc = 0;
-	for (i = 0; i < nto && rc == 0; i++) {
+		key = xstrdup(f->event);
+	for (i = 0; i < nto; i++) {
 		if (cfg->notify_sms)
-			rc = notify_sms(db, cfg, &e, to[i], rid != 0, key, body,
-			    now, &count);
-		if (rc == 0 && cfg->notify_email && cfg->smtp_url != NULL &&
+			notify_sms(cfg, e, to[i], f->rid != 0, key, body, now,
+			    p);
+		if (cfg->notify_email && cfg->smtp_url != NULL &&
 		    *cfg->smtp_url != '\0')
-			rc = notify_email(db, cfg, &e, to[i], where[i], key,
-			    subject, body, now, &count);
+			notify_email(f, to[i], where[i], key, subject, body, p);
 	}
-	if (rc == 0 && cfg->notify_chat && cfg->chat_webhook != NULL &&
+	if (cfg->notify_chat && cfg->chat_webhook != NULL &&
 	    *cfg->chat_webhook != '\0')
-		rc = notify_chat(db, cfg, &e, key, event, body, now, &count);
-	if (rc != 0)
-		count = -1;
-out:
+		notify_chat(cfg, e, key, f->event, body, p);
 	free(key);
 	free(subject);
 	free(body);
-	notify_entry_clear(&e);
+}
+
+/* auth_staff_list's visitor: the enabled staff with an address. */
+static int
+notify_contact_add(const struct auth_staff *s, int disabled, void *arg)
+{
+	struct notify_facts	*f = arg;
+	struct notify_contact	*c;
+
+	if (disabled || s->email == NULL || *s->email == '\0')
+		return (0);
+	c = xreallocarray((void *)f->staff, f->nstaff + 1, sizeof *c);
+	c[f->nstaff].email = xstrdup(s->email);
+	c[f->nstaff].locations = xstrdup(s->locations != NULL ?
+	    s->locations : "");
+	f->staff = c;
+	f->nstaff++;
+	return (0);
+}
+
+/* Queue the plan's rows: how many were new, or -1. */
+static int
+notify_store(struct db *db, struct notify_plan *p, time_t now)
+{
+	struct notify_row	*row;
+	long long		 rc;
+	size_t			 i;
+	int			 count = 0;
+
+	for (i = 0; i < p->n; i++) {
+		row = &p->rows[i];
+		rc = outbox_enqueue(db, row->kind, row->key, row->recipient,
+		    row->payload, now);
+		row->payload = NULL;	/* stolen */
+		if (rc == -1)
+			return (-1);
+		if (rc > 0)
+			count++;
+	}
+	return (count);
+}
+
+/*
+ * Notify about entry id: event "joined" or "waiting" (rid 0), or
+ * "repeat" for its request rid.  The number of rows written, or -1.
+ */
+static int
+notify_send(struct db *db, const struct config *cfg, long long id,
+    const char *event, long long rid, time_t now)
+{
+	struct callback_brief	 e;
+	struct callback_asked	 a;
+	struct notify_facts	 f;
+	struct notify_plan	 plan;
+	size_t			 i;
+	int			 count, rc;
+
+	if (cfg == NULL)
+		return (0);
+	memset(&a, 0, sizeof a);
+	memset(&f, 0, sizeof f);
+	memset(&plan, 0, sizeof plan);
+	if ((rc = callback_brief(db, id, &e)) != 1) {
+		callback_brief_clear(&e);
+		return (rc == 0 ? 0 : -1);
+	}
+	f.entry = &e;
+	f.event = event;
+	f.rid = rid;
+	if (rid != 0 && (rc = callback_asked(db, id, rid, &a)) != 1) {
+		count = rc == 0 ? 0 : -1;
+		goto out;
+	}
+	if (rid != 0)
+		f.asked = &a;
+	if (cfg->notify_email && cfg->smtp_url != NULL &&
+	    *cfg->smtp_url != '\0' &&
+	    auth_staff_list(db, notify_contact_add, &f) != 0) {
+		count = -1;
+		goto out;
+	}
+	notify_decide(cfg, &f, now, &plan);
+	count = notify_store(db, &plan, now);
+out:
+	for (i = 0; i < f.nstaff; i++) {
+		free(f.staff[i].email);
+		free(f.staff[i].locations);
+	}
+	free((void *)f.staff);
+	notify_plan_clear(&plan);
+	callback_asked_clear(&a);
+	callback_brief_clear(&e);
 	return (count);
 }
 
 int
-notify_callback(struct db *db, const struct config *cfg, long long id,
-    const char *event, time_t now)
+notify_request(struct db *db, const struct config *cfg,
+    const struct callback_res *res, time_t now)
 {
-	return (notify_send(db, cfg, id, event, 0, now));
-}
-
-int
-notify_repeat(struct db *db, const struct config *cfg, long long id,
-    long long rid, time_t now)
-{
-	return (notify_send(db, cfg, id, "repeat", rid, now));
+	if (res->created)
+		return (notify_send(db, cfg, res->id, "joined", 0, now));
+	if (res->news)
+		return (notify_send(db, cfg, res->id, "repeat", res->request_id,
+		    now));
+	return (0);
 }
 
 int
 notify_waiting(struct db *db, const struct config *cfg, time_t now)
 {
-	struct db_res		*r;
-	const struct location	*loc;
-	long long		*ids = NULL;
-	size_t			 nids = 0, i;
+	struct callback_due	*due;
+	size_t			 ndue, i;
 	int			 total = 0, n;
 
-	r = db_query(db, "SELECT id, location FROM callbacks WHERE "
-	    "status = 'waiting' AND notified_wait = 0 AND queued_at <= ? AND "
-	    "not_before <= ? ORDER BY priority DESC, queued_at, id",
-	    "ii", (long long)(now - 60LL * cfg->notify_wait_minutes),
-	    (long long)now);
-	if (r == NULL)
+	if (callback_unnoticed(db, now - 60LL * cfg->notify_wait_minutes, now,
+	    &due, &ndue) != 0)
 		return (-1);
-	while (db_next(r) == 1) {
-		loc = db_isnull(r, 1) ? NULL : config_location(cfg,
-		    db_text(r, 1));
+	for (i = 0; i < ndue; i++) {
 		/* Closed now: the notice waits for opening time. */
-		if (!notify_open(cfg, loc, now))
+		if (!notify_due(cfg, due[i].location, now))
 			continue;
-		ids = xreallocarray(ids, nids + 1, sizeof *ids);
-		ids[nids++] = db_int(r, 0);
-	}
-	db_done(r);
-	for (i = 0; i < nids; i++) {
-		if ((n = notify_callback(db, cfg, ids[i], "waiting", now)) < 0 ||
-		    db_exec(db, "UPDATE callbacks SET notified_wait = 1 WHERE "
-		    "id = ?", "i", ids[i]) != 0) {
+		if ((n = notify_send(db, cfg, due[i].id, "waiting", 0,
+		    now)) < 0 || callback_noticed(db, due[i].id) != 0) {
 			total = -1;
 			break;
 		}
 		total += n;
 	}
-	free(ids);
+	for (i = 0; i < ndue; i++)
+		free(due[i].location);
+	free(due);
 	return (total);
 }

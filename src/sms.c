@@ -35,6 +35,7 @@
 #include "log.h"
 #include "message.h"
 #include "metrics.h"
+#include "notify.h"
 #include "optout.h"
 #include "outbox.h"
 #include "reply.h"
@@ -190,7 +191,8 @@ sms_callback(struct db *db, struct sms_job *j, struct sms_plan *p)
 	q.now = j->in.now;
 	if (sms_topic(db, j->cfg, j->from, q.now, &q.topic) != 0)
 		return (-1);
-	if (callback_request(db, j->cfg, &q, &res) != 0)
+	if (callback_request(db, j->cfg, &q, &res) != 0 ||
+	    notify_request(db, j->cfg, &res, q.now) < 0)
 		return (-1);
 	j->kick = 1;
 	if (p->callback_reply || p->emergency_reply)

@@ -25,7 +25,6 @@
 
 #include <event2/event.h>
 
-#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "schema.h"
@@ -44,6 +43,9 @@
 #define STORE_GATHER_MAX_US	1000
 #define STORE_GATHER_MIN_US	300
 #define STORE_GATHER_CROWD	16
+
+/* Last statement of each batch's transaction (store_before_commit). */
+static int	(*store_precommit)(struct db *);
 
 struct store_job {
 	store_tx_fn		 fn;
@@ -399,7 +401,8 @@ store_run_batch(struct db *db, struct store_job *batch, long long *commit_us)
 	}
 	t0 = store_now_us();
 	/* What staff watch changed: other instances hear of it (live.c). */
-	if (fail_all || live_commit(db) != 0 || db_exec(db, "COMMIT", "") != 0) {
+	if (fail_all || (store_precommit != NULL && store_precommit(db) != 0) ||
+	    db_exec(db, "COMMIT", "") != 0) {
 		log_error("store: commit failed: %s", db_error(db));
 		metrics_add("hotline_store_failures_total", "", 1);
 		db_exec(db, "ROLLBACK", "");
@@ -516,6 +519,12 @@ store_done_cb(evutil_socket_t fd, short what, void *arg)
 			j->done(j->ok, j->arg);
 		free(j);
 	}
+}
+
+void
+store_before_commit(int (*fn)(struct db *))
+{
+	store_precommit = fn;
 }
 
 struct store *

@@ -39,6 +39,7 @@
 #include "location.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "optout.h"
 #include "outbox.h"
 #include "store.h"
@@ -176,7 +177,9 @@ voice_tx(struct db *db, void *arg)
 		else if (facts.ncb == VOICE_MAX_CB)
 			rc = -1;
 		else if ((rc = callback_request(db, j->cfg, &plan.cb,
-		    &facts.cb[facts.ncb])) == 0) {
+		    &facts.cb[facts.ncb])) == 0 &&
+		    (rc = notify_request(db, j->cfg, &facts.cb[facts.ncb],
+		    plan.cb.now) < 0 ? -1 : 0) == 0) {
 			facts.ncb++;
 			j->kick = 1;
 		} else

@@ -402,7 +402,11 @@ req_tx(struct db *db, void *arg)
 {
 	struct q	*q = arg;
 
-	return (callback_request(db, q->cfg, &q->req, &q->res));
+	if (callback_request(db, q->cfg, &q->req, &q->res) != 0 ||
+	    (q->cfg != NULL && notify_request(db, q->cfg, &q->res,
+	    q->req.now) < 0))
+		return (-1);
+	return (0);
 }
 
 static int
