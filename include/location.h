@@ -71,6 +71,11 @@ double		 location_miles(double lat1, double lon1, double lat2,
  */
 struct location	*location_nearest_zip(const struct config *, const char *zip,
 		     double *miles);
+/*
+ * A distance as both channels give it: "3.2" nearby, "14" further; at
+ * most len bytes into buf, which is returned.
+ */
+char		*location_miles_text(double miles, char *buf, size_t len);
 /* The location whose key or speech pattern matches input, or NULL. */
 struct location	*location_match(const struct config *, const char *digits,
 		     const char *speech, int lang);

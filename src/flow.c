@@ -44,7 +44,7 @@ static const char *flow_sys_names[FS_COUNT] = {
 	"location_open", "location_closed", "hours_today", "hours_tomorrow",
 	"next_open", "zip_unknown", "zip_nearest", "voicemail_thanks",
 	"voicemail_none", "miss_front_desk", "miss_callback", "last_item",
-	"emergency_flagged_closed"
+	"emergency_flagged_closed", "zip_miles"
 };
 
 const char *

@@ -404,6 +404,14 @@ location_nearest_zip(const struct config *cfg, const char *zip, double *miles)
 	return (best);
 }
 
+char *
+location_miles_text(double miles, char *buf, size_t len)
+{
+	/* A tenth of a mile matters nearby, not across town. */
+	snprintf(buf, len, miles < 10 ? "%.1f" : "%.0f", miles);
+	return (buf);
+}
+
 struct location *
 location_match(const struct config *cfg, const char *digits,
     const char *speech, int lang)

@@ -202,8 +202,8 @@ reply_zip(const struct config *cfg, const char *zip, int lang, time_t now)
 
 		return (reply_msg(cfg, "zip_unknown", lang, vars));
 	}
-	snprintf(miles, sizeof miles, d < 10 ? "%.1f" : "%.0f", d);
-	return (reply_zip_at(cfg, l, zip, miles, lang, now));
+	return (reply_zip_at(cfg, l, zip, location_miles_text(d, miles,
+	    sizeof miles), lang, now));
 }
 
 char *

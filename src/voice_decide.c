@@ -372,6 +372,7 @@ voice_zip(struct voice_ctx *v, struct voice_state *st, const char *digits)
 {
 	struct location	*l;
 	double		 miles;
+	char		 buf[32];
 
 	if (digits == NULL || strlen(digits) != 5 ||
 	    strspn(digits, "0123456789") != 5)
@@ -382,8 +383,13 @@ voice_zip(struct voice_ctx *v, struct voice_state *st, const char *digits)
 		voice_miss(v, st);
 		return (1);
 	}
-	voice_sys_extra(v, FS_ZIP_NEAREST, st->lang, i18n_get(&l->name,
-	    st->lang));
+	/*
+	 * How far, as the text to a ZIP says it; the location that follows
+	 * says its name once.
+	 */
+	voice_sys_extra(v, FS_ZIP_NEAREST, st->lang, location_miles_text(miles,
+	    buf, sizeof buf));
+	voice_sys(v, FS_ZIP_MILES, st->lang);
 	st->loc = l;
 	st->loc_any = 0;
 	voice_state_goto(st, st->node->location_node);
@@ -623,6 +629,19 @@ voice_input(struct voice_ctx *v, struct voice_state *st)
 		return;
 	}
 
+	/*
+	 * Speech heard by the language question's Gather, in its language
+	 * (voice_render.c): it counts there only to choose a language; the
+	 * rest is taken as the menu's.
+	 */
+	if (digits == NULL && norm != NULL && v->in->speech_lang >= 0 &&
+	    v->in->speech_lang != st->lang && (o = flow_match(v->cfg, n, NULL,
+	    norm, v->in->speech_lang)) != NULL && o->action == FA_LANGUAGE) {
+		voice_set_input(v, n->id, o->intent);
+		voice_apply(v, st, o);
+		free(norm);
+		return;
+	}
 	/* Global keys and the node's own options first. */
 	o = flow_match(v->cfg, n, digits, norm, st->lang);
 	if (n->type == FLOW_CALLBACK && (o == NULL || !o->global)) {

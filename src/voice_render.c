@@ -22,6 +22,12 @@
 #include "voice_private.h"
 #include "xmalloc.h"
 
+/*
+ * Seconds the language question waits for an answer before the menu
+ * goes on: long enough to say one word, short enough not to be a pause.
+ */
+#define VOICE_LANGUAGE_TIMEOUT	2
+
 /* A callback stage in the step URL ("s"), by enum voice_stage. */
 static const char *const voice_stage_letters[] = { "", "c", "n", "l", "w" };
 
@@ -224,16 +230,36 @@ voice_reprompt(struct voice_ctx *v, const struct voice_state *st)
 		voice_sys(v, FS_REPROMPT_2, st->lang);
 }
 
-/* "Para español, oprima nueve" in each other language, in its own voice. */
+/*
+ * "Para español, oprima nueve o diga español" in each other language, in
+ * its own voice and in a Gather of its own that listens in that language
+ * (an English recogniser does not hear "español"): its step URL says so
+ * ("sl"), and a spoken answer there can only choose that language
+ * (voice_decide.c).  Keys work as in the menu.  With no answer the
+ * provider goes on to the menu's Gather after a short wait.
+ */
 static void
-voice_language_choice(struct voice_ctx *v, int lang)
+voice_language_choice(struct voice_ctx *v, const struct voice_state *st)
 {
-	size_t	i;
+	char	*url, *action, timeout[16];
+	size_t	 i;
 
+	url = voice_url(v, st, NULL);
+	snprintf(timeout, sizeof timeout, "%d", VOICE_LANGUAGE_TIMEOUT);
 	for (i = 0; i < v->cfg->nlangs; i++) {
-		if ((int)i != lang)
-			voice_sys(v, FS_LANGUAGE, (int)i);
+		if ((int)i == st->lang)
+			continue;
+		xasprintf(&action, "%s&sl=%s", url,
+		    voice_lang_code(v->cfg, (int)i));
+		twiml_open(v->tw, "Gather", "input", "dtmf speech", "action",
+		    action, "method", "POST", "timeout", timeout, "numDigits",
+		    "1", "finishOnKey", "", "speechTimeout", "auto",
+		    "language", v->cfg->say_language[i], NULL);
+		voice_sys(v, FS_LANGUAGE, (int)i);
+		twiml_close(v->tw);
+		free(action);
 	}
+	free(url);
 }
 
 void
@@ -292,17 +318,25 @@ voice_show_menu(struct voice_ctx *v, struct voice_state *st,
 		voice_sys(v, FS_WELCOME, st->lang);
 		voice_sys(v, FS_EMERGENCY, st->lang);
 	}
+	/*
+	 * The start menu asks the language question first, each language
+	 * in a Gather of its own (after a reprompt, which would otherwise
+	 * follow it).
+	 */
+	if (n == v->f->start) {
+		if (how != VS_FIRST && st->tries > 0)
+			voice_reprompt(v, st);
+		voice_language_choice(v, st);
+	}
 	voice_gather_open(v, st, "1", "");
-	if (how == VS_FIRST) {
-		voice_language_choice(v, st->lang);
+	if (how == VS_FIRST)
 		voice_sys(v, FS_DISCLAIMER, st->lang);
-	} else if (st->tries > 0)
-		voice_reprompt(v, st);
-	else if (how == VS_ENTRY && n->intro != NULL)
+	else if (st->tries > 0) {
+		if (n != v->f->start)
+			voice_reprompt(v, st);
+	} else if (how == VS_ENTRY && n->intro != NULL)
 		voice_prompt(v, n->intro, st->lang);
 	voice_prompt(v, n->prompt, st->lang);
-	if (n == v->f->start && how != VS_FIRST)
-		voice_language_choice(v, st->lang);
 	voice_gather_close(v, st);
 }
 

@@ -90,8 +90,13 @@ class Voice(HotlineTestCase):
                       "dead air after: " + resp.text)
         for i, v in enumerate(verbs):
             if v.tag == "Gather":
-                self.assertEqual(verbs[i + 1].tag, "Redirect",
-                                 "no reprompt after a Gather")
+                # A Gather that goes on to another one when nobody
+                # answers (the language question) must let it.
+                self.assertIn(verbs[i + 1].tag, ("Redirect", "Gather"),
+                              "no reprompt after a Gather")
+                if verbs[i + 1].tag == "Gather":
+                    self.assertNotEqual(v.get("actionOnEmptyResult"),
+                                        "true", "a Gather never left")
             if v.tag == "Record":
                 self.assertIn(verbs[-1].tag, {"Redirect", "Hangup"})
             if v.tag == "Hangup":
@@ -167,16 +172,25 @@ class Call:
         return out
 
     def gather(self):
-        g = self.root.find("Gather")
-        self.t.assertIsNotNone(g, "expected a menu, got: " + self.text())
-        return g
+        """The menu's Gather: the last one (a language question may
+        come first, in a Gather of its own)."""
+        g = self.root.findall("Gather")
+        self.t.assertTrue(g, "expected a menu, got: " + self.text())
+        return g[-1]
 
-    def press(self, digits):
-        return self._post(self.gather().get("action"),
+    def language_gather(self, language):
+        """The Gather that listens in language (e.g. "es-US")."""
+        for g in self.root.findall("Gather"):
+            if g.get("language") == language:
+                return g
+        self.t.fail("no Gather in %s: %s" % (language, self.text()))
+
+    def press(self, digits, gather=None):
+        return self._post((gather or self.gather()).get("action"),
                           self.params(Digits=digits))
 
-    def say(self, words, confidence="0.9"):
-        return self._post(self.gather().get("action"),
+    def say(self, words, confidence="0.9", gather=None):
+        return self._post((gather or self.gather()).get("action"),
                           self.params(SpeechResult=words,
                                       Confidence=confidence))
 
@@ -452,6 +466,61 @@ class TestVoiceOpen(Voice):
         steps = self.rows("SELECT input FROM events WHERE kind='call.step' "
                           "ORDER BY id")
         self.assertEqual([s[0] for s in steps], ["invalid:7", "noinput", "noinput"])
+
+    def test_zip_says_the_nearest_clinic_once_with_its_distance(self):
+        for lang, z, name in (("en", "75013", "Allen"),
+                              ("es", "75019", "Coppell")):
+            # The text to the same ZIP gives the distance.
+            r = self.h.sms(z, frm="+12145550190")
+            m = re.search(r"\((\d+(?:\.\d)?) mil", "".join(
+                ET.fromstring(r.body).itertext()))
+            self.assertIsNotNone(m, r.text)
+            c = self.call().start()
+            if lang == "es":
+                c.press("9")
+            c.press("4").press("5").press(z)
+            says = [s.text or "" for s in c.root.iter("Say")]
+            self.assertEqual(says[0], "%s %s" % (prompt(lang, "zip_nearest"),
+                                                 m.group(1)), says)
+            self.assertEqual(says[1], prompt(lang, "zip_miles"), says)
+            # the name once (the address read aloud may hold it too)
+            named = [s for s in says if name in s and
+                     prompt(lang, "location_open") not in s]
+            self.assertEqual(named, [name], says)
+            self.assertIsNotNone(c.dial_number())
+
+    def test_language_question_listens_in_its_language(self):
+        c = self.call().start()
+        es = c.language_gather("es-US")
+        en = c.gather()
+        self.assertEqual(en.get("language"), "en-US")
+        self.assertIsNot(es, en)
+        said = lambda g: " ".join(s.text or "" for s in g.iter("Say"))
+        self.assertIn(prompt("es", "language"), said(es))
+        self.assertNotIn(prompt("es", "language"), said(en))
+        self.assertIn(prompt("en", "main_menu"), said(en))
+        # "español" said to the Spanish Gather: the menu in Spanish, whose
+        # English question listens in English
+        c.say("español", gather=es)
+        self.assertIn(prompt("es", "main_menu"), said(c.gather()))
+        self.assertEqual(c.gather().get("language"), "es-US")
+        en = c.language_gather("en-US")
+        self.assertIn(prompt("en", "language"), said(en))
+        self.assertNotIn(prompt("en", "language"), said(c.gather()))
+        c.say("English", gather=en)
+        self.assertIn(prompt("en", "main_menu"), said(c.gather()))
+        # nine during the question
+        c = self.call().start()
+        c.press("9", gather=c.language_gather("es-US"))
+        self.assertIn(prompt("es", "main_menu"), c.text())
+        # other words there are the menu's, in the call's language
+        c = self.call().start()
+        c.say("stretches", gather=c.language_gather("es-US"))
+        self.assertEqual(c.node(), "stretches")
+        self.assertIn(prompt("en", "stretch_child_1"), c.text())
+        steps = self.rows("SELECT input FROM events WHERE kind='call.step' "
+                          "AND input='spanish'")
+        self.assertEqual(len(steps), 1, steps)
 
     def test_unknown_zip_is_asked_again(self):
         c = self.call().start().press("4").press("5").press("00000")
