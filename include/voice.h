@@ -29,8 +29,9 @@ struct voice_in {
 	const char	*from;		/* E.164, or NULL (withheld) */
 	const char	*digits;
 	const char	*speech;
-	int		 speech_lang;	/* language the speech was heard in (the
-					   step URL's "sl"); -1: the call's */
+	const char	*speech_lang;	/* language code the speech was heard
+					   in (the step URL's "sl"); NULL: the
+					   call's */
 	const char	*dial_status;
 	const char	*rec_url;
 	const char	*todo;		/* the step URL's "do": show, dial, rec */

@@ -356,7 +356,7 @@ voice_submit(struct hreq *r, enum voice_kind kind)
 	j->in.from = j->from;
 	j->in.digits = j->digits;
 	j->in.speech = j->speech;
-	j->in.speech_lang = config_lang(r->cfg, form_get(&r->args, "sl"));
+	j->in.speech_lang = form_get(&r->args, "sl");
 	j->in.dial_status = j->dial_status;
 	j->in.rec_url = j->rec_url;
 	j->in.todo = j->todo;

@@ -550,7 +550,7 @@ voice_input(struct voice_ctx *v, struct voice_state *st)
 	struct flow_option	*o;
 	const char		*digits = j->digits, *todo = j->todo;
 	char			*norm = NULL, *d;
-	int			 done = 0;
+	int			 done = 0, heard;
 
 	voice_set_input(v, n->id, NULL);
 	if (todo != NULL && strcmp(todo, "show") == 0) {
@@ -634,9 +634,10 @@ voice_input(struct voice_ctx *v, struct voice_state *st)
 	 * (voice_render.c): it counts there only to choose a language; the
 	 * rest is taken as the menu's.
 	 */
-	if (digits == NULL && norm != NULL && v->in->speech_lang >= 0 &&
-	    v->in->speech_lang != st->lang && (o = flow_match(v->cfg, n, NULL,
-	    norm, v->in->speech_lang)) != NULL && o->action == FA_LANGUAGE) {
+	heard = config_lang(v->cfg, v->in->speech_lang);
+	if (digits == NULL && norm != NULL && heard >= 0 && heard != st->lang &&
+	    (o = flow_match(v->cfg, n, NULL, norm, heard)) != NULL &&
+	    o->action == FA_LANGUAGE) {
 		voice_set_input(v, n->id, o->intent);
 		voice_apply(v, st, o);
 		free(norm);

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "flow.h"
+#include "location.h"
 #include "voice.h"
 #include "shipped.h"
 
@@ -261,6 +262,104 @@ START_TEST(test_callback_stages)
 }
 END_TEST
 
+/* How many times needle is in hay. */
+static int
+occurs(const char *hay, const char *needle)
+{
+	int	n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return (n);
+}
+
+START_TEST(test_language_question)
+{
+	struct voice_in		in;
+	struct voice_state	st;
+	struct voice_facts	f = facts(-1);
+	struct voice_plan	p;
+	const char		*es, *en;
+
+	/*
+	 * The first answer: the Spanish question in a Gather that listens
+	 * in Spanish and goes on to the menu when unanswered, then the
+	 * menu's Gather in English.
+	 */
+	step(&in, "+18175550100", NULL, NULL);
+	in.incoming = 1;
+	at(&st, cfg->flow->start->id);
+	ck_assert_int_eq(voice_decide(cfg, &in, &st, &f, &p), 0);
+	ck_assert_ptr_nonnull(es = strstr(p.doc, "<Gather"));
+	ck_assert_ptr_nonnull(en = strstr(es + 1, "<Gather"));
+	ck_assert(strstr(es, "language=\"es-US\"") < strchr(es, '>'));
+	ck_assert(strstr(en, "language=\"en-US\"") < strchr(en, '>'));
+	ck_assert_int_eq(occurs(p.doc, "<Gather"), 2);
+	ck_assert_int_eq(occurs(p.doc, "actionOnEmptyResult"), 1);
+	ck_assert(strstr(en, "actionOnEmptyResult") != NULL);
+	ck_assert(strstr(es, "&amp;sl=es") < en);
+	/* "... o diga español" is in the Spanish Gather alone. */
+	ck_assert_int_eq(occurs(p.doc, "diga espa"), 1);
+	ck_assert(strstr(es, "diga espa") < en);
+	voice_plan_free(&p);
+
+	/* "español" heard there: Spanish. */
+	step(&in, "+18175550100", NULL, "español");
+	in.speech_lang = "es";
+	at(&st, cfg->flow->start->id);
+	ck_assert_int_eq(voice_decide(cfg, &in, &st, &f, &p), 0);
+	ck_assert_int_eq(st.lang, 1);
+	ck_assert_str_eq(p.input, "spanish");
+	voice_plan_free(&p);
+
+	/* Other words there are the menu's, in the call's language. */
+	step(&in, "+18175550100", NULL, "stretches");
+	in.speech_lang = "es";
+	at(&st, cfg->flow->start->id);
+	ck_assert_int_eq(voice_decide(cfg, &in, &st, &f, &p), 0);
+	ck_assert_int_eq(st.lang, 0);
+	ck_assert_str_eq(st.node->id, "stretches");
+	voice_plan_free(&p);
+
+	/* Nine there switches as it does in the menu. */
+	step(&in, "+18175550100", "9", NULL);
+	in.speech_lang = "es";
+	at(&st, cfg->flow->start->id);
+	ck_assert_int_eq(voice_decide(cfg, &in, &st, &f, &p), 0);
+	ck_assert_int_eq(st.lang, 1);
+	voice_plan_free(&p);
+}
+END_TEST
+
+START_TEST(test_zip_distance)
+{
+	struct voice_in		in;
+	struct voice_state	st;
+	struct voice_facts	f = facts(-1);
+	struct voice_plan	p;
+	struct location		*l;
+	const struct prompt	*near;
+	double			 miles;
+	char			 want[256], buf[32];
+
+	ck_assert_ptr_nonnull(l = location_nearest_zip(cfg, "75013", &miles));
+	ck_assert_ptr_nonnull(near = config_prompt(cfg, "zip_nearest"));
+	snprintf(want, sizeof want, "%s %s", near->text[0],
+	    location_miles_text(miles, buf, sizeof buf));
+	step(&in, "+18175550100", "75013", NULL);
+	at(&st, "zip");
+	ck_assert_int_eq(voice_decide(cfg, &in, &st, &f, &p), 0);
+	ck_assert_ptr_eq(st.loc, l);
+	ck_assert_msg(strstr(p.doc, want) != NULL, "%s not in %s", want, p.doc);
+	/* Its name once, and once more in the address read aloud. */
+	ck_assert_int_eq(occurs(p.doc, i18n_get(&l->name, 0)),
+	    1 + occurs(i18n_get(&l->address_spoken, 0), i18n_get(&l->name, 0)));
+	voice_plan_free(&p);
+}
+END_TEST
+
 static Suite *
 voice_decide_suite(void)
 {
@@ -275,6 +374,8 @@ voice_decide_suite(void)
 	tcase_add_test(tc, test_callback_request);
 	tcase_add_test(tc, test_voicemail);
 	tcase_add_test(tc, test_callback_stages);
+	tcase_add_test(tc, test_language_question);
+	tcase_add_test(tc, test_zip_distance);
 	suite_add_tcase(s, tc);
 	return (s);
 }
