@@ -186,6 +186,23 @@ int	callback_note(struct db *, long long id, const char *author,
 int	callback_noticed(struct db *, long long id);
 /* Claims older than cfg->claim_timeout go back in line: how many, or -1. */
 int	callback_expire_claims(struct db *, const struct config *, time_t now);
+/*
+ * What an attempt's outcome does to an entry that had attempts so far
+ * (pure; callback_finish applies it): its status next ("waiting" again
+ * for a later try, "done", "cancelled" or "unreachable"), the attempts
+ * counted (a cancellation is not one), when a retry may come, and
+ * whether the caller is told we could not reach them.  -1 for an unknown
+ * outcome.
+ */
+struct callback_outcome {
+	const char	*status;
+	long long	 attempts;
+	time_t		 not_before;	/* "waiting": callback_retry_at */
+	int		 tell;		/* text them "we could not reach you" */
+};
+int	callback_outcome_decide(const struct config *, const char *outcome,
+	    long long attempts, const char *location, time_t now,
+	    struct callback_outcome *);
 /* When a failed attempt may be tried again: later, and in open hours. */
 time_t	callback_retry_at(const struct config *, const char *location,
 	    time_t now);

@@ -688,18 +688,44 @@ callback_tell_unreachable(struct db *db, const struct config *cfg,
 
 
 int
+callback_outcome_decide(const struct config *cfg, const char *outcome,
+    long long attempts, const char *location, time_t now,
+    struct callback_outcome *d)
+{
+	const char	*effect;
+	int		 max;
+
+	memset(d, 0, sizeof *d);
+	if ((effect = callback_outcome_effect(outcome)) == NULL)
+		return (-1);
+	d->attempts = attempts;
+	if (strcmp(outcome, "cancelled") != 0)
+		d->attempts++;
+	max = cfg != NULL ? cfg->callback_max_attempts : 3;
+	if (strcmp(effect, "retry") == 0 && d->attempts < max) {
+		d->status = "waiting";
+		d->not_before = callback_retry_at(cfg, location, now);
+	} else if (strcmp(effect, "retry") == 0) {
+		d->status = "unreachable";
+		d->tell = 1;
+	} else
+		d->status = effect;
+	return (0);
+}
+
+int
 callback_finish(struct db *db, const struct config *cfg, long long id,
     const char *staff, const char *outcome, time_t now, int *queued)
 {
-	const char	*effect;
-	char		 status[32], holder[128], *loc = NULL;
-	struct db_res	*r;
-	long long	 attempts = 0;
-	int		 rc, max;
+	struct callback_outcome	 d;
+	char			 status[32], holder[128], *loc = NULL;
+	struct db_res		*r;
+	long long		 attempts = 0;
+	int			 rc;
 
 	if (queued != NULL)
 		*queued = 0;
-	if ((effect = callback_outcome_effect(outcome)) == NULL)
+	if (!callback_outcome_valid(outcome))
 		return (CB_ERROR);
 	if ((rc = callback_state(db, id, status, sizeof status, holder,
 	    sizeof holder)) != CB_OK)
@@ -720,28 +746,22 @@ callback_finish(struct db *db, const struct config *cfg, long long id,
 	attempts = db_int(r, 0);
 	loc = db_isnull(r, 1) ? NULL : xstrdup(db_text(r, 1));
 	db_done(r);
-	if (strcmp(outcome, "cancelled") != 0)
-		attempts++;
-	max = cfg != NULL ? cfg->callback_max_attempts : 3;
-	if (strcmp(effect, "retry") == 0 && attempts < max) {
+	callback_outcome_decide(cfg, outcome, attempts, loc, now, &d);
+	if (strcmp(d.status, "waiting") == 0) {
 		/* Back in line, same place, not before the next good time. */
 		rc = db_exec(db, "UPDATE callbacks SET status = 'waiting', "
 		    "claimed_by = NULL, claimed_at = NULL, attempts = ?, "
 		    "outcome = ?, not_before = ?, updated_at = ?, "
 		    "first_attempt_at = COALESCE(first_attempt_at, ?) "
-		    "WHERE id = ?", "isiiii", attempts, outcome,
-		    (long long)callback_retry_at(cfg, loc, now), (long long)now,
-		    (long long)now, id);
+		    "WHERE id = ?", "isiiii", d.attempts, outcome,
+		    (long long)d.not_before, (long long)now, (long long)now, id);
 	} else {
-		const char *st = strcmp(effect, "retry") == 0 ? "unreachable" :
-		    effect;
-
 		rc = db_exec(db, "UPDATE callbacks SET status = ?, "
 		    "attempts = ?, outcome = ?, done_at = ?, updated_at = ?, "
 		    "first_attempt_at = COALESCE(first_attempt_at, ?) "
-		    "WHERE id = ?", "sisiiii", st, attempts, outcome,
+		    "WHERE id = ?", "sisiiii", d.status, d.attempts, outcome,
 		    (long long)now, (long long)now, (long long)now, id);
-		if (rc == 0 && strcmp(st, "unreachable") == 0)
+		if (rc == 0 && d.tell)
 			rc = callback_tell_unreachable(db, cfg, id, now, queued);
 	}
 	free(loc);

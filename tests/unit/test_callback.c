@@ -207,6 +207,44 @@ START_TEST(test_locations)
 }
 END_TEST
 
+START_TEST(test_outcome)
+{
+	struct callback_outcome	d;
+
+	ck_assert_int_eq(callback_outcome_decide(NULL, "lost", 0, NULL, 1000,
+	    &d), -1);
+	/* Reached or a message left: done, one attempt counted. */
+	ck_assert_int_eq(callback_outcome_decide(NULL, "reached", 0, NULL,
+	    1000, &d), 0);
+	ck_assert_str_eq(d.status, "done");
+	ck_assert_int_eq(d.attempts, 1);
+	ck_assert_int_eq(d.tell, 0);
+	callback_outcome_decide(NULL, "left_message", 1, NULL, 1000, &d);
+	ck_assert_str_eq(d.status, "done");
+	ck_assert_int_eq(d.attempts, 2);
+	/* A cancellation is no attempt; a wrong number is one. */
+	callback_outcome_decide(NULL, "cancelled", 1, NULL, 1000, &d);
+	ck_assert_str_eq(d.status, "cancelled");
+	ck_assert_int_eq(d.attempts, 1);
+	callback_outcome_decide(NULL, "wrong_number", 1, NULL, 1000, &d);
+	ck_assert_str_eq(d.status, "cancelled");
+	ck_assert_int_eq(d.attempts, 2);
+	/* No answer: back in line, later, until the third attempt. */
+	callback_outcome_decide(NULL, "no_answer", 0, NULL, 1000, &d);
+	ck_assert_str_eq(d.status, "waiting");
+	ck_assert_int_eq(d.attempts, 1);
+	ck_assert_int_gt(d.not_before, 1000);
+	ck_assert_int_eq(d.not_before, callback_retry_at(NULL, NULL, 1000));
+	ck_assert_int_eq(d.tell, 0);
+	callback_outcome_decide(NULL, "busy", 1, NULL, 1000, &d);
+	ck_assert_str_eq(d.status, "waiting");
+	callback_outcome_decide(NULL, "failed", 2, NULL, 1000, &d);
+	ck_assert_str_eq(d.status, "unreachable");
+	ck_assert_int_eq(d.attempts, 3);
+	ck_assert_int_eq(d.tell, 1);
+}
+END_TEST
+
 static Suite *
 callback_suite(void)
 {
@@ -220,6 +258,7 @@ callback_suite(void)
 	tcase_add_test(tc, test_repeat_news);
 	tcase_add_test(tc, test_request_words);
 	tcase_add_test(tc, test_locations);
+	tcase_add_test(tc, test_outcome);
 	suite_add_tcase(s, tc);
 	return (s);
 }
