@@ -55,7 +55,7 @@ struct notify_facts {
 	const char			*event;	/* "joined", "waiting", "repeat" */
 	long long			 rid;	/* "repeat": the request */
 	const struct callback_asked	*asked;	/* "repeat": what it asked */
-	const struct notify_contact	*staff;	/* enabled, with an address */
+	struct notify_contact		*staff;	/* enabled, with an address */
 	size_t				 nstaff;
 };
 

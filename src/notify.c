@@ -266,7 +266,7 @@ notify_contact_add(const struct auth_staff *s, int disabled, void *arg)
 
 	if (disabled || s->email == NULL || *s->email == '\0')
 		return (0);
-	c = xreallocarray((void *)f->staff, f->nstaff + 1, sizeof *c);
+	c = xreallocarray(f->staff, f->nstaff + 1, sizeof *c);
 	c[f->nstaff].email = xstrdup(s->email);
 	c[f->nstaff].locations = xstrdup(s->locations != NULL ?
 	    s->locations : "");
@@ -343,7 +343,7 @@ out:
 		free(f.staff[i].email);
 		free(f.staff[i].locations);
 	}
-	free((void *)f.staff);
+	free(f.staff);
 	notify_plan_clear(&plan);
 	callback_asked_clear(&a);
 	callback_brief_clear(&e);

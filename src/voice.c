@@ -71,6 +71,7 @@ struct voice_job {
 	char			*call_status;
 	long long		 duration;
 	char			*todo;		/* "do": show, dial, rec */
+	char			*heard;		/* "sl": the speech's language */
 	char			*key;		/* webhook dedupe key */
 	struct voice_in		 in;		/* the strings above, borrowed */
 	struct voice_state	 st;
@@ -177,14 +178,16 @@ voice_tx(struct db *db, void *arg)
 		else if (facts.ncb == VOICE_MAX_CB)
 			rc = -1;
 		else if ((rc = callback_request(db, j->cfg, &plan.cb,
-		    &facts.cb[facts.ncb])) == 0 &&
-		    (rc = notify_request(db, j->cfg, &facts.cb[facts.ncb],
-		    plan.cb.now) < 0 ? -1 : 0) == 0) {
-			facts.ncb++;
-			j->kick = 1;
-		} else
+		    &facts.cb[facts.ncb])) != 0)
 			log_error("voice: callback_request failed: %s",
 			    db_error(db));
+		else if (notify_request(db, j->cfg, &facts.cb[facts.ncb],
+		    plan.cb.now) < 0)
+			rc = -1;
+		else {
+			facts.ncb++;
+			j->kick = 1;
+		}
 		voice_plan_free(&plan);
 		if (rc != 0)
 			return (-1);
@@ -214,6 +217,7 @@ voice_job_free(struct voice_job *j)
 	free(j->rec_url);
 	free(j->call_status);
 	free(j->todo);
+	free(j->heard);
 	free(j->key);
 	free(j->doc);
 	free(j);
@@ -348,6 +352,8 @@ voice_submit(struct hreq *r, enum voice_kind kind)
 	j->rec_url = voice_param(r, "RecordingUrl", 1024);
 	if (form_get(&r->args, "do") != NULL)
 		j->todo = xstrdup(form_get(&r->args, "do"));
+	if (form_get(&r->args, "sl") != NULL)
+		j->heard = xstrdup(form_get(&r->args, "sl"));
 	voice_state_parse(r, r->cfg, &j->st);
 	if (kind == VK_INCOMING)
 		j->st.node = r->cfg->flow->start;
@@ -356,7 +362,7 @@ voice_submit(struct hreq *r, enum voice_kind kind)
 	j->in.from = j->from;
 	j->in.digits = j->digits;
 	j->in.speech = j->speech;
-	j->in.speech_lang = form_get(&r->args, "sl");
+	j->in.speech_lang = j->heard;
 	j->in.dial_status = j->dial_status;
 	j->in.rec_url = j->rec_url;
 	j->in.todo = j->todo;
