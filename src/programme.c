@@ -24,9 +24,9 @@ programme_facts(struct db *db, const char *phone, struct programme_facts *f)
 	long long	 id = 0, days = 0;
 
 	memset(f, 0, sizeof *f);
-	if (db_pair_query(db, &id, &days, "SELECT id, days FROM programmes "
-	    "WHERE phone = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
-	    "s", phone) != 0)
+	/* One active at a time (DAILY while active changes nothing). */
+	if (db_pair_query(db, &id, &days, "SELECT MAX(id), MAX(days) FROM "
+	    "programmes WHERE phone = ? AND status = 'active'", "s", phone) != 0)
 		return (-1);
 	if (id == 0)
 		return (0);

@@ -181,6 +181,10 @@ report_collect(struct db *db, const char *tz, time_t since)
 	static const char	*esc_cols[] = { "red_flags_paged", "acknowledged",
 	    "paging", "unanswered", "beyond_first_contact",
 	    "avg_minutes_to_acknowledge", NULL };
+	static const char	*fb_cols[] = { "about", "answers", "mean_score",
+	    NULL };
+	static const char	*fbw_cols[] = { "week", "answers", "mean_score",
+	    NULL };
 	static const char	*ob_cols[] = { "kind", "queued", "sent",
 	    "delivered", "failed", "undelivered", "suppressed", "waiting",
 	    NULL };
@@ -375,6 +379,32 @@ report_collect(struct db *db, const char *tz, time_t since)
 	    " FROM outbox WHERE created_at >= ? GROUP BY kind ORDER BY 1", 1,
 	    "tiiiiiii", s) != 0)
 		goto fail;
+
+	/*
+	 * "How helpful was this?" (feedback.c): the answers hold a score and
+	 * what it was about, never who or what they wrote.
+	 */
+	rows = report_section(sections, "feedback_guides", "Feedback (1-5) "
+	    "per guide", fb_cols);
+	if (report_rows(db, rows,
+	    "SELECT COALESCE(guide, about), COUNT(*), AVG(score * 1.0)"
+	    " FROM feedback WHERE at >= ? AND location IS NULL"
+	    " GROUP BY COALESCE(guide, about) ORDER BY 1", 1, "tid", s) != 0)
+		goto fail;
+	rows = report_section(sections, "feedback_locations", "Feedback (1-5) "
+	    "per location (callbacks)", fb_cols);
+	if (report_rows(db, rows,
+	    "SELECT location, COUNT(*), AVG(score * 1.0)"
+	    " FROM feedback WHERE at >= ? AND location IS NOT NULL"
+	    " GROUP BY location ORDER BY 1", 1, "tid", s) != 0)
+		goto fail;
+	rows = report_section(sections, "feedback_weeks", "Feedback (1-5) "
+	    "per week", fbw_cols);
+	if (report_rows(db, rows,
+	    "SELECT week, COUNT(*), AVG(score * 1.0)"
+	    " FROM feedback WHERE at >= ? GROUP BY week ORDER BY 1", 1, "tid",
+	    s) != 0)
+		goto fail;
 	return (out);
 
 fail:
@@ -558,6 +588,26 @@ report_metrics(struct db *db, const struct config *cfg)
 		report_label(l, sizeof l, "kind", cell_str(row, 0));
 		metrics_set("hotline_report_outbox_failed", l,
 		    (double)cell_int(row, 4));
+	}
+	metrics_help("hotline_report_feedback_answers", "gauge",
+	    "Feedback answers (1-5), by guide, location or week.");
+	metrics_help("hotline_report_feedback_score", "gauge",
+	    "Mean feedback score (1-5), by guide, location or week.");
+	for (j = 0; j < 3; j++) {
+		static const char	*fb[] = { "feedback_guides",
+		    "feedback_locations", "feedback_weeks" };
+		static const char	*lb[] = { "guide", "location", "week" };
+
+		json_array_foreach(report_find(rep, fb[j]), i, row) {
+			if (i >= REPORT_MAX_SERIES / 8)
+				break;
+			report_label(l, sizeof l, lb[j], cell_str(row, 0));
+			metrics_set("hotline_report_feedback_answers", l,
+			    (double)cell_int(row, 1));
+			if (!json_is_null(json_array_get(row, 2)))
+				metrics_set("hotline_report_feedback_score", l,
+				    json_number_value(json_array_get(row, 2)));
+		}
 	}
 	json_decref(rep);
 	return (0);
