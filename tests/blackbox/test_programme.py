@@ -116,11 +116,11 @@ class Programme(HotlineTestCase):
         self.assertEqual(rows, [["0"]])
 
     def test_spanish(self):
-        reply = self.texts("Diario 7:30am")[0]
+        reply = self.texts("Diario 8:30am")[0]
         self.assertIn("14 días", reply)
         self.assertIn("mañana", reply)
         self.assertIn("ESTADO", reply)
-        self.at("2026-12-02T07:30:30-06:00")
+        self.at("2026-12-02T08:30:30-06:00")
         self.assertTrue(self.wait_sent(lambda b: "día 1 de 14" in b))
         body = [b for b in self.sent() if "día 1 de 14" in b][0]
         self.assertIn("lang=es", body)
