@@ -43,6 +43,7 @@ struct programme_cfg {
 	struct i18n	  words[3];	/* DAILY, PAUSE, STATUS (PROG_*-1) */
 	char		**names;	/* messages */
 	struct i18n	 *texts;
+	int		 *lines;	/* each message's, in guides.yaml */
 	size_t		  n;
 	int		  ask_delay;	/* s after a guide before asking */
 	int		  answer_window;/* s an ask may be answered in */
@@ -110,6 +111,14 @@ void		 programme_decide(const struct config *, enum prog_word,
 		     const struct programme_facts *, time_t now,
 		     struct programme_plan *);
 void		 programme_plan_free(struct programme_plan *);
+/*
+ * Every text the programme and feedback may send in lang, worded as at
+ * now: fn gets the message's name and line in guides.yaml and the text
+ * (check-config counts their segments, reply.c).
+ */
+void		 programme_each_text(const struct config *, int lang,
+		     time_t now, void (*fn)(const char *name, int line,
+		     const char *text, void *), void *arg);
 /* A feedback digit: 1..5 when the normalised text is one alone, else 0. */
 int		 programme_score(const char *norm);
 

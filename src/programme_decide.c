@@ -27,7 +27,7 @@ static const char *const programme_word_keys[] = { "daily", "pause",
     "status" };
 static const char *const programme_required[] = { "enrolled", "already",
     "day", "last", "paused", "status", "not_enrolled", "bad_time",
-    "feedback_ask", "feedback_thanks", NULL };
+    "feedback_ask", "feedback_ask_callback", "feedback_thanks", NULL };
 
 /* "09:00" -> 540, or -1. */
 static int
@@ -59,6 +59,9 @@ programme_load_messages(struct cfgctx *ctx, struct programme_cfg *pc,
 		    sizeof *pc->names);
 		pc->texts = xreallocarray(pc->texts, pc->n + 1,
 		    sizeof *pc->texts);
+		pc->lines = xreallocarray(pc->lines, pc->n + 1,
+		    sizeof *pc->lines);
+		pc->lines[pc->n] = cfg_line(fy_node_pair_key(p));
 		pc->names[pc->n] = xstrdup(name);
 		memset(&pc->texts[pc->n], 0, sizeof pc->texts[pc->n]);
 		cfg_i18n(ctx, ms, name, &pc->texts[pc->n], 1);
@@ -159,6 +162,7 @@ programme_free(struct config *cfg)
 		i18n_free(&pc->texts[i]);
 	}
 	free(pc->names);
+	free(pc->lines);
 	free(pc->texts);
 	free(pc);
 	cfg->programme = NULL;
@@ -417,4 +421,68 @@ programme_plan_free(struct programme_plan *p)
 	free(p->texts);
 	free(p->reply);
 	memset(p, 0, sizeof *p);
+}
+
+static int
+programme_line(const struct config *cfg, const char *name)
+{
+	const struct programme_cfg	*pc = cfg->programme;
+	size_t				 i;
+
+	for (i = 0; i < pc->n; i++)
+		if (strcmp(pc->names[i], name) == 0)
+			return (pc->lines[i]);
+	return (0);
+}
+
+void
+programme_each_text(const struct config *cfg, int lang, time_t now,
+    void (*fn)(const char *, int, const char *, void *), void *arg)
+{
+	static const char		*fb[] = { "feedback_ask",
+	    "feedback_ask_callback", "feedback_thanks" };
+	struct programme_facts		 f;
+	struct programme_plan		 p;
+	const char			*tz;
+	const char			*t;
+	size_t				 i, j;
+
+	if (cfg->programme == NULL || cfg->programme->ndays == 0)
+		return;
+	tz = quiet_zone(cfg, NULL);
+	memset(&f, 0, sizeof f);
+	/* The longest time of day: "12:30 PM". */
+	programme_decide(cfg, PROG_DAILY, lang, 12 * 60 + 30, tz, &f, now, &p);
+	fn("enrolled", programme_line(cfg, "enrolled"), p.reply, arg);
+	/* The days differ by their stretch's title: the longest of them. */
+	for (i = 1, j = 0; i + 1 < p.ntexts; i++)
+		if (strlen(p.texts[i].body) > strlen(p.texts[j].body))
+			j = i;
+	if (p.ntexts > 1)
+		fn("day", programme_line(cfg, "day"), p.texts[j].body, arg);
+	fn("last", programme_line(cfg, "last"), p.texts[p.ntexts - 1].body,
+	    arg);
+	programme_plan_free(&p);
+	programme_decide(cfg, PROG_DAILY, lang, -2, tz, &f, now, &p);
+	fn("bad_time", programme_line(cfg, "bad_time"), p.reply, arg);
+	programme_plan_free(&p);
+	programme_decide(cfg, PROG_STATUS, lang, -1, tz, &f, now, &p);
+	fn("not_enrolled", programme_line(cfg, "not_enrolled"), p.reply, arg);
+	programme_plan_free(&p);
+	f.id = 1;
+	f.days = (int)cfg->programme->ndays;
+	f.pending = 1;
+	f.next_at = now + 3 * 86400;	/* a weekday's name: the longest */
+	programme_decide(cfg, PROG_STATUS, lang, -1, tz, &f, now, &p);
+	fn("status", programme_line(cfg, "status"), p.reply, arg);
+	programme_plan_free(&p);
+	programme_decide(cfg, PROG_DAILY, lang, -1, tz, &f, now, &p);
+	fn("already", programme_line(cfg, "already"), p.reply, arg);
+	programme_plan_free(&p);
+	programme_decide(cfg, PROG_PAUSE, lang, -1, tz, &f, now, &p);
+	fn("paused", programme_line(cfg, "paused"), p.reply, arg);
+	programme_plan_free(&p);
+	for (i = 0; i < sizeof fb / sizeof *fb; i++)
+		if ((t = programme_msg(cfg, fb[i], lang)) != NULL)
+			fn(fb[i], programme_line(cfg, fb[i]), t, arg);
 }

@@ -11,6 +11,8 @@ import unittest
 
 import segments
 from harness import CALLER, HOTLINE, HotlineTestCase, sms_text
+from test_safety import Safety
+from test_voice import Voice, prompt
 
 # Tuesday 2026-12-01, 10:00 in Chicago (the caller's 817 is Central).
 ENROL = "+2026-12-01T10:00:00-06:00"
@@ -179,6 +181,24 @@ class Programme(HotlineTestCase):
         time.sleep(2)
         self.assertEqual(sum("Reply 1-5" in b for b in self.sent()), 1)
 
+    cli = Safety.cli
+    staff_token = Safety.staff_token
+    api = Safety.api
+
+    def test_feedback_after_a_callback_per_location(self):
+        self.texts("CALLBACK")
+        cid = int(self.h.query("SELECT id FROM callbacks")[0][0])
+        tok = self.staff_token()
+        self.assertEqual(self.api("POST", "/api/v1/callbacks/%d/done" % cid,
+                                  tok, {"outcome": "reached"}).status, 200)
+        self.at("2026-12-01T11:02:00-06:00")
+        self.assertTrue(self.wait_sent(lambda b: "call back" in b and
+                                       "Reply 1-5" in b))
+        self.texts("5")
+        rep = self.report()
+        self.assertEqual(rep["feedback_locations"]["rows"],
+                         [["(shared)", 1, 5.0]])
+
     def test_stop_wins_over_a_feedback_answer(self):
         self.texts("STRETCH")
         self.at("2026-12-01T11:01:00-06:00")
@@ -187,6 +207,39 @@ class Programme(HotlineTestCase):
         self.texts("3")
         self.assertEqual(self.h.query("SELECT COUNT(*) FROM feedback"),
                          [["0"]])
+
+
+class ProgrammeByCall(Voice):
+    """The text menu's option 5 in a call enrols the caller's number."""
+    env = {"HOTLINE_CLOCK": ENROL}
+
+    sent = Programme.sent
+    wait_sent = Programme.wait_sent
+    at = Programme.at
+
+    def test_enrol_by_call(self):
+        c = self.call().start().press("6")
+        self.assertIn("press 5", c.text())
+        c.press("5")
+        self.assertIn(prompt("en", "sms_sent"), c.text())
+        self.assertEqual(c.node(), "text_menu")
+        # The confirmation goes now, the days from tomorrow at 09:00.
+        self.assertTrue(self.wait_sent(lambda b: "14 days" in b))
+        self.assertEqual(self.h.query("SELECT source, language FROM "
+                                      "programmes"), [["voice", "en"]])
+        # Pressing it again in another call enrols nothing new.
+        self.call().start().press("6").press("5")
+        self.assertEqual(self.h.query("SELECT COUNT(*) FROM programmes"),
+                         [["1"]])
+        self.at("2026-12-02T09:00:30-06:00")
+        self.assertTrue(self.wait_sent(lambda b: "day 1 of 14" in b))
+
+    def test_enrol_by_call_in_spanish(self):
+        c = self.call().start().press("9").press("6")
+        self.assertIn("oprima 5", c.text())
+        c.press("5")
+        self.assertIn(prompt("es", "sms_sent"), c.text())
+        self.assertTrue(self.wait_sent(lambda b: "14 días" in b))
 
 
 if __name__ == "__main__":

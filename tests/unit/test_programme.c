@@ -165,6 +165,7 @@ START_TEST(test_other_words)
 		programme_plan_free(&p);
 		fits(programme_msg(cfg, "feedback_ask", lang), lang);
 		fits(programme_msg(cfg, "feedback_thanks", lang), lang);
+		fits(programme_msg(cfg, "feedback_ask_callback", lang), lang);
 	}
 	config_unref(cfg);
 }
