@@ -162,15 +162,21 @@ int		 programme_stop(struct db *, const char *phone,
 
 /*
  * Ask phone "how helpful was this?" about (guide, callback or programme)
- * at when, unless they were asked within the last ask_every seconds:
- * body, when given, is queued as a scheduled text (key dedupe); without
- * it the asking text is someone else's (the programme's last day).  1
- * asked, 0 not this time, -1.
+ * at when, unless they were asked within the last ask_every seconds: with
+ * text, feedback_due texts the question (key dedupe, in lang) once when
+ * has come; without, the asking text is someone else's (the programme's
+ * last day, keyed dedupe).  1 asked, 0 not this time, -1.
  */
 int		 feedback_ask(struct db *, const struct config *,
 		     const char *phone, const char *about, const char *guide,
-		     const char *location, const char *dedupe,
-		     const char *body, time_t when, time_t now);
+		     const char *location, const char *dedupe, int lang,
+		     int text, time_t when, time_t now);
+/*
+ * Text the questions that are due, outside the recipient's quiet hours
+ * (a day late: dropped).  The staff maintenance timer runs it.  Texts
+ * queued, or -1.
+ */
+int		 feedback_due(struct db *, const struct config *, time_t now);
 /*
  * A digit from phone: when an ask is open (asked, not answered, within
  * the window), record score against it.  1 recorded, 0 no open ask, -1.

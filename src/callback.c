@@ -705,7 +705,6 @@ callback_ask_feedback(struct db *db, const struct config *cfg, long long id,
     time_t now)
 {
 	struct db_res	*r;
-	const char	*ask;
 	char		*phone = NULL, *loc = NULL, *key;
 	int		 rc, lang = 0;
 
@@ -724,11 +723,10 @@ callback_ask_feedback(struct db *db, const struct config *cfg, long long id,
 	db_done(r);
 	rc = rc == -1 ? -1 : 0;
 	/* Only a number that can be texted (not a withheld one). */
-	if (phone != NULL && phone[0] == '+' &&
-	    (ask = programme_msg(cfg, "feedback_ask_callback", lang)) != NULL) {
+	if (phone != NULL && phone[0] == '+') {
 		xasprintf(&key, "cb:%lld:feedback", id);
 		if (feedback_ask(db, cfg, phone, "callback", NULL,
-		    loc != NULL ? loc : "(shared)", key, ask,
+		    loc != NULL ? loc : "(shared)", key, lang, 1,
 		    now + cfg->programme->ask_delay, now) < 0)
 			rc = -1;
 		free(key);

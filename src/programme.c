@@ -133,8 +133,8 @@ programme_apply(struct db *db, const struct config *cfg, const char *phone,
 	}
 	/* The last day asks how it went: a digit after it is an answer. */
 	snprintf(key, sizeof key, PROGRAMME_KEY_FMT "day:%zu", id, p->ntexts);
-	if (feedback_ask(db, cfg, phone, "programme", NULL, NULL, key, NULL,
-	    p->texts[p->ntexts - 1].not_before, now) < 0)
+	if (feedback_ask(db, cfg, phone, "programme", NULL, NULL, key, p->lang,
+	    0, p->texts[p->ntexts - 1].not_before, now) < 0)
 		return (-1);
 	metrics_add("hotline_programme_enrolled_total", source[0] == 'v' ?
 	    "source=\"voice\"" : "source=\"sms\"", 1);

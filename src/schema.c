@@ -355,7 +355,9 @@ const struct schema_migration schema_migrations[] = {
  * Feedback (feedback.c): who was asked "how helpful was this?" and about
  * what (a guide, a location), so a digit from them within the window is an
  * answer; the answers themselves keep no number and no words, only the
- * score, what it was about and the week.
+ * score, what it was about and the week.  An ask with queued_at NULL is
+ * still to be texted at asked_at (feedback_due); the programme's last day
+ * asks in its own text.
  */
 "CREATE TABLE feedback_asks ("
 "  id {ID},"
@@ -363,7 +365,9 @@ const struct schema_migration schema_migrations[] = {
 "  about TEXT NOT NULL,"
 "  guide TEXT,"
 "  location TEXT,"
+"  language TEXT,"
 "  asked_at BIGINT NOT NULL,"
+"  queued_at BIGINT,"
 "  answered_at BIGINT,"
 "  dedupe TEXT);\n"
 "CREATE INDEX feedback_asks_phone ON feedback_asks (phone, asked_at);\n"

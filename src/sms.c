@@ -285,15 +285,13 @@ static int
 sms_feedback_ask(struct db *db, struct sms_job *j, const struct keyword *k,
     const struct sms_plan *p)
 {
-	const char	*ask;
 	char		*key;
 	int		 rc;
 
-	if ((ask = programme_msg(j->cfg, "feedback_ask", p->lang)) == NULL)
-		return (0);
 	xasprintf(&key, "feedback:sms:%s", j->sid);
 	rc = feedback_ask(db, j->cfg, j->from, "guide", k->guide->id, NULL,
-	    key, ask, j->in.now + j->cfg->programme->ask_delay, j->in.now);
+	    key, p->lang, 1, j->in.now + j->cfg->programme->ask_delay,
+	    j->in.now);
 	free(key);
 	return (rc < 0 ? -1 : 0);
 }

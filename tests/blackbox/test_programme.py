@@ -161,7 +161,8 @@ class Programme(HotlineTestCase):
                          [["0"]])
         self.texts("STRETCH")
         self.at("2026-12-01T11:01:00-06:00")
-        self.assertTrue(self.wait_sent(lambda b: "Reply 1-5" in b))
+        self.assertTrue(self.wait_sent(lambda b: "Reply 1-5" in b,
+                                       timeout=20))
         self.assertIn("Thank", self.texts("4")[0])
         # Only one answer per question.
         self.texts("5")
@@ -193,7 +194,7 @@ class Programme(HotlineTestCase):
                                   tok, {"outcome": "reached"}).status, 200)
         self.at("2026-12-01T11:02:00-06:00")
         self.assertTrue(self.wait_sent(lambda b: "call back" in b and
-                                       "Reply 1-5" in b))
+                                       "Reply 1-5" in b, timeout=20))
         self.texts("5")
         rep = self.report()
         self.assertEqual(rep["feedback_locations"]["rows"],
@@ -202,7 +203,8 @@ class Programme(HotlineTestCase):
     def test_stop_wins_over_a_feedback_answer(self):
         self.texts("STRETCH")
         self.at("2026-12-01T11:01:00-06:00")
-        self.assertTrue(self.wait_sent(lambda b: "Reply 1-5" in b))
+        self.assertTrue(self.wait_sent(lambda b: "Reply 1-5" in b,
+                                       timeout=20))
         self.texts("STOP")
         self.texts("3")
         self.assertEqual(self.h.query("SELECT COUNT(*) FROM feedback"),
