@@ -176,6 +176,11 @@ class Programme(HotlineTestCase):
         self.assertEqual(rep["feedback_guides"]["rows"],
                          [["stretches", 1, 4.0]])
         self.assertEqual(rep["feedback_weeks"]["rows"][0][1:], [1, 4.0])
+        m = self.h.get("/metrics").text
+        self.assertIn('hotline_report_feedback_score{guide="stretches"} 4',
+                      m)
+        self.assertIn('hotline_report_feedback_answers{guide="stretches"} 1',
+                      m)
         # A second guide the same week is not asked about again.
         self.texts("TIPS")
         self.at("2026-12-01T12:30:00-06:00")
