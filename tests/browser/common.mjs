@@ -10,8 +10,10 @@
 //   const browser = await launchChromium(join(svc.work, 'chromium'));
 //   await t.check('the page shows', async () => { ... t.assert(cond, 'why'); });
 //   ... finally: await browser.close(); await svc.stop(); t.report();
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -117,7 +119,7 @@ export class Tally {
       this.passed++;
       console.log('ok   ' + what);
     } catch (e) {
-      this.fail(what + ': ' + (e && e.message ? e.message.split('\n')[0] : e));
+      this.fail(what + ': ' + (e && e.message ? e.message.split('\n')[0] : e)); if (process.env.DEBUG_STACK) console.log(e.stack);
     }
   }
 
@@ -134,4 +136,80 @@ export class Tally {
     console.log(`${this.name}: ${this.passed} passed, ${this.failed} failed`);
     process.exitCode = this.failed === 0 ? 0 : 1;
   }
+}
+
+// --- the provider's side, for tests that text and call ------------------
+
+export const ACCOUNT_SID = 'AC' + '0'.repeat(32);
+export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+
+// X-Twilio-Signature as the provider computes it.
+export function sign(url, params, token = AUTH_TOKEN) {
+  let data = url;
+  for (const k of Object.keys(params).sort()) data += k + params[k];
+  return createHmac('sha1', token).update(data, 'utf8').digest('base64');
+}
+
+// A stand-in for the provider's REST API: takes every text and call and
+// keeps them in posts ({ path, form }).  Resolves to { url, posts, close() }.
+export async function startProvider() {
+  const posts = [];
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      res.writeHead(req.method === 'POST' ? 201 : 200, { 'Content-Type': 'application/json' });
+      if (req.method !== 'POST') return res.end(JSON.stringify({ messages: [], calls: [] }));
+      const form = Object.fromEntries(new URLSearchParams(body));
+      posts.push({ path: req.url, form });
+      const sid = (req.url.endsWith('/Calls.json') ? 'CA' : 'SM') + randomHex(32);
+      res.end(JSON.stringify({ sid, status: 'queued', to: form.To }));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: 'http://127.0.0.1:' + server.address().port, posts,
+    close: () => new Promise((r) => server.close(r)) };
+}
+
+export function randomHex(n) {
+  return Math.random().toString(16).slice(2).padEnd(n, '0').slice(0, n);
+}
+
+// A text from `from' to the hotline, signed as the provider signs it;
+// resolves to the webhook's status.
+export async function sendSms(base, from, body) {
+  const params = {
+    MessageSid: 'SM' + randomHex(32), AccountSid: ACCOUNT_SID, From: from, To: '+18175550100',
+    Body: body, NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01',
+  };
+  const r = await fetch(base + '/sms/incoming', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Twilio-Signature': sign(base + '/sms/incoming', params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  return r.status;
+}
+
+// One query on the SQLite store (svc.store, "sqlite:PATH"), its output trimmed.
+export function sqlite(store, q) {
+  const p = spawnSync('sqlite3', ['-batch', store.replace(/^sqlite:/, ''), q], { encoding: 'utf8' });
+  if (p.status !== 0) throw new Error('sqlite3: ' + p.stderr);
+  return p.stdout.trim();
+}
+
+// "hotline staff add NAME" with a password (and options such as --phone).
+export function addStaff(env, name, password, ...options) {
+  const p = spawnSync(paths.hotline, ['--config', paths.config, 'staff', 'add', name, '--password-stdin',
+    ...options], { env, input: password + '\n', encoding: 'utf8' });
+  if (p.status !== 0) throw new Error('staff add: ' + p.stderr);
+}
+
+// Log in on the dashboard's form as name.
+export async function logIn(page, base, name, password) {
+  await page.goto(base + '/staff');
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('#queue-view').waitFor({ state: 'visible', timeout: 5000 });
 }
