@@ -22,6 +22,7 @@
 #include <event2/http.h>
 
 #include "config.h"
+#include "flow.h"
 #include "flowdot.h"
 #include "hotline.h"
 #include "http.h"
@@ -102,18 +103,18 @@ flowpic_cb(struct hreq *r)
 	    "content=\"width=device-width, initial-scale=1\">"
 	    "<title>Phone tree - hotline</title>"
 	    "<script src=\"/staff/flow.js\" defer></script>"
-	    "<style>body{font-family:sans-serif;margin:1em}svg{max-width:100%;"
-	    "height:auto}.flow{display:flex;flex-wrap:wrap;gap:1em 2em;"
-	    "align-items:flex-start}.flow>figure{flex:1 1 640px;margin:0;"
-	    "min-width:0}.flow>section{flex:0 1 24em;min-width:0}"
+	    "<style>body{font-family:sans-serif;margin:1em}"
+	    ".flow>figure{margin:0 0 1em;overflow:auto;max-height:80vh;"
+	    "border:1px solid #c8ccd2}.flow>section{max-width:40em}"
 	    "table{border-collapse:collapse;width:100%}th,td{text-align:left;"
 	    "padding:4px 8px;border-bottom:1px solid #c8ccd2}td.n{text-align:"
 	    "right}form p{display:flex;flex-wrap:wrap;gap:.5em;align-items:"
 	    "end}label{display:block;font-weight:600}input,button{font:inherit;"
 	    "min-height:44px}.funnel-count{font-size:11px;fill:#a4001d;"
+	    "paint-order:stroke;stroke:#fff;stroke-width:3px;"
 	    "font-weight:700}</style></head><body><p><a href=\"/staff/\">Back "
 	    "to the queue</a></p><h1>Phone tree</h1>\n"
-	    "<div class=\"flow\"><figure aria-label=\"The voice menu\">";
+	    "<div class=\"flow\"><figure tabindex=\"0\" aria-label=\"The voice menu (scrolls)\">";
 	static const char	 tail[] = "</figure>\n"
 	    "<section id=\"funnel\" aria-labelledby=\"funnel-title\">"
 	    "<h2 id=\"funnel-title\">Callers per step</h2>"
@@ -169,15 +170,34 @@ flowpic_cb(struct hreq *r)
 	free(page);
 }
 
-/* The funnel over the period the request named; any staff member. */
+/*
+ * The funnel over the period the request named, for any staff member;
+ * every node of the menu in force is there, those nobody reached with 0
+ * (after the others), so the page can number each node it drew.
+ */
 static int
 flowpic_funnel_fn(struct db *db, struct api_req *a)
 {
-	const char	*tz = report_zone(a->cfg);
-	char		 d[32];
+	const struct flow	*fl = a->cfg->flow;
+	const char		*tz = report_zone(a->cfg), *id;
+	json_t			*nodes, *n;
+	char			 d[32];
+	size_t			 i, k;
 
 	if ((a->out = report_funnel(db, tz, a->since, a->until)) == NULL)
 		return (-1);
+	nodes = json_object_get(a->out, "nodes");
+	for (i = 0; fl != NULL && i < fl->nnodes; i++) {
+		json_array_foreach(nodes, k, n) {
+			id = json_string_value(json_object_get(n, "node"));
+			if (id != NULL && strcmp(id, fl->nodes[i].id) == 0)
+				break;
+		}
+		if (k == json_array_size(nodes))
+			json_array_append_new(nodes, json_pack("{s:s, s:i, s:i, "
+			    "s:i, s:f}", "node", fl->nodes[i].id, "visits", 0,
+			    "callers", 0, "hung_up_here", 0, "reach_pct", 0.0));
+	}
 	report_date(tz, a->since, d, sizeof d);
 	json_object_set_new(a->out, "from", a->since > 0 ? json_string(d) :
 	    json_null());

@@ -81,6 +81,14 @@ class TestFlowFunnel(HotlineTestCase):
         self.assertEqual(every["calls"], 3)
         self.assertEqual(every["to"], "2026-12-03")
 
+        # Every node of the menu is listed, those nobody reached with 0.
+        zero = [n for n in every["nodes"] if n["visits"] == 0]
+        self.assertTrue(zero)
+        self.assertEqual(len(every["nodes"]), len(
+            {n["node"] for n in every["nodes"]}))
+        for n in zero:
+            self.assertEqual((n["callers"], n["hung_up_here"]), (0, 0), n)
+
         # The same numbers as the report's funnel over the same days.
         rep = json.loads(self.cli("report", "--json", "--since",
                                   "2026-12-01"))
@@ -88,7 +96,8 @@ class TestFlowFunnel(HotlineTestCase):
         self.assertEqual(
             sorted([n["node"], n["visits"], n["callers"], n["hung_up_here"],
                     n["reach_pct"]] for n in
-                   self.funnel("?from=2026-12-01")["nodes"]),
+                   self.funnel("?from=2026-12-01")["nodes"]
+                   if n["visits"] > 0),
             sorted(funnel["rows"]))
 
         for bad in ("?from=yesterday", "?from=2026-13-01", "?to=12/03/2026",

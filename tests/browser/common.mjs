@@ -119,7 +119,9 @@ export class Tally {
       this.passed++;
       console.log('ok   ' + what);
     } catch (e) {
-      this.fail(what + ': ' + (e && e.message ? e.message.split('\n')[0] : e)); if (process.env.DEBUG_STACK) console.log(e.stack);
+      this.fail(what + ': ' + (e && e.message ? e.message.split('\n')[0] : e));
+      // HOTLINE_TEST_STACK=1: where it failed, too.
+      if (process.env.HOTLINE_TEST_STACK) console.log(e && e.stack);
     }
   }
 
@@ -212,4 +214,32 @@ export async function logIn(page, base, name, password) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.locator('#queue-view').waitFor({ state: 'visible', timeout: 5000 });
+}
+
+// A provider webhook (form parameters), signed; resolves to { status, text }.
+export async function webhook(url, params) {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': sign(url, params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: r.status, text: await r.text() };
+}
+
+// A call from `from' through the voice webhooks: each key at the menu that
+// asks it, then the provider's final status (the caller hangs up there).
+export async function voiceCall(base, from, keys = [], duration = 40) {
+  const params = { CallSid: 'CA' + randomHex(32), AccountSid: ACCOUNT_SID, From: from, To: '+18175550100',
+    Caller: from, Called: '+18175550100', CallStatus: 'in-progress', Direction: 'inbound',
+    ApiVersion: '2010-04-01' };
+  let r = await webhook(base + '/voice/incoming', params);
+  for (const key of keys) {
+    if (r.status !== 200) throw new Error('voice webhook: ' + r.status + ' ' + r.text);
+    const m = /<Gather[^>]* action="([^"]+)"/.exec(r.text);
+    if (!m) throw new Error('no <Gather> in ' + r.text.slice(0, 300));
+    r = await webhook(m[1].replace(/&amp;/g, '&'), Object.assign({}, params, { Digits: key }));
+  }
+  r = await webhook(base + '/voice/status', Object.assign({}, params, { CallStatus: 'completed',
+    CallDuration: String(duration) }));
+  if (r.status !== 200) throw new Error('status webhook: ' + r.status + ' ' + r.text);
 }

@@ -27,7 +27,9 @@
       const title = g.querySelector('title');
       const shape = g.querySelector('polygon, ellipse, path');
       if (!title || !shape) continue;
-      const n = byNode.get(title.textContent.trim()) || { callers: 0, hung_up_here: 0 };
+      // The menu's own nodes only: actions and branches are drawn too.
+      const n = byNode.get(title.textContent.trim());
+      if (!n) continue;
       const box = shape.getBBox();
       const t = document.createElementNS(SVG, 'text');
       t.setAttribute('class', 'funnel-count');
@@ -73,7 +75,7 @@
         cell(n.reach_pct == null ? '-' : n.reach_pct + '%', 'n'));
       rows.append(tr);
     }
-    $('funnel-table').hidden = data.nodes.length === 0;
+    $('funnel-table').hidden = data.calls === 0;
     annotate(byNode);
   }
 
