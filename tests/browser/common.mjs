@@ -153,24 +153,33 @@ export function sign(url, params, token = AUTH_TOKEN) {
 }
 
 // A stand-in for the provider's REST API: takes every text and call and
-// keeps them in posts ({ path, form }).  Resolves to { url, posts, close() }.
+// keeps them in posts ({ path, form, refused }); while refuse is set it
+// answers texts as it does for a number it cannot text.  Resolves to
+// { url, posts, refuse, close() }.
 export async function startProvider() {
-  const posts = [];
+  const provider = { url: '', posts: [], refuse: false };
+  const posts = provider.posts;
   const server = createHttpServer((req, res) => {
     let body = '';
     req.on('data', (d) => { body += d; });
     req.on('end', () => {
-      res.writeHead(req.method === 'POST' ? 201 : 200, { 'Content-Type': 'application/json' });
-      if (req.method !== 'POST') return res.end(JSON.stringify({ messages: [], calls: [] }));
       const form = Object.fromEntries(new URLSearchParams(body));
-      posts.push({ path: req.url, form });
+      const refused = provider.refuse && req.url.endsWith('/Messages.json');
+      if (req.method === 'POST') posts.push({ path: req.url, form, refused });
+      res.writeHead(refused ? 400 : req.method === 'POST' ? 201 : 200, { 'Content-Type': 'application/json' });
+      if (req.method !== 'POST') return res.end(JSON.stringify({ messages: [], calls: [] }));
+      if (refused) {
+        return res.end(JSON.stringify({ code: 21211, status: 400,
+          message: "The 'To' number is not a valid phone number." }));
+      }
       const sid = (req.url.endsWith('/Calls.json') ? 'CA' : 'SM') + randomHex(32);
       res.end(JSON.stringify({ sid, status: 'queued', to: form.To }));
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: 'http://127.0.0.1:' + server.address().port, posts,
-    close: () => new Promise((r) => server.close(r)) };
+  provider.url = 'http://127.0.0.1:' + server.address().port;
+  provider.close = () => new Promise((r) => server.close(r));
+  return provider;
 }
 
 export function randomHex(n) {

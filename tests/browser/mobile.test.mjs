@@ -8,13 +8,14 @@
 // Prints "mobile: N passed, N failed" last.
 import { join } from 'node:path';
 import {
-  sleep, startHotlined, launchChromium, Tally, startProvider, sendSms, sqlite, addStaff, logIn,
+  sleep, startHotlined, launchChromium, Tally, startProvider, sendSms, sqlite, addStaff, logIn, voiceCall,
   ACCOUNT_SID, AUTH_TOKEN,
 } from './common.mjs';
 
 const TEXTER = '+18175550181';
 const FLAGGER = '+18175550182';
 const FREE_TEXTER = '+18175550183';
+const GUIDE_CALLER = '+18175550184';
 const STAFF_PHONE = '+18175550142';
 const PHONE = { width: 390, height: 844 };
 
@@ -238,6 +239,27 @@ try {
     assert(sql(`SELECT COUNT(*) FROM audit_log WHERE actor = 'alice' AND subject = '${FLAGGER}'`) === '1', 'no audit row');
   });
 
+  await check('a text that could not be sent is a card with a touch-sized Retry', async () => {
+    provider.refuse = true;
+    // From the phone menu: "text me" (6), stretches (1).
+    await voiceCall(base, GUIDE_CALLER, ['6', '1']);
+    const id = Number(sql(`SELECT id FROM outbox WHERE recipient = '${GUIDE_CALLER}' ORDER BY id LIMIT 1`));
+    const card = page.locator(`#failed-rows tr[data-msg="${id}"]`);
+    await card.waitFor({ timeout: 10000 });
+    const text = await card.innerText();
+    assert(text.includes('(817) 555-0184') && text.includes('21211'), 'card: ' + text);
+    assert(await page.evaluate((i) => getComputedStyle(document.querySelector(`#failed-rows tr[data-msg="${i}"]`)).display, id) === 'flex',
+      'not a card');
+    await noSideScroll(page, 'failed messages');
+    provider.refuse = false;
+    const retry = page.getByRole('button', { name: new RegExp(`^Retry message ${id} `) });
+    await touchSized(retry, 'Retry');
+    await retry.tap();
+    await card.waitFor({ state: 'detached', timeout: 8000 });
+    for (let i = 0; i < 100 && sql(`SELECT status FROM outbox WHERE id = ${id}`) !== 'sent'; i++) await sleep(100);
+    assert(sql(`SELECT status FROM outbox WHERE id = ${id}`) === 'sent', 'not sent again');
+  });
+
   await check('every form control still has a label', async () => {
     const unlabeled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
       .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.id || e.name));
@@ -272,6 +294,6 @@ try {
   const log = svc.log();
   await svc.stop();
   await provider.close();
-  for (const p of [TEXTER, FLAGGER, FREE_TEXTER]) if (log.includes(p)) t.fail('a full phone number reached the log');
+  for (const p of [TEXTER, FLAGGER, FREE_TEXTER, GUIDE_CALLER]) if (log.includes(p)) t.fail('a full phone number reached the log');
   t.report();
 }
