@@ -210,6 +210,7 @@ try {
     await reply.tap();
     await page.locator('#reply-conversation li', { hasText: FREE }).waitFor({ timeout: 5000 });
     await noSideScroll(page, 'reply dialog');
+    await page.screenshot({ path: '/tmp/dashboard-phone-reply.png' });
     await page.getByLabel(/^Your reply/).fill(REPLY);
     await page.getByRole('button', { name: 'Send reply' }).tap();
     await item.getByText('answered').waitFor({ timeout: 8000 });
@@ -234,6 +235,7 @@ try {
     const box = await dlg.boundingBox();
     assert(box.x >= 0 && box.x + box.width <= PHONE.width, 'the record is wider than the screen');
     await noSideScroll(page, 'person view');
+    await page.screenshot({ path: '/tmp/dashboard-phone-person.png' });
     await touchSized(dlg.getByRole('button', { name: 'Close' }), 'Close');
     await dlg.getByRole('button', { name: 'Close' }).tap();
     assert(sql(`SELECT COUNT(*) FROM audit_log WHERE actor = 'alice' AND subject = '${FLAGGER}'`) === '1', 'no audit row');

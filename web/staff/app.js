@@ -108,10 +108,12 @@
   });
 
   // The filters as the API's parameters: location, status, topic, from and
-  // to (dates on the clinic's clock), q (the last digits of the number).
+  // to (days on the location's clock), q (the last digits of the number,
+  // two at least: one digit would match a tenth of everyone).
   function filters() {
+    const digits = $('f-q').value.replace(/\D/g, '');
     const f = { status: $('f-status').value, location: $('f-location').value, topic: $('f-topic').value,
-      from: $('f-from').value, to: $('f-to').value, q: $('f-q').value.replace(/\D/g, '') };
+      from: $('f-from').value, to: $('f-to').value, q: digits.length >= 2 ? digits : '' };
     if (f.from && f.to && f.from > f.to) [f.from, f.to] = [f.to, f.from];
     return f;
   }
@@ -119,7 +121,8 @@
   // The server filters by status and location.  Until it also filters by
   // topic, date and number, the fetched list is filtered here the same way.
   function matches(it, f) {
-    if (f.topic && (it.topic || 'general') !== f.topic) return false;
+    if (f.topic && (it.topic || 'general') !== f.topic &&
+        !(it.requests || []).some((q) => q.topic === f.topic)) return false;
     if (f.q && !(it.phone || '').replace(/\D/g, '').endsWith(f.q)) return false;
     if (f.from || f.to) {
       const day = localDate(it.created_at, it.location);
