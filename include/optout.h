@@ -18,5 +18,13 @@ int	optout_is(struct db *, const char *phone);
  */
 int	optout_set(struct db *, const char *phone, int out, const char *source,
 	    const char *keyword, time_t now);
+/*
+ * fn runs in optout_set's transaction whenever a number opts out, however
+ * it came (a text, the provider's 21610): the programs set programme_stop
+ * so that the daily programme ends at once, without this module, which the
+ * outbox asks before every send, knowing the modules that send.
+ */
+void	optout_on_out(int (*fn)(struct db *, const char *phone,
+	    const char *why, time_t now));
 
 #endif

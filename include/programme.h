@@ -152,8 +152,9 @@ int		 programme_text(struct db *, const struct config *,
 		     const char *phone, const char *norm, int number_lang,
 		     int throttled, time_t now, struct programme_reply *out);
 /*
- * An opt-out: end phone's programme and cancel its texts (optout.c calls
- * this for every opt-out, whatever its source).  0 or -1.
+ * An opt-out: end phone's programme and cancel its texts (the programs
+ * set it as optout_on_out's hook, so it runs for every opt-out, whatever
+ * its source).  0 or -1.
  */
 int		 programme_stop(struct db *, const char *phone,
 		     const char *why, time_t now);

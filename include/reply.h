@@ -71,5 +71,13 @@ char		*reply_hint(const struct config *, const char *text, int lang);
  * (segment_limit).  Returns how many were printed.
  */
 int		 reply_check(const struct config *, FILE *out);
+/*
+ * One text another module sends (the daily programme's, say), counted
+ * like reply_check's and reported to out as file:line what when it does
+ * not fit one text; 1 when reported.
+ */
+int		 reply_check_text(const struct config *, FILE *out,
+		     const char *file, int line, const char *what, int lang,
+		     const char *text);
 
 #endif

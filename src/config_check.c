@@ -13,7 +13,46 @@
 
 #include "config.h"
 #include "devtoken.h"
+#include "programme.h"
 #include "reply.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* What check_programme's callback needs. */
+struct check_prog {
+	const struct config	*cfg;
+	FILE			*err;
+	int			 lang;
+	size_t			 problems;
+};
+
+/* A programme or feedback text (programme_each_text's callback). */
+static void
+check_programme_text(const char *name, int line, const char *text, void *arg)
+{
+	struct check_prog	*cp = arg;
+	char			*what;
+
+	xasprintf(&what, "programme message '%s'", name);
+	cp->problems += (size_t)reply_check_text(cp->cfg, cp->err,
+	    cp->cfg->guides_file != NULL ? cp->cfg->guides_file : cp->cfg->path,
+	    line, what, cp->lang, text);
+	free(what);
+}
+
+/* The daily programme's texts and feedback fit a text, like every reply. */
+static size_t
+check_programme(const struct config *cfg, FILE *err)
+{
+	struct check_prog	 cp = { cfg, err, 0, 0 };
+
+	if (cfg->sms == NULL)
+		return (0);
+	for (cp.lang = 0; (size_t)cp.lang < cfg->nlangs; cp.lang++)
+		programme_each_text(cfg, cp.lang, util_now(),
+		    check_programme_text, &cp);
+	return (cp.problems);
+}
 
 static int
 check_warnings(const struct config *cfg, FILE *err)
@@ -84,7 +123,8 @@ config_check(const char *path, FILE *out, FILE *err)
 	}
 	warnings = check_warnings(cfg, err);
 	/* Replies too long for a phone are problems, not warnings. */
-	if ((n = (size_t)reply_check(cfg, err)) > 0) {
+	n = (size_t)reply_check(cfg, err) + check_programme(cfg, err);
+	if (n > 0) {
 		fprintf(err, "%s: %zu problem%s\n", path, n, n == 1 ? "" : "s");
 		config_unref(cfg);
 		return (1);

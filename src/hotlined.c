@@ -37,7 +37,9 @@
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "optout.h"
 #include "outbox.h"
+#include "programme.h"
 #include "reply.h"
 #include "report.h"
 #include "retention.h"
@@ -437,6 +439,8 @@ main(int argc, char **argv)
 		fatalx("hotlined: event_base_new failed");
 	/* Changes staff watch reach every instance (live.h). */
 	store_before_commit(live_commit);
+	/* An opt-out, however it comes, ends the daily programme. */
+	optout_on_out(programme_stop);
 	if ((hl.store = store_open(hl.base, hl.cfg->store,
 	    hl.cfg->store_threads, &err)) == NULL)
 		fatalx("hotlined: store: %s", err);

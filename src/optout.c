@@ -3,8 +3,17 @@
 
 #include "log.h"
 #include "optout.h"
-#include "programme.h"
 #include "store.h"
+
+/* What else ends when a number opts out (optout_on_out). */
+static int (*optout_hook)(struct db *, const char *, const char *, time_t);
+
+void
+optout_on_out(int (*fn)(struct db *, const char *phone, const char *why,
+    time_t now))
+{
+	optout_hook = fn;
+}
 
 int
 optout_is(struct db *db, const char *phone)
@@ -27,8 +36,9 @@ optout_set(struct db *db, const char *phone, int out, const char *source,
 
 	if ((was = optout_is(db, phone)) == -1)
 		return (-1);
-	/* Every opt-out, however it came, ends the daily programme at once. */
-	if (out && programme_stop(db, phone, "optout", now) != 0)
+	/* Every opt-out, however it came, ends what was scheduled at once. */
+	if (out && optout_hook != NULL && optout_hook(db, phone, "optout",
+	    now) != 0)
 		return (-1);
 	if (db_exec(db, "INSERT INTO optout_audit (phone, action, source, "
 	    "keyword, at) VALUES (?, ?, ?, ?, ?)", "ssssi", phone,

@@ -17,7 +17,6 @@
 #include "estimate.h"
 #include "keyword.h"
 #include "location.h"
-#include "programme.h"
 #include "reply.h"
 #include "segment.h"
 #include "util.h"
@@ -349,7 +348,6 @@ struct reply_check {
 	const struct config	*cfg;
 	FILE			*out;
 	int			 problems;
-	int			 lang;		/* reply_check_programme's */
 };
 
 /* sms.yaml, for file:line. */
@@ -412,18 +410,13 @@ reply_check_one(struct reply_check *rc, const char *file, int line,
 	return (1);
 }
 
-/* A programme or feedback text (programme_each_text's callback). */
-static void
-reply_check_programme(const char *name, int line, const char *text,
-    void *arg)
+int
+reply_check_text(const struct config *cfg, FILE *out, const char *file,
+    int line, const char *what, int lang, const char *text)
 {
-	struct reply_check	*rc = arg;
-	char			*what;
+	struct reply_check	 rc = { cfg, out, 0 };
 
-	xasprintf(&what, "programme message '%s'", name);
-	reply_check_one(rc, rc->cfg->guides_file != NULL ?
-	    rc->cfg->guides_file : rc->cfg->path, line, what, rc->lang, text, 0);
-	free(what);
+	return (reply_check_one(&rc, file, line, what, lang, text, 0));
 }
 
 /* A message of sms.yaml, already worded (text is freed). */
@@ -496,7 +489,7 @@ reply_check_hours(struct reply_check *rc, int lang, time_t now)
 int
 reply_check(const struct config *cfg, FILE *out)
 {
-	struct reply_check	 rc = { cfg, out, 0, 0 };
+	struct reply_check	 rc = { cfg, out, 0 };
 	const struct prompt	*p;
 	const struct guide	*g;
 	const char		*file;
@@ -555,10 +548,6 @@ reply_check(const struct config *cfg, FILE *out)
 			free(s);
 			free(what);
 		}
-
-		/* The daily programme's texts and feedback (programme.h). */
-		rc.lang = lang;
-		programme_each_text(cfg, lang, now, reply_check_programme, &rc);
 
 		/* Told later, through the outbox: "we could not reach you". */
 		if ((p = config_prompt(cfg, "sms_unreachable")) != NULL &&

@@ -7,6 +7,8 @@
 
 #include "cli.h"
 #include "config.h"
+#include "optout.h"
+#include "programme.h"
 #include "store.h"
 
 struct store *
@@ -16,6 +18,8 @@ cli_store(struct cli *cli)
 
 	if (cli->store != NULL)
 		return (cli->store);
+	/* As in hotlined: an opt-out ends the daily programme. */
+	optout_on_out(programme_stop);
 	cli->store = store_open(NULL, cli->cfg->store, 1, &err);
 	if (cli->store == NULL) {
 		fprintf(stderr, "hotline: store %s: %s\n", cli->cfg->store,
