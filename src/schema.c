@@ -326,5 +326,22 @@ const struct schema_migration schema_migrations[] = {
 /* Roles: admin (reads the audit log) or staff. */
 "ALTER TABLE staff ADD COLUMN role TEXT NOT NULL DEFAULT 'staff'"
 },
+{ 9, "token expiry, transcriptions, reply keys",
+/* An API token may carry an expiry (auth.c); NULL: until revoked. */
+"ALTER TABLE staff_tokens ADD COLUMN expires_at BIGINT;\n"
+/*
+ * The provider's transcription of a voicemail (callback.c), beside the
+ * recording it belongs to: on the request that brought it and on the
+ * entry whose recording_url it is.
+ */
+"ALTER TABLE callback_requests ADD COLUMN transcription TEXT;\n"
+"ALTER TABLE callbacks ADD COLUMN transcription TEXT;\n"
+/*
+ * A staff reply's Idempotency-Key (inbox.c): the same key on the same
+ * item is one reply, however often it is sent.
+ */
+"ALTER TABLE inbox_replies ADD COLUMN idem_key TEXT;\n"
+"CREATE UNIQUE INDEX inbox_replies_key ON inbox_replies (inbox_id, idem_key)"
+},
 { 0, NULL, NULL }
 };

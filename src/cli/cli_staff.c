@@ -23,14 +23,19 @@
 
 #define CLI_PASSWORD_MAX 1024
 
-static int
+int
 cli_staff_usage(void)
 {
 	fprintf(stderr,
 	    "usage: hotline staff add NAME [--password-stdin] "
 	    "[--locations a,b|*] [--phone +1...] [--email ADDRESS] [--admin]\n"
-	    "       hotline staff token NAME\n"
-	    "       hotline staff list\n");
+	    "       hotline staff passwd NAME [--password-stdin]\n"
+	    "       hotline staff disable|enable|remove NAME\n"
+	    "       hotline staff token NAME [--expires DAYS]\n"
+	    "       hotline staff tokens [NAME]\n"
+	    "       hotline staff revoke TOKEN-ID\n"
+	    "       hotline staff list\n"
+	    "passwords: at least 12 characters, not a common one\n");
 	return (2);
 }
 
@@ -47,7 +52,7 @@ cli_callbacks_usage(void)
 }
 
 /* One line from stdin, without echo when it is a terminal. */
-static char *
+char *
 cli_read_password(int prompt)
 {
 	struct termios	 old, quiet;
@@ -185,6 +190,12 @@ cli_staff_add(struct cli *cli, int argc, char **argv)
 		free(phone);
 		return (1);
 	}
+	if (cli_password_refused(a.name, pw)) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+		free(phone);
+		return (1);
+	}
 	if (!from_stdin && isatty(STDIN_FILENO)) {
 		fprintf(stderr, "Again: ");
 		pw2 = cli_read_password(0);
@@ -218,47 +229,6 @@ cli_staff_add(struct cli *cli, int argc, char **argv)
 	return (0);
 }
 
-struct cli_token {
-	const char	*name;
-	char		*token;
-	int		 found;
-};
-
-static int
-cli_token_tx(struct db *db, void *arg)
-{
-	struct cli_token	*t = arg;
-	struct auth_staff	 s;
-
-	if ((t->found = auth_staff_get(db, t->name, &s)) != 1)
-		return (t->found == 0 ? 0 : -1);
-	auth_staff_clear(&s);
-	return (auth_token_new(db, t->name, util_now(), &t->token));
-}
-
-static int
-cli_staff_token(struct cli *cli, int argc, char **argv)
-{
-	struct cli_token	t;
-
-	if (argc != 2)
-		return (cli_staff_usage());
-	memset(&t, 0, sizeof t);
-	t.name = argv[1];
-	if (store_run(cli_store(cli), cli_token_tx, &t) != 0) {
-		fprintf(stderr, "hotline: could not create a token\n");
-		return (1);
-	}
-	if (t.found != 1) {
-		fprintf(stderr, "hotline: no staff member '%s'\n", t.name);
-		return (1);
-	}
-	printf("API token for %s (shown once; send it as "
-	    "\"Authorization: Bearer TOKEN\"):\n%s\n", t.name, t.token);
-	free(t.token);
-	return (0);
-}
-
 static int
 cli_staff_list_row(const struct auth_staff *w, int disabled, void *arg)
 {
@@ -280,15 +250,17 @@ cli_staff_list_tx(struct db *db, void *arg)
 int
 cli_staff(struct cli *cli, int argc, char **argv)
 {
+	int	rc;
+
 	if (argc < 2)
 		return (cli_staff_usage());
 	if (strcmp(argv[1], "add") == 0)
 		return (cli_staff_add(cli, argc - 1, argv + 1));
-	if (strcmp(argv[1], "token") == 0)
-		return (cli_staff_token(cli, argc - 1, argv + 1));
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
 		return (store_run(cli_store(cli), cli_staff_list_tx, NULL) == 0 ?
 		    0 : 1);
+	if ((rc = cli_account(cli, argc, argv)) != -1)
+		return (rc);
 	return (cli_staff_usage());
 }
 
