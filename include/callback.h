@@ -211,6 +211,9 @@ struct callback_page {
 	const char	*status;	/* a status, "open" or "all" */
 	const char	*location;	/* a location id, "shared", or "" (any) */
 	const char	*locations;	/* the staff member's (CALLBACK_VISIBLE) */
+	const char	*topic;		/* the entry's or a request's; "" any */
+	const char	*tail;		/* the number ends with these digits */
+	time_t		 from, to;	/* created in [from, to); 0: open */
 	int		 has_cursor;	/* after (cur_prio, cur_queued, cur_id) */
 	long long	 cur_prio;
 	long long	 cur_queued;

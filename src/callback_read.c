@@ -122,10 +122,15 @@ callback_page(struct db *db, const struct callback_page *pg, long long **ids,
     size_t *n, long long *last_prio, long long *last_queued)
 {
 	struct db_res	*r;
+	const char	*topic = pg->topic != NULL ? pg->topic : "";
+	const char	*tail = pg->tail != NULL ? pg->tail : "";
+	char		*like;
 	int		 rc;
 
 	*ids = NULL;
 	*n = 0;
+	/* The search is digits only (queue_filter.c): nothing to escape. */
+	xasprintf(&like, "%%%s", tail);
 	/*
 	 * A location filter shows that location's queue and the entries in
 	 * other queues one of whose requests names it.
@@ -137,15 +142,23 @@ callback_page(struct db *db, const struct callback_page *pg, long long **ids,
 	    "EXISTS (SELECT 1 FROM callback_requests fq WHERE "
 	    "fq.callback_id = callbacks.id AND fq.location = ?)) AND "
 	    CALLBACK_VISIBLE("callbacks") " AND "
+	    /* Filters and search (queue_filter.h). */
+	    "(? = '' OR topic = ? OR EXISTS (SELECT 1 FROM callback_requests "
+	    "tq WHERE tq.callback_id = callbacks.id AND tq.topic = ?)) AND "
+	    "(? = '' OR phone LIKE ?) AND (? = 0 OR created_at >= ?) AND "
+	    "(? = 0 OR created_at < ?) AND "
 	    "(? = 0 OR priority < ? OR (priority = ? AND (queued_at > ? OR "
 	    "(queued_at = ? AND id > ?)))) "
 	    "ORDER BY priority DESC, queued_at, id LIMIT ?",
-	    "ssssssssssiiiiiii", pg->status, pg->status, pg->status,
+	    "sssssssssssssssiiiiiiiiiii", pg->status, pg->status, pg->status,
 	    pg->location, pg->location, pg->location, pg->location,
 	    pg->locations, pg->locations, pg->locations,
+	    topic, topic, topic, tail, like, (long long)pg->from,
+	    (long long)pg->from, (long long)pg->to, (long long)pg->to,
 	    (long long)pg->has_cursor, pg->cur_prio,
 	    pg->cur_prio, pg->cur_queued, pg->cur_queued, pg->cur_id,
 	    (long long)pg->limit);
+	free(like);
 	if (r == NULL)
 		return (-1);
 	while ((rc = db_next(r)) == 1) {

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "auth.h"
+#include "queue_filter.h"
 
 struct db;
 struct db_res;
@@ -99,6 +100,7 @@ struct staff_job {
 	int			 retry_after;	/* seconds, with a 429 */
 	char			*status_f;
 	char			*location_f;
+	struct queue_filter	 filter;	/* topic, dates, number search */
 	long long		 cur_prio, cur_queued, cur_id;
 	int			 has_cursor;
 	int			 limit;

@@ -71,6 +71,10 @@ staff_list(struct db *db, struct staff_job *j)
 	pg.status = j->status_f;
 	pg.location = j->location_f;
 	pg.locations = j->who.locations;
+	pg.topic = j->filter.topic;
+	pg.tail = j->filter.tail;
+	pg.from = j->filter.from;
+	pg.to = j->filter.to;
 	pg.has_cursor = j->has_cursor;
 	pg.cur_prio = j->cur_prio;
 	pg.cur_queued = j->cur_queued;
@@ -226,7 +230,7 @@ void
 staff_list_cb(struct hreq *r)
 {
 	struct staff_job	*j;
-	const char		*v;
+	const char		*v, *why = NULL;
 
 	j = staff_job_new(r, OP_LIST);
 	v = form_get(&r->args, "status");
@@ -244,6 +248,14 @@ staff_list_cb(struct hreq *r)
 	}
 	v = form_get(&r->args, "location");
 	j->location_f = xstrdup(v != NULL ? v : "");
+	if (queue_filter_parse(r->cfg, j->location_f,
+	    form_get(&r->args, "topic"), form_get(&r->args, "from"),
+	    form_get(&r->args, "to"), form_get(&r->args, "q"), &j->filter,
+	    &why) != 0) {
+		http_error(r, 400, why);
+		staff_job_free(j);
+		return;
+	}
 	if (staff_limit(r, j) != 0)
 		return;
 	if ((v = form_get(&r->args, "cursor")) != NULL && *v != '\0') {

@@ -185,7 +185,7 @@ util_hostport(const char *s, char *host, size_t hostlen, int *port)
 	return (0);
 }
 
-static time_t
+time_t
 util_parse_clock(const char *s)
 {
 	struct tm	 tm;
