@@ -234,6 +234,19 @@ int	callback_page(struct db *, const struct callback_page *,
  * "claimed_by", "outcome", "source" }, or NULL on error.
  */
 json_t	*callback_list(struct db *, const char *status);
+/*
+ * The voicemail staff may play for entry id: the entry's recording, else
+ * the newest request's (*url NULL when there is none), and the number
+ * (*phone); both caller frees.  1, 0 no such entry, -1.
+ */
+int	callback_recording(struct db *, long long id, char **url,
+	    char **phone);
+/*
+ * The provider's transcription of the recording at recording_url, beside
+ * it on the request and the entry.  1 stored, 0 no such recording, -1.
+ */
+int	callback_transcription(struct db *, const char *recording_url,
+	    const char *text, time_t now);
 
 /* What click-to-call tells the staff member who answers. */
 struct callback_brief {

@@ -94,4 +94,10 @@ int	 util_addr_valid(const char *ip);
 /* Milliseconds from a monotonic clock. */
 long long util_mono_ms(void);
 
+/*
+ * name in the service's data folder (caller frees): beside the SQLite
+ * file of store ("sqlite:PATH"), else data/ under the working directory.
+ */
+char	*util_data_path(const char *store, const char *name);
+
 #endif

@@ -37,7 +37,7 @@ callback_json(struct db *db, const struct config *cfg, long long id,
 	r = db_query(db, "SELECT id, phone, location, topic, language, "
 	    "priority, status, created_at, attempts, claimed_by, "
 	    "preferred_window, outcome, recording_url, source, not_before, "
-	    "queued_at FROM callbacks WHERE id = ?", "i", id);
+	    "queued_at, transcription FROM callbacks WHERE id = ?", "i", id);
 	if (r == NULL) {
 		*rc = -1;
 		return (NULL);
@@ -61,6 +61,10 @@ callback_json(struct db *db, const struct config *cfg, long long id,
 	json_object_set_new(it, "preferred_window", callback_str(r, 10));
 	json_object_set_new(it, "outcome", callback_str(r, 11));
 	json_object_set_new(it, "recording_url", callback_str(r, 12));
+	/* Staff play it through the service (the provider wants our key). */
+	json_object_set_new(it, "recording", db_isnull(r, 12) ? json_null() :
+	    json_sprintf("/api/v1/callbacks/%lld/recording", id));
+	json_object_set_new(it, "transcription", callback_str(r, 16));
 	json_object_set_new(it, "source", callback_str(r, 13));
 	json_object_set_new(it, "retry_after", db_int(r, 14) > now ?
 	    json_string(util_iso8601((time_t)db_int(r, 14), ts, sizeof ts)) :
@@ -298,6 +302,29 @@ callback_waiting_topic(struct db *db, const char *phone)
 	if (r == NULL)
 		return (-1);
 	rc = db_next(r);
+	db_done(r);
+	return (rc);
+}
+
+int
+callback_recording(struct db *db, long long id, char **url, char **phone)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	*url = *phone = NULL;
+	/* The entry's voicemail, else the newest request that left one. */
+	r = db_query(db, "SELECT c.phone, COALESCE(c.recording_url, (SELECT "
+	    "q.recording_url FROM callback_requests q WHERE q.callback_id = "
+	    "c.id AND q.recording_url IS NOT NULL ORDER BY q.at DESC, q.id DESC "
+	    "LIMIT 1)) FROM callbacks c WHERE c.id = ?", "i", id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		*phone = xstrdup(db_text(r, 0));
+		if (!db_isnull(r, 1))
+			*url = xstrdup(db_text(r, 1));
+	}
 	db_done(r);
 	return (rc);
 }

@@ -195,11 +195,16 @@ people_voicemails(long long id, const json_t *requests, json_t *events)
 		    NULL)
 			continue;
 		json_array_append_new(events, json_pack("{s:s, s:O, s:I, s:O, "
-		    "s:O}", "kind", "voicemail", "at", json_object_get(q, "at"),
-		    "callback", (json_int_t)id, "recording_url",
-		    json_object_get(q, "recording_url"), "text",
-		    json_object_get(q, "text") != NULL ?
-		    json_object_get(q, "text") : json_null()));
+		    "s:O, s:o, s:O}", "kind", "voicemail", "at",
+		    json_object_get(q, "at"), "callback", (json_int_t)id,
+		    "recording_url", json_object_get(q, "recording_url"),
+		    "text", json_object_get(q, "text") != NULL ?
+		    json_object_get(q, "text") : json_null(),
+		    /* Played through the service; the words beside it. */
+		    "recording", json_sprintf("/api/v1/callbacks/%lld/recording",
+		    id), "transcription",
+		    json_object_get(q, "transcription") != NULL ?
+		    json_object_get(q, "transcription") : json_null()));
 	}
 }
 

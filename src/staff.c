@@ -320,6 +320,7 @@ staff_init(struct hotline *hl)
 	    ROUTE_PROVIDER, "staff-call-result", staff_call_cb);
 	staff_inbox_init(hl);		/* staff_inbox.c */
 	staff_people_init(hl);		/* staff_people.c */
+	recording_init(hl);		/* recording.c */
 
 	s->timer = event_new(hl->base, -1, EV_PERSIST, staff_tick, s);
 	event_add(s->timer, &tv);

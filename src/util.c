@@ -467,3 +467,20 @@ util_addr_valid(const char *ip)
 
 	return (ip != NULL && util_addr_parse(ip, a));
 }
+
+char *
+util_data_path(const char *store, const char *name)
+{
+	const char	*path, *slash;
+	char		*out;
+
+	if (strncmp(store, "sqlite:", 7) != 0) {
+		xasprintf(&out, "data/%s", name);
+		return (out);
+	}
+	path = store + 7;
+	if ((slash = strrchr(path, '/')) == NULL)
+		return (xstrdup(name));
+	xasprintf(&out, "%.*s/%s", (int)(slash - path), path, name);
+	return (out);
+}
