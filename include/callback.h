@@ -241,12 +241,8 @@ json_t	*callback_list(struct db *, const char *status);
  */
 int	callback_recording(struct db *, long long id, char **url,
 	    char **phone);
-/*
- * The provider's transcription of the recording at recording_url, beside
- * it on the request and the entry.  1 stored, 0 no such recording, -1.
- */
-int	callback_transcription(struct db *, const char *recording_url,
-	    const char *text, time_t now);
+/* 1 when an entry or a request holds this recording, 0 not, -1. */
+int	callback_has_recording(struct db *, const char *recording_url);
 
 /* What click-to-call tells the staff member who answers. */
 struct callback_brief {

@@ -45,7 +45,6 @@ void	outbox_init(struct hotline *);
 void	staff_init(struct hotline *);
 void	staff_inbox_init(struct hotline *);	/* staff_inbox.c, by staff_init */
 void	staff_people_init(struct hotline *);	/* staff_people.c, by staff_init */
-void	recording_init(struct hotline *);	/* recording.c, by staff_init */
 void	prompt_init(struct hotline *);
 /* The dashboard's phone tree (flowpic.c): route, and redraw on reload. */
 void	flowpic_init(struct hotline *);

@@ -460,23 +460,21 @@ callback_requests_json(struct db *db, long long id)
 	int		 rc;
 
 	r = db_query(db, "SELECT id, at, channel, reason, location, topic, "
-	    "language, priority, preferred_window, text, recording_url, "
-	    "transcription FROM callback_requests WHERE callback_id = ? "
-	    "ORDER BY at, id", "i", id);
+	    "language, priority, preferred_window, text, recording_url FROM "
+	    "callback_requests WHERE callback_id = ? ORDER BY at, id", "i", id);
 	if (r == NULL)
 		return (NULL);
 	a = json_array();
 	while ((rc = db_next(r)) == 1)
 		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s?, "
-		    "s:s?, s:s, s:I, s:s?, s:s?, s:s?, s:s?}",
+		    "s:s?, s:s, s:I, s:s?, s:s?, s:s?}",
 		    "id", (json_int_t)db_int(r, 0),
 		    "at", util_iso8601((time_t)db_int(r, 1), ts, sizeof ts),
 		    "channel", db_text(r, 2), "reason", db_text(r, 3),
 		    "location", db_text(r, 4), "topic", db_text(r, 5),
 		    "language", db_text(r, 6), "priority",
 		    (json_int_t)db_int(r, 7), "preferred_window", db_text(r, 8),
-		    "text", db_text(r, 9), "recording_url", db_text(r, 10),
-		    "transcription", db_text(r, 11)));
+		    "text", db_text(r, 9), "recording_url", db_text(r, 10)));
 	db_done(r);
 	if (rc == -1) {
 		json_decref(a);
@@ -805,22 +803,14 @@ callback_expire_claims(struct db *db, const struct config *cfg, time_t now)
 }
 
 int
-callback_transcription(struct db *db, const char *recording_url,
-    const char *text, time_t now)
+callback_has_recording(struct db *db, const char *recording_url)
 {
 	long long	n = 0;
 
 	if (db_int_query(db, &n, "SELECT COUNT(*) FROM callback_requests "
-	    "WHERE recording_url = ?", "s", recording_url) == -1)
+	    "WHERE recording_url = ?", "s", recording_url) == -1 ||
+	    (n == 0 && db_int_query(db, &n, "SELECT COUNT(*) FROM callbacks "
+	    "WHERE recording_url = ?", "s", recording_url) == -1))
 		return (-1);
-	if (n == 0)
-		return (0);
-	if (db_exec(db, "UPDATE callback_requests SET transcription = ? WHERE "
-	    "recording_url = ?", "ss", text, recording_url) != 0 ||
-	    db_exec(db, "UPDATE callbacks SET transcription = ?, updated_at = ? "
-	    "WHERE recording_url = ?", "sis", text, (long long)now,
-	    recording_url) != 0)
-		return (-1);
-	callback_mark_changed();
-	return (1);
+	return (n > 0);
 }

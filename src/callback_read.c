@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "callback.h"
+#include "recording.h"
 #include "escalate.h"
 #include "estimate.h"
 #include "store.h"
@@ -37,7 +38,7 @@ callback_json(struct db *db, const struct config *cfg, long long id,
 	r = db_query(db, "SELECT id, phone, location, topic, language, "
 	    "priority, status, created_at, attempts, claimed_by, "
 	    "preferred_window, outcome, recording_url, source, not_before, "
-	    "queued_at, transcription FROM callbacks WHERE id = ?", "i", id);
+	    "queued_at FROM callbacks WHERE id = ?", "i", id);
 	if (r == NULL) {
 		*rc = -1;
 		return (NULL);
@@ -64,7 +65,6 @@ callback_json(struct db *db, const struct config *cfg, long long id,
 	/* Staff play it through the service (the provider wants our key). */
 	json_object_set_new(it, "recording", db_isnull(r, 12) ? json_null() :
 	    json_sprintf("/api/v1/callbacks/%lld/recording", id));
-	json_object_set_new(it, "transcription", callback_str(r, 16));
 	json_object_set_new(it, "source", callback_str(r, 13));
 	json_object_set_new(it, "retry_after", db_int(r, 14) > now ?
 	    json_string(util_iso8601((time_t)db_int(r, 14), ts, sizeof ts)) :
@@ -77,6 +77,9 @@ callback_json(struct db *db, const struct config *cfg, long long id,
 	if ((reqs = callback_requests_json(db, id)) == NULL)
 		goto fail;
 	json_object_set_new(it, "requests", reqs);
+	/* The provider's words beside each recording (recording.c). */
+	if (recording_words(db, it, reqs) != 0)
+		goto fail;
 	json_object_set_new(it, "locations", callback_locations(reqs));
 
 	if ((pos = callback_position(db, id)) < 0)

@@ -19,6 +19,7 @@
 #include "inbox.h"
 #include "optout.h"
 #include "people.h"
+#include "recording.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -246,6 +247,7 @@ people_callbacks(struct db *db, const char *phone, json_t *events,
 		long long	id = json_integer_value(json_object_get(cb, "id"));
 
 		if ((requests = callback_requests_json(db, id)) == NULL ||
+		    recording_words(db, NULL, requests) != 0 ||
 		    people_notes(db, id, cb, events) != 0) {
 			json_decref(requests);
 			json_decref(cbs);

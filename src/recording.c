@@ -8,16 +8,20 @@
  * the data folder (recordings/, named by the SHA-256 of the URL: nothing
  * about the caller in a file name) and streams that to staff who may see
  * the entry.  The second play comes from disk.  Every play is a view of
- * the person's record: audited like the person view.
+ * the person's record: audited like the person view.  Copies older than
+ * the recordings' retention are removed on each retention pass.
  *
  * POST /voice/transcription: the provider's transcribeCallback (the
  * voicemail's <Record transcribe="true">), a signed webhook like every
- * other; the words are stored beside the recording (callback.c) and shown
- * with it in the entry's JSON and the person view.  Never logged.
+ * other; the words are kept by the recording's URL (the transcriptions
+ * table, this file's) and shown with it in the entry's JSON and the
+ * person view.  Never logged.
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,7 @@
 #include "hotline.h"
 #include "http.h"
 #include "log.h"
+#include "recording.h"
 #include "staff_api.h"
 #include "store.h"
 #include "util.h"
@@ -95,10 +100,14 @@ recording_send(struct hreq *r, const char *type, const char *body,
 	http_reply(r, 200, type, body, len);
 }
 
-/* Write path whole or not at all (a temporary file, then rename). */
+/*
+ * Write path whole or not at all (a temporary file, then rename), dated
+ * now on the service's clock: the sweep goes by that date.
+ */
 static int
-recording_write(const char *path, const char *data, size_t len)
+recording_write(const char *path, const char *data, size_t len, time_t now)
 {
+	struct timespec	 ts[2];
 	char	*tmp;
 	FILE	*f;
 	int	 ok;
@@ -111,7 +120,10 @@ recording_write(const char *path, const char *data, size_t len)
 	}
 	ok = fwrite(data, 1, len, f) == len;
 	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
+	ts[0].tv_sec = ts[1].tv_sec = now;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	if (!ok || utimensat(AT_FDCWD, tmp, ts, 0) != 0 ||
+	    rename(tmp, path) != 0) {
 		unlink(tmp);
 		free(tmp);
 		return (-1);
@@ -182,8 +194,8 @@ recording_fetched(const struct curlev_resp *resp, void *arg)
 		goto out;
 	}
 	recording_paths(a->cfg, a->text, &audio, &tpath);
-	if (recording_write(audio, resp->body, resp->body_len) != 0 ||
-	    recording_write(tpath, type, strlen(type)) != 0)
+	if (recording_write(audio, resp->body, resp->body_len, a->now) != 0 ||
+	    recording_write(tpath, type, strlen(type), a->now) != 0)
 		log_warn("recording: could not keep a copy in %s: %s", audio,
 		    strerror(errno));
 	free(audio);
@@ -279,6 +291,40 @@ recording_cb(struct hreq *r)
 	api_submit(a, 0);
 }
 
+void
+recording_sweep(const struct config *cfg, time_t now)
+{
+	struct dirent	*e;
+	struct stat	 st;
+	DIR		*d;
+	char		*dir, *path;
+	time_t		 cutoff;
+	int		 n = 0;
+
+	/* 0 days: kept for ever, like the links (retention.c). */
+	if (cfg->retention.recordings <= 0)
+		return;
+	cutoff = now - (time_t)cfg->retention.recordings * 86400;
+	dir = util_data_path(cfg->store, RECORDING_DIR);
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		xasprintf(&path, "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime < cutoff && unlink(path) == 0)
+			n++;
+		free(path);
+	}
+	closedir(d);
+	if (n > 0)
+		log_info("recording: %d old voicemail file(s) removed", n);
+	free(dir);
+}
+
 /* --- the provider's transcription ------------------------------------------ */
 
 struct transcription_job {
@@ -288,12 +334,69 @@ struct transcription_job {
 	int		 found;
 };
 
+int
+recording_transcription_put(struct db *db, const char *url,
+    const char *text, time_t now)
+{
+	int	rc;
+
+	/* Words for a recording nobody left here are not kept. */
+	if ((rc = callback_has_recording(db, url)) != 1)
+		return (rc);
+	if (db_exec(db, "INSERT INTO transcriptions (recording_url, text, at) "
+	    "VALUES (?, ?, ?) ON CONFLICT (recording_url) DO UPDATE SET "
+	    "text = excluded.text, at = excluded.at", "ssi", url, text,
+	    (long long)now) != 0)
+		return (-1);
+	callback_mark_changed();
+	return (1);
+}
+
+/* The words for url into o's "transcription" (null when none).  0 / -1. */
+static int
+recording_words_one(struct db *db, json_t *o)
+{
+	const char	*url;
+	char		*text = NULL;
+	int		 rc;
+
+	if ((url = json_string_value(json_object_get(o, "recording_url"))) ==
+	    NULL)
+		return (0);
+	if ((rc = db_text_query(db, &text, "SELECT text FROM transcriptions "
+	    "WHERE recording_url = ?", "s", url)) == -1)
+		return (-1);
+	json_object_set_new(o, "transcription", rc == 0 && text != NULL ?
+	    json_string(text) : json_null());
+	free(text);
+	return (0);
+}
+
+int
+recording_words(struct db *db, json_t *entry, json_t *requests)
+{
+	json_t	*q;
+	size_t	 i;
+
+	if (entry != NULL) {
+		json_object_set_new(entry, "transcription", json_null());
+		if (recording_words_one(db, entry) != 0)
+			return (-1);
+	}
+	json_array_foreach(requests, i, q) {
+		if (recording_words_one(db, q) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 static int
 transcription_tx(struct db *db, void *arg)
 {
 	struct transcription_job	*j = arg;
 
-	j->found = callback_transcription(db, j->url, j->text, util_now());
+	j->found = recording_transcription_put(db, j->url, j->text,
+	    util_now());
 	return (j->found == -1 ? -1 : 0);
 }
 

@@ -330,12 +330,13 @@ const struct schema_migration schema_migrations[] = {
 /* An API token may carry an expiry (auth.c); NULL: until revoked. */
 "ALTER TABLE staff_tokens ADD COLUMN expires_at BIGINT;\n"
 /*
- * The provider's transcription of a voicemail (callback.c), beside the
- * recording it belongs to: on the request that brought it and on the
- * entry whose recording_url it is.
+ * The provider's words for a voicemail (recording.c), by the recording's
+ * URL: shown wherever that recording is (an entry, its requests).
  */
-"ALTER TABLE callback_requests ADD COLUMN transcription TEXT;\n"
-"ALTER TABLE callbacks ADD COLUMN transcription TEXT;\n"
+"CREATE TABLE transcriptions ("
+"  recording_url TEXT PRIMARY KEY,"
+"  text TEXT NOT NULL,"
+"  at BIGINT NOT NULL);\n"
 /*
  * A staff reply's Idempotency-Key (inbox.c): the same key on the same
  * item is one reply, however often it is sent.

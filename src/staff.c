@@ -53,6 +53,7 @@
 #include "optout.h"
 #include "outbox.h"
 #include "pwcheck.h"
+#include "recording.h"
 #include "staff_private.h"
 #include "store.h"
 #include "twiml.h"

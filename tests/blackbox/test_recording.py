@@ -178,6 +178,24 @@ class TestRecording(RequestsCase):
         self.assertEqual(self.item(self.tok, cid)["transcription"],
                          params["TranscriptionText"])
 
+    def test_copies_go_with_retention(self):
+        self.add_staff("alice")
+        self.tok = self.token("alice")
+        cid = self.leave(CALLER, REC_OK)
+        self.assertEqual(self.play(cid).body, WAV)
+        self.assertEqual(self.play(cid).body, WAV)
+        self.assertEqual(len(self.rec.fetches(REC_OK)), 1)
+        # Past the recordings' 30 days: the copy is gone (the entry is
+        # still open, so its link stays and the provider is asked again).
+        self.h.advance(31 * 86400)
+        self.h.restart()
+        folder = os.path.join(os.path.dirname(self.h.store.split(":", 1)[1]),
+                              "recordings")
+        self.assertTrue(self.wait(lambda: os.listdir(folder) == []),
+                        os.listdir(folder))
+        self.assertEqual(self.play(cid).body, WAV)
+        self.assertEqual(len(self.rec.fetches(REC_OK)), 2)
+
     def token_admin(self):
         self.add_staff("root")
         p = self.cli("staff", "add", "root", "--admin", "--password-stdin",
