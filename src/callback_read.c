@@ -12,7 +12,6 @@
 #include <jansson.h>
 
 #include "callback.h"
-#include "recording.h"
 #include "escalate.h"
 #include "estimate.h"
 #include "store.h"
@@ -77,9 +76,6 @@ callback_json(struct db *db, const struct config *cfg, long long id,
 	if ((reqs = callback_requests_json(db, id)) == NULL)
 		goto fail;
 	json_object_set_new(it, "requests", reqs);
-	/* The provider's words beside each recording (recording.c). */
-	if (recording_words(db, it, reqs) != 0)
-		goto fail;
 	json_object_set_new(it, "locations", callback_locations(reqs));
 
 	if ((pos = callback_position(db, id)) < 0)

@@ -167,7 +167,7 @@ staff_tx(struct db *db, void *arg)
 	case OP_GET:
 		if ((rc = staff_scope(db, j)) != 1)
 			return (rc);
-		j->out = callback_json(db, j->cfg, j->id, j->now, &rc);
+		j->out = staff_entry_json(db, j, j->id, &rc);
 		return (j->out != NULL ? 0 : -1);
 	case OP_ACT:
 		return (staff_act(db, j));

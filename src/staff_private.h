@@ -137,6 +137,9 @@ void	staff_load_files(struct staff *s, const struct config *cfg);
 void	staff_file_cb(struct hreq *r);
 
 /* staff_queue.c */
+/* An entry as the API shows it, with the words of its voicemails. */
+json_t	*staff_entry_json(struct db *db, struct staff_job *j, long long id,
+	    int *rc);
 int	staff_scope(struct db *db, struct staff_job *j);
 int	staff_list(struct db *db, struct staff_job *j);
 int	staff_act(struct db *db, struct staff_job *j);

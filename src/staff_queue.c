@@ -28,6 +28,7 @@
 #include "optout.h"
 #include "outbox.h"
 #include "pwcheck.h"
+#include "recording.h"
 #include "staff_private.h"
 #include "store.h"
 #include "twiml.h"
@@ -55,6 +56,22 @@ staff_scope(struct db *db, struct staff_job *j)
 		return (0);
 	}
 	return (1);
+}
+
+json_t *
+staff_entry_json(struct db *db, struct staff_job *j, long long id, int *rc)
+{
+	json_t	*it;
+
+	if ((it = callback_json(db, j->cfg, id, j->now, rc)) == NULL)
+		return (NULL);
+	/* The provider's words beside each recording (recording.c). */
+	if (recording_words(db, it, json_object_get(it, "requests")) != 0) {
+		json_decref(it);
+		*rc = -1;
+		return (NULL);
+	}
+	return (it);
 }
 
 int
@@ -85,7 +102,7 @@ staff_list(struct db *db, struct staff_job *j)
 	li = n > 0 ? ids[n - 1] : 0;
 	items = json_array();
 	for (i = 0; i < n; i++) {
-		if ((it = callback_json(db, j->cfg, ids[i], j->now, &rc)) == NULL) {
+		if ((it = staff_entry_json(db, j, ids[i], &rc)) == NULL) {
 			if (rc == -1)
 				break;
 			continue;
@@ -135,12 +152,12 @@ staff_act(struct db *db, struct staff_job *j)
 		j->why = staff_cb_error(j, rc);
 		if (rc == CB_CONFLICT && strcmp(j->action, "claim") == 0) {
 			/* Say who won, so the loser's screen can show it. */
-			j->out = callback_json(db, j->cfg, j->id, j->now, &rc);
+			j->out = staff_entry_json(db, j, j->id, &rc);
 		}
 		return (rc == CB_ERROR ? -1 : 0);
 	}
 	j->changed = 1;
-	if ((j->out = callback_json(db, j->cfg, j->id, j->now, &rc)) == NULL)
+	if ((j->out = staff_entry_json(db, j, j->id, &rc)) == NULL)
 		return (-1);
 	return (0);
 }

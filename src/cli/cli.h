@@ -27,10 +27,9 @@ struct store	*cli_store(struct cli *);
 /* The loader's problems (file:line each), one a line on stderr. */
 void		 cli_print_errors(char **errors);
 
-/* cli_staff.c: the staff usage (returns 2); one password line from stdin. */
-int		 cli_staff_usage(void);
+/* One line from stdin, without echo when it is a terminal (caller frees). */
 char		*cli_read_password(int prompt);
-/* cli_account.c: 1 (and why, on stderr) when pw will not do for name. */
+/* 1 (and why, on stderr) when pw will not do as name's new password. */
 int		 cli_password_refused(const char *name, const char *pw);
 
 int	cli_account(struct cli *, int argc, char **argv);	/* cli_account.c */

@@ -20,7 +20,6 @@
 #include "audit.h"
 #include "auth.h"
 #include "cli.h"
-#include "pwpolicy.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -52,15 +51,17 @@ cli_actor(void)
 	return (s);
 }
 
-int
-cli_password_refused(const char *name, const char *pw)
+static int
+cli_account_usage(void)
 {
-	const char	*why;
-
-	if ((why = pwpolicy_check(name, pw)) == NULL)
-		return (0);
-	fprintf(stderr, "hotline: %s\n", why);
-	return (1);
+	fprintf(stderr,
+	    "usage: hotline staff passwd NAME [--password-stdin]\n"
+	    "       hotline staff disable|enable|remove NAME\n"
+	    "       hotline staff token NAME [--expires DAYS]\n"
+	    "       hotline staff tokens [NAME]\n"
+	    "       hotline staff revoke TOKEN-ID\n"
+	    "passwords: at least 12 characters, not a common one\n");
+	return (2);
 }
 
 static int
@@ -148,12 +149,12 @@ cli_passwd(struct cli *cli, int argc, char **argv)
 		if (strcmp(argv[i], "--password-stdin") == 0)
 			from_stdin = 1;
 		else if (argv[i][0] == '-' || a.name != NULL)
-			return (cli_staff_usage());
+			return (cli_account_usage());
 		else
 			a.name = argv[i];
 	}
 	if (a.name == NULL)
-		return (cli_staff_usage());
+		return (cli_account_usage());
 	if ((pw = cli_read_password(!from_stdin)) == NULL || *pw == '\0') {
 		fprintf(stderr, "hotline: no password given\n");
 		free(pw);
@@ -186,7 +187,7 @@ cli_account_simple(struct cli *cli, int argc, char **argv)
 	struct cli_account	a;
 
 	if (argc != 2 || argv[1][0] == '-')
-		return (cli_staff_usage());
+		return (cli_account_usage());
 	memset(&a, 0, sizeof a);
 	a.name = argv[1];
 	a.action = strcmp(argv[0], "enable") == 0 ? "staff.enable" :
@@ -232,11 +233,11 @@ cli_token(struct cli *cli, int argc, char **argv)
 			}
 			break;
 		default:
-			return (cli_staff_usage());
+			return (cli_account_usage());
 		}
 	}
 	if (optind != argc - 1)
-		return (cli_staff_usage());
+		return (cli_account_usage());
 	a.name = argv[optind];
 	a.action = "token.new";
 	if (days > 0) {
@@ -281,7 +282,7 @@ cli_revoke(struct cli *cli, int argc, char **argv)
 	struct cli_account	a;
 
 	if (argc != 2)
-		return (cli_staff_usage());
+		return (cli_account_usage());
 	memset(&a, 0, sizeof a);
 	a.name = argv[1];
 	a.action = "token.revoke";

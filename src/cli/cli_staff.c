@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -21,9 +20,8 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define CLI_PASSWORD_MAX 1024
 
-int
+static int
 cli_staff_usage(void)
 {
 	fprintf(stderr,
@@ -49,37 +47,6 @@ cli_callbacks_usage(void)
 	    "outcomes: reached left_message no_answer busy failed "
 	    "wrong_number cancelled\n");
 	return (2);
-}
-
-/* One line from stdin, without echo when it is a terminal. */
-char *
-cli_read_password(int prompt)
-{
-	struct termios	 old, quiet;
-	char		 buf[CLI_PASSWORD_MAX + 2];
-	int		 tty = isatty(STDIN_FILENO), ok;
-	size_t		 n;
-
-	if (prompt && tty)
-		fprintf(stderr, "Password: ");
-	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	} else
-		tty = 0;
-	ok = fgets(buf, sizeof buf, stdin) != NULL;
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fprintf(stderr, "\n");
-	}
-	if (!ok)
-		return (NULL);
-	n = strcspn(buf, "\r\n");
-	if (n > CLI_PASSWORD_MAX)
-		return (NULL);
-	buf[n] = '\0';
-	return (xstrdup(buf));
 }
 
 struct cli_staff_add {
