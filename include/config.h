@@ -129,6 +129,7 @@ struct zip {
 struct flow;		/* flow.h: the voice menu graph */
 struct guideview_words;	/* guideview.h: the words around a guide's page */
 struct smscfg;		/* keyword.h: SMS keywords and messages */
+struct programme_cfg;	/* programme.h: the daily programme, feedback */
 struct util_cidr;	/* util.h */
 struct escalation;	/* escalate.h: who red flags page, in order */
 
@@ -213,6 +214,7 @@ struct config {
 
 	struct flow		*flow;
 	struct smscfg		*sms;
+	struct programme_cfg	*programme;	/* guides.yaml: programme.h */
 };
 
 /*

@@ -38,7 +38,8 @@ enum flow_action {
 	FA_AGAIN,		/* guide: this item again */
 	FA_TEXT,		/* text the guide (option->guide, or the guide item) */
 	FA_TEXT_ADDRESS,	/* text the location's address and hours */
-	FA_LOCATION		/* go to the location node for option->location */
+	FA_LOCATION,		/* go to the location node for option->location */
+	FA_DAILY		/* enrol the caller in the daily programme */
 };
 
 struct flow_node;

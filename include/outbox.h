@@ -35,6 +35,25 @@ struct outbox;
  */
 long long	 outbox_enqueue(struct db *, const char *kind, const char *dedupe,
 		     const char *recipient, json_t *payload, time_t now);
+/*
+ * outbox_enqueue for a text scheduled for send_after (the time it is
+ * meant for), not sent before not_before (send_after moved out of quiet
+ * hours, quiet.h).  When it comes due the dispatcher sends it only outside
+ * the recipient's quiet hours, and skips it once more than a day late.
+ * Same returns as outbox_enqueue.
+ */
+long long	 outbox_schedule(struct db *, const char *kind,
+		     const char *dedupe, const char *recipient, json_t *payload,
+		     time_t now, time_t send_after, time_t not_before);
+/* Cancel the pending scheduled rows whose key starts with prefix: n, -1. */
+int		 outbox_cancel_scheduled(struct db *, const char *prefix,
+		     time_t now);
+/*
+ * The pending scheduled rows whose key starts with prefix: how many, and
+ * when the first is due (0 with none).  0 or -1.
+ */
+int		 outbox_scheduled(struct db *, const char *prefix,
+		     long long *pending, long long *next_at);
 /* On the loop, after a commit that queued rows: deliver soon. */
 void		 outbox_kick(struct outbox *);
 

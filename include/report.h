@@ -27,10 +27,21 @@ struct config;
  * store error.  The caller frees.
  */
 json_t	*report_collect(struct db *, const char *tz, time_t since);
+/*
+ * The menu funnel alone, over the calls that started in [since, until)
+ * (until 0: no end), for the dashboard's phone tree: { "since", "until",
+ * "timezone", "calls": calls started, "nodes": [ { "node", "visits",
+ * "callers" (calls that reached it), "hung_up_here", "reach_pct" } ] },
+ * most callers first.  Runs inside a store transaction; NULL on a store
+ * error.  The caller frees.
+ */
+json_t	*report_funnel(struct db *, const char *tz, time_t since, time_t until);
 /* The clinic's zone, for days and dates: the first location's, else UTC. */
 const char *report_zone(const struct config *);
 /* "YYYY-MM-DD" (its local midnight in tz) or "all" (0): 0, or -1. */
 int	report_since(const char *tz, const char *arg, time_t *since);
+/* The end of the local date "YYYY-MM-DD" in tz (the next midnight): 0, or -1. */
+int	report_until(const char *tz, const char *arg, time_t *until);
 /* The local date of t in tz, YYYY-MM-DD, into buf. */
 void	report_date(const char *tz, time_t t, char *buf, size_t len);
 /* Local midnight 29 days before now's date in tz: thirty days. */

@@ -38,6 +38,7 @@ struct api_req {
 	char			*arg;	/* a path piece, a filter */
 	char			*text;	/* a body field */
 	int			 limit;
+	time_t			 since, until;	/* a period, as dates parsed */
 
 	/* result */
 	int			 code;	/* 200 unless set */

@@ -98,6 +98,8 @@ struct voice_plan {
 	int			 has_flag;
 	int			 red_flag;	/* red-flag words heard */
 	struct voice_text	*texts;		/* SMS to the caller */
+	int			 programme;	/* enrol in the daily programme */
+	int			 programme_lang;
 	size_t			 ntexts;
 	struct voice_event	 events[VOICE_MAX_EVENTS];
 	int			 nevents;

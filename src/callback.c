@@ -22,6 +22,7 @@
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
+#include "programme.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -695,6 +696,45 @@ callback_tell_unreachable(struct db *db, const struct config *cfg,
 	return (0);
 }
 
+/*
+ * A callback done: "how helpful was this?" a while later, about its
+ * location (feedback.c keeps it to once a week a number).  0 or -1.
+ */
+static int
+callback_ask_feedback(struct db *db, const struct config *cfg, long long id,
+    time_t now)
+{
+	struct db_res	*r;
+	char		*phone = NULL, *loc = NULL, *key;
+	int		 rc, lang = 0;
+
+	if (cfg == NULL || cfg->programme == NULL)
+		return (0);
+	r = db_query(db, "SELECT phone, language, location FROM callbacks "
+	    "WHERE id = ?", "i", id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		phone = xstrdup(db_text(r, 0));
+		if ((lang = config_lang(cfg, db_text(r, 1))) < 0)
+			lang = 0;
+		loc = db_isnull(r, 2) ? NULL : xstrdup(db_text(r, 2));
+	}
+	db_done(r);
+	rc = rc == -1 ? -1 : 0;
+	/* Only a number that can be texted (not a withheld one). */
+	if (phone != NULL && phone[0] == '+') {
+		xasprintf(&key, "cb:%lld:feedback", id);
+		if (feedback_ask(db, cfg, phone, "callback", NULL,
+		    loc != NULL ? loc : "(shared)", key, lang, 1,
+		    now + cfg->programme->ask_delay, now) < 0)
+			rc = -1;
+		free(key);
+	}
+	free(phone);
+	free(loc);
+	return (rc);
+}
 
 int
 callback_finish(struct db *db, const struct config *cfg, long long id,
@@ -752,6 +792,9 @@ callback_finish(struct db *db, const struct config *cfg, long long id,
 		    (long long)now, (long long)now, (long long)now, id);
 		if (rc == 0 && strcmp(st, "unreachable") == 0)
 			rc = callback_tell_unreachable(db, cfg, id, now, queued);
+		/* Reached (not a message left): ask how helpful it was. */
+		if (rc == 0 && strcmp(outcome, "reached") == 0)
+			rc = callback_ask_feedback(db, cfg, id, now);
 	}
 	free(loc);
 	if (rc != 0)

@@ -23,6 +23,7 @@
 #include "guideview.h"
 #include "keyword.h"
 #include "location.h"
+#include "programme.h"
 #include "util.h"
 #include "xmalloc.h"
 #include "yaml.h"
@@ -395,6 +396,7 @@ config_load(const char *path, char ***errors)
 	    &ppath) != NULL) {
 		content_load_guides(&part, fy_document_root(part.doc));
 		guideview_load(&part, fy_document_root(part.doc));
+		programme_load(&part, fy_document_root(part.doc));
 		if (config_prompt(cfg, "emergency") == NULL)
 			cfg_error_at(&part, 0, "prompt 'emergency' is missing: "
 			    "the emergency notice is required");
@@ -483,6 +485,7 @@ config_free(struct config *cfg)
 	size_t	i;
 
 	guideview_free(cfg);
+	programme_free(cfg);
 	content_free(cfg);
 	location_free_all(cfg);
 	i18n_re_free(&cfg->red_flags);

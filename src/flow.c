@@ -31,7 +31,7 @@ static const char *flow_type_names[] = {
 
 static const char *flow_action_names[] = {
 	"goto", "repeat", "back", "language", "next", "again", "text",
-	"text_address", "location", NULL
+	"text_address", "location", "daily", NULL
 };
 
 /* flow->sys[] by role: the names used under system_prompts in flow.yaml. */

@@ -8,6 +8,11 @@
  * here; requests serve the last one drawn.  A drawing that finishes after
  * a newer configuration arrived is thrown away.  The picture holds only
  * what any caller hears, no caller's data.
+ *
+ * The numbers (how many callers reached each node and hung up there over a
+ * period) are the report's funnel, for staff only: the page's script
+ * (web/staff/flow.js) asks GET /api/v1/flow/funnel with the staff
+ * member's session and writes them on the drawing and in a table beside.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,10 +22,14 @@
 #include <event2/http.h>
 
 #include "config.h"
+#include "flow.h"
 #include "flowdot.h"
 #include "hotline.h"
 #include "http.h"
 #include "log.h"
+#include "report.h"
+#include "staff_api.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct flowpic_job {
@@ -90,11 +99,39 @@ static void
 flowpic_cb(struct hreq *r)
 {
 	static const char	 head[] = "<!doctype html>\n<html lang=\"en\">"
-	    "<head><meta charset=\"utf-8\"><title>Phone tree - hotline</title>"
-	    "<style>body{font-family:sans-serif;margin:1em}svg{max-width:100%;"
-	    "height:auto}</style></head><body><p><a href=\"/staff/\">Back to "
-	    "the queue</a></p><h1>Phone tree</h1>\n";
-	static const char	 tail[] = "\n</body></html>\n";
+	    "<head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">"
+	    "<title>Phone tree - hotline</title>"
+	    "<script src=\"/staff/flow.js\" defer></script>"
+	    "<style>body{font-family:sans-serif;margin:1em}"
+	    ".flow>figure{margin:0 0 1em;overflow:auto;max-height:80vh;"
+	    "border:1px solid #c8ccd2}.flow>section{max-width:40em}"
+	    "table{border-collapse:collapse;width:100%}th,td{text-align:left;"
+	    "padding:4px 8px;border-bottom:1px solid #c8ccd2}td.n{text-align:"
+	    "right}form p{display:flex;flex-wrap:wrap;gap:.5em;align-items:"
+	    "end}label{display:block;font-weight:600}input,button{font:inherit;"
+	    "min-height:44px}.funnel-count{font-size:11px;fill:#a4001d;"
+	    "paint-order:stroke;stroke:#fff;stroke-width:3px;"
+	    "font-weight:700}</style></head><body><p><a href=\"/staff/\">Back "
+	    "to the queue</a></p><h1>Phone tree</h1>\n"
+	    "<div class=\"flow\"><figure tabindex=\"0\" aria-label=\"The voice menu (scrolls)\">";
+	static const char	 tail[] = "</figure>\n"
+	    "<section id=\"funnel\" aria-labelledby=\"funnel-title\">"
+	    "<h2 id=\"funnel-title\">Callers per step</h2>"
+	    "<form id=\"period\" method=\"get\" action=\"/staff/flow\"><p>"
+	    "<span><label for=\"p-from\">From</label><input id=\"p-from\" "
+	    "name=\"from\" type=\"date\"></span><span><label for=\"p-to\">"
+	    "Until</label><input id=\"p-to\" name=\"to\" type=\"date\">"
+	    "</span><button type=\"submit\">Show</button></p></form>"
+	    "<p id=\"funnel-status\" role=\"status\">The numbers need the "
+	    "page's script and a staff log-in.</p>"
+	    "<table id=\"funnel-table\" hidden><caption id=\"funnel-caption\">"
+	    "</caption><thead><tr><th scope=\"col\">Step</th>"
+	    "<th scope=\"col\">Callers who reached it</th>"
+	    "<th scope=\"col\">Hung up there</th>"
+	    "<th scope=\"col\">Share of calls</th></tr></thead>"
+	    "<tbody id=\"funnel-rows\"></tbody></table></section></div>"
+	    "\n</body></html>\n";
 	char			*page;
 	const char		*svg;
 	size_t			 len;
@@ -124,11 +161,79 @@ flowpic_cb(struct hreq *r)
 	fputs(tail, f);
 	fclose(f);
 	http_add_header(r, "Content-Security-Policy", "default-src 'none'; "
-	    "style-src 'unsafe-inline'; img-src 'self'");
+	    "script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
+	    "img-src 'self'; form-action 'self'; base-uri 'none'; "
+	    "frame-ancestors 'none'");
 	http_add_header(r, "X-Content-Type-Options", "nosniff");
 	http_add_header(r, "Cache-Control", "no-store");
 	http_reply(r, 200, "text/html; charset=utf-8", page, len);
 	free(page);
+}
+
+/*
+ * The funnel over the period the request named, for any staff member;
+ * every node of the menu in force is there, those nobody reached with 0
+ * (after the others), so the page can number each node it drew.
+ */
+static int
+flowpic_funnel_fn(struct db *db, struct api_req *a)
+{
+	const struct flow	*fl = a->cfg->flow;
+	const char		*tz = report_zone(a->cfg), *id;
+	json_t			*nodes, *n;
+	char			 d[32];
+	size_t			 i, k;
+
+	if ((a->out = report_funnel(db, tz, a->since, a->until)) == NULL)
+		return (-1);
+	nodes = json_object_get(a->out, "nodes");
+	for (i = 0; fl != NULL && i < fl->nnodes; i++) {
+		json_array_foreach(nodes, k, n) {
+			id = json_string_value(json_object_get(n, "node"));
+			if (id != NULL && strcmp(id, fl->nodes[i].id) == 0)
+				break;
+		}
+		if (k == json_array_size(nodes))
+			json_array_append_new(nodes, json_pack("{s:s, s:i, s:i, "
+			    "s:i, s:f}", "node", fl->nodes[i].id, "visits", 0,
+			    "callers", 0, "hung_up_here", 0, "reach_pct", 0.0));
+	}
+	report_date(tz, a->since, d, sizeof d);
+	json_object_set_new(a->out, "from", a->since > 0 ? json_string(d) :
+	    json_null());
+	/* The last day counted: the one before the end. */
+	report_date(tz, (a->until > 0 ? a->until : a->now) - 1, d, sizeof d);
+	json_object_set_new(a->out, "to", json_string(d));
+	return (0);
+}
+
+/*
+ * GET /api/v1/flow/funnel?from=YYYY-MM-DD&to=YYYY-MM-DD: the calls that
+ * started from the first local day through the last (the clinic's days);
+ * from defaults to 30 days back ("all": every call), to to today.
+ */
+static void
+flowpic_funnel_cb(struct hreq *r)
+{
+	struct api_req	*a = api_new(r, flowpic_funnel_fn);
+	const char	*tz = report_zone(r->cfg), *v;
+
+	a->since = report_default_since(tz, a->now);
+	if ((v = form_get(&r->args, "from")) != NULL && *v != '\0' &&
+	    report_since(tz, v, &a->since) != 0) {
+		api_refuse(a, 400, "from is a date, YYYY-MM-DD, or all");
+		return;
+	}
+	if ((v = form_get(&r->args, "to")) != NULL && *v != '\0' &&
+	    report_until(tz, v, &a->until) != 0) {
+		api_refuse(a, 400, "to is a date, YYYY-MM-DD");
+		return;
+	}
+	if (a->until > 0 && a->until <= a->since) {
+		api_refuse(a, 400, "from is after to");
+		return;
+	}
+	api_submit(a, 0);
 }
 
 void
@@ -137,5 +242,7 @@ flowpic_init(struct hotline *hl)
 	/* Before the dashboard's own /staff/{} files. */
 	http_route(hl->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/staff/flow",
 	    0, "staff-flow", flowpic_cb);
+	http_route(hl->http, EVHTTP_REQ_GET, "/api/v1/flow/funnel", 0,
+	    "api-flow-funnel", flowpic_funnel_cb);
 	flowpic_update(hl->cfg);
 }

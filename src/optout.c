@@ -3,6 +3,7 @@
 
 #include "log.h"
 #include "optout.h"
+#include "programme.h"
 #include "store.h"
 
 int
@@ -25,6 +26,9 @@ optout_set(struct db *db, const char *phone, int out, const char *source,
 	int	was;
 
 	if ((was = optout_is(db, phone)) == -1)
+		return (-1);
+	/* Every opt-out, however it came, ends the daily programme at once. */
+	if (out && programme_stop(db, phone, "optout", now) != 0)
 		return (-1);
 	if (db_exec(db, "INSERT INTO optout_audit (phone, action, source, "
 	    "keyword, at) VALUES (?, ?, ?, ?, ?)", "ssssi", phone,

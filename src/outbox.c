@@ -55,6 +55,7 @@
 #include "optout.h"
 #include "outbox.h"
 #include "outbox_private.h"
+#include "quiet.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -93,6 +94,15 @@ long long
 outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
     const char *recipient, json_t *payload, time_t now)
 {
+	return (outbox_schedule(db, kind, dedupe, recipient, payload, now, 0,
+	    now));
+}
+
+long long
+outbox_schedule(struct db *db, const char *kind, const char *dedupe,
+    const char *recipient, json_t *payload, time_t now, time_t send_after,
+    time_t not_before)
+{
 	struct db_res	*r;
 	char		*text;
 	long long	 id = 0;
@@ -112,11 +122,16 @@ outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
 	json_decref(payload);
 	if (text == NULL)
 		return (-1);
+	if (not_before < now)
+		not_before = now;
+	/* send_after NULL: a message for now, never late, never quiet. */
 	r = db_query(db, "INSERT INTO outbox (kind, dedupe, recipient, payload, "
-	    "status, attempts, next_at, created_at, updated_at) VALUES "
-	    "(?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING "
-	    "RETURNING id", "ssssiii", kind, dedupe, recipient, text,
-	    (long long)now, (long long)now, (long long)now);
+	    "status, attempts, next_at, created_at, updated_at, send_after) "
+	    "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, CASE WHEN ? = 0 THEN "
+	    "NULL ELSE ? END) ON CONFLICT (dedupe) DO NOTHING RETURNING id",
+	    "ssssiiiii", kind, dedupe, recipient, text, (long long)not_before,
+	    (long long)now, (long long)now, (long long)send_after,
+	    (long long)send_after);
 	free(text);
 	if (r == NULL)
 		return (-1);
@@ -128,6 +143,39 @@ outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
 }
 
 /* --- what others ask of the outbox (in their transactions) --------------- */
+
+int
+outbox_cancel_scheduled(struct db *db, const char *prefix, time_t now)
+{
+	char	*like;
+	int	 rc;
+
+	xasprintf(&like, "%s%%", prefix);
+	rc = db_exec(db, "UPDATE outbox SET status = 'cancelled', updated_at = "
+	    "?, last_error = 'cancelled' WHERE status = 'pending' AND "
+	    "send_after IS NOT NULL AND dedupe LIKE ?", "is", (long long)now,
+	    like);
+	free(like);
+	return (rc == 0 ? db_changes(db) : -1);
+}
+
+int
+outbox_scheduled(struct db *db, const char *prefix, long long *pending,
+    long long *next_at)
+{
+	char		*like;
+	long long	 n = 0, first = 0;
+	int		 rc;
+
+	xasprintf(&like, "%s%%", prefix);
+	rc = db_pair_query(db, &n, &first, "SELECT COUNT(*), "
+	    "COALESCE(MIN(next_at), 0) FROM outbox WHERE status = 'pending' AND "
+	    "send_after IS NOT NULL AND dedupe LIKE ?", "s", like);
+	free(like);
+	*pending = n;
+	*next_at = first;
+	return (rc);
+}
 
 char *
 outbox_guide_key(const char *origin, const char *guide, size_t part)
@@ -436,7 +484,7 @@ outbox_load(struct db *db, struct outbox_claim *c, long long id)
 	const char		*le;
 
 	r = db_query(db, "SELECT kind, dedupe, recipient, payload, attempts, "
-	    "last_error FROM outbox WHERE id = ?", "i", id);
+	    "last_error, send_after FROM outbox WHERE id = ?", "i", id);
 	if (r == NULL)
 		return (NULL);
 	if (db_next(r) != 1) {
@@ -451,6 +499,7 @@ outbox_load(struct db *db, struct outbox_claim *c, long long id)
 	s->recipient = xstrdup(db_text(r, 2));
 	s->payload = json_loads(db_text(r, 3), 0, &jerr);
 	s->attempts = (int)db_int(r, 4);
+	s->send_after = db_isnull(r, 6) ? 0 : (time_t)db_int(r, 6);
 	le = db_text(r, 5);
 	if (le != NULL && strncmp(le, OUTBOX_UNCONFIRMED,
 	    strlen(OUTBOX_UNCONFIRMED)) == 0)
@@ -505,6 +554,37 @@ outbox_held_back(struct db *db, struct outbox_claim *c, struct outbox_send *s,
 }
 
 /*
+ * A text scheduled for a time (send_after) keeps to the recipient's quiet
+ * hours and to its day: one whose time passed while the service was down
+ * goes at the next allowed time, or not at all once more than a day late
+ * (a stretch for Tuesday is no use on Thursday).  A retry is not held
+ * back.  1 when the row waits or is skipped, 0 to send, -1.
+ */
+static int
+outbox_not_now(struct db *db, struct outbox_claim *c, struct outbox_send *s,
+    time_t now)
+{
+	time_t	next;
+
+	if (s->send_after == 0 || s->attempts > 0 || s->reconcile)
+		return (0);
+	if (now - s->send_after > OUTBOX_LATE_MAX) {
+		if (db_exec(db, "UPDATE outbox SET status = 'skipped', "
+		    "last_error = 'more than a day late', updated_at = ? WHERE "
+		    "id = ?", "ii", (long long)now, s->id) != 0)
+			return (-1);
+		return (1);
+	}
+	if ((next = quiet_next_allowed(c->cfg, s->recipient, now)) == now)
+		return (0);
+	if (db_exec(db, "UPDATE outbox SET status = 'pending', next_at = ?, "
+	    "started_at = NULL, claimed_by = NULL, updated_at = ? WHERE id = ?",
+	    "iii", (long long)next, (long long)now, s->id) != 0)
+		return (-1);
+	return (1);
+}
+
+/*
  * Queue a row this claim has just marked as sending: 1 when queued, 0 when
  * it is gone or held back, -1 on a database error.
  */
@@ -520,7 +600,8 @@ outbox_claim_take(struct db *db, struct outbox_claim *c, long long id,
 	if (orphan)
 		s->reconcile = 1;
 	s->prev_started = prev_started;
-	if ((rc = outbox_held_back(db, c, s, now)) != 0) {
+	if ((rc = outbox_held_back(db, c, s, now)) != 0 ||
+	    (rc = outbox_not_now(db, c, s, now)) != 0) {
 		outbox_send_free(s);
 		return (rc == -1 ? -1 : 0);
 	}

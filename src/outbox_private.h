@@ -33,6 +33,7 @@ struct hotline;
 #define OUTBOX_DEAD_AFTER	(OUTBOX_TIMEOUT_MS / 1000 + 5)
 #define OUTBOX_WHATSAPP		"whatsapp"
 #define OUTBOX_WHATSAPP_WINDOW	86400	/* s WhatsApp takes free text after */
+#define OUTBOX_LATE_MAX		86400	/* s late a scheduled text is skipped */
 
 enum outbox_result {
 	OUTBOX_SENT,
@@ -50,6 +51,7 @@ struct outbox_send {
 	char		*recipient;
 	json_t		*payload;
 	int		 attempts;	/* before this one */
+	time_t		 send_after;	/* scheduled for then, or 0 */
 	time_t		 prev_started;	/* of the attempt being reconciled */
 	int		 reconcile;
 	int		 bad;		/* payload unusable: fail at once */

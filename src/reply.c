@@ -17,6 +17,7 @@
 #include "estimate.h"
 #include "keyword.h"
 #include "location.h"
+#include "programme.h"
 #include "reply.h"
 #include "segment.h"
 #include "util.h"
@@ -348,6 +349,7 @@ struct reply_check {
 	const struct config	*cfg;
 	FILE			*out;
 	int			 problems;
+	int			 lang;		/* reply_check_programme's */
 };
 
 /* sms.yaml, for file:line. */
@@ -408,6 +410,20 @@ reply_check_one(struct reply_check *rc, const char *file, int line,
 	    "a stop word about something else)" : "");
 	rc->problems++;
 	return (1);
+}
+
+/* A programme or feedback text (programme_each_text's callback). */
+static void
+reply_check_programme(const char *name, int line, const char *text,
+    void *arg)
+{
+	struct reply_check	*rc = arg;
+	char			*what;
+
+	xasprintf(&what, "programme message '%s'", name);
+	reply_check_one(rc, rc->cfg->guides_file != NULL ?
+	    rc->cfg->guides_file : rc->cfg->path, line, what, rc->lang, text, 0);
+	free(what);
 }
 
 /* A message of sms.yaml, already worded (text is freed). */
@@ -480,7 +496,7 @@ reply_check_hours(struct reply_check *rc, int lang, time_t now)
 int
 reply_check(const struct config *cfg, FILE *out)
 {
-	struct reply_check	 rc = { cfg, out, 0 };
+	struct reply_check	 rc = { cfg, out, 0, 0 };
 	const struct prompt	*p;
 	const struct guide	*g;
 	const char		*file;
@@ -539,6 +555,10 @@ reply_check(const struct config *cfg, FILE *out)
 			free(s);
 			free(what);
 		}
+
+		/* The daily programme's texts and feedback (programme.h). */
+		rc.lang = lang;
+		programme_each_text(cfg, lang, now, reply_check_programme, &rc);
 
 		/* Told later, through the outbox: "we could not reach you". */
 		if ((p = config_prompt(cfg, "sms_unreachable")) != NULL &&

@@ -158,6 +158,94 @@ report_date(const char *tz, time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d", &tm);
 }
 
+/* No upper bound on a period: later than any time stored. */
+#define REPORT_END	((long long)1 << 62)
+
+/*
+ * The funnel, over the calls that started in [since, until): each time a
+ * node was played the caller either answered it (a call.step event at the
+ * node) or the call ended there (call.end at the node).  So visits =
+ * answers + ends, callers are the calls among them, and no node has more
+ * hang-ups than callers or callers than visits.  Appends [node, visits,
+ * callers, hung_up_here, reach_pct] rows, most callers first; *started is
+ * the number of calls.
+ */
+static int
+report_funnel_rows(struct db *db, long long since, long long until,
+    json_t *rows, long long *started)
+{
+	struct db_res	*res;
+	long long	 callers;
+	int		 rc;
+
+	if (db_int_query(db, started, "SELECT COUNT(DISTINCT subject) FROM "
+	    "events WHERE kind = 'call.start' AND at >= ? AND at < ?", "ii",
+	    since, until) == -1)
+		return (-1);
+	res = db_query(db,
+	    "SELECT node, COUNT(*), COUNT(DISTINCT subject),"
+	    " SUM(CASE WHEN kind = 'call.end' THEN 1 ELSE 0 END)"
+	    " FROM events WHERE kind IN ('call.step', 'call.end')"
+	    " AND node IS NOT NULL AND subject IN (SELECT subject FROM events"
+	    "  WHERE kind = 'call.start' AND at >= ? AND at < ?)"
+	    " GROUP BY node ORDER BY 3 DESC, 1", "ii", since, until);
+	if (res == NULL)
+		return (-1);
+	while ((rc = db_next(res)) == 1) {
+		callers = db_int(res, 2);
+		json_array_append_new(rows, json_pack("[s, I, I, I, o]",
+		    db_text(res, 0), (json_int_t)db_int(res, 1),
+		    (json_int_t)callers, (json_int_t)db_int(res, 3),
+		    *started > 0 ? report_real(100.0 * callers / *started) :
+		    json_null()));
+	}
+	db_done(res);
+	return (rc == -1 ? -1 : 0);
+}
+
+json_t *
+report_funnel(struct db *db, const char *tz, time_t since, time_t until)
+{
+	json_t		*rows, *row, *nodes;
+	long long	 started = 0;
+	size_t		 i;
+
+	rows = json_array();
+	if (report_funnel_rows(db, (long long)since, until > 0 ?
+	    (long long)until : REPORT_END, rows, &started) != 0) {
+		json_decref(rows);
+		return (NULL);
+	}
+	nodes = json_array();
+	json_array_foreach(rows, i, row) {
+		json_array_append_new(nodes, json_pack("{s:O, s:O, s:O, s:O, "
+		    "s:O}", "node", json_array_get(row, 0), "visits",
+		    json_array_get(row, 1), "callers", json_array_get(row, 2),
+		    "hung_up_here", json_array_get(row, 3), "reach_pct",
+		    json_array_get(row, 4)));
+	}
+	json_decref(rows);
+	return (json_pack("{s:I, s:I, s:s, s:I, s:o}", "since",
+	    (json_int_t)since, "until", (json_int_t)until, "timezone",
+	    tz != NULL ? tz : "UTC", "calls", (json_int_t)started, "nodes",
+	    nodes));
+}
+
+int
+report_until(const char *tz, const char *arg, time_t *until)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(arg, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0' || tm.tm_year < 70)
+		return (-1);
+	tm.tm_mday++;
+	*until = util_mktime(tz, &tm);
+	return (*until == (time_t)-1 ? -1 : 0);
+}
+
 json_t *
 report_collect(struct db *db, const char *tz, time_t since)
 {
@@ -181,6 +269,10 @@ report_collect(struct db *db, const char *tz, time_t since)
 	static const char	*esc_cols[] = { "red_flags_paged", "acknowledged",
 	    "paging", "unanswered", "beyond_first_contact",
 	    "avg_minutes_to_acknowledge", NULL };
+	static const char	*fb_cols[] = { "about", "answers", "mean_score",
+	    NULL };
+	static const char	*fbw_cols[] = { "week", "answers", "mean_score",
+	    NULL };
 	static const char	*ob_cols[] = { "kind", "queued", "sent",
 	    "delivered", "failed", "undelivered", "suppressed", "waiting",
 	    NULL };
@@ -235,34 +327,10 @@ report_collect(struct db *db, const char *tz, time_t since)
 	}
 	json_decref(tmp);
 
-	/*
-	 * The funnel, over the calls that started in the period: each time
-	 * a node was played the caller either answered it (a call.step event
-	 * at the node) or the call ended there (call.end at the node).  So
-	 * visits = answers + ends, callers are the calls among them, and no
-	 * node has more hang-ups than callers or callers than visits.
-	 */
-	if (db_int_query(db, &started, "SELECT COUNT(DISTINCT subject) FROM "
-	    "events WHERE kind = 'call.start' AND at >= ?", "i", s) == -1)
-		goto fail;
-	tmp = json_array();
-	if (report_rows(db, tmp,
-	    "SELECT node, COUNT(*), COUNT(DISTINCT subject),"
-	    " SUM(CASE WHEN kind = 'call.end' THEN 1 ELSE 0 END)"
-	    " FROM events WHERE kind IN ('call.step', 'call.end') AND at >= ?"
-	    " AND node IS NOT NULL AND subject IN (SELECT subject FROM events"
-	    "  WHERE kind = 'call.start' AND at >= ?)"
-	    " GROUP BY node ORDER BY 3 DESC, 1", 2, "tiii", s) != 0)
-		goto fail;
 	rows = report_section(sections, "funnel", "Menu funnel: callers per "
 	    "node and where calls ended", funnel_cols);
-	json_array_foreach(tmp, i, row) {
-		calls = json_integer_value(json_array_get(row, 2));
-		json_array_append_new(row, started > 0 ?
-		    report_real(100.0 * calls / started) : json_null());
-		json_array_append(rows, row);
-	}
-	json_decref(tmp);
+	if (report_funnel_rows(db, s, REPORT_END, rows, &started) != 0)
+		goto fail;
 
 	rows = report_section(sections, "choices", "Menu choices (key or "
 	    "intent) per node", choice_cols);
@@ -374,6 +442,32 @@ report_collect(struct db *db, const char *tz, time_t since)
 	    " END)"
 	    " FROM outbox WHERE created_at >= ? GROUP BY kind ORDER BY 1", 1,
 	    "tiiiiiii", s) != 0)
+		goto fail;
+
+	/*
+	 * "How helpful was this?" (feedback.c): the answers hold a score and
+	 * what it was about, never who or what they wrote.
+	 */
+	rows = report_section(sections, "feedback_guides", "Feedback (1-5) "
+	    "per guide", fb_cols);
+	if (report_rows(db, rows,
+	    "SELECT COALESCE(guide, about), COUNT(*), AVG(score * 1.0)"
+	    " FROM feedback WHERE at >= ? AND location IS NULL"
+	    " GROUP BY COALESCE(guide, about) ORDER BY 1", 1, "tid", s) != 0)
+		goto fail;
+	rows = report_section(sections, "feedback_locations", "Feedback (1-5) "
+	    "per location (callbacks)", fb_cols);
+	if (report_rows(db, rows,
+	    "SELECT location, COUNT(*), AVG(score * 1.0)"
+	    " FROM feedback WHERE at >= ? AND location IS NOT NULL"
+	    " GROUP BY location ORDER BY 1", 1, "tid", s) != 0)
+		goto fail;
+	rows = report_section(sections, "feedback_weeks", "Feedback (1-5) "
+	    "per week", fbw_cols);
+	if (report_rows(db, rows,
+	    "SELECT week, COUNT(*), AVG(score * 1.0)"
+	    " FROM feedback WHERE at >= ? GROUP BY week ORDER BY 1", 1, "tid",
+	    s) != 0)
 		goto fail;
 	return (out);
 
@@ -558,6 +652,26 @@ report_metrics(struct db *db, const struct config *cfg)
 		report_label(l, sizeof l, "kind", cell_str(row, 0));
 		metrics_set("hotline_report_outbox_failed", l,
 		    (double)cell_int(row, 4));
+	}
+	metrics_help("hotline_report_feedback_answers", "gauge",
+	    "Feedback answers (1-5), by guide, location or week.");
+	metrics_help("hotline_report_feedback_score", "gauge",
+	    "Mean feedback score (1-5), by guide, location or week.");
+	for (j = 0; j < 3; j++) {
+		static const char	*fb[] = { "feedback_guides",
+		    "feedback_locations", "feedback_weeks" };
+		static const char	*lb[] = { "guide", "location", "week" };
+
+		json_array_foreach(report_find(rep, fb[j]), i, row) {
+			if (i >= REPORT_MAX_SERIES / 8)
+				break;
+			report_label(l, sizeof l, lb[j], cell_str(row, 0));
+			metrics_set("hotline_report_feedback_answers", l,
+			    (double)cell_int(row, 1));
+			if (!json_is_null(json_array_get(row, 2)))
+				metrics_set("hotline_report_feedback_score", l,
+				    json_number_value(json_array_get(row, 2)));
+		}
 	}
 	json_decref(rep);
 	return (0);

@@ -326,6 +326,60 @@ const struct schema_migration schema_migrations[] = {
 /* Roles: admin (reads the audit log) or staff. */
 "ALTER TABLE staff ADD COLUMN role TEXT NOT NULL DEFAULT 'staff'"
 },
+{ 8, "daily programme and feedback",
+/*
+ * A text scheduled for a time (outbox_schedule): the time it is meant
+ * for, NULL for one sent as soon as it can be.  Late or quiet-hours
+ * handling applies to these only.
+ */
+"ALTER TABLE outbox ADD COLUMN send_after BIGINT;\n"
+/*
+ * The daily stretch programme (programme.c): one row per enrolment.  Its
+ * texts are outbox rows keyed "programme:ID:day:N".  status: active,
+ * paused (PAUSE), stopped (an opt-out), finished.  minute: the local time
+ * of day asked for, minutes after midnight.
+ */
+"CREATE TABLE programmes ("
+"  id {ID},"
+"  phone TEXT NOT NULL,"
+"  language TEXT NOT NULL,"
+"  source TEXT NOT NULL,"
+"  minute INTEGER NOT NULL,"
+"  days INTEGER NOT NULL,"
+"  status TEXT NOT NULL,"
+"  started_at BIGINT NOT NULL,"
+"  first_at BIGINT NOT NULL,"
+"  ended_at BIGINT);\n"
+"CREATE INDEX programmes_phone ON programmes (phone, status);\n"
+/*
+ * Feedback (feedback.c): who was asked "how helpful was this?" and about
+ * what (a guide, a location), so a digit from them within the window is an
+ * answer; the answers themselves keep no number and no words, only the
+ * score, what it was about and the week.  An ask with queued_at NULL is
+ * still to be texted at asked_at (feedback_due); the programme's last day
+ * asks in its own text.
+ */
+"CREATE TABLE feedback_asks ("
+"  id {ID},"
+"  phone TEXT NOT NULL,"
+"  about TEXT NOT NULL,"
+"  guide TEXT,"
+"  location TEXT,"
+"  language TEXT,"
+"  asked_at BIGINT NOT NULL,"
+"  queued_at BIGINT,"
+"  answered_at BIGINT,"
+"  dedupe TEXT);\n"
+"CREATE INDEX feedback_asks_phone ON feedback_asks (phone, asked_at);\n"
+"CREATE TABLE feedback ("
+"  id {ID},"
+"  score INTEGER NOT NULL,"
+"  about TEXT NOT NULL,"
+"  guide TEXT,"
+"  location TEXT,"
+"  week TEXT NOT NULL,"
+"  at BIGINT NOT NULL);\n"
+"CREATE INDEX feedback_at ON feedback (at)"
 { 9, "token expiry, transcriptions, reply keys",
 /* An API token may carry an expiry (auth.c); NULL: until revoked. */
 "ALTER TABLE staff_tokens ADD COLUMN expires_at BIGINT;\n"

@@ -37,6 +37,7 @@
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
+#include "programme.h"
 #include "reply.h"
 #include "segment.h"
 #include "sms.h"
@@ -279,6 +280,22 @@ sms_inbox(struct db *db, struct sms_job *j, const struct sms_facts *f,
 	return (0);
 }
 
+/* A guide texted: "how helpful was this?" a while later.  0 or -1. */
+static int
+sms_feedback_ask(struct db *db, struct sms_job *j, const struct keyword *k,
+    const struct sms_plan *p)
+{
+	char		*key;
+	int		 rc;
+
+	xasprintf(&key, "feedback:sms:%s", j->sid);
+	rc = feedback_ask(db, j->cfg, j->from, "guide", k->guide->id, NULL,
+	    key, p->lang, 1, j->in.now + j->cfg->programme->ask_delay,
+	    j->in.now);
+	free(key);
+	return (rc < 0 ? -1 : 0);
+}
+
 /*
  * Read the facts, decide (sms.h) and carry out the plan's changes to the
  * opt-out list and the queue.  0 with plan filled, or -1 to roll back.
@@ -319,7 +336,27 @@ sms_plan(struct db *db, struct sms_job *j, struct sms_plan *p)
 	if (c.route != SMS_OPTOUT &&
 	    (f.throttled = sms_throttled(db, cfg, j->from, j->in.now)) < 0)
 		return (-1);
+	/* The daily programme's words and feedback digits (programme.h). */
+	if (c.route == SMS_CONTENT && !f.opted) {
+		struct programme_reply	pr;
+
+		if ((rc = programme_text(db, cfg, j->from, j->in.norm,
+		    f.number_lang, f.throttled, j->in.now, &pr)) < 0)
+			return (-1);
+		if (rc == 1) {
+			p->keyword = pr.keyword;
+			p->lang = pr.lang;
+			p->throttled = f.throttled;
+			if (pr.reply != NULL)
+				p->texts = reply_one(pr.reply);
+			return (0);
+		}
+	}
 	sms_decide(cfg, &j->in, &c, &f, p);
+	/* After a guide, ask how helpful it was (at most weekly). */
+	if (c.route == SMS_CONTENT && !f.opted && c.k != NULL &&
+	    c.k->action == KW_GUIDE && sms_feedback_ask(db, j, c.k, p) != 0)
+		return (-1);
 
 	if (p->optout != SMS_OPT_KEEP) {
 		if ((rc = optout_set(db, j->from, p->optout == SMS_OPT_OUT,

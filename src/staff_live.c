@@ -30,6 +30,7 @@
 #include "notify.h"
 #include "optout.h"
 #include "outbox.h"
+#include "programme.h"
 #include "pwcheck.h"
 #include "staff_private.h"
 #include "store.h"
@@ -144,6 +145,10 @@ staff_maint_tx(struct db *db, void *arg)
 	/* A page sent is news on the dashboard too. */
 	if (n > 0)
 		callback_mark_changed();
+	m->notified += n;
+	/* "How helpful was this?" questions now due (feedback.c). */
+	if ((n = feedback_due(db, m->cfg, m->now)) < 0)
+		return (-1);
 	m->notified += n;
 	return (0);
 }

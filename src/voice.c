@@ -41,6 +41,7 @@
 #include "metrics.h"
 #include "optout.h"
 #include "outbox.h"
+#include "programme.h"
 #include "store.h"
 #include "track.h"
 #include "twiml.h"
@@ -131,6 +132,13 @@ voice_apply_plan(struct db *db, struct voice_job *j,
 			return (-1);
 		if (rc != OUTBOX_SUPPRESSED)
 			j->kick = 1;
+	}
+	/* The menu's daily programme: the days queued, and a text saying so. */
+	if (p->programme) {
+		if (programme_enrol_call(db, j->cfg, j->from, p->programme_lang,
+		    j->in.now) != 0)
+			return (-1);
+		j->kick = 1;
 	}
 	for (e = 0; e < p->nevents; e++) {
 		if (track_event(db, p->events[e].kind, subject,

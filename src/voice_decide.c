@@ -356,6 +356,26 @@ voice_apply(struct voice_ctx *v, struct voice_state *st,
 		st->tries = 0;
 		voice_show(v, st, VS_MENU);
 		break;
+	case FA_DAILY:
+		/* Texts, so the number must take them (voice_sms's rules). */
+		if (v->in->from == NULL || v->facts->opted == 1)
+			rc = 0;
+		else if (v->facts->opted == -1) {
+			v->plan->need = VOICE_NEED_OPTED;
+			v->stop = 1;
+			return;
+		} else {
+			v->plan->programme = 1;
+			v->plan->programme_lang = st->lang;
+			voice_event(v, "call.daily", st->node->id, NULL, NULL,
+			    voice_lang_code(v->cfg, st->lang));
+			rc = 1;
+		}
+		voice_sys(v, rc == 1 ? FS_SMS_SENT : FS_SMS_NO_NUMBER,
+		    st->lang);
+		st->tries = 0;
+		voice_show(v, st, VS_MENU);
+		break;
 	case FA_LOCATION:
 		st->loc = o->location;
 		st->loc_any = 0;

@@ -1,6 +1,6 @@
 """Texts a phone can hold: every reply the service can send -- every
 keyword in config/sms.yaml, compliance, the fallback, red flags, a guide
-texted from a call -- in English and Spanish, open and closed, is one text
+texted from a call, the daily programme's answers -- in English and Spanish, open and closed, is one text
 message within the segment limits (3, or 4 for Spanish in UCS-2), counted
 here independently of the service's own counter; a guide's text is its
 summary and the link to its page; the guide pages at /g/<guide>; and
@@ -119,6 +119,22 @@ class TestEveryReplyFits(TextsCase):
             self.assertEqual(len(out), 1, out)
             self.assert_fits(out[0], "es" if body == "LLAMAME" else "en",
                              body)
+        # The daily programme (guides.yaml programme:): each answer, both
+        # languages, before and after enrolling (a number takes 5 replies
+        # a minute: two numbers each).
+        for lang, words in (("en", (("STATUS", "PAUSE", "DAILY 25pm"),
+                                    ("DAILY 12:30pm", "DAILY", "STATUS",
+                                     "PAUSE"))),
+                            ("es", (("ESTADO", "PAUSA", "DIARIO 25pm"),
+                                    ("DIARIO 12:30pm", "DIARIO", "ESTADO",
+                                     "PAUSA")))):
+            for run in words:
+                frm = self.number()
+                for body in run:
+                    out = self.reply(body, frm)
+                    self.assertEqual(len(out), 1, "%s: %r" % (body, out))
+                    self.assert_fits(out[0], lang, "%s at %s" % (body,
+                                                                 when))
 
     def test_open_closed_and_on_a_holiday(self):
         for when in (OPEN, CLOSED, HOLIDAY):

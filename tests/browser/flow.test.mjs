@@ -1,98 +1,64 @@
 // The dashboard's phone tree (GET /staff/flow) in headless Chromium against
 // a real hotlined: the drawing of the shipped menu is on the page, every
 // node of flow.yaml in it, reached from the dashboard's link, with no
-// script errors and nothing fetched but the page.
+// script errors and nothing fetched from elsewhere; the funnel's numbers
+// (callers who reached each node, hang-ups there) are for staff: a visitor
+// is asked to log in, a staff member sees them under the nodes and in the
+// table beside the drawing, and can pick the period.
 // Prints "flow: N passed, N failed" last.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  paths, sleep, startHotlined, launchChromium, Tally, addStaff, logIn, voiceCall,
+  ACCOUNT_SID, AUTH_TOKEN,
+} from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const topSrc = resolve(process.env.top_srcdir || join(here, '..', '..'));
-const topBuild = resolve(process.env.top_builddir || topSrc);
-const HOTLINED = join(topBuild, 'src', 'hotlined');
-const CONFIG = join(topSrc, 'config', 'hotline.yaml');
-
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log('ok   ' + name);
-  } catch (e) {
-    failed++;
-    console.log('FAIL ' + name + ': ' + (e && e.message ? e.message.split('\n')[0] : e));
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg || 'assertion failed');
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
-}
+const t = new Tally('flow');
+const check = (name, fn) => t.check(name, fn);
+const assert = (cond, msg) => t.assert(cond, msg);
 
 // The node names of the shipped flow.yaml.
 function nodeIds() {
-  const text = readFileSync(join(topSrc, 'config', 'flow.yaml'), 'utf8');
+  const text = readFileSync(join(paths.topSrc, 'config', 'flow.yaml'), 'utf8');
   const body = text.slice(text.indexOf('\nnodes:') + 7);
   return [...body.matchAll(/^  ([a-z_]+):\s*$/gm)].map((m) => m[1]);
 }
 
-const work = mkdtempSync(join(tmpdir(), 'hotline-flow-'));
-const port = await freePort();
-const base = 'http://127.0.0.1:' + port;
-const env = Object.assign({}, process.env, {
-  HOTLINE_LISTEN: '127.0.0.1:' + port,
-  HOTLINE_PUBLIC_URL: base,
-  HOTLINE_STORE: 'sqlite:' + join(work, 'hotline.db'),
+// A Tuesday morning, the clock anchored to the real second now.
+const svc = await startHotlined({ env: {
   HOTLINE_PROVIDER_API: 'http://127.0.0.1:1',
-  TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32),
-  TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789abcdef',
+  TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN: AUTH_TOKEN,
   HOTLINE_CLOCK: '2026-12-01T10:00:00-06:00@' + Math.floor(Date.now() / 1000),
+} }).catch((e) => {
+  t.fail('setup: ' + e.message);
+  t.report();
+  process.exit(1);
 });
-const daemon = spawn(HOTLINED, ['--config', CONFIG], { env, cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
-let daemonLog = '';
-daemon.stderr.on('data', (d) => { daemonLog += d; });
+const { base, env, work } = svc;
 
 let browser;
 try {
-  let up = false;
-  for (let i = 0; i < 200 && !up; i++) {
-    try { up = (await fetch(base + '/healthz')).ok; } catch { await sleep(50); }
-  }
-  if (!up) throw new Error('hotlined did not start: ' + daemonLog.slice(-2000));
   // Drawn off the loop after start: wait for the drawing.
   let drawn = false;
   for (let i = 0; i < 100 && !drawn; i++) {
     drawn = (await (await fetch(base + '/staff/flow')).text()).includes('<svg');
     if (!drawn) await sleep(100);
   }
+  // Three callers: two hang up at the main menu, one presses 1 and hangs
+  // up in what it leads to.
+  await voiceCall(base, '+18175550191');
+  await voiceCall(base, '+18175550192');
+  await voiceCall(base, '+18175550193', ['1']);
+  addStaff(env, 'alice', 'flow-pass-12345', '--locations', '*');
 
-  browser = await chromium.launchPersistentContext(join(work, 'chromium'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium(join(work, 'chromium'));
   const page = browser.pages()[0] || await browser.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
 
   await check('the dashboard links to the phone tree', async () => {
     await page.goto(base + '/staff/');
@@ -102,9 +68,8 @@ try {
   });
 
   await check('the drawing shows every node of the menu', async () => {
-    const requests = [];
-    page.on('request', (r) => requests.push(r.url()));
     problems.length = 0;
+    requests.length = 0;
     await page.goto(base + '/staff/flow');
     const svg = page.locator('svg').first();
     assert(await svg.isVisible(), 'no drawing on the page');
@@ -114,17 +79,59 @@ try {
     for (const id of nodeIds()) assert(titles.includes(id), 'node ' + id + ' not drawn');
     const text = await svg.textContent();
     assert(text.includes('Fort Worth'), 'the clinic choices are not drawn');
+  });
+
+  await check('a visitor is asked to log in for the numbers', async () => {
+    await page.getByText('How many callers reached each step is for staff').waitFor({ timeout: 5000 });
+    assert(await page.locator('svg .funnel-count').count() === 0, 'numbers without a log-in');
+    // The refused numbers are the only complaint.
+    const other = problems.filter((p) => !/status of 401/.test(p));
+    assert(other.length === 0, 'errors: ' + other.join('; '));
+    const elsewhere = requests.filter((u) => !u.startsWith(base + '/'));
+    assert(elsewhere.length === 0, 'fetched from elsewhere: ' + elsewhere.join(' '));
+  });
+
+  await logIn(page, base, 'alice', 'flow-pass-12345');
+
+  await check('staff see callers and hang-ups on the drawing and beside it', async () => {
+    problems.length = 0;
+    await page.goto(base + '/staff/flow');
+    await page.getByText(/^3 calls from \d{4}-\d\d-\d\d to 2026-12-01 \(America\/Chicago\)\.$/).waitFor({ timeout: 5000 });
+    const main = page.locator('#funnel-rows tr[data-node="main"] td');
+    assert(JSON.stringify(await main.allTextContents()) === JSON.stringify(['main', '3', '2', '100%']),
+      'main row: ' + await main.allTextContents());
+    const mainCount = page.locator('svg g.node', { has: page.locator('title', { hasText: /^main$/ }) }).locator('.funnel-count');
+    assert(await mainCount.textContent() === '3 callers, 2 hung up', 'on the drawing: ' + await mainCount.textContent());
+    // Every node is numbered, zero included.
+    assert(await page.locator('svg .funnel-count').count() === nodeIds().length, 'not every node numbered');
+    const hung = await page.locator('#funnel-rows tr td:nth-child(3)').allTextContents();
+    assert(hung.reduce((a, b) => a + Number(b), 0) === 3, 'every call ends once: ' + hung);
+    assert(await page.getByLabel('From').inputValue() !== '', 'the period is not shown');
     assert(problems.length === 0, 'errors: ' + problems.join('; '));
-    assert(requests.length === 1, 'fetched more than the page: ' + requests.join(' '));
+  });
+
+  await page.screenshot({ path: '/tmp/flow-numbers.png', fullPage: true });
+
+  await check('the period can be chosen', async () => {
+    await page.getByLabel('From').fill('2026-11-01');
+    await page.getByLabel('Until').fill('2026-11-30');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/from=2026-11-01&to=2026-11-30$/);
+    await page.getByText('0 calls from 2026-11-01 to 2026-11-30 (America/Chicago).').waitFor({ timeout: 5000 });
+    assert(await page.locator('#funnel-table').isHidden(), 'a table of nothing');
+    assert(await page.locator('svg .funnel-count', { hasText: '0 callers, 0 hung up' }).count() === nodeIds().length,
+      'the drawing still shows other numbers');
+  });
+
+  await check('the page fits a phone', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const w = await page.evaluate(() => ({ scroll: document.scrollingElement.scrollWidth, inner: innerWidth }));
+    assert(w.scroll <= w.inner, 'page is ' + w.scroll + ' px wide');
   });
 } catch (e) {
-  failed++;
-  console.log('FAIL setup: ' + e.message);
+  t.fail('setup: ' + e.message);
 } finally {
   if (browser) await browser.close();
-  daemon.kill('SIGTERM');
-  await new Promise((r) => { daemon.on('exit', r); setTimeout(r, 5000); });
-  rmSync(work, { recursive: true, force: true });
-  console.log(`flow: ${passed} passed, ${failed} failed`);
-  process.exitCode = failed === 0 ? 0 : 1;
+  await svc.stop();
+  t.report();
 }

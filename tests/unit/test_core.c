@@ -23,6 +23,7 @@
 #include "location.h"
 #include "log.h"
 #include "metrics.h"
+#include "report.h"
 #include "store.h"
 #include "util.h"
 
@@ -664,6 +665,37 @@ START_TEST(test_metrics_render)
 }
 END_TEST
 
+/*
+ * A period of the clinic's days, as the phone tree's numbers take it: from
+ * a day's local midnight to the next one's, 25 hours on the day the
+ * clocks go back and 23 on the day they go forward.
+ */
+START_TEST(test_report_period)
+{
+	const char	*tz = "America/Chicago";
+	time_t		 since, until;
+
+	ck_assert_int_eq(report_since(tz, "2026-12-01", &since), 0);
+	ck_assert_int_eq(report_until(tz, "2026-12-01", &until), 0);
+	ck_assert_int_eq((long long)since, 1796104800LL);
+	ck_assert_int_eq((long long)(until - since), 86400);
+	ck_assert_int_eq(report_since(tz, "2026-11-01", &since), 0);
+	ck_assert_int_eq(report_until(tz, "2026-11-01", &until), 0);
+	ck_assert_int_eq((long long)(until - since), 25 * 3600);
+	ck_assert_int_eq(report_since(tz, "2026-03-08", &since), 0);
+	ck_assert_int_eq(report_until(tz, "2026-03-08", &until), 0);
+	ck_assert_int_eq((long long)(until - since), 23 * 3600);
+	/* The last day of a month runs into the next month. */
+	ck_assert_int_eq(report_until(tz, "2026-12-31", &until), 0);
+	ck_assert_int_eq(report_since(tz, "2027-01-01", &since), 0);
+	ck_assert_int_eq((long long)until, (long long)since);
+	ck_assert_int_eq(report_until(tz, "2026-13-01", &until), -1);
+	ck_assert_int_eq(report_until(tz, "12/01/2026", &until), -1);
+	ck_assert_int_eq(report_until(tz, "2026-12-01x", &until), -1);
+	ck_assert_int_eq(report_until(tz, "all", &until), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -687,6 +719,7 @@ main(void)
 	tcase_add_test(tc, test_store_batch_failures_stay_alone);
 	tcase_add_test(tc, test_store_types);
 	tcase_add_test(tc, test_metrics_render);
+	tcase_add_test(tc, test_report_period);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("files");
 	tcase_set_timeout(tc, 5);

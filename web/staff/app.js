@@ -54,6 +54,9 @@
     const sel = $('f-location');
     while (sel.options.length > 2) sel.remove(2);
     for (const l of me.locations) sel.add(new Option(l.name, l.id));
+    const topics = $('f-topic');
+    while (topics.options.length > 1) topics.remove(1);
+    for (const id of Object.keys(me.topics || {})) topics.add(new Option(topicLabel(id), id));
     show('queue');
     listen();
     load();
@@ -93,8 +96,55 @@
     location.reload();
   });
 
+  // Filters: a choice applies at once; the number search once typing
+  // pauses; "Clear filters" puts every field back.
+  let typing = null;
   $('filters').addEventListener('change', load);
   $('filters').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
+  $('filters').addEventListener('reset', () => setTimeout(load, 0));
+  $('f-q').addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(load, 250);
+  });
+
+  // The filters as the API's parameters: location, status, topic, from and
+  // to (days on the location's clock), q (the last digits of the number,
+  // two at least: one digit would match a tenth of everyone).
+  function filters() {
+    const digits = $('f-q').value.replace(/\D/g, '');
+    const f = { status: $('f-status').value, location: $('f-location').value, topic: $('f-topic').value,
+      from: $('f-from').value, to: $('f-to').value, q: digits.length >= 2 ? digits : '' };
+    if (f.from && f.to && f.from > f.to) [f.from, f.to] = [f.to, f.from];
+    return f;
+  }
+
+  // The server filters by status and location.  Until it also filters by
+  // topic, date and number, the fetched list is filtered here the same way.
+  function matches(it, f) {
+    if (f.topic && (it.topic || 'general') !== f.topic &&
+        !(it.requests || []).some((q) => q.topic === f.topic)) return false;
+    if (f.q && !(it.phone || '').replace(/\D/g, '').endsWith(f.q)) return false;
+    if (f.from || f.to) {
+      const day = localDate(it.created_at, it.location);
+      if (f.from && day < f.from) return false;
+      if (f.to && day > f.to) return false;
+    }
+    return true;
+  }
+
+  // YYYY-MM-DD of iso on the location's clock.
+  function localDate(iso, loc) {
+    const d = new Date(iso);
+    if (isNaN(d)) return '';
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zoneOf(loc),
+      year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d).map((x) => [x.type, x.value]));
+    return p.year + '-' + p.month + '-' + p.day;
+  }
+
+  function filtered() {
+    const f = filters();
+    return Object.values(f).slice(1).some(Boolean);
+  }
 
   function listen() {
     if (state.events) state.events.close();
@@ -124,15 +174,17 @@
     if (state.busy) { state.again = true; return; }
     state.busy = true;
     try {
-      const q = new URLSearchParams({ status: $('f-status').value, limit: '200' });
-      if ($('f-location').value) q.set('location', $('f-location').value);
+      const f = filters();
+      const q = new URLSearchParams({ status: f.status, limit: '200' });
+      for (const k of ['location', 'topic', 'from', 'to', 'q']) if (f[k]) q.set(k, f[k]);
       const [r, m] = await Promise.all([
         api('GET', '/api/v1/callbacks?' + q.toString()),
         api('GET', '/api/v1/messages?status=failed&limit=200'),
       ]);
       if (r.status === 401 || m.status === 401) { location.reload(); return; }
       if (r.status === 200) {
-        state.items = r.data.items;
+        const f = filters();
+        state.items = r.data.items.filter((it) => matches(it, f));
         render();
       } else {
         announce('Could not load the queue: ' + ((r.data && r.data.error) || r.status), true);
@@ -184,6 +236,8 @@
     for (const id of state.audio.keys()) if (!shown.has(id)) state.audio.delete(id);
     for (const it of state.items) tbody.append(row(it));
     $('empty').hidden = state.items.length !== 0;
+    $('empty').textContent = filtered() ? 'Nothing matches these filters.'
+      : 'Nobody is waiting. New requests appear here by themselves.';
     if (focused) {
       const again = tbody.querySelector('[data-key="' + CSS.escape(focused) + '"]');
       if (again) again.focus();
@@ -194,34 +248,34 @@
     const mine = it.claimed_by === state.me.name;
     const open = it.status === 'waiting' || it.status === 'claimed';
     const tr = el('tr', { 'data-id': String(it.id), class: (it.priority > 0 ? 'red ' : '') + (mine ? 'mine' : '') });
-    const wait = el('td', null,
+    const wait = el('td', { class: 'c-wait', 'data-label': 'Waiting' },
       el('div', { text: 'waited ' + minutes(it.waited_minutes || 0) }),
       open && it.position > 0 && it.estimate ? el('div', { class: 'small', text: 'call expected ' + it.estimate.text }) : null,
       it.retry_after ? el('div', { class: 'small', text: 'retry after ' + clock(it.retry_after, it.location) }) : null);
-    const who = el('td', null, personLink(it.phone, it.location),
+    const who = el('td', { class: 'c-who' }, personLink(it.phone, it.location),
       el('div', { class: 'cbid', text: 'Callback #' + it.id }),
       el('div', { class: 'small', text: 'via ' + (it.source || '?') + (it.preferred_window ? ', prefers ' + it.preferred_window : '') }));
-    const topic = el('td', null, el('div', { text: topicLabel(it.topic) }), requestList(it));
+    const topic = el('td', { class: 'c-topic' }, el('div', { class: 'topic', text: topicLabel(it.topic) }), requestList(it));
     if (it.notes && it.notes.length) {
       const ul = el('ul', { class: 'notes', 'aria-label': 'Notes' });
       for (const n of it.notes) ul.append(el('li', { text: noteWords(n, it.location) }));
       topic.append(ul);
     }
-    const status = el('td', null, el('span', { class: 'badge ' + it.status, text: it.status }),
+    const status = el('td', { class: 'c-status', 'data-label': 'Status' }, el('span', { class: 'badge ' + it.status, text: it.status }),
       escalationLine(it.escalation, it.location),
       it.claimed_by ? el('div', { class: 'small', text: mine ? 'by you' : 'by ' + it.claimed_by }) : null,
       it.outcome ? el('div', { class: 'small', text: 'last: ' + it.outcome.replace('_', ' ') }) : null);
     tr.append(
-      el('td', { text: open && it.position > 0 ? String(it.position) : '-', 'aria-label': open && it.position > 0 ? 'place in line ' + it.position : 'not in line' }),
+      el('td', { class: 'c-line', 'data-label': 'In line', text: open && it.position > 0 ? String(it.position) : '-', 'aria-label': open && it.position > 0 ? 'place in line ' + it.position : 'not in line' }),
       wait,
-      el('td', null, it.priority > 0 ? el('span', { class: 'badge red', text: 'Red flag' }) : el('span', { class: 'badge normal', text: 'Normal' })),
+      el('td', { class: 'c-prio' }, it.priority > 0 ? el('span', { class: 'badge red', text: 'Red flag' }) : el('span', { class: 'badge normal', text: 'Normal' })),
       who,
-      el('td', { text: LANGS[it.language] || it.language }),
+      el('td', { class: 'c-lang', 'data-label': 'Language', text: LANGS[it.language] || it.language }),
       topic,
-      el('td', null, el('div', { text: locationName(it.location) }), alsoAt(it)),
-      el('td', { text: String(it.attempts) }),
+      el('td', { class: 'c-loc', 'data-label': 'Location' }, el('div', { text: locationName(it.location) }), alsoAt(it)),
+      el('td', { class: 'c-tries', 'data-label': 'Tries', text: String(it.attempts) }),
       status,
-      el('td', null, actions(it, mine)));
+      el('td', { class: 'c-act' }, actions(it, mine)));
     return tr;
   }
 
@@ -361,7 +415,7 @@
 
   function messageRow(m) {
     const to = m.recipient && m.recipient.includes('@') ? m.recipient : phone(m.recipient);
-    const why = el('td', { class: 'error-text' },
+    const why = el('td', { class: 'error-text', 'data-label': 'Why it failed' },
       m.error_code && !(m.last_error || '').includes(String(m.error_code)) ? el('div', { text: 'Error ' + m.error_code }) : null,
       el('div', { class: 'small', text: m.last_error || 'unknown' }));
     const retry = el('button', {
@@ -370,13 +424,13 @@
       onclick: () => retryMessage(m),
     }, 'Retry');
     return el('tr', { 'data-msg': String(m.id) },
-      el('td', { text: String(m.id) }),
-      el('td', { text: m.summary }),
-      el('td', { class: 'nowrap', text: to }),
-      el('td', { text: String(m.attempts) }),
+      el('td', { 'data-label': 'Message #', text: String(m.id) }),
+      el('td', { 'data-label': 'Message', text: m.summary }),
+      el('td', { class: 'nowrap', 'data-label': 'To', text: to }),
+      el('td', { 'data-label': 'Tries', text: String(m.attempts) }),
       why,
-      el('td', { class: 'nowrap', text: when(m.updated_at) }),
-      el('td', null, el('div', { class: 'actions' }, retry)));
+      el('td', { class: 'nowrap', 'data-label': 'Last try', text: when(m.updated_at) }),
+      el('td', { class: 'c-act' }, el('div', { class: 'actions' }, retry)));
   }
 
   async function retryMessage(m) {
