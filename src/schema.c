@@ -380,6 +380,7 @@ const struct schema_migration schema_migrations[] = {
 "  week TEXT NOT NULL,"
 "  at BIGINT NOT NULL);\n"
 "CREATE INDEX feedback_at ON feedback (at)"
+},
 { 9, "token expiry, transcriptions, reply keys",
 /* An API token may carry an expiry (auth.c); NULL: until revoked. */
 "ALTER TABLE staff_tokens ADD COLUMN expires_at BIGINT;\n"
