@@ -79,7 +79,7 @@ fs_staff_tx(struct db *db, void *arg)
 	if (auth_staff_put(db, "fuzz", s->hash, "*", "+18175550190", NULL,
 	    now) != 0)
 		return (-1);
-	return (auth_token_new(db, "fuzz", now, &s->token));
+	return (auth_token_new(db, "fuzz", now, 0, &s->token));
 }
 
 static void

@@ -72,15 +72,18 @@ int	 auth_staff_put(struct db *, const char *name, const char *hash,
 int	 auth_staff_role(struct db *, const char *name, const char *role);
 /* Load an enabled staff member: 1 found, 0 not, -1 error. */
 int	 auth_staff_get(struct db *, const char *name, struct auth_staff *);
-/* A new API token for name (caller frees *token); 0, or -1. */
 /*
  * Every staff member by name, disabled ones too: fn is called with each
  * (its strings borrowed for the call) until it returns non-zero.  0 or -1.
  */
 int	 auth_staff_list(struct db *, int (*fn)(const struct auth_staff *,
 	    int disabled, void *), void *arg);
+/*
+ * A new API token for name, valid until expires (0: until revoked); the
+ * caller frees *token.  0 or -1.
+ */
 int	 auth_token_new(struct db *, const char *name, time_t now,
-	    char **token);
+	    time_t expires, char **token);
 /* Who holds token: 1 (out filled), 0 unknown, -1 error. */
 int	 auth_token_check(struct db *, const char *token, time_t now,
 	    struct auth_staff *out);
@@ -110,5 +113,43 @@ int	 auth_login_begin(struct db *, const char *name, const char *ip,
 	    time_t now, char **hash, int *retry_after);
 int	 auth_login_finish(struct db *, const char *name, const char *ip,
 	    const char *hash, int ok, time_t now, struct auth_staff *out);
+
+/* --- account administration (in a transaction) --------------------------- */
+
+/*
+ * Tokens are listed by an id: the first AUTH_TOKEN_ID_LEN hex digits of
+ * the token's hash, which says nothing about the token itself.
+ */
+#define AUTH_TOKEN_ID_LEN	12
+
+struct auth_token {
+	const char	*id;
+	const char	*name;
+	time_t		 created_at;
+	time_t		 last_used;	/* 0: never */
+	time_t		 expires_at;	/* 0: until revoked */
+	int		 expired;
+};
+
+/* End every session and API token of name. 0 / -1. */
+int	 auth_revoke_all(struct db *, const char *name);
+/*
+ * These three end the account's sessions and tokens with the change
+ * (enabling ends nothing).  1 done, 0 no such account, -1 error.
+ */
+int	 auth_staff_passwd(struct db *, const char *name, const char *hash);
+int	 auth_staff_disable(struct db *, const char *name, int disabled);
+int	 auth_staff_remove(struct db *, const char *name);
+/*
+ * Tokens of name (NULL: everyone's), oldest first per name: fn gets each
+ * (strings borrowed for the call) until it returns non-zero.  0 or -1.
+ */
+int	 auth_token_list(struct db *, const char *name, time_t now,
+	    int (*fn)(const struct auth_token *, void *), void *arg);
+/*
+ * Revoke the token with this id: 1 (*name its holder's, caller frees),
+ * 0 no such token, 2 the id is not unique (nothing revoked), -1 error.
+ */
+int	 auth_token_revoke(struct db *, const char *id, char **name);
 
 #endif

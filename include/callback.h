@@ -234,6 +234,9 @@ struct callback_page {
 	const char	*status;	/* a status, "open" or "all" */
 	const char	*location;	/* a location id, "shared", or "" (any) */
 	const char	*locations;	/* the staff member's (CALLBACK_VISIBLE) */
+	const char	*topic;		/* the entry's or a request's; "" any */
+	const char	*tail;		/* the number ends with these digits */
+	time_t		 from, to;	/* created in [from, to); 0: open */
 	int		 has_cursor;	/* after (cur_prio, cur_queued, cur_id) */
 	long long	 cur_prio;
 	long long	 cur_queued;
@@ -254,6 +257,15 @@ int	callback_page(struct db *, const struct callback_page *,
  * "claimed_by", "outcome", "source" }, or NULL on error.
  */
 json_t	*callback_list(struct db *, const char *status);
+/*
+ * The voicemail staff may play for entry id: the entry's recording, else
+ * the newest request's (*url NULL when there is none), and the number
+ * (*phone); both caller frees.  1, 0 no such entry, -1.
+ */
+int	callback_recording(struct db *, long long id, char **url,
+	    char **phone);
+/* 1 when an entry or a request holds this recording, 0 not, -1. */
+int	callback_has_recording(struct db *, const char *recording_url);
 
 /*
  * An entry in brief: what click-to-call tells the staff member who

@@ -23,6 +23,8 @@ struct curlev_req {
 	size_t		  body_len;
 	const char	**headers;	/* extra "Name: value" lines, NULL-terminated, or NULL */
 	long		  timeout_ms;	/* whole transfer; 0 means 15000 */
+	size_t		  max_body;	/* response bytes at most; 0 means 1 MiB */
+	int		  follow;	/* follow redirects (credentials stay) */
 };
 
 struct curlev_resp {
@@ -31,6 +33,7 @@ struct curlev_resp {
 	const char	*error;		/* curl's error text, "" when none */
 	const char	*body;		/* response body, NUL-terminated (may be "") */
 	size_t		 body_len;
+	const char	*content_type;	/* the response's, or NULL */
 	double		 seconds;	/* total time */
 };
 

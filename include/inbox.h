@@ -23,9 +23,14 @@ struct db;
 #define INBOX_ERROR		(-1)
 #define INBOX_NOTFOUND		(-2)	/* no such item, or another location's */
 #define INBOX_OPTED_OUT		(-3)	/* the texter opted out: nothing sent */
+#define INBOX_KEY_REUSED	(-4)	/* an Idempotency-Key with other words */
 
 /* A reply is at most this many bytes (a few text segments). */
 #define INBOX_REPLY_MAX		600
+/* The same words again within this many seconds are the same reply. */
+#define INBOX_REPLY_REPEAT	120
+/* An Idempotency-Key: 1 to this many printable characters. */
+#define INBOX_KEY_MAX		128
 
 struct inbox_text {
 	const char	*phone;		/* E.164 */
@@ -69,10 +74,16 @@ json_t	*inbox_list(struct db *, const char *locations, const char *status,
  * or INBOX_ERROR.
  */
 json_t	*inbox_get(struct db *, long long id, const char *locations, int *rc);
-/* Queue a reply by author (validated: 1..INBOX_REPLY_MAX bytes). */
+/*
+ * Queue a reply by author (validated: 1..INBOX_REPLY_MAX bytes), once:
+ * a reply with the same key (an Idempotency-Key, or NULL) on the item,
+ * or the same words by the same author within INBOX_REPLY_REPEAT
+ * seconds, is not queued again -- INBOX_OK with the first reply's id and
+ * *repeat set.  INBOX_KEY_REUSED when key was used for other words.
+ */
 int	 inbox_reply(struct db *, long long id, const char *locations,
-	    const char *author, const char *body, time_t now,
-	    long long *reply_id);
+	    const char *author, const char *body, const char *key, time_t now,
+	    long long *reply_id, int *repeat);
 /* Mark an item done. */
 int	 inbox_done(struct db *, long long id, const char *locations,
 	    const char *author, time_t now);
@@ -105,5 +116,7 @@ long long inbox_retention(struct db *, enum inbox_ret, time_t cutoff,
 	    int limit);
 /* 1 when body is a reply staff may send (pure). */
 int	 inbox_reply_valid(const char *body);
+/* 1 when key will do as an Idempotency-Key (INBOX_KEY_MAX). */
+int	 inbox_key_valid(const char *key);
 
 #endif

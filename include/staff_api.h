@@ -45,6 +45,12 @@ struct api_req {
 	const char		*why;
 	json_t			*out;
 	int			 kick;	/* outbox rows were queued */
+	/*
+	 * Set by a handler that answers later (after a transfer): called on
+	 * the loop instead of the JSON answer when the transaction succeeded
+	 * with no error; it answers a->r and calls api_free.
+	 */
+	void			(*then)(struct api_req *);
 
 	/* credentials */
 	char			*token;
@@ -59,6 +65,8 @@ struct api_req	*api_new(struct hreq *, api_fn);
  * something).  On refusal the request is answered and a freed.
  */
 void		 api_submit(struct api_req *a, int mutating);
+/* Free a (what a->then does once it has answered). */
+void		 api_free(struct api_req *a);
 /* Answer now (before submitting) with an error, and free a. */
 void		 api_refuse(struct api_req *a, int code, const char *why);
 /* Set the answer to an error; returns 0 (commit what was done). */

@@ -56,6 +56,11 @@ int	 util_localtime(const char *tz, time_t t, struct tm *out);
  * normalised, so tm_mday - 29 is a month back).  -1 when out of range.
  */
 time_t	 util_mktime(const char *tz, struct tm *tm);
+/*
+ * Epoch seconds, or an ISO 8601 time with Z or an offset ("2026-12-01T
+ * 10:00:00-06:00"), as HOTLINE_CLOCK is written; (time_t)-1 when neither.
+ */
+time_t	 util_parse_clock(const char *s);
 int	 util_tz_valid(const char *tz);
 /* ISO 8601 UTC "2026-11-29T12:00:00Z" into buf (at least 21 bytes). */
 char	*util_iso8601(time_t t, char *buf, size_t len);
@@ -88,5 +93,11 @@ int	 util_addr_valid(const char *ip);
 
 /* Milliseconds from a monotonic clock. */
 long long util_mono_ms(void);
+
+/*
+ * name in the service's data folder (caller frees): beside the SQLite
+ * file of store ("sqlite:PATH"), else data/ under the working directory.
+ */
+char	*util_data_path(const char *store, const char *name);
 
 #endif

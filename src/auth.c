@@ -237,15 +237,16 @@ auth_staff_list(struct db *db, int (*fn)(const struct auth_staff *, int,
 }
 
 int
-auth_token_new(struct db *db, const char *name, time_t now, char **token)
+auth_token_new(struct db *db, const char *name, time_t now, time_t expires,
+    char **token)
 {
 	char	 h[65];
 
 	*token = util_random_hex(32);
 	util_sha256_hex(*token, strlen(*token), h);
 	if (db_exec(db, "INSERT INTO staff_tokens (token_hash, name, "
-	    "created_at) VALUES (?, ?, ?)", "ssi", h, name,
-	    (long long)now) != 0) {
+	    "created_at, expires_at) VALUES (?, ?, ?, NULLIF(?, 0))", "ssii",
+	    h, name, (long long)now, (long long)expires) != 0) {
 		free(*token);
 		*token = NULL;
 		return (-1);
@@ -289,7 +290,8 @@ auth_token_check(struct db *db, const char *token, time_t now,
 	int	rc;
 
 	rc = auth_lookup(db, "SELECT name FROM staff_tokens WHERE "
-	    "token_hash = ? AND ? >= 0", token, now, out, NULL);
+	    "token_hash = ? AND (expires_at IS NULL OR expires_at > ?)", token,
+	    now, out, NULL);
 	if (rc == 1) {
 		util_sha256_hex(token, strlen(token), h);
 		if (db_exec(db, "UPDATE staff_tokens SET last_used = ? WHERE "
@@ -511,4 +513,139 @@ auth_login_finish(struct db *db, const char *name, const char *ip,
 	free(pkey);
 	free(ukey);
 	return (rc);
+}
+
+/* --- account administration ------------------------------------------------
+ *
+ * What an admin does to an account (hotline staff passwd|disable|enable|
+ * remove, tokens).  A new password, a disabled or a removed account ends
+ * every dashboard session and API token of that name in the same
+ * transaction: the next request with an old cookie or token is refused.
+ */
+
+/* 1 when name is an account (enabled or not), 0 when not, -1. */
+static int
+auth_staff_exists(struct db *db, const char *name)
+{
+	long long	n = 0;
+
+	if (!auth_name_valid(name))
+		return (0);
+	if (db_int_query(db, &n, "SELECT COUNT(*) FROM staff WHERE name = ?",
+	    "s", name) == -1)
+		return (-1);
+	return (n > 0);
+}
+
+int
+auth_revoke_all(struct db *db, const char *name)
+{
+	if (db_exec(db, "DELETE FROM sessions WHERE name = ?", "s", name) != 0 ||
+	    db_exec(db, "DELETE FROM staff_tokens WHERE name = ?", "s",
+	    name) != 0)
+		return (-1);
+	return (0);
+}
+
+int
+auth_staff_passwd(struct db *db, const char *name, const char *hash)
+{
+	int	rc;
+
+	if ((rc = auth_staff_exists(db, name)) != 1)
+		return (rc);
+	if (db_exec(db, "UPDATE staff SET password_hash = ? WHERE name = ?",
+	    "ss", hash, name) != 0 || auth_revoke_all(db, name) != 0)
+		return (-1);
+	return (1);
+}
+
+int
+auth_staff_disable(struct db *db, const char *name, int disabled)
+{
+	int	rc;
+
+	if ((rc = auth_staff_exists(db, name)) != 1)
+		return (rc);
+	if (db_exec(db, "UPDATE staff SET disabled = ? WHERE name = ?", "is",
+	    (long long)(disabled != 0), name) != 0)
+		return (-1);
+	/* Enabling gives nothing back: new sessions and tokens are made anew. */
+	if (disabled && auth_revoke_all(db, name) != 0)
+		return (-1);
+	return (1);
+}
+
+int
+auth_staff_remove(struct db *db, const char *name)
+{
+	int	rc;
+
+	if ((rc = auth_staff_exists(db, name)) != 1)
+		return (rc);
+	if (auth_revoke_all(db, name) != 0 ||
+	    db_exec(db, "DELETE FROM staff WHERE name = ?", "s", name) != 0)
+		return (-1);
+	return (1);
+}
+
+int
+auth_token_list(struct db *db, const char *name, time_t now,
+    int (*fn)(const struct auth_token *, void *), void *arg)
+{
+	struct db_res		*r;
+	struct auth_token	 t;
+	int			 rc;
+
+	r = db_query(db, "SELECT substr(token_hash, 1, ?), name, created_at, "
+	    "COALESCE(last_used, 0), COALESCE(expires_at, 0) FROM "
+	    "staff_tokens WHERE (? = '' OR name = ?) ORDER BY name, created_at",
+	    "iss", (long long)AUTH_TOKEN_ID_LEN, name != NULL ? name : "",
+	    name != NULL ? name : "");
+	if (r == NULL)
+		return (-1);
+	while ((rc = db_next(r)) == 1) {
+		memset(&t, 0, sizeof t);
+		t.id = db_text(r, 0);
+		t.name = db_text(r, 1);
+		t.created_at = (time_t)db_int(r, 2);
+		t.last_used = (time_t)db_int(r, 3);
+		t.expires_at = (time_t)db_int(r, 4);
+		t.expired = t.expires_at != 0 && t.expires_at <= now;
+		if (fn(&t, arg) != 0)
+			break;
+	}
+	db_done(r);
+	return (rc == -1 ? -1 : 0);
+}
+
+int
+auth_token_revoke(struct db *db, const char *id, char **name)
+{
+	long long	 n = 0;
+	size_t		 i;
+
+	*name = NULL;
+	if (strlen(id) != AUTH_TOKEN_ID_LEN)
+		return (0);
+	for (i = 0; id[i] != '\0'; i++)
+		if (!isxdigit((unsigned char)id[i]) || isupper((unsigned char)id[i]))
+			return (0);
+	if (db_int_query(db, &n, "SELECT COUNT(*) FROM staff_tokens WHERE "
+	    "substr(token_hash, 1, ?) = ?", "is", (long long)AUTH_TOKEN_ID_LEN,
+	    id) == -1)
+		return (-1);
+	/* Two tokens alike in the first 48 bits: say so, revoke neither. */
+	if (n != 1)
+		return (n == 0 ? 0 : 2);
+	if (db_text_query(db, name, "SELECT name FROM staff_tokens WHERE "
+	    "substr(token_hash, 1, ?) = ?", "is", (long long)AUTH_TOKEN_ID_LEN,
+	    id) == -1 ||
+	    db_exec(db, "DELETE FROM staff_tokens WHERE substr(token_hash, 1, "
+	    "?) = ?", "is", (long long)AUTH_TOKEN_ID_LEN, id) != 0) {
+		free(*name);
+		*name = NULL;
+		return (-1);
+	}
+	return (1);
 }

@@ -862,3 +862,16 @@ callback_expire_claims(struct db *db, const struct config *cfg, time_t now)
 	}
 	return ((int)n);
 }
+
+int
+callback_has_recording(struct db *db, const char *recording_url)
+{
+	long long	n = 0;
+
+	if (db_int_query(db, &n, "SELECT COUNT(*) FROM callback_requests "
+	    "WHERE recording_url = ?", "s", recording_url) == -1 ||
+	    (n == 0 && db_int_query(db, &n, "SELECT COUNT(*) FROM callbacks "
+	    "WHERE recording_url = ?", "s", recording_url) == -1))
+		return (-1);
+	return (n > 0);
+}

@@ -68,6 +68,9 @@ callback_json(struct db *db, const struct config *cfg, long long id,
 	json_object_set_new(it, "preferred_window", callback_str(r, 10));
 	json_object_set_new(it, "outcome", callback_str(r, 11));
 	json_object_set_new(it, "recording_url", callback_str(r, 12));
+	/* Staff play it through the service (the provider wants our key). */
+	json_object_set_new(it, "recording", db_isnull(r, 12) ? json_null() :
+	    json_sprintf("/api/v1/callbacks/%lld/recording", id));
 	json_object_set_new(it, "source", callback_str(r, 13));
 	json_object_set_new(it, "retry_after", db_int(r, 14) > now ?
 	    json_string(util_iso8601((time_t)db_int(r, 14), ts, sizeof ts)) :
@@ -129,10 +132,15 @@ callback_page(struct db *db, const struct callback_page *pg, long long **ids,
     size_t *n, long long *last_prio, long long *last_queued)
 {
 	struct db_res	*r;
+	const char	*topic = pg->topic != NULL ? pg->topic : "";
+	const char	*tail = pg->tail != NULL ? pg->tail : "";
+	char		*like;
 	int		 rc;
 
 	*ids = NULL;
 	*n = 0;
+	/* The search is digits only (queue_filter.c): nothing to escape. */
+	xasprintf(&like, "%%%s", tail);
 	/*
 	 * A location filter shows that location's queue and the entries in
 	 * other queues one of whose requests names it.
@@ -144,15 +152,23 @@ callback_page(struct db *db, const struct callback_page *pg, long long **ids,
 	    "EXISTS (SELECT 1 FROM callback_requests fq WHERE "
 	    "fq.callback_id = callbacks.id AND fq.location = ?)) AND "
 	    CALLBACK_VISIBLE("callbacks") " AND "
+	    /* Filters and search (queue_filter.h). */
+	    "(? = '' OR topic = ? OR EXISTS (SELECT 1 FROM callback_requests "
+	    "tq WHERE tq.callback_id = callbacks.id AND tq.topic = ?)) AND "
+	    "(? = '' OR phone LIKE ?) AND (? = 0 OR created_at >= ?) AND "
+	    "(? = 0 OR created_at < ?) AND "
 	    "(? = 0 OR priority < ? OR (priority = ? AND (queued_at > ? OR "
 	    "(queued_at = ? AND id > ?)))) "
 	    "ORDER BY priority DESC, queued_at, id LIMIT ?",
-	    "ssssssssssiiiiiii", pg->status, pg->status, pg->status,
+	    "sssssssssssssssiiiiiiiiiii", pg->status, pg->status, pg->status,
 	    pg->location, pg->location, pg->location, pg->location,
 	    pg->locations, pg->locations, pg->locations,
+	    topic, topic, topic, tail, like, (long long)pg->from,
+	    (long long)pg->from, (long long)pg->to, (long long)pg->to,
 	    (long long)pg->has_cursor, pg->cur_prio,
 	    pg->cur_prio, pg->cur_queued, pg->cur_queued, pg->cur_id,
 	    (long long)pg->limit);
+	free(like);
 	if (r == NULL)
 		return (-1);
 	while ((rc = db_next(r)) == 1) {
@@ -363,6 +379,29 @@ callback_waiting_topic(struct db *db, const char *phone)
 	if (r == NULL)
 		return (-1);
 	rc = db_next(r);
+	db_done(r);
+	return (rc);
+}
+
+int
+callback_recording(struct db *db, long long id, char **url, char **phone)
+{
+	struct db_res	*r;
+	int		 rc;
+
+	*url = *phone = NULL;
+	/* The entry's voicemail, else the newest request that left one. */
+	r = db_query(db, "SELECT c.phone, COALESCE(c.recording_url, (SELECT "
+	    "q.recording_url FROM callback_requests q WHERE q.callback_id = "
+	    "c.id AND q.recording_url IS NOT NULL ORDER BY q.at DESC, q.id DESC "
+	    "LIMIT 1)) FROM callbacks c WHERE c.id = ?", "i", id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		*phone = xstrdup(db_text(r, 0));
+		if (!db_isnull(r, 1))
+			*url = xstrdup(db_text(r, 1));
+	}
 	db_done(r);
 	return (rc);
 }

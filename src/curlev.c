@@ -59,6 +59,7 @@ struct curlev_xfer {
 	char			*resp;
 	size_t			 resp_len;
 	size_t			 resp_size;
+	size_t			 resp_max;	/* CURLEV_BODY_MAX unless asked */
 	int			 overflow;
 	char			 errbuf[CURL_ERROR_SIZE];
 
@@ -119,7 +120,7 @@ curlev_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	struct curlev_xfer	*x = arg;
 	size_t			 n = size * nmemb, want;
 
-	if (n > CURLEV_BODY_MAX - x->resp_len) {
+	if (n > x->resp_max - x->resp_len) {
 		/* A short count makes libcurl fail the transfer. */
 		x->overflow = 1;
 		return (0);
@@ -128,8 +129,8 @@ curlev_write(char *ptr, size_t size, size_t nmemb, void *arg)
 		want = x->resp_size == 0 ? 4096 : x->resp_size;
 		while (want < x->resp_len + n + 1)
 			want *= 2;
-		if (want > CURLEV_BODY_MAX + 1)
-			want = CURLEV_BODY_MAX + 1;
+		if (want > x->resp_max + 1)
+			want = x->resp_max + 1;
 		x->resp = xreallocarray(x->resp, 1, want);
 		x->resp_size = want;
 	}
@@ -302,12 +303,14 @@ curlev_finish(struct curlev *cv, struct curlev_xfer *x, CURLcode code)
 	struct curlev_resp	 resp;
 	curl_off_t		 usec = 0;
 	long			 status = 0;
+	char			*ctype = NULL;
 
 	TAILQ_REMOVE(&cv->active, x, entry);
 	curlev_drain(cv);
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &usec);
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ctype);
 
 	memset(&resp, 0, sizeof resp);
 	resp.status = status;
@@ -315,7 +318,7 @@ curlev_finish(struct curlev *cv, struct curlev_xfer *x, CURLcode code)
 	resp.seconds = (double)usec / 1e6;
 	if (x->overflow) {
 		snprintf(x->errbuf, sizeof x->errbuf,
-		    "response body larger than %d bytes", CURLEV_BODY_MAX);
+		    "response body larger than %zu bytes", x->resp_max);
 	} else if (code != CURLE_OK && x->errbuf[0] == '\0') {
 		snprintf(x->errbuf, sizeof x->errbuf, "%s",
 		    curl_easy_strerror(code));
@@ -323,6 +326,7 @@ curlev_finish(struct curlev *cv, struct curlev_xfer *x, CURLcode code)
 	resp.error = x->errbuf;
 	resp.body = x->resp != NULL ? x->resp : "";
 	resp.body_len = x->resp_len;
+	resp.content_type = ctype;
 
 	if (code != CURLE_OK)
 		log_warn("curlev: transfer failed: code=%d status=%ld: %s",
@@ -530,6 +534,7 @@ curlev_xfer_new(struct curlev *cv, const char *url, curlev_cb cb, void *arg)
 	x->arg = arg;
 	x->state = CURLEV_QUEUED;
 	x->url = xstrdup(url);
+	x->resp_max = CURLEV_BODY_MAX;
 	if ((x->easy = curl_easy_init()) == NULL) {
 		log_error("curlev: curl_easy_init failed");
 		curlev_xfer_free(x);
@@ -650,6 +655,22 @@ curlev_http(struct curlev *cv, const struct curlev_req *req, curlev_cb cb,
 		return (-1);
 	}
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+
+	if (req->max_body > 0)
+		x->resp_max = req->max_body;
+	/* A file the provider keeps elsewhere; credentials stay behind. */
+	if (req->follow) {
+		curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, 3L);
+		curl_easy_setopt(x->easy, CURLOPT_UNRESTRICTED_AUTH, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+		curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR,
+		    "http,https");
+#else
+		curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS,
+		    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	}
 
 	timeout = req->timeout_ms == 0 ? CURLEV_HTTP_TIMEOUT : req->timeout_ms;
 	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout);

@@ -27,18 +27,7 @@
 char *
 devtoken_path(const struct config *cfg)
 {
-	const char	*path, *slash;
-	char		*out;
-
-	if (strncmp(cfg->store, "sqlite:", 7) != 0) {
-		xasprintf(&out, "data/%s", DEVTOKEN_FILE);
-		return (out);
-	}
-	path = cfg->store + 7;
-	if ((slash = strrchr(path, '/')) == NULL)
-		return (xstrdup(DEVTOKEN_FILE));
-	xasprintf(&out, "%.*s/%s", (int)(slash - path), path, DEVTOKEN_FILE);
-	return (out);
+	return (util_data_path(cfg->store, DEVTOKEN_FILE));
 }
 
 int

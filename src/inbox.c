@@ -50,6 +50,17 @@ inbox_reply_valid(const char *body)
 	return (0);
 }
 
+int
+inbox_key_valid(const char *key)
+{
+	size_t	n;
+
+	for (n = 0; key[n] != '\0'; n++)
+		if (n >= INBOX_KEY_MAX || key[n] < 0x21 || key[n] > 0x7e)
+			return (0);
+	return (n > 0);
+}
+
 char *
 inbox_notice(const struct config *cfg, const char *location, int lang,
     time_t now)
@@ -259,9 +270,52 @@ inbox_get(struct db *db, long long id, const char *locations, int *rc)
 	return (item);
 }
 
+/*
+ * A reply already written for this one: the same Idempotency-Key on the
+ * item, or the same words by the same author a moment ago (a double tap,
+ * a retried request).  INBOX_OK with *reply_id set (0: none), or
+ * INBOX_KEY_REUSED / INBOX_ERROR.
+ */
+static int
+inbox_reply_repeat(struct db *db, long long id, const char *author,
+    const char *body, const char *key, time_t now, long long *reply_id)
+{
+	struct db_res	*r;
+	int		 rc, same = 1;
+
+	*reply_id = 0;
+	/*
+	 * Touching the item first holds its row until this transaction ends
+	 * (PostgreSQL; SQLite has one writer anyway): two copies of one
+	 * reply sent side by side are looked at one after the other.
+	 */
+	if (db_exec(db, "UPDATE inbox SET updated_at = updated_at WHERE id = ?",
+	    "i", id) != 0)
+		return (INBOX_ERROR);
+	if (key != NULL)
+		r = db_query(db, "SELECT id, body FROM inbox_replies WHERE "
+		    "inbox_id = ? AND idem_key = ?", "is", id, key);
+	else
+		r = db_query(db, "SELECT id, body FROM inbox_replies WHERE "
+		    "inbox_id = ? AND author = ? AND body = ? AND at >= ? "
+		    "ORDER BY id DESC LIMIT 1", "issi", id, author, body,
+		    (long long)(now - INBOX_REPLY_REPEAT));
+	if (r == NULL)
+		return (INBOX_ERROR);
+	if ((rc = db_next(r)) == 1) {
+		*reply_id = db_int(r, 0);
+		same = strcmp(db_text(r, 1), body) == 0;
+	}
+	db_done(r);
+	if (rc == -1)
+		return (INBOX_ERROR);
+	return (same ? INBOX_OK : INBOX_KEY_REUSED);
+}
+
 int
 inbox_reply(struct db *db, long long id, const char *locations,
-    const char *author, const char *body, time_t now, long long *reply_id)
+    const char *author, const char *body, const char *key, time_t now,
+    long long *reply_id, int *repeat)
 {
 	struct db_res	*r;
 	json_t		*payload;
@@ -270,6 +324,7 @@ inbox_reply(struct db *db, long long id, const char *locations,
 	int		 rc;
 
 	*reply_id = 0;
+	*repeat = 0;
 	if ((rc = inbox_find(db, id, locations, now, &phone, &channel)) !=
 	    INBOX_OK)
 		return (rc);
@@ -278,10 +333,23 @@ inbox_reply(struct db *db, long long id, const char *locations,
 		rc = rc == 1 ? INBOX_OPTED_OUT : INBOX_ERROR;
 		goto out;
 	}
+	/*
+	 * Sent once, however often it is asked for: the same key, or the
+	 * same words a moment ago (a double tap that made a new key too),
+	 * answer with the reply already queued.
+	 */
+	if ((rc = inbox_reply_repeat(db, id, author, body, key, now,
+	    reply_id)) == INBOX_OK && *reply_id == 0 && key != NULL)
+		rc = inbox_reply_repeat(db, id, author, body, NULL, now,
+		    reply_id);
+	if (rc != INBOX_OK || *reply_id != 0) {
+		*repeat = rc == INBOX_OK;
+		goto out;
+	}
 	rc = INBOX_ERROR;
 	r = db_query(db, "INSERT INTO inbox_replies (inbox_id, at, author, "
-	    "body) VALUES (?, ?, ?, ?) RETURNING id", "iiss", id,
-	    (long long)now, author, body);
+	    "body, idem_key) VALUES (?, ?, ?, ?, ?) RETURNING id", "iisss", id,
+	    (long long)now, author, body, key);
 	if (r == NULL)
 		goto out;
 	if (db_next(r) == 1)

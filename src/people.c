@@ -19,6 +19,7 @@
 #include "inbox.h"
 #include "optout.h"
 #include "people.h"
+#include "recording.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -195,11 +196,16 @@ people_voicemails(long long id, const json_t *requests, json_t *events)
 		    NULL)
 			continue;
 		json_array_append_new(events, json_pack("{s:s, s:O, s:I, s:O, "
-		    "s:O}", "kind", "voicemail", "at", json_object_get(q, "at"),
-		    "callback", (json_int_t)id, "recording_url",
-		    json_object_get(q, "recording_url"), "text",
-		    json_object_get(q, "text") != NULL ?
-		    json_object_get(q, "text") : json_null()));
+		    "s:O, s:o, s:O}", "kind", "voicemail", "at",
+		    json_object_get(q, "at"), "callback", (json_int_t)id,
+		    "recording_url", json_object_get(q, "recording_url"),
+		    "text", json_object_get(q, "text") != NULL ?
+		    json_object_get(q, "text") : json_null(),
+		    /* Played through the service; the words beside it. */
+		    "recording", json_sprintf("/api/v1/callbacks/%lld/recording",
+		    id), "transcription",
+		    json_object_get(q, "transcription") != NULL ?
+		    json_object_get(q, "transcription") : json_null()));
 	}
 }
 
@@ -241,6 +247,7 @@ people_callbacks(struct db *db, const char *phone, json_t *events,
 		long long	id = json_integer_value(json_object_get(cb, "id"));
 
 		if ((requests = callback_requests_json(db, id)) == NULL ||
+		    recording_words(db, NULL, requests) != 0 ||
 		    people_notes(db, id, cb, events) != 0) {
 			json_decref(requests);
 			json_decref(cbs);

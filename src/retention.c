@@ -7,7 +7,8 @@
  *   bodies       what texts said (messages.body) and the outbound
  *                messages that are finished (outbox: number and text)
  *   recordings   voicemail links of finished callbacks (the entry's and
- *                each request's)
+ *                each request's), with the provider's words for them,
+ *                and each instance's copies of the audio (recording.c)
  *   transcripts  the words of finished callbacks' requests (what the
  *                person said or texted), and the stored answers to
  *                webhooks (what the hotline said and texted back, kept to
@@ -45,6 +46,7 @@
 #include "lease.h"
 #include "log.h"
 #include "metrics.h"
+#include "recording.h"
 #include "retention.h"
 #include "store.h"
 #include "util.h"
@@ -178,6 +180,21 @@ retention_callback_requests(struct db *db, enum retention_kind kind,
 #undef OLD
 }
 
+/* The provider's words for voicemails whose links are gone (recording.c). */
+static long long
+retention_transcriptions(struct db *db, enum retention_kind kind,
+    time_t cutoff, int limit)
+{
+#define GONE "at < ? AND NOT EXISTS (SELECT 1 FROM callback_requests q " \
+	"WHERE q.recording_url = transcriptions.recording_url) AND NOT " \
+	"EXISTS (SELECT 1 FROM callbacks c WHERE c.recording_url = " \
+	"transcriptions.recording_url)"
+	return (retention_apply(db, RETENTION_COUNT("transcriptions", GONE),
+	    RETENTION_DELETE("transcriptions", "recording_url", GONE), cutoff,
+	    limit));
+#undef GONE
+}
+
 static long long
 retention_callback_notes(struct db *db, enum retention_kind kind,
     time_t cutoff, int limit)
@@ -265,6 +282,7 @@ static const struct retention_step {
 	{ RET_RECORDINGS, "voicemail links", retention_callbacks },
 	{ RET_RECORDINGS, "voicemail links of requests",
 	    retention_callback_requests },
+	{ RET_RECORDINGS, "words of voicemails", retention_transcriptions },
 	{ RET_TRANSCRIPTS, "words of callback requests",
 	    retention_callback_requests },
 	{ RET_TRANSCRIPTS, "stored webhook answers", retention_webhooks },
@@ -425,6 +443,8 @@ retention_tick(evutil_socket_t fd, short what, void *arg)
 	struct timeval		 tv = { RETENTION_EVERY_MS / 1000, 0 };
 	struct timeval		 soon = { RETENTION_LEASE_MS / 1000, 0 };
 
+	/* Each instance keeps its own copies of voicemails (recording.c). */
+	recording_sweep(hotline_config(rt->hl), util_now());
 	if (!lease_held("retention")) {
 		evtimer_add(rt->timer, &soon);
 		return;

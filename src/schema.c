@@ -381,5 +381,23 @@ const struct schema_migration schema_migrations[] = {
 "  at BIGINT NOT NULL);\n"
 "CREATE INDEX feedback_at ON feedback (at)"
 },
+{ 9, "token expiry, transcriptions, reply keys",
+/* An API token may carry an expiry (auth.c); NULL: until revoked. */
+"ALTER TABLE staff_tokens ADD COLUMN expires_at BIGINT;\n"
+/*
+ * The provider's words for a voicemail (recording.c), by the recording's
+ * URL: shown wherever that recording is (an entry, its requests).
+ */
+"CREATE TABLE transcriptions ("
+"  recording_url TEXT PRIMARY KEY,"
+"  text TEXT NOT NULL,"
+"  at BIGINT NOT NULL);\n"
+/*
+ * A staff reply's Idempotency-Key (inbox.c): the same key on the same
+ * item is one reply, however often it is sent.
+ */
+"ALTER TABLE inbox_replies ADD COLUMN idem_key TEXT;\n"
+"CREATE UNIQUE INDEX inbox_replies_key ON inbox_replies (inbox_id, idem_key)"
+},
 { 0, NULL, NULL }
 };

@@ -53,6 +53,7 @@
 #include "optout.h"
 #include "outbox.h"
 #include "pwcheck.h"
+#include "recording.h"
 #include "staff_private.h"
 #include "store.h"
 #include "twiml.h"
@@ -166,7 +167,7 @@ staff_tx(struct db *db, void *arg)
 	case OP_GET:
 		if ((rc = staff_scope(db, j)) != 1)
 			return (rc);
-		j->out = callback_json(db, j->cfg, j->id, j->now, &rc);
+		j->out = staff_entry_json(db, j, j->id, &rc);
 		return (j->out != NULL ? 0 : -1);
 	case OP_ACT:
 		return (staff_act(db, j));
@@ -322,6 +323,7 @@ staff_init(struct hotline *hl)
 	    ROUTE_PROVIDER, "staff-call-result", staff_call_cb);
 	staff_inbox_init(hl);		/* staff_inbox.c */
 	staff_people_init(hl);		/* staff_people.c */
+	recording_init(hl);		/* recording.c */
 
 	s->timer = event_new(hl->base, -1, EV_PERSIST, staff_tick, s);
 	event_add(s->timer, &tv);

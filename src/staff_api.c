@@ -37,7 +37,7 @@ api_new(struct hreq *r, api_fn fn)
 	return (a);
 }
 
-static void
+void
 api_free(struct api_req *a)
 {
 	auth_staff_clear(&a->who);
@@ -142,6 +142,11 @@ api_done(int ok, void *arg)
 	struct api_req	*a = arg;
 	struct hreq	*r = a->r;
 
+	/* Not answered here: the handler goes on (and frees a). */
+	if (ok && a->code < 400 && a->then != NULL) {
+		a->then(a);
+		return;
+	}
 	if (!ok)
 		http_error(r, 500, "store error; try again");
 	else if (a->code >= 400) {

@@ -29,6 +29,9 @@ inbox_answer(struct api_req *a, int rc)
 	if (rc == INBOX_OPTED_OUT)
 		return (api_fail(a, 409, "this number opted out of texts; "
 		    "nothing was sent"));
+	if (rc == INBOX_KEY_REUSED)
+		return (api_fail(a, 422, "this Idempotency-Key was used for "
+		    "another reply; nothing was sent"));
 	return (rc == INBOX_OK ? 0 : -1);
 }
 
@@ -57,17 +60,25 @@ static int
 inbox_reply_fn(struct db *db, struct api_req *a)
 {
 	long long	reply_id;
-	int		rc;
+	int		rc, repeat;
 
+	/* a->arg: the request's Idempotency-Key, or NULL. */
 	rc = inbox_reply(db, a->id, a->who.locations, a->who.name, a->text,
-	    a->now, &reply_id);
+	    a->arg, a->now, &reply_id, &repeat);
 	if (rc != INBOX_OK)
 		return (inbox_answer(a, rc));
+	/* A repeat gets the first answer again, and nothing is sent. */
 	a->code = 202;
-	a->kick = 1;
-	a->out = json_pack("{s:I, s:I, s:s}", "id", (json_int_t)a->id,
-	    "reply", (json_int_t)reply_id, "status", "queued");
-	log_info("staff: %s replied to inbox item %lld", a->who.name, a->id);
+	a->kick = !repeat;
+	a->out = json_pack("{s:I, s:I, s:s, s:b}", "id", (json_int_t)a->id,
+	    "reply", (json_int_t)reply_id, "status", "queued", "repeat",
+	    repeat);
+	if (repeat)
+		log_info("staff: %s sent inbox item %lld's reply again; "
+		    "sent once", a->who.name, a->id);
+	else
+		log_info("staff: %s replied to inbox item %lld", a->who.name,
+		    a->id);
 	return (0);
 }
 
@@ -122,7 +133,7 @@ inbox_act_cb(struct hreq *r)
 {
 	struct api_req	*a;
 	json_t		*body;
-	const char	*why = NULL, *text;
+	const char	*why = NULL, *text, *key;
 
 	if (strcmp(r->params[1], "reply") == 0)
 		a = api_new(r, inbox_reply_fn);
@@ -150,6 +161,14 @@ inbox_act_cb(struct hreq *r)
 		}
 		a->text = xstrdup(text);
 		json_decref(body);
+		if ((key = http_header(r, "Idempotency-Key")) != NULL) {
+			if (!inbox_key_valid(key)) {
+				api_refuse(a, 400, "Idempotency-Key is 1 to 128 "
+				    "printable characters");
+				return;
+			}
+			a->arg = xstrdup(key);
+		}
 	}
 	api_submit(a, 1);
 }

@@ -73,6 +73,7 @@ staff_job_free(struct staff_job *j)
 	free(j->hash);
 	free(j->status_f);
 	free(j->location_f);
+	queue_filter_clear(&j->filter);
 	free(j->dial_status);
 	if (j->out != NULL)
 		json_decref(j->out);

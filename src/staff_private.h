@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "auth.h"
+#include "queue_filter.h"
 
 struct db;
 struct db_res;
@@ -99,6 +100,7 @@ struct staff_job {
 	int			 retry_after;	/* seconds, with a 429 */
 	char			*status_f;
 	char			*location_f;
+	struct queue_filter	 filter;	/* topic, dates, number search */
 	long long		 cur_prio, cur_queued, cur_id;
 	int			 has_cursor;
 	int			 limit;
@@ -135,6 +137,9 @@ void	staff_load_files(struct staff *s, const struct config *cfg);
 void	staff_file_cb(struct hreq *r);
 
 /* staff_queue.c */
+/* An entry as the API shows it, with the words of its voicemails. */
+json_t	*staff_entry_json(struct db *db, struct staff_job *j, long long id,
+	    int *rc);
 int	staff_scope(struct db *db, struct staff_job *j);
 int	staff_list(struct db *db, struct staff_job *j);
 int	staff_act(struct db *db, struct staff_job *j);

@@ -28,6 +28,7 @@
 #include "optout.h"
 #include "outbox.h"
 #include "pwcheck.h"
+#include "recording.h"
 #include "staff_private.h"
 #include "store.h"
 #include "twiml.h"
@@ -57,6 +58,22 @@ staff_scope(struct db *db, struct staff_job *j)
 	return (1);
 }
 
+json_t *
+staff_entry_json(struct db *db, struct staff_job *j, long long id, int *rc)
+{
+	json_t	*it;
+
+	if ((it = callback_json(db, j->cfg, id, j->now, rc)) == NULL)
+		return (NULL);
+	/* The provider's words beside each recording (recording.c). */
+	if (recording_words(db, it, json_object_get(it, "requests")) != 0) {
+		json_decref(it);
+		*rc = -1;
+		return (NULL);
+	}
+	return (it);
+}
+
 int
 staff_list(struct db *db, struct staff_job *j)
 {
@@ -71,6 +88,10 @@ staff_list(struct db *db, struct staff_job *j)
 	pg.status = j->status_f;
 	pg.location = j->location_f;
 	pg.locations = j->who.locations;
+	pg.topic = j->filter.topic;
+	pg.tail = j->filter.tail;
+	pg.from = j->filter.from;
+	pg.to = j->filter.to;
 	pg.has_cursor = j->has_cursor;
 	pg.cur_prio = j->cur_prio;
 	pg.cur_queued = j->cur_queued;
@@ -81,7 +102,7 @@ staff_list(struct db *db, struct staff_job *j)
 	li = n > 0 ? ids[n - 1] : 0;
 	items = json_array();
 	for (i = 0; i < n; i++) {
-		if ((it = callback_json(db, j->cfg, ids[i], j->now, &rc)) == NULL) {
+		if ((it = staff_entry_json(db, j, ids[i], &rc)) == NULL) {
 			if (rc == -1)
 				break;
 			continue;
@@ -131,12 +152,12 @@ staff_act(struct db *db, struct staff_job *j)
 		j->why = staff_cb_error(j, rc);
 		if (rc == CB_CONFLICT && strcmp(j->action, "claim") == 0) {
 			/* Say who won, so the loser's screen can show it. */
-			j->out = callback_json(db, j->cfg, j->id, j->now, &rc);
+			j->out = staff_entry_json(db, j, j->id, &rc);
 		}
 		return (rc == CB_ERROR ? -1 : 0);
 	}
 	j->changed = 1;
-	if ((j->out = callback_json(db, j->cfg, j->id, j->now, &rc)) == NULL)
+	if ((j->out = staff_entry_json(db, j, j->id, &rc)) == NULL)
 		return (-1);
 	return (0);
 }
@@ -226,7 +247,7 @@ void
 staff_list_cb(struct hreq *r)
 {
 	struct staff_job	*j;
-	const char		*v;
+	const char		*v, *why = NULL;
 
 	j = staff_job_new(r, OP_LIST);
 	v = form_get(&r->args, "status");
@@ -244,6 +265,14 @@ staff_list_cb(struct hreq *r)
 	}
 	v = form_get(&r->args, "location");
 	j->location_f = xstrdup(v != NULL ? v : "");
+	if (queue_filter_parse(r->cfg, j->location_f,
+	    form_get(&r->args, "topic"), form_get(&r->args, "from"),
+	    form_get(&r->args, "to"), form_get(&r->args, "q"), &j->filter,
+	    &why) != 0) {
+		http_error(r, 400, why);
+		staff_job_free(j);
+		return;
+	}
 	if (staff_limit(r, j) != 0)
 		return;
 	if ((v = form_get(&r->args, "cursor")) != NULL && *v != '\0') {

@@ -185,7 +185,7 @@ util_hostport(const char *s, char *host, size_t hostlen, int *port)
 	return (0);
 }
 
-static time_t
+time_t
 util_parse_clock(const char *s)
 {
 	struct tm	 tm;
@@ -466,4 +466,21 @@ util_addr_valid(const char *ip)
 	unsigned char	a[16];
 
 	return (ip != NULL && util_addr_parse(ip, a));
+}
+
+char *
+util_data_path(const char *store, const char *name)
+{
+	const char	*path, *slash;
+	char		*out;
+
+	if (strncmp(store, "sqlite:", 7) != 0) {
+		xasprintf(&out, "data/%s", name);
+		return (out);
+	}
+	path = store + 7;
+	if ((slash = strrchr(path, '/')) == NULL)
+		return (xstrdup(name));
+	xasprintf(&out, "%.*s/%s", (int)(slash - path), path, name);
+	return (out);
 }

@@ -490,13 +490,17 @@ void
 voice_show_voicemail(struct voice_ctx *v, struct voice_state *st)
 {
 	struct voice_state	 next;
-	char			*url;
+	char			*url, *tcb;
 
 	voice_prompt(v, st->node->prompt, st->lang);
 	url = voice_url(v, st, "rec");
+	/* The provider's words for it come to recording.c's webhook. */
+	xasprintf(&tcb, "%s/voice/transcription", v->cfg->public_url);
 	twiml_leaf(v->tw, "Record", NULL, "action", url, "method", "POST",
 	    "maxLength", "120", "timeout", "5", "playBeep", "true",
-	    "finishOnKey", "#", NULL);
+	    "finishOnKey", "#", "transcribe", "true", "transcribeCallback",
+	    tcb, NULL);
+	free(tcb);
 	free(url);
 	/* An empty recording skips the action and lands here. */
 	voice_sys(v, FS_VM_NONE, st->lang);

@@ -27,6 +27,12 @@ struct store	*cli_store(struct cli *);
 /* The loader's problems (file:line each), one a line on stderr. */
 void		 cli_print_errors(char **errors);
 
+/* One line from stdin, without echo when it is a terminal (caller frees). */
+char		*cli_read_password(int prompt);
+/* 1 (and why, on stderr) when pw will not do as name's new password. */
+int		 cli_password_refused(const char *name, const char *pw);
+
+int	cli_account(struct cli *, int argc, char **argv);	/* cli_account.c */
 int	cli_check_config(struct cli *, int argc, char **argv);	/* cli_check.c */
 int	cli_staff(struct cli *, int argc, char **argv);		/* cli_staff.c */
 int	cli_callbacks(struct cli *, int argc, char **argv);	/* cli_staff.c */

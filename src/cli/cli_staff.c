@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -21,7 +20,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define CLI_PASSWORD_MAX 1024
 
 static int
 cli_staff_usage(void)
@@ -29,8 +27,13 @@ cli_staff_usage(void)
 	fprintf(stderr,
 	    "usage: hotline staff add NAME [--password-stdin] "
 	    "[--locations a,b|*] [--phone +1...] [--email ADDRESS] [--admin]\n"
-	    "       hotline staff token NAME\n"
-	    "       hotline staff list\n");
+	    "       hotline staff passwd NAME [--password-stdin]\n"
+	    "       hotline staff disable|enable|remove NAME\n"
+	    "       hotline staff token NAME [--expires DAYS]\n"
+	    "       hotline staff tokens [NAME]\n"
+	    "       hotline staff revoke TOKEN-ID\n"
+	    "       hotline staff list\n"
+	    "passwords: at least 12 characters, not a common one\n");
 	return (2);
 }
 
@@ -44,37 +47,6 @@ cli_callbacks_usage(void)
 	    "outcomes: reached left_message no_answer busy failed "
 	    "wrong_number cancelled\n");
 	return (2);
-}
-
-/* One line from stdin, without echo when it is a terminal. */
-static char *
-cli_read_password(int prompt)
-{
-	struct termios	 old, quiet;
-	char		 buf[CLI_PASSWORD_MAX + 2];
-	int		 tty = isatty(STDIN_FILENO), ok;
-	size_t		 n;
-
-	if (prompt && tty)
-		fprintf(stderr, "Password: ");
-	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	} else
-		tty = 0;
-	ok = fgets(buf, sizeof buf, stdin) != NULL;
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fprintf(stderr, "\n");
-	}
-	if (!ok)
-		return (NULL);
-	n = strcspn(buf, "\r\n");
-	if (n > CLI_PASSWORD_MAX)
-		return (NULL);
-	buf[n] = '\0';
-	return (xstrdup(buf));
 }
 
 struct cli_staff_add {
@@ -185,6 +157,12 @@ cli_staff_add(struct cli *cli, int argc, char **argv)
 		free(phone);
 		return (1);
 	}
+	if (cli_password_refused(a.name, pw)) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+		free(phone);
+		return (1);
+	}
 	if (!from_stdin && isatty(STDIN_FILENO)) {
 		fprintf(stderr, "Again: ");
 		pw2 = cli_read_password(0);
@@ -218,47 +196,6 @@ cli_staff_add(struct cli *cli, int argc, char **argv)
 	return (0);
 }
 
-struct cli_token {
-	const char	*name;
-	char		*token;
-	int		 found;
-};
-
-static int
-cli_token_tx(struct db *db, void *arg)
-{
-	struct cli_token	*t = arg;
-	struct auth_staff	 s;
-
-	if ((t->found = auth_staff_get(db, t->name, &s)) != 1)
-		return (t->found == 0 ? 0 : -1);
-	auth_staff_clear(&s);
-	return (auth_token_new(db, t->name, util_now(), &t->token));
-}
-
-static int
-cli_staff_token(struct cli *cli, int argc, char **argv)
-{
-	struct cli_token	t;
-
-	if (argc != 2)
-		return (cli_staff_usage());
-	memset(&t, 0, sizeof t);
-	t.name = argv[1];
-	if (store_run(cli_store(cli), cli_token_tx, &t) != 0) {
-		fprintf(stderr, "hotline: could not create a token\n");
-		return (1);
-	}
-	if (t.found != 1) {
-		fprintf(stderr, "hotline: no staff member '%s'\n", t.name);
-		return (1);
-	}
-	printf("API token for %s (shown once; send it as "
-	    "\"Authorization: Bearer TOKEN\"):\n%s\n", t.name, t.token);
-	free(t.token);
-	return (0);
-}
-
 static int
 cli_staff_list_row(const struct auth_staff *w, int disabled, void *arg)
 {
@@ -280,15 +217,17 @@ cli_staff_list_tx(struct db *db, void *arg)
 int
 cli_staff(struct cli *cli, int argc, char **argv)
 {
+	int	rc;
+
 	if (argc < 2)
 		return (cli_staff_usage());
 	if (strcmp(argv[1], "add") == 0)
 		return (cli_staff_add(cli, argc - 1, argv + 1));
-	if (strcmp(argv[1], "token") == 0)
-		return (cli_staff_token(cli, argc - 1, argv + 1));
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
 		return (store_run(cli_store(cli), cli_staff_list_tx, NULL) == 0 ?
 		    0 : 1);
+	if ((rc = cli_account(cli, argc, argv)) != -1)
+		return (rc);
 	return (cli_staff_usage());
 }
 

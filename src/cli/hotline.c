@@ -40,7 +40,7 @@ usage(FILE *f)
 	    "  purge [--dry-run]\n"
 	    "  audit [--limit N] [--json]\n"
 	    "  check-config\n"
-	    "  staff add|token|list ...\n"
+	    "  staff add|passwd|disable|enable|remove|token|tokens|revoke|list ...\n"
 	    "  callbacks list|claim|done ...\n"
 	    "  backup FILE\n"
 	    "See hotline(1).\n");

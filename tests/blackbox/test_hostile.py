@@ -421,7 +421,7 @@ class TestHostileApi(HostileCase):
 
     def test_json_garbage_with_a_bearer_token(self):
         p = self.cli("staff", "add", "alice", "--password-stdin",
-                     "--locations", "*", stdin="s3cret-pass\n")
+                     "--locations", "*", stdin="s3cret-pass-phrase\n")
         self.assertEqual(p.returncode, 0, p.stderr)
         p = self.cli("staff", "token", "alice")
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -441,7 +441,7 @@ class TestHostileApi(HostileCase):
                    b"{\"a\":" * 5000 + b"1" + b"}" * 5000,
                    b"{\"text\": \"" + b"x" * 60000 + b"\"}",
                    b"{\"text\": \"hi\"} trailing", b"\x00\x00\x00",
-                   b"{\"username\": \"alice\", \"password\": \"s3cret-pass\"",
+                   b"{\"username\": \"alice\", \"password\": \"s3cret-pass-phrase\"",
                    b"{\"outcome\": \"reached\", \"outcome\": \"reached\"}"]
         paths = ["/api/v1/callbacks/%d/claim" % cid,
                  "/api/v1/callbacks/%d/note" % cid,

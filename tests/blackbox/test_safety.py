@@ -77,7 +77,7 @@ class Safety(HotlineTestCase):
 
     def staff_token(self, name="alice"):
         self.cli("staff", "add", name, "--password-stdin", "--locations", "*",
-                 stdin="s3cret-pass\n")
+                 stdin="s3cret-pass-phrase\n")
         return self.cli("staff", "token", name).strip().splitlines()[-1]
 
     def api(self, method, path, token, body=None):

@@ -175,7 +175,7 @@ class StaffTestCase(unittest.TestCase):
                            env=env, timeout=60)
         return p
 
-    def add_staff(self, name, password="s3cret-pass", locations="*",
+    def add_staff(self, name, password="s3cret-pass-phrase", locations="*",
                   phone=None, email=None):
         args = ["staff", "add", name, "--password-stdin", "--locations", locations]
         if phone:
@@ -312,7 +312,7 @@ class TestStaffApi(StaffTestCase):
 
     def test_twenty_concurrent_claims_one_winner(self):
         for i in range(20):
-            self.add_staff("staff%02d" % i, password="pw-%d-long" % i)
+            self.add_staff("staff%02d" % i, password="pw-%d-long-enough" % i)
         tokens = [self.token("staff%02d" % i) for i in range(20)]
         cid = self.phone_callback("+18175550162")
         results = [None] * 20

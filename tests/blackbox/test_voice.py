@@ -29,7 +29,7 @@ ATTRS = {
     "Dial": {"action", "method", "timeout", "callerId", "record",
              "timeLimit", "answerOnBridge"},
     "Record": {"action", "method", "maxLength", "timeout", "playBeep",
-               "finishOnKey", "transcribe"},
+               "finishOnKey", "transcribe", "transcribeCallback"},
     "Redirect": {"method"},
     "Number": set(), "Hangup": set(), "Reject": set(), "Response": set(),
 }

@@ -182,7 +182,7 @@ acct_tx(struct db *db, void *arg)
 	if (auth_staff_put(db, "alice", a->hash, "allen", "+18175550142",
 	    "alice@example.org", T_OPEN) != 0)
 		return (-1);
-	if (auth_token_new(db, "alice", T_OPEN, &a->token) != 0)
+	if (auth_token_new(db, "alice", T_OPEN, 0, &a->token) != 0)
 		return (-1);
 	if (auth_session_new(db, "alice", 12, T_OPEN, &a->sid, &a->csrf) != 0)
 		return (-1);
