@@ -42,6 +42,7 @@
 
 #include <jansson.h>
 
+#include "appointment.h"
 #include "callback.h"
 #include "config.h"
 #include "curlev.h"
@@ -93,6 +94,14 @@ long long
 outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
     const char *recipient, json_t *payload, time_t now)
 {
+	return (outbox_enqueue_at(db, kind, dedupe, recipient, payload, now,
+	    now));
+}
+
+long long
+outbox_enqueue_at(struct db *db, const char *kind, const char *dedupe,
+    const char *recipient, json_t *payload, time_t now, time_t at)
+{
 	struct db_res	*r;
 	char		*text;
 	long long	 id = 0;
@@ -116,7 +125,7 @@ outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
 	    "status, attempts, next_at, created_at, updated_at) VALUES "
 	    "(?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING "
 	    "RETURNING id", "ssssiii", kind, dedupe, recipient, text,
-	    (long long)now, (long long)now, (long long)now);
+	    (long long)(at > now ? at : now), (long long)now, (long long)now);
 	free(text);
 	if (r == NULL)
 		return (-1);
@@ -128,6 +137,17 @@ outbox_enqueue(struct db *db, const char *kind, const char *dedupe,
 }
 
 /* --- what others ask of the outbox (in their transactions) --------------- */
+
+int
+outbox_withdraw(struct db *db, const char *dedupe, const char *why,
+    time_t now)
+{
+	if (db_exec(db, "UPDATE outbox SET status = 'suppressed', last_error = "
+	    "?, updated_at = ? WHERE dedupe = ? AND status = 'pending'", "sis",
+	    why, (long long)now, dedupe) != 0)
+		return (-1);
+	return (db_changes(db) > 0);
+}
 
 char *
 outbox_guide_key(const char *origin, const char *guide, size_t part)
@@ -412,6 +432,8 @@ outbox_send_free(struct outbox_send *s)
 	json_decref(s->payload);
 	free(s->provider_sid);
 	free(s->last_error);
+	free(s->fhir_id);
+	free(s->fhir_outcome);
 	free(s);
 }
 
@@ -615,6 +637,25 @@ fail:
 	return (-1);
 }
 
+/*
+ * The scheduling system's answer goes with its appointment request, for
+ * staff to see: the resource's id, or what it said was wrong.
+ */
+static int
+outbox_fhir_result(struct db *db, struct outbox_send *s, time_t now)
+{
+	json_int_t	appt;
+
+	if (strcmp(s->kind, "fhir") != 0 || (s->fhir_id == NULL &&
+	    s->fhir_outcome == NULL))
+		return (0);
+	appt = json_integer_value(json_object_get(s->payload, "appointment"));
+	if (appt <= 0)
+		return (0);
+	return (appointment_set_fhir(db, (long long)appt, s->fhir_id,
+	    s->fhir_outcome, now));
+}
+
 int
 outbox_result_tx(struct db *db, void *arg)
 {
@@ -627,6 +668,8 @@ outbox_result_tx(struct db *db, void *arg)
 		    "provider_sid = ?, attempts = attempts + 1, last_error = "
 		    "NULL, updated_at = ? WHERE id = ? AND status = 'sending'",
 		    "sii", s->provider_sid, (long long)now, s->id) != 0)
+			return (-1);
+		if (outbox_fhir_result(db, s, now) != 0)
 			return (-1);
 		if (strcmp(s->kind, "sms") == 0 && s->provider_sid != NULL &&
 		    db_changes(db) == 1) {
@@ -653,6 +696,8 @@ outbox_result_tx(struct db *db, void *arg)
 			return (-1);
 		if (s->optout && optout_set(db, s->recipient, 1, "rest:21610",
 		    NULL, now) < 0)
+			return (-1);
+		if (outbox_fhir_result(db, s, now) != 0)
 			return (-1);
 		/* Staff watch what could not be sent. */
 		live_mark();

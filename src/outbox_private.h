@@ -62,6 +62,8 @@ struct outbox_send {
 	char		*last_error;
 	time_t		 next_at;
 	int		 optout;
+	char		*fhir_id;	/* fhir: the server's id of it */
+	char		*fhir_outcome;	/* fhir: what the server said */
 };
 
 TAILQ_HEAD(outbox_sends, outbox_send);
@@ -102,6 +104,12 @@ void		 outbox_finish(struct outbox_send *, enum outbox_result,
 		     long long code, const char *why);
 void		 outbox_http_result(struct outbox_send *,
 		     const struct curlev_resp *);
+
+/* outbox_fhir.c: a FHIR resource to the scheduling system */
+void		 outbox_send_fhir(struct outbox_send *);
+/* outbox_send.c: start a request with req, its answer to cb */
+int		 outbox_request(struct outbox_send *, struct curlev_req *,
+		     void (*cb)(const struct curlev_resp *, void *));
 
 /* outbox_email.c: the message from from (the caller frees) */
 char		*outbox_email_text(const struct outbox_send *, const char *from,

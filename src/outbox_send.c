@@ -441,6 +441,14 @@ outbox_post(struct outbox_send *s, struct curlev_req *req, const char *name)
 	return (curlev_http(s->ob->hl->curl, req, outbox_http_cb, s));
 }
 
+int
+outbox_request(struct outbox_send *s, struct curlev_req *req,
+    void (*cb)(const struct curlev_resp *, void *))
+{
+	req->timeout_ms = OUTBOX_TIMEOUT_MS;
+	return (curlev_http(s->ob->hl->curl, req, cb, s));
+}
+
 /* A REST API request whose progress the provider reports to status_path. */
 static void
 outbox_post_form(struct outbox_send *s, const char *what,
@@ -637,6 +645,8 @@ outbox_deliver(struct outbox_send *s)
 		outbox_send_email(s);
 	else if (strcmp(s->kind, "chat") == 0)
 		outbox_send_chat(s);
+	else if (strcmp(s->kind, "fhir") == 0)
+		outbox_send_fhir(s);
 	else
 		outbox_finish(s, OUTBOX_FAILED, 0, "unknown kind");
 }

@@ -24,6 +24,7 @@
 
 #include <event2/http.h>
 
+#include "appointment.h"
 #include "callback.h"
 #include "config.h"
 #include "escalate.h"
@@ -319,6 +320,10 @@ sms_plan(struct db *db, struct sms_job *j, struct sms_plan *p)
 	if (c.route != SMS_OPTOUT &&
 	    (f.throttled = sms_throttled(db, cfg, j->from, j->in.now)) < 0)
 		return (-1);
+	/* An appointment's conversation or a reminder's answer (appointment.h). */
+	if ((rc = appointment_sms(db, cfg, j->from, &j->in, &c, &f, p,
+	    &j->kick)) != 0)
+		return (rc < 0 ? -1 : 0);
 	sms_decide(cfg, &j->in, &c, &f, p);
 
 	if (p->optout != SMS_OPT_KEEP) {

@@ -319,6 +319,7 @@ staff_init(struct hotline *hl)
 	http_route(hl->http, EVHTTP_REQ_POST, "/voice/staff-call-result",
 	    ROUTE_PROVIDER, "staff-call-result", staff_call_cb);
 	staff_inbox_init(hl);		/* staff_inbox.c */
+	staff_appt_init(hl);		/* staff_appt.c */
 	staff_people_init(hl);		/* staff_people.c */
 
 	s->timer = event_new(hl->base, -1, EV_PERSIST, staff_tick, s);
