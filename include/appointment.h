@@ -189,8 +189,12 @@ int	 appointment_reminded(struct db *, const char *phone, time_t now,
 /* The FHIR server's answer for a request: its id, or the outcome. */
 int	 appointment_set_fhir(struct db *, long long id, const char *fhir_id,
 	    const char *outcome, time_t now);
-/* The requests of phone, newest first (people.c's person view). */
-json_t	*appointment_of_phone(struct db *, const char *phone, int limit);
+/*
+ * The requests of phone as events of the person view (people.c): kind
+ * "appointment", at (asked), and the API's item.  0 or -1.
+ */
+int	 appointment_person_events(struct db *, const char *phone,
+	    json_t *events);
 
 /* --- the SMS hook (appointment_sms.c) ------------------------------------ */
 

@@ -314,25 +314,23 @@ appointment_set_fhir(struct db *db, long long id, const char *fhir_id,
 	    fhir_id, outcome, (long long)now, id));
 }
 
-json_t *
-appointment_of_phone(struct db *db, const char *phone, int limit)
+int
+appointment_person_events(struct db *db, const char *phone, json_t *events)
 {
 	struct db_res	*r;
-	json_t		*a;
+	json_t		*ev;
 	int		 rc;
 
 	r = db_query(db, "SELECT " APPT_COLUMNS " FROM appointments WHERE "
-	    "phone = ? ORDER BY created_at DESC, id DESC LIMIT ?", "si", phone,
-	    (long long)limit);
+	    "phone = ? ORDER BY created_at, id", "s", phone);
 	if (r == NULL)
-		return (NULL);
-	a = json_array();
-	while ((rc = db_next(r)) == 1)
-		json_array_append_new(a, appointment_list_item(r));
-	db_done(r);
-	if (rc == -1) {
-		json_decref(a);
-		return (NULL);
+		return (-1);
+	while ((rc = db_next(r)) == 1) {
+		ev = appointment_list_item(r);
+		json_object_set_new(ev, "kind", json_string("appointment"));
+		json_object_set(ev, "at", json_object_get(ev, "created_at"));
+		json_array_append_new(events, ev);
 	}
-	return (a);
+	db_done(r);
+	return (rc == -1 ? -1 : 0);
 }

@@ -285,6 +285,8 @@ staff_init(struct hotline *hl)
 	s->files[1].type = "text/javascript; charset=utf-8";
 	s->files[2].name = "app.css";
 	s->files[2].type = "text/css; charset=utf-8";
+	s->files[3].name = "appointments.js";
+	s->files[3].type = "text/javascript; charset=utf-8";
 	/* Restarted listeners must see a number they never had. */
 	s->seq = util_now();
 	s->fp_force = 1;

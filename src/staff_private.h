@@ -49,7 +49,7 @@ struct staff_waiter {
 struct staff {
 	struct hotline		*hl;
 	struct event		*timer;
-	struct staff_file	 files[3];
+	struct staff_file	 files[4];
 	long long		 seq;
 	struct staff_waiter	 waiters[STAFF_MAX_WAITERS];
 	int			 nwaiters;
