@@ -193,6 +193,17 @@ class TestAskByText(AppointmentCase):
         rows = store_rows(self.h.store, "SELECT COUNT(*) FROM appointment_convos")
         self.assertEqual(rows[0][0], 0)
         self.assertNotIn("knee pain", self.h.log())
+        # Live in the dashboard and in the person view.
+        page = self.h.request("GET", "/staff/")
+        self.assertIn("appointments.js", page.text)
+        js = self.h.request("GET", "/staff/appointments.js")
+        self.assertEqual(js.status, 200)
+        self.assertIn("/api/v1/appointments", js.text)
+        r = self.api("GET", "/api/v1/people/" + urllib.parse.quote(CALLER), self.tok)
+        self.assertEqual(r.status, 200, r.text)
+        ev = [e for e in r.json()["events"] if e["kind"] == "appointment"]
+        self.assertEqual(len(ev), 1, r.json()["events"])
+        self.assertEqual(ev[0]["reason"], "knee pain after running")
 
     def test_one_text_in_spanish(self):
         out = self.text("CITA Allen, martes en la mañana, dolor de rodilla al correr")
@@ -287,6 +298,18 @@ class TestStaff(AppointmentCase):
         out = self.text("C")
         self.assertIn("you're confirmed", out[0])
         self.assertEqual(self.items()[0]["status"], "patient_confirmed")
+
+        # hotline report: per clinic and channel, confirmed, reminded.
+        p = self.cli("report", "--json", "--since", "2026-11-30")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        sec = {x["name"]: x for x in json.loads(p.stdout)["sections"]}
+        ap = sec["appointments"]
+        row = dict(zip(ap["columns"], ap["rows"][0]))
+        self.assertEqual((row["location"], row["channel"], row["requests"],
+                          row["confirmed"], row["reminders_sent"],
+                          row["confirmed_by_patient"]),
+                         ("allen", "sms", 1, 1, 1, 1))
+        self.assertIsNotNone(row["avg_hours_to_confirm"])
 
     def test_r_goes_back_to_staff_with_their_words(self):
         aid = self.request()
