@@ -24,6 +24,7 @@
 #include "live.h"
 #include "log.h"
 #include "outbox.h"
+#include "quiet.h"
 #include "staff_api.h"
 #include "xmalloc.h"
 
@@ -97,7 +98,7 @@ appt_confirm_fn(struct db *db, struct api_req *a)
 	const struct config	*cfg = a->cfg;
 	const struct location	*loc;
 	struct appt_row		 row;
-	time_t			 start;
+	time_t			 start, remind;
 	char			*key;
 	int			 rc, lang, texted = 0;
 
@@ -139,15 +140,17 @@ appt_confirm_fn(struct db *db, struct api_req *a)
 		goto fail;
 	texted = rc;
 	/*
-	 * The day before at the visit's time of day: within the clinic's
-	 * hours, so never at night.  Too late for that: the confirmation
-	 * was the reminder.
+	 * The day before at the visit's time of day, moved out of the
+	 * recipient's quiet hours (quiet.h) -- but never past the visit's
+	 * eve.  Too late for that: the confirmation was the reminder.
 	 */
-	if (start - APPT_REMIND_BEFORE > a->now) {
+	remind = quiet_next_allowed(cfg, row.phone, start -
+	    APPT_REMIND_BEFORE);
+	if (start - APPT_REMIND_BEFORE > a->now && remind < start -
+	    APPT_REMIND_BEFORE / 4) {
 		key = appointment_reminder_key(row.id, start);
 		rc = appointment_queue_text(db, key, row.phone, row.language,
-		    appt_text_reminder(cfg, loc, lang, start),
-		    start - APPT_REMIND_BEFORE, a->now);
+		    appt_text_reminder(cfg, loc, lang, start), remind, a->now);
 		free(key);
 		if (rc < 0)
 			goto fail;

@@ -311,6 +311,23 @@ class TestStaff(AppointmentCase):
                          ("allen", "sms", 1, 1, 1, 1))
         self.assertIsNotNone(row["avg_hours_to_confirm"])
 
+    def test_the_reminder_waits_out_quiet_hours(self):
+        # A 7:30 visit: a day before is 7:30, still quiet until 8:00.
+        aid = self.request()
+        early = VISIT_AT - 2 * 3600
+        self.assertEqual(self.confirm(aid, "2026-12-04T07:30:00-06:00").status, 200)
+        self.h.stop()
+        self.h.set_clock(early - 86400 + 60)
+        self.h.start()
+        time.sleep(2)
+        self.assertEqual([b for b in self.sent_to() if "Reminder" in b], [])
+        self.h.stop()
+        self.h.set_clock(early - 86400 + 1800 + 60)
+        self.h.start()
+        self.assertTrue(self.provider.wait_for(lambda: any(
+            "Reminder" in b for b in self.sent_to())))
+        self.assertIn("7:30 AM", [b for b in self.sent_to() if "Reminder" in b][0])
+
     def test_r_goes_back_to_staff_with_their_words(self):
         aid = self.request()
         self.assertEqual(self.confirm(aid).status, 200)
