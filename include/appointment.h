@@ -18,6 +18,7 @@
 #define HOTLINE_APPOINTMENT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -110,6 +111,13 @@ char	*appt_text_answer(const struct config *, const struct location *,
 /* "what happens next" for a request just made, honest for now. */
 char	*appt_text_received(const struct config *, const struct location *,
 	    int lang, time_t now);
+
+/*
+ * check-config: word every appointment text in every language (at every
+ * clinic, through a year of hours from now) and print "file:line:
+ * message" to out for each that does not fit one text.  How many.
+ */
+int	 appt_check(const struct config *, FILE *out, time_t now);
 
 /* --- the tables (appointment.c) ------------------------------------------- */
 

@@ -71,5 +71,12 @@ char		*reply_hint(const struct config *, const char *text, int lang);
  * (segment_limit).  Returns how many were printed.
  */
 int		 reply_check(const struct config *, FILE *out);
+/*
+ * The same for one text another module words (appointment.h), reported
+ * at sms.yaml's message name: 1 when it does not fit, else 0.
+ */
+int		 reply_check_text(const struct config *, FILE *out,
+		    const char *name, const char *what, int lang,
+		    const char *text);
 
 #endif

@@ -624,3 +624,85 @@ appt_parse_start(const char *iso, time_t *out)
 	*out = t - sign * (oh * 3600 + om * 60);
 	return (0);
 }
+
+/* --- check-config --------------------------------------------------------- */
+
+/* Counts a text (freed) as reply_check does: 1 when it does not fit. */
+static int
+appt_check_one(const struct config *cfg, FILE *out, const char *name,
+    const char *what, int lang, char *text)
+{
+	int	bad = reply_check_text(cfg, out, name, what, lang, text);
+
+	free(text);
+	return (bad);
+}
+
+int
+appt_check(const struct config *cfg, FILE *out, time_t now)
+{
+	struct appt_plan	 p;
+	char			 reason[APPT_REASON_MAX + 1];
+	/* The longest date: a Wednesday in September, 9:30 in Texas. */
+	time_t			 t = 1788964200;
+	size_t			 i, h;
+	int			 lang, n = 0, bad[2];
+
+	if (cfg->sms == NULL)
+		return (0);
+	memset(reason, 'w', APPT_REASON_MAX);
+	reason[APPT_REASON_MAX] = '\0';
+	for (lang = 0; (size_t)lang < cfg->nlangs; lang++) {
+		appt_decide(cfg, NULL, "APPOINTMENT", lang, now, &p);
+		n += appt_check_one(cfg, out, "appt_ask_location",
+		    "appointment question", lang, p.text);
+		p.text = NULL;
+		appt_plan_free(&p);
+		n += appt_check_one(cfg, out, "appt_ask_patient",
+		    "appointment question", lang, reply_msg(cfg,
+		    "appt_ask_patient", lang, NULL));
+		n += appt_check_one(cfg, out, "appt_ask_when",
+		    "appointment question", lang, reply_msg(cfg,
+		    "appt_ask_when", lang, NULL));
+		n += appt_check_one(cfg, out, "appt_ask_reason",
+		    "appointment question", lang, reply_msg(cfg,
+		    "appt_ask_reason", lang, NULL));
+		for (i = 0; i < cfg->nlocations; i++) {
+			const struct location	*l = &cfg->locations[i];
+
+			n += appt_check_one(cfg, out, "appt_confirmed",
+			    "appointment confirmed", lang,
+			    appt_text_confirmed(cfg, l, lang, t));
+			n += appt_check_one(cfg, out, "appt_reminder",
+			    "appointment reminder", lang,
+			    appt_text_reminder(cfg, l, lang, t));
+			n += appt_check_one(cfg, out, "appt_see_you",
+			    "answer to C", lang, appt_text_answer(cfg, l, lang,
+			    0, t, now));
+			n += appt_check_one(cfg, out, "appt_cancelled",
+			    "appointment cancelled", lang,
+			    appt_text_cancelled(cfg, l, lang, reason));
+			n += appt_check_one(cfg, out, "appt_noshow",
+			    "missed appointment", lang,
+			    appt_text_noshow(cfg, l, lang));
+		}
+		/* The answers name the hour: every hour of a week, then
+		 * every third to a year, as reply_check does. */
+		bad[0] = bad[1] = 0;
+		for (h = 0; h < 366 * 24 && !(bad[0] && bad[1]);
+		    h += h < 8 * 24 ? 1 : 3) {
+			time_t	at = now + (time_t)h * 3600;
+
+			if (!bad[0])
+				n += bad[0] = appt_check_one(cfg, out,
+				    "appt_received_closed", "appointment "
+				    "request reply", lang, appt_text_received(cfg,
+				    NULL, lang, at));
+			if (!bad[1])
+				n += bad[1] = appt_check_one(cfg, out,
+				    "appt_reschedule_closed", "answer to R", lang,
+				    appt_text_answer(cfg, NULL, lang, 1, at, at));
+		}
+	}
+	return (n);
+}

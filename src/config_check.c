@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "appointment.h"
 #include "config.h"
 #include "devtoken.h"
 #include "reply.h"
+#include "util.h"
 
 static int
 check_warnings(const struct config *cfg, FILE *err)
@@ -84,7 +86,9 @@ config_check(const char *path, FILE *out, FILE *err)
 	}
 	warnings = check_warnings(cfg, err);
 	/* Replies too long for a phone are problems, not warnings. */
-	if ((n = (size_t)reply_check(cfg, err)) > 0) {
+	n = (size_t)reply_check(cfg, err);
+	n += (size_t)appt_check(cfg, err, util_now());
+	if (n > 0) {
 		fprintf(err, "%s: %zu problem%s\n", path, n, n == 1 ? "" : "s");
 		config_unref(cfg);
 		return (1);

@@ -1,6 +1,7 @@
 /*
- * outbox_fhir.c -- delivering a "fhir" row: an appointment request handed
- * to the clinic's scheduling system (FHIR R4 REST, application/fhir+json).
+ * outbox_fhir.c -- a "fhir" row as a request, and what its answer means:
+ * an appointment request handed to the clinic's scheduling system (FHIR R4
+ * REST, application/fhir+json); outbox_send.c sends it.
  *
  * A POST is a conditional create (If-None-Exist with the request's
  * identifier), so a retry after a lost answer finds the resource the first
@@ -23,7 +24,6 @@
 #include "outbox_private.h"
 #include "xmalloc.h"
 
-#define OUTBOX_FHIR_TYPE	"application/fhir+json"
 #define OUTBOX_FHIR_OUTCOME_MAX	500
 
 /* What an OperationOutcome says, in a line (caller frees), or NULL. */
@@ -53,20 +53,21 @@ outbox_fhir_outcome(json_t *j)
 	return (out);
 }
 
-static void
-outbox_fhir_cb(const struct curlev_resp *resp, void *arg)
+enum outbox_result
+outbox_fhir_answer(struct outbox_send *s, const struct curlev_resp *resp,
+    long long *code, char **why)
 {
-	struct outbox_send	*s = arg;
-	json_t			*j;
-	json_error_t		 jerr;
-	const char		*id;
-	char			*why;
-	int			 status = (int)resp->status;
+	json_t		*j;
+	json_error_t	 jerr;
+	const char	*id;
+	int		 status = (int)resp->status;
 
+	*code = 0;
+	*why = NULL;
 	if (resp->curl_code != 0 || status == 0) {
-		outbox_finish(s, OUTBOX_RETRY, 0, *resp->error != '\0' ?
-		    resp->error : "no response");
-		return;
+		*why = xstrdup(*resp->error != '\0' ? resp->error :
+		    "no response");
+		return (OUTBOX_RETRY);
 	}
 	j = json_loadb(resp->body, resp->body_len, 0, &jerr);
 	s->fhir_outcome = outbox_fhir_outcome(j);
@@ -77,63 +78,60 @@ outbox_fhir_cb(const struct curlev_resp *resp, void *arg)
 		if (s->fhir_outcome == NULL)
 			xasprintf(&s->fhir_outcome, "HTTP %d", status);
 		json_decref(j);
-		outbox_finish(s, OUTBOX_SENT, 0, NULL);
-		return;
+		return (OUTBOX_SENT);
 	}
 	json_decref(j);
-	xasprintf(&why, "HTTP %d%s%s", status, s->fhir_outcome != NULL ?
+	xasprintf(why, "HTTP %d%s%s", status, s->fhir_outcome != NULL ?
 	    ": " : "", s->fhir_outcome != NULL ? s->fhir_outcome : "");
 	if (s->fhir_outcome == NULL)
-		s->fhir_outcome = xstrdup(why);
+		s->fhir_outcome = xstrdup(*why);
+	*code = status;
 	if (status == 429 || status >= 500 || status < 400)
-		outbox_finish(s, OUTBOX_RETRY, status, why);
-	else
-		outbox_finish(s, OUTBOX_FAILED, status, why);
-	free(why);
+		return (OUTBOX_RETRY);
+	return (OUTBOX_FAILED);
 }
 
 void
-outbox_send_fhir(struct outbox_send *s)
+outbox_fhir_req_free(struct outbox_fhir_req *fr)
 {
-	struct curlev_req	 req;
-	const char		*method = outbox_str(s->payload, "method");
-	const char		*url = outbox_str(s->payload, "url");
-	const char		*cond = outbox_str(s->payload, "if_none_exist");
-	json_t			*res = json_object_get(s->payload, "resource");
-	const char		*headers[4];
-	char			*text, *auth = NULL, *ine = NULL;
-	int			 n = 0;
+	free(fr->body);
+	free(fr->auth);
+	free(fr->ine);
+	memset(fr, 0, sizeof *fr);
+}
 
-	if (method == NULL || url == NULL || !json_is_object(res)) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "payload needs method, url "
-		    "and resource");
-		return;
-	}
-	if ((text = json_dumps(res, JSON_COMPACT)) == NULL) {
-		outbox_finish(s, OUTBOX_FAILED, 0, "resource not encodable");
-		return;
-	}
-	headers[n++] = "Accept: " OUTBOX_FHIR_TYPE;
+const char *
+outbox_fhir_req(const struct outbox_send *s, struct outbox_fhir_req *fr)
+{
+	const char	*method = outbox_str(s->payload, "method");
+	const char	*url = outbox_str(s->payload, "url");
+	const char	*cond = outbox_str(s->payload, "if_none_exist");
+	json_t		*res = json_object_get(s->payload, "resource");
+	int		 n = 0;
+
+	memset(fr, 0, sizeof *fr);
+	if (method == NULL || url == NULL || !json_is_object(res))
+		return ("payload needs method, url and resource");
+	if ((fr->body = json_dumps(res, JSON_COMPACT)) == NULL)
+		return ("resource not encodable");
+	fr->headers[n++] = "Accept: " OUTBOX_FHIR_TYPE;
 	/* The token of now (it may have been changed since the row was made). */
 	if (s->cfg->fhir_token != NULL && *s->cfg->fhir_token != '\0') {
-		xasprintf(&auth, "Authorization: Bearer %s", s->cfg->fhir_token);
-		headers[n++] = auth;
+		xasprintf(&fr->auth, "Authorization: Bearer %s",
+		    s->cfg->fhir_token);
+		fr->headers[n++] = fr->auth;
 	}
 	if (cond != NULL) {
-		xasprintf(&ine, "If-None-Exist: %s", cond);
-		headers[n++] = ine;
+		xasprintf(&fr->ine, "If-None-Exist: %s", cond);
+		fr->headers[n++] = fr->ine;
 	}
-	headers[n] = NULL;
-	memset(&req, 0, sizeof req);
-	req.method = strcmp(method, "PUT") == 0 ? "PUT" : "POST";
-	req.url = url;
-	req.content_type = OUTBOX_FHIR_TYPE;
-	req.body = text;
-	req.body_len = strlen(text);
-	req.headers = headers;
-	if (outbox_request(s, &req, outbox_fhir_cb) != 0)
-		outbox_finish(s, OUTBOX_FAILED, 0, "bad FHIR url");
-	free(text);
-	free(auth);
-	free(ine);
+	fr->headers[n] = NULL;
+	memset(&fr->req, 0, sizeof fr->req);
+	fr->req.method = strcmp(method, "PUT") == 0 ? "PUT" : "POST";
+	fr->req.url = url;
+	fr->req.content_type = OUTBOX_FHIR_TYPE;
+	fr->req.body = fr->body;
+	fr->req.body_len = strlen(fr->body);
+	fr->req.headers = fr->headers;
+	return (NULL);
 }

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "appointment.h"
 #include "config.h"
 #include "estimate.h"
 #include "keyword.h"
@@ -430,7 +429,7 @@ reply_check_hours(struct reply_check *rc, int lang, time_t now)
 	struct estimate		 e;
 	char			*s;
 	size_t			 h, i;
-	int			 bad[7] = { 0, 0, 0, 0, 0, 0, 0 };
+	int			 bad[5] = { 0, 0, 0, 0, 0 };
 
 	for (h = 0; h < REPLY_CHECK_HOURS; h += h < REPLY_CHECK_HOURLY ? 1 :
 	    REPLY_CHECK_STEP) {
@@ -467,21 +466,6 @@ reply_check_hours(struct reply_check *rc, int lang, time_t now)
 			    "CALLBACK reply after hours", lang, s, 1);
 			free(s);
 		}
-		/* An appointment request's answer and R's: open or closed. */
-		if (!bad[5]) {
-			s = appt_text_received(cfg, NULL, lang, t);
-			bad[5] = reply_check_one(rc, reply_file(cfg),
-			    reply_line(cfg, "appt_received_closed"),
-			    "appointment request reply", lang, s, 0);
-			free(s);
-		}
-		if (!bad[6]) {
-			s = appt_text_answer(cfg, NULL, lang, 1, t, t);
-			bad[6] = reply_check_one(rc, reply_file(cfg),
-			    reply_line(cfg, "appt_reschedule_closed"),
-			    "answer to R", lang, s, 0);
-			free(s);
-		}
 		for (i = 0; i < cfg->nlocations && !bad[2]; i++) {
 			s = reply_zip_at(cfg, &cfg->locations[i], "75000",
 			    REPLY_CHECK_MILES, lang, t);
@@ -493,49 +477,14 @@ reply_check_hours(struct reply_check *rc, int lang, time_t now)
 	}
 }
 
-/*
- * The appointment texts (appointment.h): each question, and what staff
- * actions send, at every clinic, with the longest reason staff may give.
- * The answer to a request is counted through the hours in
- * reply_check_hours.
- */
-static void
-reply_check_appointments(struct reply_check *rc, int lang, time_t now)
+int
+reply_check_text(const struct config *cfg, FILE *out, const char *name,
+    const char *what, int lang, const char *text)
 {
-	const struct config	*cfg = rc->cfg;
-	struct appt_plan	 p;
-	char			 reason[APPT_REASON_MAX + 1];
-	size_t			 i;
+	struct reply_check	rc = { cfg, out, 0 };
 
-	appt_decide(cfg, NULL, "APPOINTMENT", lang, now, &p);
-	reply_check_msg(rc, "appt_ask_location", "appointment question", lang,
-	    p.text, 0);
-	p.text = NULL;
-	appt_plan_free(&p);
-	reply_check_msg(rc, "appt_ask_patient", "appointment question", lang,
-	    reply_msg(cfg, "appt_ask_patient", lang, NULL), 0);
-	reply_check_msg(rc, "appt_ask_when", "appointment question", lang,
-	    reply_msg(cfg, "appt_ask_when", lang, NULL), 0);
-	reply_check_msg(rc, "appt_ask_reason", "appointment question", lang,
-	    reply_msg(cfg, "appt_ask_reason", lang, NULL), 0);
-	memset(reason, 'w', APPT_REASON_MAX);
-	reason[APPT_REASON_MAX] = '\0';
-	/* The longest date: a Wednesday in September (miércoles, septiembre). */
-	for (i = 0; i < cfg->nlocations; i++) {
-		const struct location	*l = &cfg->locations[i];
-		time_t			 t = 1788964200;	/* 9:30, 2026-09-09 */
-
-		reply_check_msg(rc, "appt_confirmed", "appointment confirmed",
-		    lang, appt_text_confirmed(cfg, l, lang, t), 0);
-		reply_check_msg(rc, "appt_reminder", "appointment reminder",
-		    lang, appt_text_reminder(cfg, l, lang, t), 0);
-		reply_check_msg(rc, "appt_see_you", "answer to C", lang,
-		    appt_text_answer(cfg, l, lang, 0, t, now), 0);
-		reply_check_msg(rc, "appt_cancelled", "appointment cancelled",
-		    lang, appt_text_cancelled(cfg, l, lang, reason), 0);
-		reply_check_msg(rc, "appt_noshow", "missed appointment", lang,
-		    appt_text_noshow(cfg, l, lang), 0);
-	}
+	return (reply_check_one(&rc, reply_file(cfg), reply_line(cfg, name),
+	    what, lang, text, 0));
 }
 
 int
@@ -600,8 +549,6 @@ reply_check(const struct config *cfg, FILE *out)
 			free(s);
 			free(what);
 		}
-
-		reply_check_appointments(&rc, lang, now);
 
 		/* Told later, through the outbox: "we could not reach you". */
 		if ((p = config_prompt(cfg, "sms_unreachable")) != NULL &&
