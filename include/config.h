@@ -113,6 +113,7 @@ struct location {
 	char			*phone;		/* E.164 */
 	char			*oncall_sms;	/* E.164 or NULL */
 	char			*oncall_email;
+	char			*fhir_location;	/* "Location/123", or NULL */
 	char			*timezone;
 	double			 lat, lon;
 	struct hours_span	 hours[7];	/* 0 = Sunday */
@@ -211,6 +212,11 @@ struct config {
 		int		 callbacks;	/* finished callbacks, requests, notes */
 		int		 events;	/* report events, calls, text records */
 	}			 retention;
+
+	/* appointments: the hand-off to the scheduling system (FHIR R4) */
+	char			*fhir_base_url;	/* no trailing slash; NULL: none */
+	char			*fhir_token;	/* bearer token, or NULL */
+	char			*fhir_system;	/* identifier system of request ids */
 
 	struct flow		*flow;
 	struct smscfg		*sms;

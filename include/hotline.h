@@ -44,6 +44,7 @@ void	sms_init(struct hotline *);
 void	outbox_init(struct hotline *);
 void	staff_init(struct hotline *);
 void	staff_inbox_init(struct hotline *);	/* staff_inbox.c, by staff_init */
+void	staff_appt_init(struct hotline *);	/* staff_appt.c, by staff_init */
 void	staff_people_init(struct hotline *);	/* staff_people.c, by staff_init */
 void	prompt_init(struct hotline *);
 /* The dashboard's phone tree (flowpic.c): route, and redraw on reload. */

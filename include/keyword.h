@@ -35,7 +35,8 @@ enum kw_action {
 	KW_ZIP,
 	KW_HOURS,
 	KW_CALLBACK,
-	KW_LANGUAGE
+	KW_LANGUAGE,
+	KW_APPOINTMENT		/* start an appointment request (appointment.h) */
 };
 
 struct keyword {

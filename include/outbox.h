@@ -30,6 +30,9 @@ struct outbox;
  *   call:  {"to": "+1…", "from": "+1…", "url": "https://…/…"}
  *   email: {"to": "a@b", "subject": "…", "body": "…"}
  *   chat:  {"url": "https://…", "json": {…}}
+ *   fhir:  {"method": "POST"|"PUT", "url": "{base}/Appointment[/id]",
+ *          "resource": {…}, "if_none_exist": "identifier=…",
+ *          "appointment": ID} -- the scheduling system's hand-off
  * Returns the new row id, 0 if the key was already queued,
  * OUTBOX_SUPPRESSED for an SMS to an opted-out number, -1 on error.
  */
@@ -54,6 +57,20 @@ int		 outbox_cancel_scheduled(struct db *, const char *prefix,
  */
 int		 outbox_scheduled(struct db *, const char *prefix,
 		     long long *pending, long long *next_at);
+/*
+ * outbox_enqueue, sent no earlier than at (a reminder the day before): the row
+ * waits, pending, and outlives restarts like any other.
+ */
+long long	 outbox_enqueue_at(struct db *, const char *kind,
+		     const char *dedupe, const char *recipient, json_t *payload,
+		     time_t now, time_t at);
+/*
+ * Take back a row not yet sent (an appointment cancelled before its
+ * reminder): it becomes 'suppressed' with why.  1 when one was, 0 when
+ * none was waiting, -1 on error.
+ */
+int		 outbox_withdraw(struct db *, const char *dedupe,
+		     const char *why, time_t now);
 /* On the loop, after a commit that queued rows: deliver soon. */
 void		 outbox_kick(struct outbox *);
 

@@ -79,5 +79,12 @@ int		 reply_check(const struct config *, FILE *out);
 int		 reply_check_text(const struct config *, FILE *out,
 		     const char *file, int line, const char *what, int lang,
 		     const char *text);
+/*
+ * The same for one text another module words (appointment.h), reported
+ * at sms.yaml's message name: 1 when it does not fit, else 0.
+ */
+int		 reply_check_message(const struct config *, FILE *out,
+		     const char *name, const char *what, int lang,
+		     const char *text);
 
 #endif

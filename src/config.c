@@ -161,6 +161,51 @@ cfg_load_environment(struct cfgctx *ctx, struct fy_node *svc)
 		    "be development or production, not '%s'", s);
 }
 
+/*
+ * appointments: where requests are handed to the clinic's scheduling
+ * system as FHIR R4 (fhir_base_url, or HOTLINE_FHIR_URL; the bearer token
+ * from HOTLINE_FHIR_TOKEN or fhir_token_file, never the file itself).
+ */
+static void
+cfg_load_appointments(struct cfgctx *ctx, struct fy_node *ap)
+{
+	struct config	*cfg = ctx->cfg;
+	char		*tok_file, *t;
+	const char	*s;
+	size_t		 n;
+
+	cfg->fhir_base_url = cfg_strdup(ctx, ap, "fhir_base_url", NULL);
+	cfg->fhir_system = cfg_strdup(ctx, ap, "fhir_identifier_system", NULL);
+	tok_file = cfg_strdup(ctx, ap, "fhir_token_file", NULL);
+	cfg_env(cfg, &cfg->fhir_base_url, "HOTLINE_FHIR_URL");
+	if (cfg->fhir_base_url != NULL && *cfg->fhir_base_url == '\0') {
+		free(cfg->fhir_base_url);
+		cfg->fhir_base_url = NULL;
+	}
+	if (cfg->fhir_base_url != NULL) {
+		if (strncmp(cfg->fhir_base_url, "http://", 7) != 0 &&
+		    strncmp(cfg->fhir_base_url, "https://", 8) != 0)
+			cfg_error(ctx, ap != NULL ? cfg_get(ap, "fhir_base_url") :
+			    NULL, "fhir_base_url '%s' is not an http(s) URL",
+			    cfg->fhir_base_url);
+		n = strlen(cfg->fhir_base_url);
+		while (n > 0 && cfg->fhir_base_url[n - 1] == '/')
+			cfg->fhir_base_url[--n] = '\0';
+	}
+	if ((s = getenv("HOTLINE_FHIR_TOKEN")) != NULL && *s != '\0')
+		cfg->fhir_token = xstrdup(s);
+	else if (tok_file != NULL) {
+		t = cfg_path(cfg, tok_file);
+		if ((cfg->fhir_token = util_read_file(t, 4096, NULL)) == NULL)
+			cfg_error(ctx, cfg_get(ap, "fhir_token_file"),
+			    "cannot read FHIR token file %s", t);
+		else
+			util_trim(cfg->fhir_token);
+		free(t);
+	}
+	free(tok_file);
+}
+
 static void
 cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 {
@@ -266,6 +311,7 @@ cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 	cfg->chat_webhook = cfg_strdup(ctx, notify, "chat_webhook", NULL);
 
 	cfg_load_retention(ctx, cfg_get(root, "retention"));
+	cfg_load_appointments(ctx, cfg_get(root, "appointments"));
 
 	cfg_env(cfg, &cfg->listen, "HOTLINE_LISTEN");
 	cfg_env(cfg, &cfg->public_url, "HOTLINE_PUBLIC_URL");
@@ -515,6 +561,9 @@ config_free(struct config *cfg)
 	free(cfg->smtp_url);
 	free(cfg->smtp_from);
 	free(cfg->chat_webhook);
+	free(cfg->fhir_base_url);
+	free(cfg->fhir_token);
+	free(cfg->fhir_system);
 	free(cfg->front_desk);
 	free(cfg->prompts_dir);
 	free(cfg->trusted_proxies);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "appointment.h"
 #include "config.h"
 #include "devtoken.h"
 #include "programme.h"
@@ -124,6 +125,7 @@ config_check(const char *path, FILE *out, FILE *err)
 	warnings = check_warnings(cfg, err);
 	/* Replies too long for a phone are problems, not warnings. */
 	n = (size_t)reply_check(cfg, err) + check_programme(cfg, err);
+	n += (size_t)appt_check(cfg, err, util_now());
 	if (n > 0) {
 		fprintf(err, "%s: %zu problem%s\n", path, n, n == 1 ? "" : "s");
 		config_unref(cfg);

@@ -46,7 +46,8 @@ static const char *keyword_required[] = { "help", "opted_out", "opted_in",
 /* Placeholders the service knows how to fill. */
 static const char *keyword_placeholders[] = { "front_desk", "position",
 	"wait", "name", "address", "phone", "hours", "open_now", "next_open",
-	"zip", "miles", "n", "title", "summary", "link", "open_short", NULL };
+	"zip", "miles", "n", "title", "summary", "link", "open_short",
+	"date", "time", "reason", "choices", NULL };
 
 /* --- loading -------------------------------------------------------------- */
 
@@ -411,7 +412,7 @@ keyword_load_one(struct cfgctx *ctx, struct smscfg *sc, struct fy_node *v)
 	} actions[] = {
 		{ "clinics", KW_CLINICS }, { "zip", KW_ZIP },
 		{ "hours", KW_HOURS }, { "callback", KW_CALLBACK },
-		{ "language", KW_LANGUAGE }
+		{ "language", KW_LANGUAGE }, { "appointment", KW_APPOINTMENT }
 	};
 	struct keyword	*k;
 	const char	*id, *lang, *match, *guide, *action;
@@ -465,7 +466,8 @@ keyword_load_one(struct cfgctx *ctx, struct smscfg *sc, struct fy_node *v)
 	}
 	if (i == sizeof actions / sizeof actions[0])
 		cfg_error(ctx, cfg_get(v, "action"), "keyword '%s': unknown "
-		    "action '%s' (clinics, zip, hours, callback, language)",
+		    "action '%s' (clinics, zip, hours, callback, language, "
+		    "appointment)",
 		    id, action);
 	else if (k->action == KW_LANGUAGE && k->lang < 0)
 		cfg_error(ctx, cfg_get(v, "language"), "keyword '%s': a "

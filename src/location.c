@@ -576,6 +576,9 @@ cfg_load_location(struct cfgctx *ctx, struct fy_node *v, struct location *l)
 	}
 	if ((s = cfg_str(ctx, v, "oncall_email", 0)) != NULL)
 		l->oncall_email = xstrdup(s);
+	/* The scheduling system's Location, for appointment hand-offs. */
+	if ((s = cfg_str(ctx, v, "fhir_location", 0)) != NULL)
+		l->fhir_location = xstrdup(s);
 	s = cfg_str(ctx, v, "timezone", 0);
 	l->timezone = xstrdup(s != NULL ? s : "America/Chicago");
 	if (!util_tz_valid(l->timezone))
@@ -784,6 +787,7 @@ location_free_all(struct config *cfg)
 		free(l->phone);
 		free(l->oncall_sms);
 		free(l->oncall_email);
+		free(l->fhir_location);
 		free(l->timezone);
 		free(l->holidays);
 	}

@@ -42,6 +42,7 @@
 
 #include <jansson.h>
 
+#include "appointment.h"
 #include "callback.h"
 #include "config.h"
 #include "curlev.h"
@@ -175,6 +176,26 @@ outbox_scheduled(struct db *db, const char *prefix, long long *pending,
 	*pending = n;
 	*next_at = first;
 	return (rc);
+}
+
+long long
+outbox_enqueue_at(struct db *db, const char *kind, const char *dedupe,
+    const char *recipient, json_t *payload, time_t now, time_t at)
+{
+	/* Not a scheduled text: no lateness or quiet-hours rule at send. */
+	return (outbox_schedule(db, kind, dedupe, recipient, payload, now, 0,
+	    at > now ? at : now));
+}
+
+int
+outbox_withdraw(struct db *db, const char *dedupe, const char *why,
+    time_t now)
+{
+	if (db_exec(db, "UPDATE outbox SET status = 'suppressed', last_error = "
+	    "?, updated_at = ? WHERE dedupe = ? AND status = 'pending'", "sis",
+	    why, (long long)now, dedupe) != 0)
+		return (-1);
+	return (db_changes(db) > 0);
 }
 
 char *
@@ -460,6 +481,8 @@ outbox_send_free(struct outbox_send *s)
 	json_decref(s->payload);
 	free(s->provider_sid);
 	free(s->last_error);
+	free(s->fhir_id);
+	free(s->fhir_outcome);
 	free(s);
 }
 
@@ -696,6 +719,25 @@ fail:
 	return (-1);
 }
 
+/*
+ * The scheduling system's answer goes with its appointment request, for
+ * staff to see: the resource's id, or what it said was wrong.
+ */
+static int
+outbox_fhir_result(struct db *db, struct outbox_send *s, time_t now)
+{
+	json_int_t	appt;
+
+	if (strcmp(s->kind, "fhir") != 0 || (s->fhir_id == NULL &&
+	    s->fhir_outcome == NULL))
+		return (0);
+	appt = json_integer_value(json_object_get(s->payload, "appointment"));
+	if (appt <= 0)
+		return (0);
+	return (appointment_set_fhir(db, (long long)appt, s->fhir_id,
+	    s->fhir_outcome, now));
+}
+
 int
 outbox_result_tx(struct db *db, void *arg)
 {
@@ -708,6 +750,8 @@ outbox_result_tx(struct db *db, void *arg)
 		    "provider_sid = ?, attempts = attempts + 1, last_error = "
 		    "NULL, updated_at = ? WHERE id = ? AND status = 'sending'",
 		    "sii", s->provider_sid, (long long)now, s->id) != 0)
+			return (-1);
+		if (outbox_fhir_result(db, s, now) != 0)
 			return (-1);
 		if (strcmp(s->kind, "sms") == 0 && s->provider_sid != NULL &&
 		    db_changes(db) == 1) {
@@ -734,6 +778,8 @@ outbox_result_tx(struct db *db, void *arg)
 			return (-1);
 		if (s->optout && optout_set(db, s->recipient, 1, "rest:21610",
 		    NULL, now) < 0)
+			return (-1);
+		if (outbox_fhir_result(db, s, now) != 0)
 			return (-1);
 		/* Staff watch what could not be sent. */
 		live_mark();

@@ -19,6 +19,8 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "curlev.h"
+
 struct config;
 struct curlev_resp;
 struct hotline;
@@ -64,6 +66,8 @@ struct outbox_send {
 	char		*last_error;
 	time_t		 next_at;
 	int		 optout;
+	char		*fhir_id;	/* fhir: the server's id of it */
+	char		*fhir_outcome;	/* fhir: what the server said */
 };
 
 TAILQ_HEAD(outbox_sends, outbox_send);
@@ -104,6 +108,25 @@ void		 outbox_finish(struct outbox_send *, enum outbox_result,
 		     long long code, const char *why);
 void		 outbox_http_result(struct outbox_send *,
 		     const struct curlev_resp *);
+
+/*
+ * outbox_fhir.c: a "fhir" row as the scheduling system's request (NULL,
+ * or why it cannot be one), and what its answer means for the row (*why
+ * allocated or NULL; the server's id and outcome kept in the send).
+ */
+#define OUTBOX_FHIR_TYPE	"application/fhir+json"
+struct outbox_fhir_req {
+	struct curlev_req	 req;
+	const char		*headers[4];
+	char			*body;
+	char			*auth;
+	char			*ine;
+};
+const char	*outbox_fhir_req(const struct outbox_send *,
+		     struct outbox_fhir_req *);
+void		 outbox_fhir_req_free(struct outbox_fhir_req *);
+enum outbox_result outbox_fhir_answer(struct outbox_send *,
+		     const struct curlev_resp *, long long *code, char **why);
 
 /* outbox_email.c: the message from from (the caller frees) */
 char		*outbox_email_text(const struct outbox_send *, const char *from,

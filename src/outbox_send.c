@@ -441,6 +441,40 @@ outbox_post(struct outbox_send *s, struct curlev_req *req, const char *name)
 	return (curlev_http(s->ob->hl->curl, req, outbox_http_cb, s));
 }
 
+static void
+outbox_fhir_cb(const struct curlev_resp *resp, void *arg)
+{
+	struct outbox_send	*s = arg;
+	enum outbox_result	 res;
+	long long		 code;
+	char			*why;
+
+	res = outbox_fhir_answer(s, resp, &code, &why);
+	outbox_finish(s, res, code, why);
+	free(why);
+}
+
+/*
+ * The scheduling system (outbox_fhir.c): a conditional create or update,
+ * so a retry after a lost answer never makes a second appointment.
+ */
+static void
+outbox_send_fhir(struct outbox_send *s)
+{
+	struct outbox_fhir_req	 fr;
+	const char		*why;
+
+	if ((why = outbox_fhir_req(s, &fr)) != NULL) {
+		outbox_fhir_req_free(&fr);
+		outbox_finish(s, OUTBOX_FAILED, 0, why);
+		return;
+	}
+	fr.req.timeout_ms = OUTBOX_TIMEOUT_MS;
+	if (curlev_http(s->ob->hl->curl, &fr.req, outbox_fhir_cb, s) != 0)
+		outbox_finish(s, OUTBOX_FAILED, 0, "bad FHIR url");
+	outbox_fhir_req_free(&fr);
+}
+
 /* A REST API request whose progress the provider reports to status_path. */
 static void
 outbox_post_form(struct outbox_send *s, const char *what,
@@ -637,6 +671,8 @@ outbox_deliver(struct outbox_send *s)
 		outbox_send_email(s);
 	else if (strcmp(s->kind, "chat") == 0)
 		outbox_send_chat(s);
+	else if (strcmp(s->kind, "fhir") == 0)
+		outbox_send_fhir(s);
 	else
 		outbox_finish(s, OUTBOX_FAILED, 0, "unknown kind");
 }

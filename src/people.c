@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "appointment.h"
 #include "callback.h"
 #include "config.h"
 #include "inbox.h"
@@ -319,7 +320,8 @@ people_record(struct db *db, const struct config *cfg, const char *phone)
 	if (people_calls(db, cfg, phone, events) != 0 ||
 	    people_texts(db, phone, events, &text_lang) != 0 ||
 	    people_callbacks(db, phone, events, &cb_lang) != 0 ||
-	    inbox_person_events(db, phone, events) != 0) {
+	    inbox_person_events(db, phone, events) != 0 ||
+	    appointment_person_events(db, phone, events) != 0) {
 		json_decref(events);
 		free(text_lang);
 		free(cb_lang);

@@ -487,6 +487,14 @@ reply_check_hours(struct reply_check *rc, int lang, time_t now)
 }
 
 int
+reply_check_message(const struct config *cfg, FILE *out, const char *name,
+    const char *what, int lang, const char *text)
+{
+	return (reply_check_text(cfg, out, reply_file(cfg), reply_line(cfg,
+	    name), what, lang, text));
+}
+
+int
 reply_check(const struct config *cfg, FILE *out)
 {
 	struct reply_check	 rc = { cfg, out, 0 };

@@ -276,6 +276,10 @@ report_collect(struct db *db, const char *tz, time_t since)
 	static const char	*ob_cols[] = { "kind", "queued", "sent",
 	    "delivered", "failed", "undelivered", "suppressed", "waiting",
 	    NULL };
+	static const char	*appt_cols[] = { "location", "channel",
+	    "requests", "confirmed", "avg_hours_to_confirm", "reminders_sent",
+	    "confirmed_by_patient", "wants_another_time", "no_show",
+	    "cancelled", NULL };
 	json_t		*out, *sections, *rows, *row, *tmp, *cur = NULL;
 	long long	 s = (long long)since, started = 0, calls, dur = 0;
 	long long	 now_out = 0;
@@ -467,6 +471,30 @@ report_collect(struct db *db, const char *tz, time_t since)
 	if (report_rows(db, rows,
 	    "SELECT week, COUNT(*), AVG(score * 1.0)"
 	    " FROM feedback WHERE at >= ? GROUP BY week ORDER BY 1", 1, "tid",
+	    s) != 0)
+		goto fail;
+
+	/*
+	 * Appointment requests (appointment.c) by clinic and how they were
+	 * asked: how many staff confirmed and how fast, the reminders the
+	 * outbox sent for them, and where they stand now.
+	 */
+	rows = report_section(sections, "appointments", "Appointment requests",
+	    appt_cols);
+	if (report_rows(db, rows,
+	    "SELECT location, channel, COUNT(*),"
+	    " SUM(CASE WHEN confirmed_at IS NOT NULL THEN 1 ELSE 0 END),"
+	    " AVG(CASE WHEN confirmed_at IS NOT NULL THEN (confirmed_at -"
+	    " created_at) / 3600.0 END),"
+	    " SUM((SELECT COUNT(*) FROM outbox o WHERE o.kind = 'sms' AND"
+	    " o.dedupe LIKE 'appointment:' || a.id || ':reminder:%' AND"
+	    " o.status IN ('sent', 'delivered', 'undelivered', 'read'))),"
+	    " SUM(CASE WHEN status = 'patient_confirmed' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status = 'reschedule' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status = 'no_show' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END)"
+	    " FROM appointments a WHERE created_at >= ?"
+	    " GROUP BY location, channel ORDER BY 1, 2", 1, "ttiidiiiii",
 	    s) != 0)
 		goto fail;
 	return (out);

@@ -399,5 +399,49 @@ const struct schema_migration schema_migrations[] = {
 "ALTER TABLE inbox_replies ADD COLUMN idem_key TEXT;\n"
 "CREATE UNIQUE INDEX inbox_replies_key ON inbox_replies (inbox_id, idem_key)"
 },
+{ 10, "appointments",
+/*
+ * Appointment requests (appointment.c): asked for by text or on the phone
+ * (channel sms or voice), the person's words kept (preferred, reason).
+ * status: requested, confirmed, patient_confirmed, reschedule, cancelled,
+ * no_show.  start_at once staff confirm (start_text as they sent it).
+ * fhir_id / fhir_outcome: what the scheduling system answered.
+ */
+"CREATE TABLE appointments ("
+"  id {ID},"
+"  phone TEXT NOT NULL,"
+"  channel TEXT NOT NULL,"
+"  location TEXT,"
+"  new_patient INTEGER,"
+"  preferred TEXT,"
+"  reason TEXT,"
+"  language TEXT,"
+"  status TEXT NOT NULL,"
+"  start_at BIGINT,"
+"  start_text TEXT,"
+"  note TEXT,"
+"  created_at BIGINT NOT NULL,"
+"  updated_at BIGINT NOT NULL,"
+"  confirmed_at BIGINT,"
+"  answered_at BIGINT,"
+"  staff TEXT,"
+"  fhir_id TEXT,"
+"  fhir_outcome TEXT);\n"
+"CREATE INDEX appointments_status ON appointments (status, created_at);\n"
+"CREATE INDEX appointments_phone ON appointments (phone, created_at);\n"
+/*
+ * The SMS conversation of a number asking for one, question by question
+ * (step); a conversation older than a day is over.
+ */
+"CREATE TABLE appointment_convos ("
+"  phone TEXT PRIMARY KEY,"
+"  step INTEGER NOT NULL,"
+"  language TEXT,"
+"  location TEXT,"
+"  new_patient INTEGER,"
+"  preferred TEXT,"
+"  reason TEXT,"
+"  updated_at BIGINT NOT NULL)"
+},
 { 0, NULL, NULL }
 };

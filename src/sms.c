@@ -24,6 +24,7 @@
 
 #include <event2/http.h>
 
+#include "appointment.h"
 #include "callback.h"
 #include "config.h"
 #include "escalate.h"
@@ -338,6 +339,10 @@ sms_plan(struct db *db, struct sms_job *j, struct sms_plan *p)
 	if (c.route != SMS_OPTOUT &&
 	    (f.throttled = sms_throttled(db, cfg, j->from, j->in.now)) < 0)
 		return (-1);
+	/* An appointment's conversation or a reminder's answer (appointment.h). */
+	if ((rc = appointment_sms(db, cfg, j->from, &j->in, &c, &f, p,
+	    &j->kick)) != 0)
+		return (rc < 0 ? -1 : 0);
 	/* The daily programme's words and feedback digits (programme.h). */
 	if (c.route == SMS_CONTENT && !f.opted) {
 		struct programme_reply	pr;

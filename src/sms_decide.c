@@ -217,6 +217,10 @@ sms_decide(const struct config *cfg, const struct sms_in *in,
 			p->texts = reply_one(reply_msg(cfg, "language_set",
 			    lang, NULL));
 			break;
+		case KW_APPOINTMENT:
+			/* The conversation's own (appointment_sms), which
+			 * answers before this is asked. */
+			break;
 		}
 		p->hint = c->hint;
 		sms_hint(cfg, p, lang);

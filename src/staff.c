@@ -288,6 +288,8 @@ staff_init(struct hotline *hl)
 	s->files[2].type = "text/css; charset=utf-8";
 	s->files[3].name = "flow.js";		/* the phone tree's numbers */
 	s->files[3].type = "text/javascript; charset=utf-8";
+	s->files[4].name = "appointments.js";
+	s->files[4].type = "text/javascript; charset=utf-8";
 	/* Restarted listeners must see a number they never had. */
 	s->seq = util_now();
 	s->fp_force = 1;
@@ -322,6 +324,7 @@ staff_init(struct hotline *hl)
 	http_route(hl->http, EVHTTP_REQ_POST, "/voice/staff-call-result",
 	    ROUTE_PROVIDER, "staff-call-result", staff_call_cb);
 	staff_inbox_init(hl);		/* staff_inbox.c */
+	staff_appt_init(hl);		/* staff_appt.c */
 	staff_people_init(hl);		/* staff_people.c */
 	recording_init(hl);		/* recording.c */
 

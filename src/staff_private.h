@@ -50,7 +50,7 @@ struct staff_waiter {
 struct staff {
 	struct hotline		*hl;
 	struct event		*timer;
-	struct staff_file	 files[4];
+	struct staff_file	 files[5];
 	long long		 seq;
 	struct staff_waiter	 waiters[STAFF_MAX_WAITERS];
 	int			 nwaiters;

@@ -30,6 +30,7 @@ SAMPLES = {
     "clinica": "CLÍNICA", "hours": "HOURS", "horario": "HORARIO",
     "callback": "CALLBACK", "llamame": "LLÁMAME", "zip": "76102",
     "spanish": "ESPAÑOL", "english": "ENGLISH",
+    "appointment": "APPOINTMENT", "cita": "CITA",
 }
 # Texts that are not content keywords, and the language of their answer
 # (None: the number's).

@@ -61,6 +61,7 @@
     listen();
     load();
     loadInbox();
+    document.dispatchEvent(new CustomEvent('hotline-login', { detail: { api, me } }));
   }
 
   $('login-form').addEventListener('submit', async (ev) => {
@@ -150,7 +151,10 @@
     if (state.events) state.events.close();
     const es = new EventSource('/api/v1/events');
     state.events = es;
-    es.addEventListener('queue', () => { setLive(true); load(); loadInbox(); });
+    es.addEventListener('queue', () => {
+      setLive(true); load(); loadInbox();
+      document.dispatchEvent(new Event('hotline-queue'));
+    });
     es.addEventListener('open', () => setLive(true));
     es.addEventListener('error', () => {
       if (es.readyState === EventSource.CLOSED) {
@@ -626,6 +630,10 @@
       case 'voicemail':
         head = 'Voicemail (callback #' + e.callback + ')';
         body = e.text || '';
+        break;
+      case 'appointment':
+        head = 'Appointment request #' + e.id + ' (' + e.status.replace('_', ' ') + ')' + (e.location ? ', ' + locationName(e.location) : '');
+        body = [e.preferred, e.reason, e.start ? 'booked ' + when(e.start, e.location || loc) : null, e.note].filter(Boolean).join(' \u00b7 ');
         break;
       case 'note':
         head = 'Note by ' + e.author + ' (callback #' + e.callback + ')';
