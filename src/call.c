@@ -7,11 +7,19 @@ int
 call_start(struct db *db, const char *call_sid, const char *caller_hash,
     const char *language, const char *node, time_t now)
 {
+	/*
+	 * The first answer's row is written behind it (voice.c), so a
+	 * later step that had to be durable (a callback request) may have
+	 * made the row first: then the call's start fills in who and when.
+	 */
 	return (db_exec(db, "INSERT INTO calls (call_sid, caller_hash, "
 	    "language, started_at, status, last_node, steps) VALUES "
 	    "(?, ?, ?, ?, 'in-progress', ?, 0) ON CONFLICT (call_sid) "
-	    "DO NOTHING", "sssis", call_sid, caller_hash, language,
-	    (long long)now, node));
+	    "DO UPDATE SET caller_hash = COALESCE(calls.caller_hash, "
+	    "excluded.caller_hash), started_at = CASE WHEN "
+	    "excluded.started_at < calls.started_at THEN excluded.started_at "
+	    "ELSE calls.started_at END", "sssis", call_sid, caller_hash,
+	    language, (long long)now, node));
 }
 
 int
