@@ -217,18 +217,15 @@ voice_behind_tx(struct db *db, void *arg)
 {
 	struct voice_behind	*b = arg;
 	struct voice_job	*j = b->j;
-	char			*ctype = NULL, *doc = NULL;
-	int			 status, rc;
 
-	rc = webhook_lookup(db, j->key, &status, &ctype, &doc);
-	free(ctype);
-	free(doc);
-	if (rc != 0)
-		return (rc == 1 ? 0 : -1);
-	if (voice_apply_plan(db, j, &b->plan, b->subject) != 0 ||
-	    voice_record_step(db, j, &b->st, &b->plan, b->subject) != 0 ||
-	    webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, b->plan.doc,
+	/* The stored answer first: nothing stored means a redelivery. */
+	if (webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, b->plan.doc,
 	    j->in.now) != 0)
+		return (-1);
+	if (db_changes(db) == 0)
+		return (0);
+	if (voice_apply_plan(db, j, &b->plan, b->subject) != 0 ||
+	    voice_record_step(db, j, &b->st, &b->plan, b->subject) != 0)
 		return (-1);
 	return (0);
 }
