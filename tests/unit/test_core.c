@@ -524,7 +524,7 @@ tx_behind_order(struct db *db, void *arg)
 			(*bad)++;
 	}
 	db_done(r);
-	if (want != 300)
+	if (want != 200)
 		(*bad)++;
 	return (0);
 }
@@ -568,7 +568,7 @@ START_TEST(test_store_behind)
 	s = store_open(base, url, 1, &err);
 	ck_assert_msg(s != NULL, "%s", err ? err : "");
 	behind_released = 0;
-	for (i = 0; i < 300; i++)
+	for (i = 0; i < 200; i++)
 		ck_assert_int_eq(store_behind(s, tx_behind, behind_release,
 		    (void *)i), 0);
 	ck_assert_int_gt(store_behind_waiting(s), 0);
@@ -578,20 +578,20 @@ START_TEST(test_store_behind)
 	event_add(ev, &tv);
 	event_base_dispatch(base);
 	event_free(ev);
-	ck_assert_int_eq(behind_released, 300);
+	ck_assert_int_eq(behind_released, 200);
 	ck_assert_int_eq(store_behind_waiting(s), 0);
 	ck_assert_int_eq(store_run(s, tx_behind_order, &bad), 0);
 	ck_assert_int_eq(bad, 0);
 
 	/* Closing writes what still waits behind a batch in flight. */
-	for (i = 300; i < 310; i++)
+	for (i = 200; i < 210; i++)
 		ck_assert_int_eq(store_behind(s, tx_behind, behind_release,
 		    (void *)i), 0);
 	store_close(s);
 	s = store_open(NULL, url, 1, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(store_run(s, tx_count_behind, &bad), 0);
-	ck_assert_int_eq(bad, 309);
+	ck_assert_int_eq(bad, 209);
 	store_close(s);
 	event_base_free(base);
 }
