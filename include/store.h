@@ -49,6 +49,22 @@ void		 store_close(struct store *);
 /* Queue a transaction; done runs on the loop. Returns 0, or -1 if closing. */
 int		 store_submit(struct store *, store_tx_fn fn, store_done_fn done,
 		     void *arg);
+/*
+ * Queue work that makes no promise to anyone (events for the reports, a
+ * call's row), to be written behind the answer: in the order queued, many
+ * in one commit, one such commit in flight at a time.  fn runs on a store
+ * thread in a savepoint of its own (its failure is counted and logged,
+ * and rolls back only itself); release then runs on the loop, whatever
+ * happened.  What is queued and not yet committed is lost if the process
+ * dies: at most what arrives during one commit.  Returns -1, taking
+ * nothing, when too much is waiting already or the store runs no
+ * threads: the caller then does the work the durable way (store_submit),
+ * which paces it to the disk.  Call it on the loop only.
+ */
+int		 store_behind(struct store *, store_tx_fn fn,
+		     void (*release)(void *), void *arg);
+/* Items store_behind took that are not committed yet (on the loop). */
+int		 store_behind_waiting(struct store *);
 /* Run a transaction now on the calling thread (command-line tools). */
 int		 store_run(struct store *, store_tx_fn fn, void *arg);
 /* Jobs queued and not yet finished. */

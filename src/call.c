@@ -7,11 +7,19 @@ int
 call_start(struct db *db, const char *call_sid, const char *caller_hash,
     const char *language, const char *node, time_t now)
 {
+	/*
+	 * The first answer's row is written behind it (voice.c), so a
+	 * later step that had to be durable (a callback request) may have
+	 * made the row first: then the call's start fills in who and when.
+	 */
 	return (db_exec(db, "INSERT INTO calls (call_sid, caller_hash, "
 	    "language, started_at, status, last_node, steps) VALUES "
 	    "(?, ?, ?, ?, 'in-progress', ?, 0) ON CONFLICT (call_sid) "
-	    "DO NOTHING", "sssis", call_sid, caller_hash, language,
-	    (long long)now, node));
+	    "DO UPDATE SET caller_hash = COALESCE(calls.caller_hash, "
+	    "excluded.caller_hash), started_at = CASE WHEN "
+	    "excluded.started_at < calls.started_at THEN excluded.started_at "
+	    "ELSE calls.started_at END", "sssis", call_sid, caller_hash,
+	    language, (long long)now, node));
 }
 
 int
@@ -21,22 +29,23 @@ call_step(struct db *db, const char *call_sid, const char *language,
 	long long	at = 0;
 	int		rc;
 
-	rc = db_int_query(db, &at, "SELECT started_at FROM calls "
-	    "WHERE call_sid = ?", "s", call_sid);
+	/* One statement for a call we know (every step but a lost start). */
+	rc = db_int_query(db, &at, "UPDATE calls SET steps = steps + 1, "
+	    "last_node = ?, language = ? WHERE call_sid = ? RETURNING "
+	    "started_at", "sss", node, language, call_sid);
 	if (rc == -1)
 		return (-1);
-	if (rc == 1) {
-		at = now;
-		if (db_exec(db, "INSERT INTO calls (call_sid, language, "
-		    "started_at, status, steps) VALUES (?, ?, ?, "
-		    "'in-progress', 0) ON CONFLICT (call_sid) DO NOTHING",
-		    "ssi", call_sid, language, (long long)now) != 0)
-			return (-1);
+	if (rc == 0) {
+		*started = (time_t)at;
+		return (0);
 	}
-	*started = (time_t)at;
-	return (db_exec(db, "UPDATE calls SET steps = steps + 1, last_node = ?, "
-	    "language = ? WHERE call_sid = ?", "sss", node, language,
-	    call_sid));
+	*started = now;
+	return (db_exec(db, "INSERT INTO calls (call_sid, language, "
+	    "started_at, status, last_node, steps) VALUES (?, ?, ?, "
+	    "'in-progress', ?, 1) ON CONFLICT (call_sid) DO UPDATE SET "
+	    "steps = calls.steps + 1, last_node = excluded.last_node, "
+	    "language = excluded.language", "ssis", call_sid, language,
+	    (long long)now, node));
 }
 
 int

@@ -73,12 +73,23 @@ callback_position(struct db *db, long long id)
 				    strdup(db_text(r, 2));
 
 		db_done(r);
-		rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM callbacks "
-		    "WHERE status IN ('waiting', 'claimed') AND "
-		    "(location = ? OR (location IS NULL AND ? IS NULL)) AND "
-		    "(priority > ? OR (priority = ? AND (queued_at < ? OR "
-		    "(queued_at = ? AND id <= ?))))", "ssiiiii", loc, loc, prio,
-		    prio, q, q, id);
+		/*
+		 * Counted along callbacks_place alone (migration 11): the
+		 * location is matched with = or IS NULL, not with an OR of
+		 * both, which no index serves.
+		 */
+		if (loc != NULL)
+			rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
+			    "callbacks WHERE status IN ('waiting', 'claimed') "
+			    "AND location = ? AND (priority > ? OR (priority = "
+			    "? AND (queued_at < ? OR (queued_at = ? AND id <= "
+			    "?))))", "siiiii", loc, prio, prio, q, q, id);
+		else
+			rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
+			    "callbacks WHERE status IN ('waiting', 'claimed') "
+			    "AND location IS NULL AND (priority > ? OR "
+			    "(priority = ? AND (queued_at < ? OR (queued_at = ? "
+			    "AND id <= ?))))", "iiiii", prio, prio, q, q, id);
 		free(loc);
 	}
 	return (rc == 0 ? (int)pos : -1);

@@ -171,6 +171,7 @@ metrics_done(int ok, void *arg)
 	metrics_set("hotline_uptime_seconds", "",
 	    (util_mono_ms() - hl.started_ms) / 1000.0);
 	metrics_set("hotline_store_pending", "", store_pending(hl.store));
+	metrics_set("hotline_store_behind", "", store_behind_waiting(hl.store));
 	metrics_set("hotline_http_in_flight", "", http_in_flight(hl.http));
 	metrics_set("hotline_outbound_in_flight", "", curlev_pending(hl.curl));
 	b = evbuffer_new();

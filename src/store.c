@@ -55,6 +55,22 @@ struct store_job {
 	struct store_job	*next;
 };
 
+/*
+ * Written behind (store_behind): at most this many waiting; beyond that
+ * callers wait for the disk again, so a store that cannot keep up slows
+ * the answers instead of growing the queue, what a crash loses and the
+ * memory held (each item keeps its answer, a few kB: 4,096 of them
+ * doubled the resident size with 5,000 calls in progress).
+ */
+#define STORE_BEHIND_MAX	256
+
+struct store_behind_item {
+	store_tx_fn			 fn;
+	void				(*release)(void *);
+	void				*arg;
+	struct store_behind_item	*next;
+};
+
 struct store_thread {
 	struct store	*store;
 	pthread_t	 tid;
@@ -79,6 +95,11 @@ struct store {
 	int			 pending;
 	int			 stopping;
 	int			 healthy;
+
+	/* store_behind's items: touched on the loop only. */
+	struct store_behind_item *behind_head, *behind_tail;
+	int			 behind_waiting;	/* on the list */
+	int			 behind_flying;		/* in the batch */
 
 	struct store_thread	 threads[STORE_THREADS];
 	int			 nthreads;
@@ -352,6 +373,8 @@ fail:
 	return (-1);
 }
 
+static void	store_behind_flush(struct store *);
+
 /* --- running jobs -------------------------------------------------------- */
 
 static long long
@@ -570,6 +593,12 @@ store_open(struct event_base *base, const char *url, int threads, char **err)
 	    "Store transactions that failed as a whole (BEGIN or COMMIT "
 	    "refused, the database unreachable).");
 	metrics_add("hotline_store_failures_total", "", 0);
+	metrics_help("hotline_store_behind", "gauge",
+	    "Records written behind the answers (menu steps) and not yet "
+	    "committed.");
+	metrics_help("hotline_store_behind_failures_total", "counter",
+	    "Records written behind the answers that the store refused.");
+	metrics_add("hotline_store_behind_failures_total", "", 0);
 	s->done_ev = event_new(base, -1, EV_PERSIST, store_done_cb, s);
 	if (threads > s->ops->max_threads)
 		threads = s->ops->max_threads;
@@ -603,6 +632,11 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	/* What waits behind the answers is written before the threads stop. */
+	if (s->behind_head != NULL && s->nthreads > 0) {
+		s->behind_flying = 0;
+		store_behind_flush(s);
+	}
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
 	pthread_cond_broadcast(&s->cond);
@@ -657,6 +691,107 @@ store_submit(struct store *s, store_tx_fn fn, store_done_fn done, void *arg)
 		pthread_cond_signal(&s->more);
 	pthread_mutex_unlock(&s->lock);
 	return (0);
+}
+
+/* --- written behind ------------------------------------------------------ */
+
+struct store_behind_batch {
+	struct store			*store;
+	struct store_behind_item	*items;
+};
+
+/* On a store thread: the items of one batch, a savepoint each. */
+static int
+store_behind_tx(struct db *db, void *arg)
+{
+	struct store_behind_batch	*b = arg;
+	struct store_behind_item	*it;
+
+	for (it = b->items; it != NULL; it = it->next) {
+		if (db_exec(db, "SAVEPOINT behind", "") != 0)
+			return (-1);
+		if (it->fn(db, it->arg) != 0) {
+			log_error("store: a write behind the answer failed: %s",
+			    db_error(db));
+			metrics_add("hotline_store_behind_failures_total", "", 1);
+			if (db_exec(db, "ROLLBACK TO SAVEPOINT behind", "") != 0)
+				return (-1);
+		}
+		if (db_exec(db, "RELEASE SAVEPOINT behind", "") != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* On the loop: the batch is committed (or failed); send the next. */
+static void
+store_behind_done(int ok, void *arg)
+{
+	struct store_behind_batch	*b = arg;
+	struct store_behind_item	*it, *next;
+
+	if (!ok) {
+		log_error("store: a batch of writes behind the answers was "
+		    "lost");
+		metrics_add("hotline_store_behind_failures_total", "", 1);
+	}
+	for (it = b->items; it != NULL; it = next) {
+		next = it->next;
+		it->release(it->arg);
+		free(it);
+	}
+	b->store->behind_flying = 0;
+	store_behind_flush(b->store);
+	free(b);
+}
+
+/* Send what waits as one job, unless a batch is still on its way. */
+static void
+store_behind_flush(struct store *s)
+{
+	struct store_behind_batch	*b;
+
+	if (s->behind_head == NULL || s->behind_flying > 0)
+		return;
+	b = xmalloc(sizeof *b);
+	b->store = s;
+	b->items = s->behind_head;
+	s->behind_flying = s->behind_waiting;
+	s->behind_head = s->behind_tail = NULL;
+	s->behind_waiting = 0;
+	if (store_submit(s, store_behind_tx, store_behind_done, b) != 0) {
+		/* Closing: nothing will run them. */
+		store_behind_done(0, b);
+	}
+}
+
+int
+store_behind(struct store *s, store_tx_fn fn, void (*release)(void *),
+    void *arg)
+{
+	struct store_behind_item	*it;
+
+	if (s->nthreads == 0 ||
+	    s->behind_waiting + s->behind_flying >= STORE_BEHIND_MAX)
+		return (-1);
+	it = xcalloc(1, sizeof *it);
+	it->fn = fn;
+	it->release = release;
+	it->arg = arg;
+	if (s->behind_tail != NULL)
+		s->behind_tail->next = it;
+	else
+		s->behind_head = it;
+	s->behind_tail = it;
+	s->behind_waiting++;
+	store_behind_flush(s);
+	return (0);
+}
+
+int
+store_behind_waiting(struct store *s)
+{
+	return (s->behind_waiting + s->behind_flying);
 }
 
 int

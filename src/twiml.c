@@ -70,46 +70,72 @@ static void			 twiml_end_pending(struct twiml *);
 static void			 twiml_vopen(struct twiml *, const char *,
 				     va_list);
 
+/*
+ * Characters that need nothing are copied in runs: one evbuffer_add per
+ * run, not per character (each add takes the buffer's lock, libevent
+ * being set up for threads), which made escaping the largest part of
+ * rendering an answer.
+ */
 void
 xml_escape(struct evbuffer *out, const char *s)
 {
-	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*p = (const unsigned char *)s, *run = p;
 	size_t			 len = strlen(s), n;
 	unsigned int		 cp;
+	const char		*rep;
 
 	while (len > 0) {
-		if ((n = form_utf8_decode(p, len, &cp)) == 0) {
+		rep = NULL;
+		if (*p >= 0x20 && *p < 0x80 && *p != '&' && *p != '<' &&
+		    *p != '>' && *p != '"' && *p != '\'') {
 			p++;
 			len--;
 			continue;
 		}
-		switch (cp) {
-		case '&':
-			evbuffer_add(out, "&amp;", 5);
-			break;
-		case '<':
-			evbuffer_add(out, "&lt;", 4);
-			break;
-		case '>':
-			evbuffer_add(out, "&gt;", 4);
-			break;
-		case '"':
-			evbuffer_add(out, "&quot;", 6);
-			break;
-		case '\'':
-			evbuffer_add(out, "&apos;", 6);
-			break;
-		default:
-			/* XML 1.0 has no way to carry these at all. */
-			if ((cp < 0x20 && cp != '\t' && cp != '\n' &&
-			    cp != '\r') || cp == 0xfffe || cp == 0xffff)
+		if ((n = form_utf8_decode(p, len, &cp)) == 0)
+			rep = "";	/* not UTF-8: dropped */
+		else {
+			switch (cp) {
+			case '&':
+				rep = "&amp;";
 				break;
-			evbuffer_add(out, p, n);
-			break;
+			case '<':
+				rep = "&lt;";
+				break;
+			case '>':
+				rep = "&gt;";
+				break;
+			case '"':
+				rep = "&quot;";
+				break;
+			case '\'':
+				rep = "&apos;";
+				break;
+			default:
+				/* XML 1.0 has no way to carry these at all. */
+				if ((cp < 0x20 && cp != '\t' && cp != '\n' &&
+				    cp != '\r') || cp == 0xfffe || cp == 0xffff)
+					rep = "";
+				break;
+			}
 		}
+		if (n == 0)
+			n = 1;
+		if (rep == NULL) {
+			p += n;
+			len -= n;
+			continue;
+		}
+		if (p > run)
+			evbuffer_add(out, run, p - run);
+		if (*rep != '\0')
+			evbuffer_add(out, rep, strlen(rep));
 		p += n;
 		len -= n;
+		run = p;
 	}
+	if (p > run)
+		evbuffer_add(out, run, p - run);
 }
 
 static const struct twiml_elem *

@@ -213,6 +213,89 @@ voice_tx(struct db *db, void *arg)
 	return (0);
 }
 
+/*
+ * A step decided and answered on the loop (voice_answer_now): the call's
+ * row, the step's events and the stored answer, written behind.  A
+ * redelivery whose first delivery is already written records nothing
+ * twice.
+ */
+struct voice_behind {
+	struct voice_job	*j;
+	struct voice_plan	 plan;
+	struct voice_state	 st;
+	char			 subject[17];
+};
+
+static int
+voice_behind_tx(struct db *db, void *arg)
+{
+	struct voice_behind	*b = arg;
+	struct voice_job	*j = b->j;
+
+	/* The stored answer first: nothing stored means a redelivery. */
+	if (webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, b->plan.doc,
+	    j->in.now) != 0)
+		return (-1);
+	if (db_changes(db) == 0)
+		return (0);
+	if (voice_apply_plan(db, j, &b->plan, b->subject) != 0 ||
+	    voice_record_step(db, j, &b->st, &b->plan, b->subject) != 0)
+		return (-1);
+	return (0);
+}
+
+static void	voice_job_free(struct voice_job *);
+
+static void
+voice_behind_free(void *arg)
+{
+	struct voice_behind	*b = arg;
+
+	voice_plan_free(&b->plan);
+	voice_job_free(b->j);
+	free(b);
+}
+
+/*
+ * Menu navigation waits for no disk: where the call is travels in the
+ * signed step URLs, so a step whose plan promises nothing (no callback
+ * request, no text, no red flag, no question for the store) is decided
+ * here, answered at once, and its records are written behind
+ * (store_behind: lost only if the process dies within a commit of the
+ * answer, said so in the README).  Anything else returns -1 and goes
+ * through voice_tx, durable before the answer.
+ */
+static int
+voice_answer_now(struct voice_job *j)
+{
+	struct voice_behind	*b;
+	struct voice_facts	 facts;
+
+	b = xcalloc(1, sizeof *b);
+	b->j = j;
+	b->st = j->st;
+	j->in.now = util_now();
+	memset(&facts, 0, sizeof facts);
+	facts.opted = -1;
+	if (voice_decide(j->cfg, &j->in, &b->st, &facts, &b->plan) != 0 ||
+	    b->plan.need != VOICE_NEED_NONE || b->plan.ntexts != 0 ||
+	    b->plan.red_flag || b->plan.has_flag || b->plan.doc == NULL)
+		goto durable;
+	util_hash(j->cfg->secret, j->call_sid, b->subject);
+	/* The store thread reads the job and the plan, never the request. */
+	if (store_behind(j->hl->store, voice_behind_tx, voice_behind_free,
+	    b) != 0)
+		goto durable;	/* too much waiting: pace with the disk */
+	http_twiml(j->r, b->plan.doc, strlen(b->plan.doc));
+	j->r = NULL;
+	metrics_add("hotline_voice_steps_total", "", 1);
+	return (0);
+durable:
+	voice_plan_free(&b->plan);
+	free(b);
+	return (-1);
+}
+
 static void
 voice_job_free(struct voice_job *j)
 {
@@ -384,6 +467,8 @@ voice_submit(struct hreq *r, enum voice_kind kind)
 	free(material);
 	hash[32] = '\0';
 	xasprintf(&j->key, "voice:%s:%s", sid, hash);
+	if (voice_answer_now(j) == 0)
+		return;
 	if (store_submit(r->hl->store, voice_tx, voice_done, j) != 0) {
 		/* Shutting down: the caller still hears something. */
 		voice_done(0, j);

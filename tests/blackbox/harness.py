@@ -513,11 +513,31 @@ def store_query(store, sql):
             for r in store_rows(store, sql)]
 
 
+def _hotlined_settle(self):
+    """Wait until what the service writes behind its answers (a menu
+    step's records: the call's row, its events) is in the store, as its
+    /metrics says (hotline_store_behind); at once when it is not running."""
+    import re
+    deadline = time.time() + 10
+    while self.proc is not None and self.proc.poll() is None and \
+            time.time() < deadline:
+        try:
+            r = self.get("/metrics")
+        except Exception:
+            return
+        m = re.search(r"^hotline_store_behind (\S+)$", r.text, re.M)
+        if r.status != 200 or m is None or float(m.group(1)) == 0:
+            return
+        time.sleep(0.01)
+
+
 def _hotlined_query(self, sql):
+    _hotlined_settle(self)
     return store_query(self.store, sql)
 
 
 def _hotlined_rows(self, sql, args=()):
+    _hotlined_settle(self)
     return store_rows(self.store, sql, args)
 
 

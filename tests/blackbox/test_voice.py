@@ -599,8 +599,14 @@ class TestVoiceOpen(Voice):
         self.assertEqual(r.status, 400)
 
     def test_store_failure_apologises_and_connects(self):
+        # The menu promises nothing, so it is answered before the store
+        # writes (behind the answer); the first step with a promise in it
+        # (a text) waits for the store, and the store refusing it is heard.
         c = self.failing_call().start()
+        self.assertIn(prompt("en", "welcome"), c.text())
+        c.say("stretches").say("text me this")
         self.assertIn(prompt("en", "sorry_store"), c.text())
+        self.assertNotIn(prompt("en", "sms_sent"), c.text())
         self.assertEqual(c.dial_number(), "+18175550100")
         self.assert_nothing_kept(c)
         # an ordinary caller is not affected, and is kept
@@ -651,7 +657,7 @@ class TestVoiceClosed(Voice):
         self.assertTrue(c.hung_up())
 
     def test_store_failure_says_goodbye_with_the_advice(self):
-        c = self.failing_call().start()
+        c = self.failing_call().start().say("stretches").say("text me this")
         said = c.text()
         self.assertIn(prompt("en", "sorry_store"), said)
         self.assertIn(prompt("en", "emergency"), said)

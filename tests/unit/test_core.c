@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,6 +482,123 @@ START_TEST(test_store_group_commit_and_savepoints)
 END_TEST
 
 /*
+ * Written behind: items run in the order queued, a failing one rolls back
+ * alone, each is released once on the loop, and what still waits when the
+ * store closes is written before it closes.
+ */
+static int	behind_released;
+
+static int
+tx_behind(struct db *db, void *arg)
+{
+	long long	at = (long long)(intptr_t)arg;
+
+	if (at == 7) {
+		db_exec(db, "INSERT INTO events (at, kind) VALUES (7, 'behind')",
+		    "");
+		return (-1);
+	}
+	return (db_exec(db, "INSERT INTO events (at, kind) VALUES (?, "
+	    "'behind')", "i", at));
+}
+
+static void
+behind_release(void *arg)
+{
+	behind_released++;
+}
+
+static int
+tx_behind_order(struct db *db, void *arg)
+{
+	struct db_res	*r;
+	long long	*bad = arg, want = 0;
+
+	*bad = 0;
+	if ((r = db_query(db, "SELECT at FROM events WHERE kind = 'behind' "
+	    "ORDER BY id", "")) == NULL)
+		return (-1);
+	while (db_next(r) == 1) {
+		if (want == 7)
+			want++;
+		if (db_int(r, 0) != want++)
+			(*bad)++;
+	}
+	db_done(r);
+	if (want != 200)
+		(*bad)++;
+	return (0);
+}
+
+static int
+tx_count_behind(struct db *db, void *arg)
+{
+	return (db_int_query(db, arg, "SELECT COUNT(*) FROM events WHERE "
+	    "kind = 'behind'", "") == 0 ? 0 : -1);
+}
+
+static void
+behind_settled(evutil_socket_t fd, short what, void *arg)
+{
+	struct store	*s = ((void **)arg)[0];
+	struct event	*ev = ((void **)arg)[1];
+	struct timeval	 tv = { 0, 5000 };
+
+	if (store_behind_waiting(s) == 0)
+		event_base_loopbreak(event_get_base(ev));
+	else
+		event_add(ev, &tv);
+}
+
+START_TEST(test_store_behind)
+{
+	char			 dir[] = "/tmp/hotline-core-XXXXXX", url[256];
+	struct event_base	*base;
+	struct store		*s;
+	struct event		*ev;
+	struct timeval		 tv = { 0, 5000 };
+	void			*args[2];
+	char			*err = NULL;
+	long long		 bad = -1;
+	intptr_t		 i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(url, sizeof url, "sqlite:%s/h.db", dir);
+	evthread_use_pthreads();
+	base = event_base_new();
+	s = store_open(base, url, 1, &err);
+	ck_assert_msg(s != NULL, "%s", err ? err : "");
+	behind_released = 0;
+	for (i = 0; i < 200; i++)
+		ck_assert_int_eq(store_behind(s, tx_behind, behind_release,
+		    (void *)i), 0);
+	ck_assert_int_gt(store_behind_waiting(s), 0);
+	ev = evtimer_new(base, behind_settled, args);
+	args[0] = s;
+	args[1] = ev;
+	event_add(ev, &tv);
+	event_base_dispatch(base);
+	event_free(ev);
+	ck_assert_int_eq(behind_released, 200);
+	ck_assert_int_eq(store_behind_waiting(s), 0);
+	ck_assert_int_eq(store_run(s, tx_behind_order, &bad), 0);
+	ck_assert_int_eq(bad, 0);
+
+	/* Closing writes what still waits behind a batch in flight. */
+	for (i = 200; i < 210; i++)
+		ck_assert_int_eq(store_behind(s, tx_behind, behind_release,
+		    (void *)i), 0);
+	store_close(s);
+	s = store_open(NULL, url, 1, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_run(s, tx_count_behind, &bad), 0);
+	ck_assert_int_eq(bad, 209);
+	store_close(s);
+	event_base_free(base);
+}
+END_TEST
+
+/*
  * One batch: a job holds the only store thread until every other job is
  * queued, so they all share the next commit.  Among them, jobs that fail
  * by returning -1, by a constraint the database enforces, and by SQL the
@@ -716,6 +834,7 @@ main(void)
 	tcase_add_test(tc, test_nearest_zip);
 	tcase_add_test(tc, test_config_env_overrides);
 	tcase_add_test(tc, test_store_group_commit_and_savepoints);
+	tcase_add_test(tc, test_store_behind);
 	tcase_add_test(tc, test_store_batch_failures_stay_alone);
 	tcase_add_test(tc, test_store_types);
 	tcase_add_test(tc, test_metrics_render);
