@@ -128,6 +128,20 @@ int	 appointment_convo_put(struct db *, const struct config *,
 	    const char *phone, const struct appt_convo *, time_t now);
 int	 appointment_convo_end(struct db *, const char *phone);
 
+/*
+ * Retention (retention.c) of what is past before cutoff: the words of
+ * appointments no longer waiting on staff, then their numbers (the row
+ * stays for the report), then the rows; and conversations left since
+ * cutoff.  limit 0 counts; otherwise at most limit rows are cleared or
+ * deleted.  How many, or -1.
+ */
+enum appt_purge {
+	APPT_PURGE_WORDS, APPT_PURGE_NUMBERS, APPT_PURGE_ROWS,
+	APPT_PURGE_CONVOS
+};
+long long appointment_purge(struct db *, enum appt_purge, time_t cutoff,
+	    int limit);
+
 struct appt_request {
 	const char	*phone;
 	const char	*channel;	/* "sms" or "voice" */

@@ -187,4 +187,12 @@ int		 feedback_answer(struct db *, const struct config *,
 /* Forget the asks keyed with prefix that were never sent.  0 or -1. */
 int		 feedback_forget(struct db *, const char *prefix);
 
+/*
+ * Retention (retention.c): the programmes over, and the questions
+ * answered or asked, before cutoff.  limit 0 counts; otherwise at most
+ * limit rows go.  How many, or -1.
+ */
+long long	 programme_purge(struct db *, time_t cutoff, int limit);
+long long	 feedback_purge(struct db *, time_t cutoff, int limit);
+
 #endif

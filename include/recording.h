@@ -17,8 +17,11 @@ struct hotline;
 
 /* The routes (by staff_init). */
 void	recording_init(struct hotline *);
-/* Remove this instance's voicemail copies older than their retention. */
-void	recording_sweep(const struct config *, time_t now);
+/*
+ * Remove this instance's voicemail copies older than their retention (with
+ * dry, only count them).  How many files.
+ */
+int	recording_sweep(const struct config *, time_t now, int dry);
 
 /* --- in a transaction ---------------------------------------------------- */
 
@@ -35,5 +38,11 @@ int	recording_transcription_put(struct db *, const char *url,
  * has a "recording_url".  0 or -1.
  */
 int	recording_words(struct db *, json_t *entry, json_t *requests);
+/*
+ * Retention (retention.c): the words for voicemails no entry or request
+ * links any more, kept since before cutoff.  limit 0 counts; otherwise at
+ * most limit go.  How many, or -1.
+ */
+long long recording_purge(struct db *, time_t cutoff, int limit);
 
 #endif

@@ -17,6 +17,8 @@
 #ifndef HOTLINE_STORE_H
 #define HOTLINE_STORE_H
 
+#include <time.h>
+
 struct event_base;
 struct store;
 struct db;		/* a store thread's connection; opaque */
@@ -92,6 +94,14 @@ struct db_res;
 int		 db_exec(struct db *, const char *sql, const char *types, ...);
 /* Rows changed by the last db_exec. */
 long long	 db_changes(struct db *);
+/*
+ * A retention step (retention.h) on the owner's table: with limit 0 the
+ * count statement (one '?', the cutoff) says how many rows are past it;
+ * otherwise the purge statement (the cutoff, then LIMIT ?) deletes or
+ * clears at most limit of them.  How many, or -1.
+ */
+long long	 db_purge(struct db *, const char *count, const char *purge,
+		     time_t cutoff, int limit);
 struct db_res	*db_query(struct db *, const char *sql, const char *types, ...);
 /* 1: a row is ready; 0: no more rows; -1: error. */
 int		 db_next(struct db_res *);

@@ -334,3 +334,50 @@ appointment_person_events(struct db *db, const char *phone, json_t *events)
 	db_done(r);
 	return (rc == -1 ? -1 : 0);
 }
+
+/* --- retention (retention.c's steps) -------------------------------------- */
+
+/*
+ * An appointment is past when it is no longer waiting on staff (requested,
+ * reschedule) and both its last change and its visit are before cutoff.
+ * The report counts the rows (by clinic, channel, status and times), so
+ * the person's words, then their number, are blanked first; the row goes
+ * with the report events.
+ */
+#define APPT_PAST	"status NOT IN ('requested', 'reschedule') AND " \
+	"(CASE WHEN start_at > updated_at THEN start_at ELSE updated_at END) < ?"
+#define APPT_WORDS	"(preferred IS NOT NULL OR reason IS NOT NULL OR " \
+	"note IS NOT NULL) AND " APPT_PAST
+#define APPT_NUMBER	"phone <> '' AND " APPT_PAST
+
+static const struct {
+	const char	*count;
+	const char	*purge;
+} appointment_purge_sql[] = {
+	[APPT_PURGE_WORDS] = {
+	    "SELECT COUNT(*) FROM appointments WHERE " APPT_WORDS,
+	    "UPDATE appointments SET preferred = NULL, reason = NULL, note = "
+	    "NULL WHERE id IN (SELECT id FROM appointments WHERE " APPT_WORDS
+	    " LIMIT ?)" },
+	[APPT_PURGE_NUMBERS] = {
+	    "SELECT COUNT(*) FROM appointments WHERE " APPT_NUMBER,
+	    "UPDATE appointments SET phone = '', fhir_id = NULL, fhir_outcome "
+	    "= NULL WHERE id IN (SELECT id FROM appointments WHERE "
+	    APPT_NUMBER " LIMIT ?)" },
+	[APPT_PURGE_ROWS] = {
+	    "SELECT COUNT(*) FROM appointments WHERE " APPT_PAST,
+	    "DELETE FROM appointments WHERE id IN (SELECT id FROM appointments "
+	    "WHERE " APPT_PAST " LIMIT ?)" },
+	[APPT_PURGE_CONVOS] = {
+	    "SELECT COUNT(*) FROM appointment_convos WHERE updated_at < ?",
+	    "DELETE FROM appointment_convos WHERE phone IN (SELECT phone FROM "
+	    "appointment_convos WHERE updated_at < ? LIMIT ?)" },
+};
+
+long long
+appointment_purge(struct db *db, enum appt_purge what, time_t cutoff,
+    int limit)
+{
+	return (db_purge(db, appointment_purge_sql[what].count,
+	    appointment_purge_sql[what].purge, cutoff, limit));
+}

@@ -190,3 +190,20 @@ feedback_forget(struct db *db, const char *prefix)
 	free(like);
 	return (rc);
 }
+
+/*
+ * Retention (retention.c's step, with the callbacks' period): questions
+ * answered before cutoff, or asked then and never answered (their window
+ * long shut).  The answers (feedback) hold no number and stay for the
+ * report.
+ */
+#define FEEDBACK_OLD	"COALESCE(answered_at, asked_at) < ?"
+
+long long
+feedback_purge(struct db *db, time_t cutoff, int limit)
+{
+	return (db_purge(db, "SELECT COUNT(*) FROM feedback_asks WHERE "
+	    FEEDBACK_OLD, "DELETE FROM feedback_asks WHERE id IN (SELECT id "
+	    "FROM feedback_asks WHERE " FEEDBACK_OLD " LIMIT ?)", cutoff,
+	    limit));
+}

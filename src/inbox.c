@@ -441,15 +441,8 @@ static const struct {
 long long
 inbox_retention(struct db *db, enum inbox_ret what, time_t cutoff, int limit)
 {
-	long long	n = 0;
-
-	if (limit == 0)
-		return (db_int_query(db, &n, inbox_retention_sql[what].count,
-		    "i", (long long)cutoff) == -1 ? -1 : n);
-	if (db_exec(db, inbox_retention_sql[what].purge, "ii",
-	    (long long)cutoff, (long long)limit) != 0)
-		return (-1);
-	return (db_changes(db));
+	return (db_purge(db, inbox_retention_sql[what].count,
+	    inbox_retention_sql[what].purge, cutoff, limit));
 }
 
 int

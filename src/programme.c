@@ -213,3 +213,19 @@ programme_text(struct db *db, const struct config *cfg, const char *phone,
 	programme_plan_free(&p);
 	return (1);
 }
+
+/*
+ * Retention (retention.c's step, with the callbacks' period): programmes
+ * over before cutoff -- paused, stopped or finished then, or still marked
+ * active though their last day was then (nobody texted to mark them).
+ */
+#define PROGRAMME_OVER	"COALESCE(ended_at, first_at + days * 86400) < ?"
+
+long long
+programme_purge(struct db *db, time_t cutoff, int limit)
+{
+	return (db_purge(db, "SELECT COUNT(*) FROM programmes WHERE "
+	    PROGRAMME_OVER, "DELETE FROM programmes WHERE id IN (SELECT id "
+	    "FROM programmes WHERE " PROGRAMME_OVER " LIMIT ?)", cutoff,
+	    limit));
+}

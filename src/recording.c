@@ -291,8 +291,8 @@ recording_cb(struct hreq *r)
 	api_submit(a, 0);
 }
 
-void
-recording_sweep(const struct config *cfg, time_t now)
+int
+recording_sweep(const struct config *cfg, time_t now, int dry)
 {
 	struct dirent	*e;
 	struct stat	 st;
@@ -303,26 +303,45 @@ recording_sweep(const struct config *cfg, time_t now)
 
 	/* 0 days: kept for ever, like the links (retention.c). */
 	if (cfg->retention.recordings <= 0)
-		return;
+		return (0);
 	cutoff = now - (time_t)cfg->retention.recordings * 86400;
 	dir = util_data_path(cfg->store, RECORDING_DIR);
 	if ((d = opendir(dir)) == NULL) {
 		free(dir);
-		return;
+		return (0);
 	}
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
 		xasprintf(&path, "%s/%s", dir, e->d_name);
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_mtime < cutoff && unlink(path) == 0)
+		    st.st_mtime < cutoff && (dry || unlink(path) == 0))
 			n++;
 		free(path);
 	}
 	closedir(d);
-	if (n > 0)
+	if (n > 0 && !dry)
 		log_info("recording: %d old voicemail file(s) removed", n);
 	free(dir);
+	return (n);
+}
+
+/*
+ * Retention (retention.c's step, with the recordings' period): the words
+ * for voicemails whose links are gone, kept since before cutoff.
+ */
+#define RECORDING_WORDS_GONE	"at < ? AND NOT EXISTS (SELECT 1 FROM " \
+	"callback_requests q WHERE q.recording_url = " \
+	"transcriptions.recording_url) AND NOT EXISTS (SELECT 1 FROM " \
+	"callbacks c WHERE c.recording_url = transcriptions.recording_url)"
+
+long long
+recording_purge(struct db *db, time_t cutoff, int limit)
+{
+	return (db_purge(db, "SELECT COUNT(*) FROM transcriptions WHERE "
+	    RECORDING_WORDS_GONE, "DELETE FROM transcriptions WHERE "
+	    "recording_url IN (SELECT recording_url FROM transcriptions WHERE "
+	    RECORDING_WORDS_GONE " LIMIT ?)", cutoff, limit));
 }
 
 /* --- the provider's transcription ------------------------------------------ */

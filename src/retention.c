@@ -20,14 +20,21 @@
  *
  * The staff inbox (inbox.c) goes the same way once staff marked an item
  * done: what it and its replies said with the bodies, the rows with the
- * events.
+ * events.  Appointments no longer waiting on staff, once their visit and
+ * last change are past: what the person wrote with the transcripts, their
+ * number with the callbacks (the row stays: the report counts it), the
+ * row with the events.  Daily programmes over, and feedback questions
+ * answered or asked, with the callbacks (the answers hold no number and
+ * stay).  An appointment conversation left a day is over: it goes then,
+ * whatever is configured.
  *
  * Opt-outs and their audit trail are never purged: STOP must keep
  * winning.  Open callbacks and messages still being sent are never
  * touched, however old.
  *
- * Each table has one function below holding its SQL (the table's owner
- * module takes it over when there is one).  A step removes at most
+ * Each table has one function below: its owner module holds the SQL
+ * (inbox.c, recording.c, programme.c, feedback.c, appointment.c), or the
+ * function does until the owner takes it over.  A step removes at most
  * RETENTION_BATCH rows, so a purge is many short transactions that never
  * hold the store long: hotlined runs one step per store job from a timer,
  * one after another, and `hotline purge` commits each step on its own.
@@ -40,12 +47,14 @@
 
 #include <event2/event.h>
 
+#include "appointment.h"
 #include "config.h"
 #include "hotline.h"
 #include "inbox.h"
 #include "lease.h"
 #include "log.h"
 #include "metrics.h"
+#include "programme.h"
 #include "recording.h"
 #include "retention.h"
 #include "store.h"
@@ -59,11 +68,13 @@
 #define RETENTION_LEASE_MS	(2 * LEASE_TTL_MS)
 
 enum retention_kind {
-	RET_BODIES, RET_RECORDINGS, RET_TRANSCRIPTS, RET_CALLBACKS, RET_EVENTS
+	RET_BODIES, RET_RECORDINGS, RET_TRANSCRIPTS, RET_CALLBACKS, RET_EVENTS,
+	RET_CONVERSATIONS
 };
 
 static const char *const retention_kinds[] = {
-	"bodies", "recordings", "transcripts", "callbacks", "events"
+	"bodies", "recordings", "transcripts", "callbacks", "events",
+	"conversation"
 };
 
 /*
@@ -86,14 +97,7 @@ static long long
 retention_apply(struct db *db, const char *count, const char *purge,
     time_t cutoff, int limit)
 {
-	long long	n = 0;
-
-	if (limit == 0)
-		return (db_int_query(db, &n, count, "i", (long long)cutoff) ==
-		    -1 ? -1 : n);
-	if (db_exec(db, purge, "ii", (long long)cutoff, (long long)limit) != 0)
-		return (-1);
-	return (db_changes(db));
+	return (db_purge(db, count, purge, cutoff, limit));
 }
 
 /* --- one function per table ---------------------------------------------- */
@@ -185,14 +189,7 @@ static long long
 retention_transcriptions(struct db *db, enum retention_kind kind,
     time_t cutoff, int limit)
 {
-#define GONE "at < ? AND NOT EXISTS (SELECT 1 FROM callback_requests q " \
-	"WHERE q.recording_url = transcriptions.recording_url) AND NOT " \
-	"EXISTS (SELECT 1 FROM callbacks c WHERE c.recording_url = " \
-	"transcriptions.recording_url)"
-	return (retention_apply(db, RETENTION_COUNT("transcriptions", GONE),
-	    RETENTION_DELETE("transcriptions", "recording_url", GONE), cutoff,
-	    limit));
-#undef GONE
+	return (recording_purge(db, cutoff, limit));
 }
 
 static long long
@@ -267,6 +264,39 @@ retention_inbox_replies(struct db *db, enum retention_kind kind,
 	return (inbox_retention(db, INBOX_RET_REPLIES, cutoff, limit));
 }
 
+/* The daily programme's (programme.c, feedback.c hold the SQL). */
+static long long
+retention_programmes(struct db *db, enum retention_kind kind, time_t cutoff,
+    int limit)
+{
+	return (programme_purge(db, cutoff, limit));
+}
+
+static long long
+retention_feedback_asks(struct db *db, enum retention_kind kind,
+    time_t cutoff, int limit)
+{
+	return (feedback_purge(db, cutoff, limit));
+}
+
+/* Appointments (appointment.c holds the SQL): words, numbers, rows. */
+static long long
+retention_appointments(struct db *db, enum retention_kind kind,
+    time_t cutoff, int limit)
+{
+	enum appt_purge	what;
+
+	if (kind == RET_TRANSCRIPTS)
+		what = APPT_PURGE_WORDS;
+	else if (kind == RET_CALLBACKS)
+		what = APPT_PURGE_NUMBERS;
+	else if (kind == RET_CONVERSATIONS)
+		what = APPT_PURGE_CONVOS;
+	else
+		what = APPT_PURGE_ROWS;
+	return (appointment_purge(db, what, cutoff, limit));
+}
+
 /* --- the steps ------------------------------------------------------------ */
 
 static const struct retention_step {
@@ -286,16 +316,25 @@ static const struct retention_step {
 	{ RET_TRANSCRIPTS, "words of callback requests",
 	    retention_callback_requests },
 	{ RET_TRANSCRIPTS, "stored webhook answers", retention_webhooks },
+	{ RET_TRANSCRIPTS, "words of past appointments",
+	    retention_appointments },
 	{ RET_CALLBACKS, "callback requests", retention_callback_requests },
 	{ RET_CALLBACKS, "callback notes", retention_callback_notes },
 	{ RET_CALLBACKS, "red-flag pages", retention_escalation_pages },
 	{ RET_CALLBACKS, "red-flag escalations", retention_escalations },
 	{ RET_CALLBACKS, "finished callbacks", retention_callbacks },
+	{ RET_CALLBACKS, "numbers of past appointments",
+	    retention_appointments },
+	{ RET_CALLBACKS, "ended daily programmes", retention_programmes },
+	{ RET_CALLBACKS, "feedback questions asked", retention_feedback_asks },
 	{ RET_EVENTS, "report events", retention_events },
 	{ RET_EVENTS, "call records", retention_calls },
 	{ RET_EVENTS, "text message records", retention_messages },
 	{ RET_EVENTS, "inbox reply records", retention_inbox_replies },
 	{ RET_EVENTS, "inbox records", retention_inbox },
+	{ RET_EVENTS, "appointment records", retention_appointments },
+	{ RET_CONVERSATIONS, "appointment conversations left",
+	    retention_appointments },
 };
 
 #define RETENTION_NSTEPS (sizeof retention_steps / sizeof retention_steps[0])
@@ -332,6 +371,9 @@ retention_days(const struct config *cfg, size_t step)
 		return (cfg->retention.callbacks);
 	case RET_EVENTS:
 		return (cfg->retention.events);
+	case RET_CONVERSATIONS:
+		/* Over after a day (appointment.c), whatever is configured. */
+		return ((APPT_CONVO_SECS + 86399) / 86400);
 	}
 	return (0);
 }
@@ -444,7 +486,7 @@ retention_tick(evutil_socket_t fd, short what, void *arg)
 	struct timeval		 soon = { RETENTION_LEASE_MS / 1000, 0 };
 
 	/* Each instance keeps its own copies of voicemails (recording.c). */
-	recording_sweep(hotline_config(rt->hl), util_now());
+	recording_sweep(hotline_config(rt->hl), util_now(), 0);
 	if (!lease_held("retention")) {
 		evtimer_add(rt->timer, &soon);
 		return;

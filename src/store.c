@@ -180,6 +180,20 @@ db_changes(struct db *db)
 	return (db->ops->changes(db));
 }
 
+long long
+db_purge(struct db *db, const char *count, const char *purge, time_t cutoff,
+    int limit)
+{
+	long long	n = 0;
+
+	if (limit == 0)
+		return (db_int_query(db, &n, count, "i", (long long)cutoff) ==
+		    -1 ? -1 : n);
+	if (db_exec(db, purge, "ii", (long long)cutoff, (long long)limit) != 0)
+		return (-1);
+	return (db_changes(db));
+}
+
 const char *
 db_error(struct db *db)
 {

@@ -2,7 +2,8 @@
  * cli_purge.c -- hotline purge [--dry-run]: remove now what is past its
  * retention period (retention.c), or with --dry-run only say what would
  * go, as counts per kind.  Each batch is committed on its own, so a
- * running service is never held up for long.
+ * running service is never held up for long.  Then this host's cached
+ * copies of voicemails (recording.c), as the service's own pass does.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "recording.h"
 #include "retention.h"
 #include "store.h"
 #include "util.h"
@@ -82,5 +84,12 @@ cli_purge(struct cli *cli, int argc, char **argv)
 			printf("%-12s %6s %9s  %s\n", retention_kind(p.step),
 			    "-", "kept", retention_what(p.step));
 	}
+	if (p.cfg->retention.recordings > 0)
+		printf("%-12s %6d %9d  %s\n", "recordings",
+		    p.cfg->retention.recordings,
+		    recording_sweep(p.cfg, p.now, dry), "voicemail files on disk");
+	else
+		printf("%-12s %6s %9s  %s\n", "recordings", "-", "kept",
+		    "voicemail files on disk");
 	return (0);
 }

@@ -196,6 +196,37 @@ class TestRecording(RequestsCase):
         self.assertEqual(self.play(cid).body, WAV)
         self.assertEqual(len(self.rec.fetches(REC_OK)), 2)
 
+    def test_hotline_purge_removes_old_copies(self):
+        self.add_staff("alice")
+        self.tok = self.token("alice")
+        cid = self.leave(CALLER, REC_OK)
+        self.assertEqual(self.play(cid).body, WAV)
+        folder = os.path.join(os.path.dirname(self.h.store.split(":", 1)[1]),
+                              "recordings")
+        copies = os.listdir(folder)
+        self.assertNotEqual(copies, [])
+        # With the service stopped, hotline purge goes by the same
+        # period: a day on, asked, and the copies stay; past 30 days
+        # they go, counted on their own line.
+        self.h.stop()
+        self.h.advance(86400)
+        p = self.cli("purge")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"recordings +30 +0 +voicemail files "
+                         r"on disk")
+        self.assertEqual(sorted(os.listdir(folder)), sorted(copies))
+        self.h.advance(30 * 86400)
+        p = self.cli("purge", "--dry-run")
+        self.assertRegex(p.stdout, r"recordings +30 +%d +voicemail files "
+                         r"on disk" % len(copies))
+        self.assertEqual(sorted(os.listdir(folder)), sorted(copies))
+        p = self.cli("purge")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"recordings +30 +%d +voicemail files "
+                         r"on disk" % len(copies))
+        self.assertEqual(os.listdir(folder), [])
+        self.h.start()
+
     def token_admin(self):
         self.add_staff("root")
         p = self.cli("staff", "add", "root", "--admin", "--password-stdin",

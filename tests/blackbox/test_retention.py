@@ -8,12 +8,22 @@ import json
 import subprocess
 import time
 
-from harness import CALLER, HOTLINE, sms_text
+from harness import CALLER, HOTLINE, HotlineTestCase, sms_text
+from test_appointments import VISIT, AppointmentCase
 from test_voice import Call, Voice
 
 DAY = 86400
 OTHER = "+18175550177"                 # a texter whose callback stays open
 STOPPED = "+18175550178"               # a texter who opted out
+THIRD = "+18175550179"
+# Tuesday 2026-12-01, 10:00 in Chicago (the caller's 817 is Central).
+ENROL = "+2026-12-01T10:00:00-06:00"
+
+
+def purge_lines(out):
+    """`hotline purge` output as {(kind, what): count}."""
+    return {tuple(l.split(None, 3)[::3]): l.split(None, 3)[2]
+            for l in out.splitlines()[1:]}
 
 
 class TestRetention(Voice):
@@ -168,6 +178,142 @@ class TestRetention(Voice):
         out = self.cli("purge", "--dry-run")
         for line in out.splitlines()[1:]:
             self.assertIn(line.split()[2], ("0", "kept"), out)
+        self.h.start()
+        self.assertEqual(self.h.get("/healthz").status, 200)
+
+
+class TestRetentionProgrammes(HotlineTestCase):
+    """Daily programmes and feedback questions go with the callbacks'
+    period once over; the answers (no number) stay for the report."""
+    env = {"HOTLINE_CLOCK": ENROL}
+
+    cli = TestRetention.cli
+    count = TestRetention.count
+
+    def test_programmes_and_feedback_asks(self):
+        self.assertIn("14 days", sms_text(self.h.sms("DAILY"))[0])
+        self.assertTrue(sms_text(self.h.sms("DAILY", frm=OTHER)))
+        self.assertIn("paused", sms_text(self.h.sms("PAUSE", frm=OTHER))[0])
+        # A guide's question, answered: the answer keeps no number.
+        self.assertTrue(sms_text(self.h.sms("STRETCH", frm=THIRD)))
+        self.h.stop()
+        self.h.advance(3660)
+        self.h.start()
+        self.assertTrue(self.provider.wait_for(lambda: any(
+            "Reply 1-5" in m["form"].get("Body", "")
+            for m in self.provider.messages()
+            if m["form"].get("To") == THIRD), timeout=20))
+        self.assertIn("Thank", sms_text(self.h.sms("4", frm=THIRD))[0])
+        self.assertEqual(self.count("SELECT COUNT(*) FROM feedback"), 1)
+        self.assertEqual(self.h.query("SELECT phone, status FROM programmes "
+                                      "ORDER BY id"),
+                         [[CALLER, "active"], [OTHER, "paused"]])
+        self.assertEqual(self.h.query(
+            "SELECT phone, CASE WHEN answered_at IS NULL THEN 'open' ELSE "
+            "'answered' END FROM feedback_asks ORDER BY phone"),
+            [[THIRD, "answered"], [CALLER, "open"]])
+
+        # A month on, nothing of these has passed the 180 days.
+        self.h.stop()
+        self.h.advance(31 * DAY)
+        lines = purge_lines(self.cli("purge", "--dry-run"))
+        self.assertEqual(lines[("callbacks", "ended daily programmes")], "0")
+        self.assertEqual(lines[("callbacks", "feedback questions asked")],
+                         "0")
+
+        # 181 days after enrolling: the paused programme and the answered
+        # question are past; the one still running until its last day
+        # (two weeks on) and its question are not.
+        self.h.advance(150 * DAY)
+        lines = purge_lines(self.cli("purge"))
+        self.assertEqual(lines[("callbacks", "ended daily programmes")], "1")
+        self.assertEqual(lines[("callbacks", "feedback questions asked")],
+                         "1")
+        self.assertEqual(self.h.query("SELECT phone FROM programmes"),
+                         [[CALLER]])
+        self.assertEqual(self.h.query("SELECT phone FROM feedback_asks"),
+                         [[CALLER]])
+        # Past its last day too: nothing of the numbers is left.
+        self.h.advance(20 * DAY)
+        self.cli("purge")
+        self.assertEqual(self.count("SELECT COUNT(*) FROM programmes"), 0)
+        self.assertEqual(self.count("SELECT COUNT(*) FROM feedback_asks"), 0)
+        self.assertEqual(self.h.query("SELECT score, about FROM feedback"),
+                         [["4", "guide"]])
+        self.h.start()
+        self.assertEqual(self.h.get("/healthz").status, 200)
+
+
+class TestRetentionAppointments(AppointmentCase):
+    """Appointments past their visit: words with the transcripts, the
+    number with the callbacks (the report keeps counting the row), the row
+    with the events; a request staff have not answered stays; a
+    conversation left goes after a day."""
+
+    def purge(self, *args):
+        p = self.cli("purge", *args)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        return purge_lines(p.stdout)
+
+    def counted(self):
+        return self.h.query("SELECT location, channel, status, created_at, "
+                            "confirmed_at FROM appointments ORDER BY id")
+
+    def test_appointments_and_conversations(self):
+        self.assertIn("we got your appointment request", self.text(
+            "BOOK Allen, any weekday afternoon, lower back pain")[0])
+        self.assertIn("we got your appointment request", self.text(
+            "BOOK Garland, mornings, shin splints", frm=OTHER)[0])
+        self.text("APPOINTMENT", frm=THIRD)
+        done, waiting = [it["id"] for it in sorted(self.items(),
+                                                   key=lambda i: i["id"])]
+        r = self.confirm(done)
+        self.assertEqual(r.status, 200, r.text)
+        counted = self.counted()
+        self.assertEqual(self.h.query("SELECT COUNT(*) FROM "
+                                      "appointment_convos"), [["1"]])
+
+        # Two days on: only the conversation left is over.
+        self.h.stop()
+        self.h.advance(2 * DAY)
+        lines = self.purge()
+        self.assertEqual(lines[("conversation",
+                                "appointment conversations left")], "1")
+        self.assertEqual(self.h.query("SELECT COUNT(*) FROM "
+                                      "appointment_convos"), [["0"]])
+        self.assertEqual(lines[("transcripts",
+                                "words of past appointments")], "0")
+
+        # 35 days after the visit: the words of the one that is past.
+        self.h.advance(35 * DAY)
+        lines = self.purge()
+        self.assertEqual(lines[("transcripts",
+                                "words of past appointments")], "1")
+        self.assertEqual(self.h.query(
+            "SELECT phone, preferred, reason FROM appointments ORDER BY id"),
+            [[CALLER, None, None],
+             [OTHER, "mornings", "shin splints"]])
+
+        # Past the callbacks' 180 days: its number too; the report's
+        # counts are the same.
+        self.h.advance(150 * DAY)
+        lines = self.purge()
+        self.assertEqual(lines[("callbacks",
+                                "numbers of past appointments")], "1")
+        self.assertEqual(self.h.query("SELECT phone FROM appointments "
+                                      "ORDER BY id"), [[""], [OTHER]])
+        self.assertEqual(self.counted(), counted)
+
+        # Past the events' 730 days: the row; the request staff never
+        # answered is still someone waiting.
+        self.h.advance(560 * DAY)
+        lines = self.purge()
+        self.assertEqual(lines[("events", "appointment records")], "1")
+        self.assertEqual(self.h.query("SELECT id, phone, status FROM "
+                                      "appointments"),
+                         [[str(waiting), OTHER, "requested"]])
+        for line in self.cli("purge", "--dry-run").stdout.splitlines()[1:]:
+            self.assertIn(line.split()[2], ("0", "kept"), line)
         self.h.start()
         self.assertEqual(self.h.get("/healthz").status, 200)
 
