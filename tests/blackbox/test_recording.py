@@ -6,11 +6,12 @@ transcribeCallback) is shown beside it in the entry and the person view.
 The provider is a stand-in on loopback that insists on Basic auth."""
 import base64
 import os
+import subprocess
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import ACCOUNT_SID, AUTH_TOKEN, CALLER
+from harness import ACCOUNT_SID, AUTH_TOKEN, CALLER, HOTLINE
 from test_requests import RequestsCase
 
 # A few bytes of a real WAV header and 8 kHz silence, and something else.
@@ -107,6 +108,23 @@ class TestRecording(RequestsCase):
         return [it["id"] for it in self.items(self.tok)
                 if it["phone"] == frm][0]
 
+    def folder(self):
+        """The copies' folder: beside a SQLite store, else data/ where the
+        service runs."""
+        if self.h.store.startswith("sqlite:"):
+            return os.path.join(os.path.dirname(self.h.store[7:]),
+                                "recordings")
+        return os.path.join(self.h.workdir, "data", "recordings")
+
+    def purge(self, *args):
+        """hotline purge where the service runs (its data folder)."""
+        p = subprocess.run([HOTLINE, "--config", self.h.config, "purge"] +
+                           list(args), capture_output=True, text=True,
+                           env=dict(self.h.env), cwd=self.h.workdir,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        return p.stdout
+
     def play(self, cid, tok=None):
         return self.api("GET", "/api/v1/callbacks/%d/recording" % cid,
                         tok or self.tok)
@@ -189,8 +207,7 @@ class TestRecording(RequestsCase):
         # still open, so its link stays and the provider is asked again).
         self.h.advance(31 * 86400)
         self.h.restart()
-        folder = os.path.join(os.path.dirname(self.h.store.split(":", 1)[1]),
-                              "recordings")
+        folder = self.folder()
         self.assertTrue(self.wait(lambda: os.listdir(folder) == []),
                         os.listdir(folder))
         self.assertEqual(self.play(cid).body, WAV)
@@ -201,8 +218,7 @@ class TestRecording(RequestsCase):
         self.tok = self.token("alice")
         cid = self.leave(CALLER, REC_OK)
         self.assertEqual(self.play(cid).body, WAV)
-        folder = os.path.join(os.path.dirname(self.h.store.split(":", 1)[1]),
-                              "recordings")
+        folder = self.folder()
         copies = os.listdir(folder)
         self.assertNotEqual(copies, [])
         # With the service stopped, hotline purge goes by the same
@@ -210,20 +226,15 @@ class TestRecording(RequestsCase):
         # they go, counted on their own line.
         self.h.stop()
         self.h.advance(86400)
-        p = self.cli("purge")
-        self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertRegex(p.stdout, r"recordings +30 +0 +voicemail files "
-                         r"on disk")
+        self.assertRegex(self.purge(), r"recordings +30 +0 +voicemail "
+                         r"files on disk")
         self.assertEqual(sorted(os.listdir(folder)), sorted(copies))
         self.h.advance(30 * 86400)
-        p = self.cli("purge", "--dry-run")
-        self.assertRegex(p.stdout, r"recordings +30 +%d +voicemail files "
-                         r"on disk" % len(copies))
+        self.assertRegex(self.purge("--dry-run"), r"recordings +30 +%d "
+                         r"+voicemail files on disk" % len(copies))
         self.assertEqual(sorted(os.listdir(folder)), sorted(copies))
-        p = self.cli("purge")
-        self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertRegex(p.stdout, r"recordings +30 +%d +voicemail files "
-                         r"on disk" % len(copies))
+        self.assertRegex(self.purge(), r"recordings +30 +%d +voicemail "
+                         r"files on disk" % len(copies))
         self.assertEqual(os.listdir(folder), [])
         self.h.start()
 
