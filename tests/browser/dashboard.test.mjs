@@ -40,6 +40,12 @@ const providerServer = createHttpServer((req, res) => {
       res.writeHead(code, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(obj));
     };
+    // A voicemail, only with the account's credentials (the proxy's).
+    if (req.method === 'GET' && req.url.startsWith('/Recordings/')) {
+      if (!/^Basic /.test(req.headers.authorization || '')) return send(401, { code: 20003, message: 'Authenticate' });
+      res.writeHead(200, { 'Content-Type': 'audio/x-wav' });
+      return res.end(Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt '));
+    }
     if (req.method !== 'POST') return send(200, { messages: [], calls: [] });
     const form = Object.fromEntries(new URLSearchParams(body));
     provider.posts.push({ path: req.url, form, refused: provider.refuse });
@@ -228,7 +234,11 @@ try {
     await row.getByRole('button', { name: /^Play voicemail from/ }).click();
     const audio = row.locator('audio');
     await audio.waitFor({ timeout: 5000 });
-    assert((await audio.getAttribute('src')).endsWith('/Recordings/RE' + '7'.repeat(32) + '.mp3'), 'audio src');
+    const src = await audio.getAttribute('src');
+    assert(src === '/api/v1/callbacks/' + phoneId + '/recording', 'audio src: ' + src);
+    // Played through the service, which holds the provider's key.
+    const got = await page.evaluate(async (u) => { const r = await fetch(u); return r.status + ' ' + r.headers.get('content-type'); }, src);
+    assert(got === '200 audio/x-wav', 'voicemail through the service: ' + got);
   });
 
   await check('the page was never reloaded', async () => {
@@ -373,8 +383,29 @@ try {
     await dlg.locator('#person-events li', { hasText: REPLY }).waitFor({ timeout: 5000 });
     assert((await dlg.innerText()).includes(FREE), 'their text is not in the record');
     await dlg.getByRole('button', { name: 'Close' }).click();
-    assert(sql(`SELECT actor || ' ' || action || ' ' || subject FROM audit_log`) ===
+    assert(sql(`SELECT actor || ' ' || action || ' ' || subject FROM audit_log WHERE action = 'person.view'`) ===
       'alice person.view ' + INBOX_TEXTER, 'no audit row');
+  });
+
+  // --- appointment requests -----------------------------------------------
+  const BOOKER = '+18175550175';
+  await check('an appointment asked for by text appears, and confirming texts the patient', async () => {
+    assert(await sms('BOOK Allen, Tuesday morning, knee pain after running', BOOKER) === 200, 'sms webhook failed');
+    const item = page.locator('#appt-items li', { hasText: 'knee pain after running' });
+    await item.waitFor({ timeout: 8000 });
+    assert(/New request \u00b7 Allen/.test(await item.innerText()), 'request: ' + await item.innerText());
+    // A week after the pinned clock's day, on the clinic's clock.
+    await item.getByLabel('Clinic', { exact: true }).selectOption('allen');
+    await item.getByLabel('Date and time at the clinic').fill('2026-12-08T09:30');
+    const before = provider.posts.filter((p) => p.form.To === BOOKER).length;
+    await item.getByRole('button', { name: 'Confirm' }).click();
+    await page.locator('#appt-status', { hasText: 'texted the patient' }).waitFor({ timeout: 8000 });
+    for (let i = 0; i < 100 && provider.posts.filter((p) => p.form.To === BOOKER).length <= before; i++) await sleep(50);
+    const sent = provider.posts.filter((p) => p.form.To === BOOKER).slice(before);
+    assert(sent.length === 1 && /Allen/.test(sent[0].form.Body) && /9:30/.test(sent[0].form.Body),
+      'confirmation: ' + sent.map((p) => p.form.Body).join(' | '));
+    await page.getByLabel('Show requests').selectOption('confirmed');
+    await page.locator('#appt-items li', { hasText: 'knee pain after running' }).getByText(/^Booked: /).waitFor({ timeout: 5000 });
   });
 
   await check('no script errors in the inbox or the person view', async () => {

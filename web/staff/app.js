@@ -326,11 +326,23 @@
       box.append(el('span', { class: 'req' + (q.reason === 'red_flag' ? ' red-text' : ''), text: requestWords(q) + ', ' + clock(q.at, q.location || it.location) }));
       if (q.recording_url) box.append(' ', player(it, q));
     });
+    // The provider's words for the voicemail, when they have come.
+    if (it.transcription && it.transcription.trim()) box.append(el('div', { class: 'said', text: 'Voicemail: \u201c' + it.transcription + '\u201d' }));
     // The reason in the person's words: what they texted or said.
     for (const q of reqs) {
       if (q.text && q.text.trim()) box.append(el('div', { class: 'said' + (q.reason === 'red_flag' ? ' red-text' : ''), text: '\u201c' + q.text + '\u201d' }));
     }
     return box;
+  }
+
+  // The service plays an entry's latest voicemail itself (the provider
+  // wants the account's key, GET /api/v1/callbacks/{id}/recording); an
+  // older one of the same entry is the provider's address.
+  function voicemailSrc(it, q) {
+    const withAudio = (it.requests || []).filter((r) => r.recording_url)
+      .sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : y.id - x.id));
+    if (it.recording && withAudio.length && withAudio[0].id === q.id) return it.recording;
+    return q.recording_url + '.mp3';
   }
 
   // "(play)" opens a player for that voicemail, kept across redraws.
@@ -340,7 +352,7 @@
     const label = 'Play voicemail from ' + clock(q.at) + ' (callback ' + it.id + ')';
     const b = el('button', { type: 'button', class: 'link', 'data-key': 'play:' + q.id, 'aria-label': label,
       onclick: () => {
-        const a = el('audio', { controls: '', preload: 'none', src: q.recording_url + '.mp3', 'aria-label': 'Voicemail from ' + clock(q.at) });
+        const a = el('audio', { controls: '', preload: 'none', src: voicemailSrc(it, q), 'aria-label': 'Voicemail from ' + clock(q.at) });
         state.audio.set(q.id, a);
         b.replaceWith(a);
         a.play().catch(() => {});
