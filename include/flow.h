@@ -26,7 +26,8 @@ enum flow_type {
 	FLOW_CALLBACK,		/* confirm number, location, window -> queue */
 	FLOW_VOICEMAIL,		/* Record -> callback with the recording */
 	FLOW_FRONT_DESK,	/* Dial the front desk, or options when closed */
-	FLOW_GOODBYE		/* goodbye and hang up */
+	FLOW_GOODBYE,		/* goodbye and hang up */
+	FLOW_APPOINTMENT	/* clinic, new?, days, reason, number -> request */
 };
 
 enum flow_action {
@@ -69,6 +70,10 @@ struct flow_node {
 	struct prompt		*number;	/* callback: key in a number */
 	struct prompt		*where;		/* callback: which location */
 	struct prompt		*when;		/* callback: preferred window */
+	struct prompt		*patient;	/* appointment: new or returning */
+	struct prompt		*reason;	/* appointment: what for */
+	struct prompt		*done;		/* appointment: asked, staff in */
+	struct prompt		*closed;	/* appointment: asked, staff later */
 	char			*topic;		/* callback topic from here */
 	char			*back_id;
 	struct flow_node	*back;
@@ -88,6 +93,8 @@ struct flow_node {
 	size_t			 nwindows;
 	char			*any_key;	/* callback: any location */
 	struct i18n_re		 yes, no;	/* callback: confirm the number */
+	struct i18n_re		 skip;		/* appointment: skip a question */
+	struct i18n_re		 fresh, again;	/* appointment: new, returning */
 	int			 line;
 };
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "appointment.h"
 #include "callback.h"
 
 struct config;
@@ -44,8 +45,18 @@ enum voice_stage {
 	VOICE_STAGE_CONFIRM,	/* "c": call you back at this number? */
 	VOICE_STAGE_NUMBER,	/* "n": the number to call */
 	VOICE_STAGE_LOCATION,	/* "l": which clinic */
-	VOICE_STAGE_WINDOW	/* "w": when */
+	VOICE_STAGE_WINDOW,	/* "w": when */
+	VOICE_STAGE_PATIENT,	/* "p": appointment: new or returning */
+	VOICE_STAGE_DAYS,	/* "d": appointment: days, part of day */
+	VOICE_STAGE_REASON	/* "r": appointment: what for */
 };
+
+/* An appointment node's questions answered or skipped (st->asked). */
+#define VOICE_ASKED_LOCATION	0x01
+#define VOICE_ASKED_PATIENT	0x02
+#define VOICE_ASKED_DAYS	0x04
+#define VOICE_ASKED_REASON	0x08
+#define VOICE_WORDS_MAX		200	/* bytes kept of a spoken answer */
 
 /* Where a call is: read from and written into step URLs. */
 struct voice_state {
@@ -59,6 +70,10 @@ struct voice_state {
 	char			 phone[20];	/* callback number, E.164 */
 	char			 window[16];
 	enum voice_stage	 stage;
+	int			 asked;		/* VOICE_ASKED_* */
+	int			 new_patient;	/* 1, 0, -1 not said */
+	char			 days[VOICE_WORDS_MAX + 1];	/* their words */
+	char			 reason[VOICE_WORDS_MAX + 1];	/* their words */
 };
 
 #define VOICE_MAX_CB	2	/* callback requests one step may make */
@@ -68,12 +83,14 @@ struct voice_facts {
 	int			opted;	/* caller opted out of texts; -1 unknown */
 	struct callback_res	cb[VOICE_MAX_CB];	/* requests made so far */
 	int			ncb;
+	long long		appt_id;	/* the appointment request made */
 };
 
 enum voice_need {
 	VOICE_NEED_NONE,
 	VOICE_NEED_OPTED,	/* facts.opted, for the caller's number */
-	VOICE_NEED_CALLBACK	/* plan->cb made: its result in facts.cb */
+	VOICE_NEED_CALLBACK,	/* plan->cb made: its result in facts.cb */
+	VOICE_NEED_APPOINTMENT	/* plan->appt stored: facts.appt_id */
 };
 
 struct voice_text {
@@ -95,6 +112,7 @@ struct voice_plan {
 	char			*doc;		/* the TwiML answer */
 	enum voice_need		 need;
 	struct callback_req	 cb;		/* VOICE_NEED_CALLBACK */
+	struct appt_request	 appt;		/* VOICE_NEED_APPOINTMENT */
 	char			 anon[96];	/* cb.phone of a withheld number */
 	struct callback_req	 flag;		/* a red flag's request, made
 						   through VOICE_NEED_CALLBACK */

@@ -26,7 +26,7 @@ static void	flow_error_line(struct cfgctx *, int, const char *, ...)
 
 static const char *flow_type_names[] = {
 	"menu", "guide", "clinics", "zip", "location", "callback", "voicemail",
-	"front_desk", "goodbye", NULL
+	"front_desk", "goodbye", "appointment", NULL
 };
 
 static const char *flow_action_names[] = {
@@ -262,6 +262,15 @@ flow_load_node(struct cfgctx *ctx, struct fy_node *key, struct fy_node *v,
 	n->where = flow_prompt(ctx, v, "location_prompt",
 	    n->type == FLOW_CALLBACK);
 	n->when = flow_prompt(ctx, v, "window_prompt", n->type == FLOW_CALLBACK);
+	if (n->type == FLOW_APPOINTMENT) {
+		n->number = flow_prompt(ctx, v, "number_prompt", 1);
+		n->where = flow_prompt(ctx, v, "location_prompt", 1);
+		n->when = flow_prompt(ctx, v, "when_prompt", 1);
+		n->patient = flow_prompt(ctx, v, "patient_prompt", 1);
+		n->reason = flow_prompt(ctx, v, "reason_prompt", 1);
+		n->done = flow_prompt(ctx, v, "done_prompt", 1);
+		n->closed = flow_prompt(ctx, v, "closed_prompt", 1);
+	}
 	if (n->type == FLOW_LOCATION && n->prompt == NULL)
 		cfg_error(ctx, key, "location node '%s' needs a 'prompt' (the "
 		    "closed clinic's choices)", n->id);
@@ -277,8 +286,17 @@ flow_load_node(struct cfgctx *ctx, struct fy_node *key, struct fy_node *v,
 	    n->location_id == NULL)
 		cfg_error(ctx, key, "node '%s' needs 'location_node' (the "
 		    "location node its choices lead to)", n->id);
-	if (n->type == FLOW_CALLBACK && n->next_id == NULL)
-		cfg_error(ctx, key, "callback node '%s' needs 'next'", n->id);
+	if ((n->type == FLOW_CALLBACK || n->type == FLOW_APPOINTMENT) &&
+	    n->next_id == NULL)
+		cfg_error(ctx, key, "%s node '%s' needs 'next'",
+		    flow_type_names[n->type], n->id);
+	if (n->type == FLOW_APPOINTMENT) {
+		cfg_i18n_re(ctx, v, "yes", &n->yes, 1);
+		cfg_i18n_re(ctx, v, "no", &n->no, 1);
+		cfg_i18n_re(ctx, v, "skip", &n->skip, 1);
+		cfg_i18n_re(ctx, v, "new", &n->fresh, 1);
+		cfg_i18n_re(ctx, v, "returning", &n->again, 1);
+	}
 	if (n->type == FLOW_GUIDE) {
 		if ((s = cfg_str(ctx, v, "guide", 1)) != NULL &&
 		    (n->guide = config_guide(cfg, s)) == NULL)
@@ -619,6 +637,9 @@ flow_free(struct flow *f)
 		i18n_free(&n->hints);
 		i18n_re_free(&n->yes);
 		i18n_re_free(&n->no);
+		i18n_re_free(&n->skip);
+		i18n_re_free(&n->fresh);
+		i18n_re_free(&n->again);
 		flow_options_free(n->options, n->noptions);
 		flow_options_free(n->windows, n->nwindows);
 	}

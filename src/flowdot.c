@@ -32,7 +32,7 @@
 
 static const char *flowdot_types[] = {
 	"menu", "guide", "clinics", "zip", "location", "callback", "voicemail",
-	"front desk", "goodbye"
+	"front desk", "goodbye", "appointment"
 };
 
 static const char *flowdot_actions[] = {
@@ -277,6 +277,13 @@ flowdot_graph(const struct config *cfg, int lang, const json_t *rep)
 			if (n->location_node != NULL)
 				flowdot_edge(f, n->id, n->location_node->id,
 				    "five digits: nearest clinic", NULL);
+			flowdot_options(f, cfg, fl, n, lang, "", rep);
+			break;
+		case FLOW_APPOINTMENT:
+			if (n->next != NULL)
+				flowdot_edge(f, n->id, n->next->id, "clinic, new "
+				    "or returning, days, reason, number (each "
+				    "skippable): requested", NULL);
 			flowdot_options(f, cfg, fl, n, lang, "", rep);
 			break;
 		case FLOW_CALLBACK:

@@ -207,7 +207,7 @@ menu_key_taken(const struct flow_node *n, const struct flow_option *globals,
 			return (1);
 	}
 	/* A callback node's location question offers every location. */
-	if (n->type == FLOW_CALLBACK) {
+	if (n->type == FLOW_CALLBACK || n->type == FLOW_APPOINTMENT) {
 		for (i = 0; i < cfg->nlocations; i++) {
 			if (cfg->locations[i].key != NULL &&
 			    cfg->locations[i].key[0] == k)
@@ -447,7 +447,7 @@ menu_generate(struct cfgctx *ctx, struct flow *f)
 		menu_fill(ctx, n, n->last);
 		if (n->type == FLOW_CLINICS)
 			menu_check_names(ctx, n, n->prompt);
-		if (n->type == FLOW_CALLBACK)
+		if (n->type == FLOW_CALLBACK || n->type == FLOW_APPOINTMENT)
 			menu_check_names(ctx, n, n->where);
 	}
 	/* Each location is an option of some clinic menu. */

@@ -28,6 +28,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "appointment.h"
 #include "call.h"
 #include "callback.h"
 #include "config.h"
@@ -36,6 +37,7 @@
 #include "hotline.h"
 #include "http.h"
 #include "keyword.h"
+#include "live.h"
 #include "location.h"
 #include "log.h"
 #include "metrics.h"
@@ -152,6 +154,38 @@ voice_apply_plan(struct db *db, struct voice_job *j,
 	return (0);
 }
 
+/*
+ * The request the caller made, stored before they hear it was (a
+ * promise), with the FHIR hand-off when one is configured.
+ */
+static int
+voice_appointment(struct db *db, struct voice_job *j,
+    const struct appt_request *q, long long *id)
+{
+	struct appt_row	row;
+	int		rc;
+
+	if (appointment_add(db, q, id) != 0)
+		return (-1);
+	memset(&row, 0, sizeof row);
+	row.id = *id;
+	row.phone = (char *)q->phone;
+	row.location = (char *)q->location;
+	row.language = (char *)q->language;
+	row.new_patient = q->new_patient;
+	row.preferred = (char *)q->preferred;
+	row.reason = (char *)q->reason;
+	row.created = q->now;
+	if ((rc = appointment_queue_fhir(db, j->cfg, &row, "proposed",
+	    q->now)) < 0)
+		return (-1);
+	if (rc > 0)
+		j->kick = 1;
+	live_mark();
+	callback_mark_changed();
+	return (0);
+}
+
 static int
 voice_tx(struct db *db, void *arg)
 {
@@ -183,6 +217,9 @@ voice_tx(struct db *db, void *arg)
 			break;
 		if (plan.need == VOICE_NEED_OPTED)
 			rc = (facts.opted = optout_is(db, j->from)) == -1;
+		else if (plan.need == VOICE_NEED_APPOINTMENT)
+			rc = voice_appointment(db, j, &plan.appt,
+			    &facts.appt_id);
 		else if (facts.ncb == VOICE_MAX_CB)
 			rc = -1;
 		else if ((rc = callback_request(db, j->cfg, &plan.cb,
@@ -409,8 +446,23 @@ voice_state_parse(struct hreq *r, const struct config *cfg,
 	    strlen(s))
 		snprintf(st->window, sizeof st->window, "%s", s);
 	if ((s = form_get(&r->args, "s")) != NULL && strlen(s) == 1 &&
-	    strchr("cnlw", *s) != NULL)
-		st->stage = (enum voice_stage)(strchr("cnlw", *s) - "cnlw" + 1);
+	    strchr("cnlwpdr", *s) != NULL)
+		st->stage = (enum voice_stage)(strchr("cnlwpdr", *s) -
+		    "cnlwpdr" + 1);
+	/* An appointment's answers so far; the words as they were said. */
+	st->new_patient = -1;
+	if ((s = form_get(&r->args, "ask")) != NULL) {
+		st->asked = (int)strtol(s, &e, 10);
+		if (*e != '\0' || st->asked < 0 || st->asked > 15)
+			st->asked = 0;
+	}
+	if ((s = form_get(&r->args, "np")) != NULL && (strcmp(s, "1") == 0 ||
+	    strcmp(s, "0") == 0))
+		st->new_patient = *s - '0';
+	if ((s = form_get(&r->args, "pd")) != NULL)
+		snprintf(st->days, sizeof st->days, "%s", s);
+	if ((s = form_get(&r->args, "pr")) != NULL)
+		snprintf(st->reason, sizeof st->reason, "%s", s);
 }
 
 static void

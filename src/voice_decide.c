@@ -115,6 +115,66 @@ voice_callback_stage(struct voice_ctx *v, struct voice_state *st)
 }
 
 /*
+ * The appointment request with what the caller told us (skipped answers
+ * stay unknown), stored before they hear it is (the store's id in
+ * facts); then what happens next, and on to the node's next.
+ */
+static void
+voice_appointment_submit(struct voice_ctx *v, struct voice_state *st)
+{
+	struct appt_request	*q = &v->plan->appt;
+	struct flow_node	*n = st->node;
+
+	if (v->facts->appt_id == 0) {
+		memset(q, 0, sizeof *q);
+		q->phone = st->phone;
+		q->channel = "voice";
+		q->location = st->loc != NULL ? st->loc->id : NULL;
+		q->new_patient = st->new_patient;
+		q->preferred = st->days[0] != '\0' ? st->days : NULL;
+		q->reason = st->reason[0] != '\0' ? st->reason : NULL;
+		q->language = voice_lang_code(v->cfg, st->lang);
+		q->now = v->now;
+		v->plan->need = VOICE_NEED_APPOINTMENT;
+		v->stop = 1;
+		return;
+	}
+	voice_event(v, "appointment.request", n->id, "voice",
+	    st->loc != NULL ? st->loc->id : NULL,
+	    voice_lang_code(v->cfg, st->lang));
+	voice_say_appointment_made(v, st);
+	st->phone[0] = '\0';
+	st->loc = NULL;
+	st->loc_any = 0;
+	voice_state_goto(st, n->next);
+	voice_show(v, st, VS_ENTRY);
+}
+
+/* An appointment node's next question; with every one answered, ask. */
+static void
+voice_appointment_stage(struct voice_ctx *v, struct voice_state *st)
+{
+	if (!(st->asked & VOICE_ASKED_LOCATION))
+		st->stage = VOICE_STAGE_LOCATION;
+	else if (!(st->asked & VOICE_ASKED_PATIENT))
+		st->stage = VOICE_STAGE_PATIENT;
+	else if (!(st->asked & VOICE_ASKED_DAYS))
+		st->stage = VOICE_STAGE_DAYS;
+	else if (!(st->asked & VOICE_ASKED_REASON))
+		st->stage = VOICE_STAGE_REASON;
+	else if (st->phone[0] == '\0') {
+		if (st->stage != VOICE_STAGE_NUMBER && v->in->from != NULL)
+			st->stage = VOICE_STAGE_CONFIRM;
+		else
+			st->stage = VOICE_STAGE_NUMBER;
+	} else {
+		voice_appointment_submit(v, st);
+		return;
+	}
+	voice_show_appointment(v, st);
+}
+
+/*
  * Show the node the call is at (voice_render.c says it), after what it
  * needs first: a stale location URL goes back to the choice, and a
  * callback node with every answer joins the queue.
@@ -145,6 +205,9 @@ voice_show(struct voice_ctx *v, struct voice_state *st, enum voice_show how)
 		break;
 	case FLOW_CALLBACK:
 		voice_callback_stage(v, st);
+		break;
+	case FLOW_APPOINTMENT:
+		voice_appointment_stage(v, st);
 		break;
 	case FLOW_VOICEMAIL:
 		voice_show_voicemail(v, st);
@@ -497,10 +560,124 @@ voice_callback_input(struct voice_ctx *v, struct voice_state *st,
 		st->tries = 0;
 		voice_show(v, st, VS_ENTRY);
 		return (1);
-	case VOICE_STAGE_NONE:
+	default:
 		break;
 	}
 	return (0);
+}
+
+/*
+ * The caller's words, kept as said (trimmed, cut at a character's start
+ * when long): what staff read.
+ */
+static void
+voice_words(char *dst, size_t len, const char *said)
+{
+	size_t	n;
+
+	while (*said == ' ')
+		said++;
+	n = strlen(said);
+	while (n > 0 && said[n - 1] == ' ')
+		n--;
+	if (n >= len) {
+		n = len - 1;
+		while (n > 0 && ((unsigned char)said[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, said, n);
+	dst[n] = '\0';
+}
+
+/*
+ * Input to an appointment question; 1 handled, 0 a miss.  '#' or "skip"
+ * leaves a question unanswered (the number cannot be skipped: staff need
+ * one to answer).
+ */
+static int
+voice_appointment_input(struct voice_ctx *v, struct voice_state *st,
+    const char *digits, const char *norm)
+{
+	struct flow_node	*n = st->node;
+	struct location		*l;
+	double			 miles;
+	char			 buf[32], *d;
+	int			 skip, bit;
+
+	if (st->stage == VOICE_STAGE_CONFIRM ||
+	    st->stage == VOICE_STAGE_NUMBER)
+		return (voice_callback_input(v, st, digits, norm));
+	skip = (digits != NULL && strcmp(digits, "#") == 0) ||
+	    (digits == NULL && voice_matches(&n->skip, norm, st->lang));
+	switch (st->stage) {
+	case VOICE_STAGE_LOCATION:
+		bit = VOICE_ASKED_LOCATION;
+		if (skip)
+			break;
+		d = digits != NULL ? xstrdup(digits) : flow_digits(norm);
+		l = NULL;
+		if (strlen(d) == 5 && strspn(d, "0123456789") == 5) {
+			if ((l = location_nearest_zip(v->cfg, d,
+			    &miles)) == NULL)
+				voice_sys(v, FS_ZIP_UNKNOWN, st->lang);
+			else {
+				voice_sys_extra(v, FS_ZIP_NEAREST, st->lang,
+				    location_miles_text(miles, buf,
+				    sizeof buf));
+				voice_sys(v, FS_ZIP_MILES, st->lang);
+			}
+		} else
+			l = location_match(v->cfg, digits, norm, st->lang);
+		free(d);
+		if (l == NULL)
+			return (0);
+		voice_say_location(v, l, st->lang);
+		voice_set_input(v, n->id, l->id);
+		st->loc = l;
+		break;
+	case VOICE_STAGE_PATIENT:
+		bit = VOICE_ASKED_PATIENT;
+		if (skip)
+			break;
+		if ((digits != NULL && strcmp(digits, "1") == 0) ||
+		    (digits == NULL && voice_matches(&n->fresh, norm,
+		    st->lang)))
+			st->new_patient = 1;
+		else if ((digits != NULL && strcmp(digits, "2") == 0) ||
+		    (digits == NULL && voice_matches(&n->again, norm,
+		    st->lang)))
+			st->new_patient = 0;
+		else
+			return (0);
+		voice_set_input(v, n->id, st->new_patient ? "new" :
+		    "returning");
+		break;
+	case VOICE_STAGE_DAYS:
+	case VOICE_STAGE_REASON:
+		bit = st->stage == VOICE_STAGE_DAYS ? VOICE_ASKED_DAYS :
+		    VOICE_ASKED_REASON;
+		if (skip)
+			break;
+		/* Their words, as said: never a key, never logged. */
+		if (digits != NULL || v->in->speech == NULL)
+			return (0);
+		voice_words(st->stage == VOICE_STAGE_DAYS ? st->days :
+		    st->reason, sizeof st->days, v->in->speech);
+		if ((st->stage == VOICE_STAGE_DAYS ? st->days :
+		    st->reason)[0] == '\0')
+			return (0);
+		voice_set_input(v, n->id, st->stage == VOICE_STAGE_DAYS ?
+		    "days" : "reason");
+		break;
+	default:
+		return (0);
+	}
+	if (skip)
+		voice_set_input(v, n->id, "skip");
+	st->asked |= bit;
+	st->tries = 0;
+	voice_show(v, st, VS_ENTRY);
+	return (1);
 }
 
 /* Red-flag words in what the caller said: advice now, flagged callback. */
@@ -665,7 +842,17 @@ voice_input(struct voice_ctx *v, struct voice_state *st)
 	}
 	/* Global keys and the node's own options first. */
 	o = flow_match(v->cfg, n, digits, norm, st->lang);
-	if (n->type == FLOW_CALLBACK && (o == NULL || !o->global)) {
+	if (n->type == FLOW_APPOINTMENT && o != NULL && o->global &&
+	    st->stage != VOICE_STAGE_CONFIRM &&
+	    st->stage != VOICE_STAGE_NUMBER &&
+	    ((digits != NULL && strcmp(digits, "#") == 0) ||
+	    (digits == NULL && (st->stage == VOICE_STAGE_DAYS ||
+	    st->stage == VOICE_STAGE_REASON))))
+		o = NULL;	/* '#' skips; free words are the answer */
+	if (n->type == FLOW_APPOINTMENT && (o == NULL || !o->global)) {
+		done = voice_appointment_input(v, st, digits, norm);
+		o = NULL;
+	} else if (n->type == FLOW_CALLBACK && (o == NULL || !o->global)) {
 		done = voice_callback_input(v, st, digits, norm);
 		o = NULL;
 	} else if (n->type == FLOW_ZIP && (o == NULL || !o->global)) {

@@ -18,6 +18,7 @@
 #include "voice.h"
 
 struct estimate;
+struct location;
 struct twiml;
 struct prompt;
 
@@ -61,6 +62,12 @@ void		 voice_show_zip(struct voice_ctx *, struct voice_state *);
 void		 voice_show_location(struct voice_ctx *, struct voice_state *,
 		     enum voice_show);
 void		 voice_show_callback(struct voice_ctx *,
+		     const struct voice_state *);
+void		 voice_show_appointment(struct voice_ctx *,
+		     const struct voice_state *);
+void		 voice_say_location(struct voice_ctx *,
+		     const struct location *, int lang);
+void		 voice_say_appointment_made(struct voice_ctx *,
 		     const struct voice_state *);
 void		 voice_show_voicemail(struct voice_ctx *, struct voice_state *);
 void		 voice_show_front_desk(struct voice_ctx *, struct voice_state *,

@@ -29,7 +29,8 @@
 #define VOICE_LANGUAGE_TIMEOUT	2
 
 /* A callback stage in the step URL ("s"), by enum voice_stage. */
-static const char *const voice_stage_letters[] = { "", "c", "n", "l", "w" };
+static const char *const voice_stage_letters[] = { "", "c", "n", "l", "w",
+	"p", "d", "r" };
 
 /* --- small helpers ------------------------------------------------------- */
 
@@ -160,6 +161,14 @@ voice_url(struct voice_ctx *v, const struct voice_state *st, const char *todo)
 	voice_url_add(b, "p", st->phone);
 	voice_url_add(b, "w", st->window);
 	voice_url_add(b, "s", voice_stage_letters[st->stage]);
+	if (st->asked != 0) {
+		snprintf(num, sizeof num, "%d", st->asked);
+		voice_url_add(b, "ask", num);
+	}
+	if ((st->asked & VOICE_ASKED_PATIENT) && st->new_patient >= 0)
+		voice_url_add(b, "np", st->new_patient ? "1" : "0");
+	voice_url_add(b, "pd", st->days);
+	voice_url_add(b, "pr", st->reason);
 	voice_url_add(b, "do", todo);
 	len = evbuffer_get_length(b);
 	out = xmalloc(len + 1);
@@ -283,6 +292,9 @@ voice_state_goto(struct voice_state *st, struct flow_node *n)
 	st->tries = 0;
 	st->item = 0;
 	st->stage = VOICE_STAGE_NONE;
+	st->asked = 0;
+	st->new_patient = -1;
+	st->days[0] = st->reason[0] = '\0';
 }
 
 /* --- showing nodes ------------------------------------------------------- */
@@ -484,6 +496,93 @@ voice_show_callback(struct voice_ctx *v, const struct voice_state *st)
 	}
 	voice_prompt(v, p, st->lang);
 	voice_gather_close(v, st);
+}
+
+/* An appointment node's question at st->stage (voice_decide.c's order). */
+void
+voice_show_appointment(struct voice_ctx *v, const struct voice_state *st)
+{
+	struct flow_node	*n = st->node;
+	const struct prompt	*p;
+	char			 buf[32];
+	const char		*nd = "1";
+
+	switch (st->stage) {
+	case VOICE_STAGE_LOCATION:
+		p = n->where;
+		break;
+	case VOICE_STAGE_PATIENT:
+		p = n->patient;
+		break;
+	case VOICE_STAGE_DAYS:
+		p = n->when;
+		break;
+	case VOICE_STAGE_REASON:
+		p = n->reason;
+		break;
+	case VOICE_STAGE_NUMBER:
+		p = n->number;
+		nd = "10";
+		break;
+	default:
+		p = n->prompt;
+		break;
+	}
+	voice_gather_open(v, st, nd, "");
+	voice_reprompt(v, st);
+	if (st->stage == VOICE_STAGE_CONFIRM) {
+		voice_spaced(v->in->from + strlen(v->in->from) -
+		    (strlen(v->in->from) >= 4 ? 4 : strlen(v->in->from)), buf,
+		    sizeof buf);
+		strncat(buf, ".", sizeof buf - strlen(buf) - 1);
+		voice_sys_extra(v, FS_CB_NUMBER_ENDS, st->lang, buf);
+	}
+	voice_prompt(v, p, st->lang);
+	voice_gather_close(v, st);
+}
+
+/* A location chosen by ZIP, key or name: its name, so the caller knows. */
+void
+voice_say_location(struct voice_ctx *v, const struct location *l, int lang)
+{
+	voice_say(v, i18n_get(&l->name, lang), lang);
+}
+
+/*
+ * The request is stored: what happens next and when, true at this hour
+ * -- staff are in today while the clinic (with none chosen, the one that
+ * opens first) is open for another half hour, else after it opens.
+ */
+void
+voice_say_appointment_made(struct voice_ctx *v, const struct voice_state *st)
+{
+	const struct location	*l = st->loc;
+	char			 next[96];
+	time_t			 best = 0, t;
+	size_t			 i;
+
+	for (i = 0; l == NULL && i < v->cfg->nlocations; i++) {
+		t = location_next_open(&v->cfg->locations[i], v->now);
+		if (t != 0 && (best == 0 || t < best))
+			best = t;
+	}
+	for (i = 0; st->loc == NULL && best != 0 && i < v->cfg->nlocations;
+	    i++) {
+		if (location_next_open(&v->cfg->locations[i], v->now) == best) {
+			l = &v->cfg->locations[i];
+			break;
+		}
+	}
+	if (l != NULL && location_is_open(l, v->now) &&
+	    location_closes_at(l, v->now) > v->now + 1800) {
+		voice_prompt(v, st->node->done, st->lang);
+		return;
+	}
+	next[0] = '\0';
+	if (l != NULL)
+		location_next_open_text(l, v->now, st->lang, next,
+		    sizeof next);
+	voice_prompt_extra(v, st->node->closed, st->lang, next);
 }
 
 void

@@ -103,6 +103,10 @@ prompts_where(const struct config *cfg)
 		where_add(cfg, where, n->when, "node", n->id);
 		where_add(cfg, where, n->after, "node", n->id);
 		where_add(cfg, where, n->last, "node", n->id);
+		where_add(cfg, where, n->patient, "node", n->id);
+		where_add(cfg, where, n->reason, "node", n->id);
+		where_add(cfg, where, n->done, "node", n->id);
+		where_add(cfg, where, n->closed, "node", n->id);
 	}
 	for (i = 0; fl != NULL && i < FS_COUNT; i++)
 		where_add(cfg, where, fl->sys[i], "system",

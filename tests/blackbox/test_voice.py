@@ -365,6 +365,11 @@ class TestVoiceOpen(Voice):
         c.press("2")
         self.assertTrue(c.hung_up())
         seen |= c.nodes
+        # an appointment: a clinic, returning, days and reason skipped
+        c = new().press("7")
+        c.press("2").press("2").press("#").press("#").press("1")
+        self.assertEqual(c.node(), "anything_else")
+        seen |= c.nodes
         # the front desk, busy -> callback offer
         c = new().press("0")
         self.assertEqual(c.dial_number(), "+18175550100")
@@ -455,7 +460,7 @@ class TestVoiceOpen(Voice):
         self.assertIn(prompt("en", "main_menu"), c.text())
 
     def test_three_bad_inputs_reach_the_front_desk(self):
-        c = self.call().start().press("7")
+        c = self.call().start().press("8")
         self.assertIn(prompt("en", "reprompt_1"), c.text())
         self.assertIn(prompt("en", "main_menu"), c.text())
         c.silence()
@@ -465,7 +470,7 @@ class TestVoiceOpen(Voice):
         self.assertEqual(c.dial_number(), "+18175550100")
         steps = self.rows("SELECT input FROM events WHERE kind='call.step' "
                           "ORDER BY id")
-        self.assertEqual([s[0] for s in steps], ["invalid:7", "noinput", "noinput"])
+        self.assertEqual([s[0] for s in steps], ["invalid:8", "noinput", "noinput"])
 
     def test_zip_says_the_nearest_clinic_once_with_its_distance(self):
         for lang, z, name in (("en", "75013", "Allen"),

@@ -387,6 +387,27 @@ try {
       'alice person.view ' + INBOX_TEXTER, 'no audit row');
   });
 
+  // --- appointment requests -----------------------------------------------
+  const BOOKER = '+18175550175';
+  await check('an appointment asked for by text appears, and confirming texts the patient', async () => {
+    assert(await sms('BOOK Allen, Tuesday morning, knee pain after running', BOOKER) === 200, 'sms webhook failed');
+    const item = page.locator('#appt-items li', { hasText: 'knee pain after running' });
+    await item.waitFor({ timeout: 8000 });
+    assert(/New request \u00b7 Allen/.test(await item.innerText()), 'request: ' + await item.innerText());
+    // A week after the pinned clock's day, on the clinic's clock.
+    await item.getByLabel('Clinic', { exact: true }).selectOption('allen');
+    await item.getByLabel('Date and time at the clinic').fill('2026-12-08T09:30');
+    const before = provider.posts.filter((p) => p.form.To === BOOKER).length;
+    await item.getByRole('button', { name: 'Confirm' }).click();
+    await page.locator('#appt-status', { hasText: 'texted the patient' }).waitFor({ timeout: 8000 });
+    for (let i = 0; i < 100 && provider.posts.filter((p) => p.form.To === BOOKER).length <= before; i++) await sleep(50);
+    const sent = provider.posts.filter((p) => p.form.To === BOOKER).slice(before);
+    assert(sent.length === 1 && /Allen/.test(sent[0].form.Body) && /9:30/.test(sent[0].form.Body),
+      'confirmation: ' + sent.map((p) => p.form.Body).join(' | '));
+    await page.getByLabel('Show requests').selectOption('confirmed');
+    await page.locator('#appt-items li', { hasText: 'knee pain after running' }).getByText(/^Booked: /).waitFor({ timeout: 5000 });
+  });
+
   await check('no script errors in the inbox or the person view', async () => {
     assert(errors.length === 0, errors.join('; '));
   });

@@ -187,7 +187,13 @@ START_TEST(test_match_keys_and_speech)
 	o = flow_match(cfg, main, "2", NULL, 0);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_str_eq(o->target->id, "stretches");
-	ck_assert_ptr_null(flow_match(cfg, main, "7", NULL, 0));
+	ck_assert_ptr_null(flow_match(cfg, main, "8", NULL, 0));
+	o = flow_match(cfg, main, NULL, "i need to book an appointment", 0);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(o->target->id, "appointment");
+	o = flow_match(cfg, main, NULL, "quiero una cita", 1);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(o->target->id, "appointment");
 	o = flow_match(cfg, main, "*", NULL, 0);
 	ck_assert_int_eq(o->action, FA_REPEAT);
 	ck_assert(o->global);

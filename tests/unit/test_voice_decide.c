@@ -262,6 +262,47 @@ START_TEST(test_callback_stages)
 }
 END_TEST
 
+START_TEST(test_appointment)
+{
+	struct voice_in		in;
+	struct voice_state	st;
+	struct voice_facts	f = facts(-1);
+	struct voice_plan	p;
+
+	/* The days in the caller's words, kept as said (not normalised). */
+	step(&in, "+18175550100", NULL, "  Tuesday Morning ");
+	at(&st, "appointment");
+	st.new_patient = -1;
+	st.asked = VOICE_ASKED_LOCATION | VOICE_ASKED_PATIENT;
+	st.stage = VOICE_STAGE_DAYS;
+	ck_assert_int_eq(voice_decide(cfg, &in, &st, &f, &p), 0);
+	ck_assert_str_eq(st.days, "Tuesday Morning");
+	ck_assert_int_eq(st.stage, VOICE_STAGE_REASON);
+	ck_assert_ptr_nonnull(strstr(p.doc, "pd=Tuesday"));
+	voice_plan_free(&p);
+
+	/* "#" skips the reason, not "back"; the number is offered next. */
+	step(&in, "+18175550100", "#", NULL);
+	ck_assert_int_eq(voice_decide(cfg, &in, &st, &f, &p), 0);
+	ck_assert_str_eq(st.node->id, "appointment");
+	ck_assert_int_eq(st.stage, VOICE_STAGE_CONFIRM);
+	ck_assert_str_eq(st.reason, "");
+	voice_plan_free(&p);
+
+	/* "1": the request goes to the store, then what happens next. */
+	step(&in, "+18175550100", "1", NULL);
+	ck_assert_int_eq(voice_decide(cfg, &in, &st, &f, &p), 0);
+	ck_assert_int_eq(p.need, VOICE_NEED_APPOINTMENT);
+	ck_assert_str_eq(p.appt.channel, "voice");
+	ck_assert_str_eq(p.appt.phone, "+18175550100");
+	ck_assert_str_eq(p.appt.preferred, "Tuesday Morning");
+	ck_assert_ptr_null(p.appt.reason);
+	ck_assert_ptr_null(p.appt.location);
+	ck_assert_int_eq(p.appt.new_patient, -1);
+	voice_plan_free(&p);
+}
+END_TEST
+
 /* How many times needle is in hay. */
 static int
 occurs(const char *hay, const char *needle)
@@ -376,6 +417,7 @@ voice_decide_suite(void)
 	tcase_add_test(tc, test_callback_stages);
 	tcase_add_test(tc, test_language_question);
 	tcase_add_test(tc, test_zip_distance);
+	tcase_add_test(tc, test_appointment);
 	suite_add_tcase(s, tc);
 	return (s);
 }
