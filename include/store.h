@@ -59,8 +59,9 @@ int		 store_submit(struct store *, store_tx_fn fn, store_done_fn done,
  * and rolls back only itself); release then runs on the loop, whatever
  * happened.  What is queued and not yet committed is lost if the process
  * dies: at most what arrives during one commit.  Returns -1, taking
- * nothing, when too much is waiting already or the store runs no
- * threads: the caller then does the work the durable way (store_submit),
+ * nothing, when too much is waiting already or the store runs other than
+ * one thread (several connections could commit a later durable job of
+ * the same call first): the caller then does the work the durable way (store_submit),
  * which paces it to the disk.  Call it on the loop only.
  */
 int		 store_behind(struct store *, store_tx_fn fn,

@@ -785,7 +785,13 @@ store_behind(struct store *s, store_tx_fn fn, void (*release)(void *),
 {
 	struct store_behind_item	*it;
 
-	if (s->nthreads == 0 ||
+	/*
+	 * Only one writer keeps a call's records written behind before the
+	 * durable step that follows them (its status, a callback); with
+	 * several connections (PostgreSQL) a later job could commit first, so
+	 * every step waits for its commit there, as before.
+	 */
+	if (s->nthreads != 1 ||
 	    s->behind_waiting + s->behind_flying >= STORE_BEHIND_MAX)
 		return (-1);
 	it = xcalloc(1, sizeof *it);
