@@ -597,8 +597,9 @@ auth_token_list(struct db *db, const char *name, time_t now,
 	struct auth_token	 t;
 	int			 rc;
 
-	r = db_query(db, "SELECT substr(token_hash, 1, ?), name, created_at, "
-	    "COALESCE(last_used, 0), COALESCE(expires_at, 0) FROM "
+	/* PostgreSQL's substr wants an integer, not the bigint bound. */
+	r = db_query(db, "SELECT substr(token_hash, 1, CAST(? AS INTEGER)), "
+	    "name, created_at, COALESCE(last_used, 0), COALESCE(expires_at, 0) FROM "
 	    "staff_tokens WHERE (? = '' OR name = ?) ORDER BY name, created_at",
 	    "iss", (long long)AUTH_TOKEN_ID_LEN, name != NULL ? name : "",
 	    name != NULL ? name : "");
@@ -632,17 +633,18 @@ auth_token_revoke(struct db *db, const char *id, char **name)
 		if (!isxdigit((unsigned char)id[i]) || isupper((unsigned char)id[i]))
 			return (0);
 	if (db_int_query(db, &n, "SELECT COUNT(*) FROM staff_tokens WHERE "
-	    "substr(token_hash, 1, ?) = ?", "is", (long long)AUTH_TOKEN_ID_LEN,
-	    id) == -1)
+	    "substr(token_hash, 1, CAST(? AS INTEGER)) = ?", "is",
+	    (long long)AUTH_TOKEN_ID_LEN, id) == -1)
 		return (-1);
 	/* Two tokens alike in the first 48 bits: say so, revoke neither. */
 	if (n != 1)
 		return (n == 0 ? 0 : 2);
 	if (db_text_query(db, name, "SELECT name FROM staff_tokens WHERE "
-	    "substr(token_hash, 1, ?) = ?", "is", (long long)AUTH_TOKEN_ID_LEN,
-	    id) == -1 ||
+	    "substr(token_hash, 1, CAST(? AS INTEGER)) = ?", "is",
+	    (long long)AUTH_TOKEN_ID_LEN, id) == -1 ||
 	    db_exec(db, "DELETE FROM staff_tokens WHERE substr(token_hash, 1, "
-	    "?) = ?", "is", (long long)AUTH_TOKEN_ID_LEN, id) != 0) {
+	    "CAST(? AS INTEGER)) = ?", "is", (long long)AUTH_TOKEN_ID_LEN,
+	    id) != 0) {
 		free(*name);
 		*name = NULL;
 		return (-1);
