@@ -7,7 +7,8 @@ import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-from harness import CALLER, TOP_SRCDIR, HotlineTestCase, store_refuse_inserts
+from harness import (CALLER, TOP_SRCDIR, HotlineTestCase, store_is_pg,
+                     store_refuse_inserts)
 
 OPEN = "2026-12-01T10:00:00-06:00"     # a Tuesday morning: every clinic open
 CLOSED = "2026-12-01T22:00:00-06:00"   # Tuesday night: every clinic closed
@@ -608,8 +609,10 @@ class TestVoiceOpen(Voice):
         # writes (behind the answer); the first step with a promise in it
         # (a text) waits for the store, and the store refusing it is heard.
         c = self.failing_call().start()
-        self.assertIn(prompt("en", "welcome"), c.text())
-        c.say("stretches").say("text me this")
+        if not store_is_pg():
+            self.assertIn(prompt("en", "welcome"), c.text())
+            c.say("stretches").say("text me this")
+        # (PostgreSQL: every step waits for its commit, the first too.)
         self.assertIn(prompt("en", "sorry_store"), c.text())
         self.assertNotIn(prompt("en", "sms_sent"), c.text())
         self.assertEqual(c.dial_number(), "+18175550100")
@@ -662,7 +665,9 @@ class TestVoiceClosed(Voice):
         self.assertTrue(c.hung_up())
 
     def test_store_failure_says_goodbye_with_the_advice(self):
-        c = self.failing_call().start().say("stretches").say("text me this")
+        c = self.failing_call().start()
+        if not store_is_pg():
+            c.say("stretches").say("text me this")
         said = c.text()
         self.assertIn(prompt("en", "sorry_store"), said)
         self.assertIn(prompt("en", "emergency"), said)
