@@ -100,6 +100,7 @@ struct store {
 	struct store_behind_item *behind_head, *behind_tail;
 	int			 behind_waiting;	/* on the list */
 	int			 behind_flying;		/* in the batch */
+	pthread_t		 loop;			/* store_open's thread */
 
 	struct store_thread	 threads[STORE_THREADS];
 	int			 nthreads;
@@ -388,6 +389,7 @@ fail:
 }
 
 static void	store_behind_flush(struct store *);
+static void	store_behind_send(struct store *);
 
 /* --- running jobs -------------------------------------------------------- */
 
@@ -573,6 +575,7 @@ store_open(struct event_base *base, const char *url, int threads, char **err)
 
 	*err = NULL;
 	s = xcalloc(1, sizeof *s);
+	s->loop = pthread_self();
 	if (strncmp(url, "sqlite:", 7) == 0)
 		s->ops = &store_sqlite_ops;
 #ifdef HAVE_PQ
@@ -647,10 +650,8 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	/* What waits behind the answers is written before the threads stop. */
-	if (s->behind_head != NULL && s->nthreads > 0) {
-		s->behind_flying = 0;
-		store_behind_flush(s);
-	}
+	if (s->behind_head != NULL && s->nthreads > 0)
+		store_behind_send(s);
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
 	pthread_cond_broadcast(&s->cond);
@@ -683,6 +684,13 @@ store_submit(struct store *s, store_tx_fn fn, store_done_fn done, void *arg)
 
 	if (s->nthreads == 0)
 		return (-1);
+	/*
+	 * A job from the loop goes after the records written behind before
+	 * it (a call's final status after its steps' events), even while a
+	 * batch of them is on its way: the one writer runs jobs in order.
+	 */
+	if (s->behind_head != NULL && pthread_equal(pthread_self(), s->loop))
+		store_behind_send(s);
 	j = xcalloc(1, sizeof *j);
 	j->fn = fn;
 	j->done = done;
@@ -712,6 +720,7 @@ store_submit(struct store *s, store_tx_fn fn, store_done_fn done, void *arg)
 struct store_behind_batch {
 	struct store			*store;
 	struct store_behind_item	*items;
+	int				 n;
 };
 
 /* On a store thread: the items of one batch, a savepoint each. */
@@ -754,29 +763,37 @@ store_behind_done(int ok, void *arg)
 		it->release(it->arg);
 		free(it);
 	}
-	b->store->behind_flying = 0;
+	b->store->behind_flying -= b->n;
 	store_behind_flush(b->store);
 	free(b);
 }
 
-/* Send what waits as one job, unless a batch is still on its way. */
+/* Send what waits as one job (the list is emptied before store_submit). */
 static void
-store_behind_flush(struct store *s)
+store_behind_send(struct store *s)
 {
 	struct store_behind_batch	*b;
 
-	if (s->behind_head == NULL || s->behind_flying > 0)
-		return;
 	b = xmalloc(sizeof *b);
 	b->store = s;
 	b->items = s->behind_head;
-	s->behind_flying = s->behind_waiting;
+	b->n = s->behind_waiting;
+	s->behind_flying += b->n;
 	s->behind_head = s->behind_tail = NULL;
 	s->behind_waiting = 0;
 	if (store_submit(s, store_behind_tx, store_behind_done, b) != 0) {
 		/* Closing: nothing will run them. */
 		store_behind_done(0, b);
 	}
+}
+
+/* Send what waits as one job, unless a batch is still on its way. */
+static void
+store_behind_flush(struct store *s)
+{
+	if (s->behind_head == NULL || s->behind_flying > 0)
+		return;
+	store_behind_send(s);
 }
 
 int
