@@ -132,6 +132,55 @@ recording_write(const char *path, const char *data, size_t len, time_t now)
 	return (0);
 }
 
+/*
+ * The type file holds the content type, then the time the copy was made
+ * on the service's clock: the sweep goes by that line, not by the file's
+ * date, which a moved clock (faketime, HOTLINE_CLOCK) does not move alike.
+ */
+static int
+recording_write_type(const char *tpath, const char *type, time_t now)
+{
+	char	*text;
+	int	 rc;
+
+	xasprintf(&text, "%s\n%lld\n", type, (long long)now);
+	rc = recording_write(tpath, text, strlen(text), now);
+	free(text);
+	return (rc);
+}
+
+/* s cut at its first newline (the type file's first line). */
+static char *
+recording_first_line(char *s)
+{
+	s[strcspn(s, "\n")] = '\0';
+	return (s);
+}
+
+/* When the copy at path (audio or type file) was made; mtime if unsaid. */
+static time_t
+recording_made(const char *path, time_t mtime)
+{
+	char		*tpath, *text, *nl, *end;
+	size_t		 len, n = strlen(path);
+	long long	 v;
+	time_t		 at = mtime;
+
+	if (n > 5 && strcmp(path + n - 5, ".type") == 0)
+		tpath = xstrdup(path);
+	else
+		xasprintf(&tpath, "%s.type", path);
+	if ((text = util_read_file(tpath, 128, &len)) != NULL &&
+	    (nl = strchr(text, '\n')) != NULL) {
+		v = strtoll(nl + 1, &end, 10);
+		if (end != nl + 1 && v > 0)
+			at = (time_t)v;
+	}
+	free(text);
+	free(tpath);
+	return (at);
+}
+
 /* From disk: 1 answered, 0 not cached. */
 static int
 recording_cached(struct api_req *a)
@@ -143,7 +192,7 @@ recording_cached(struct api_req *a)
 	recording_paths(a->cfg, a->text, &audio, &tpath);
 	/* The type is written last: with it, the audio is whole. */
 	if ((type = util_read_file(tpath, 128, &tlen)) != NULL &&
-	    recording_type_ok(util_trim(type)) &&
+	    recording_type_ok(util_trim(recording_first_line(type))) &&
 	    (body = util_read_file(audio, RECORDING_MAX, &len)) != NULL) {
 		recording_send(a->r, type, body, len);
 		free(body);
@@ -195,7 +244,7 @@ recording_fetched(const struct curlev_resp *resp, void *arg)
 	}
 	recording_paths(a->cfg, a->text, &audio, &tpath);
 	if (recording_write(audio, resp->body, resp->body_len, a->now) != 0 ||
-	    recording_write(tpath, type, strlen(type), a->now) != 0)
+	    recording_write_type(tpath, type, a->now) != 0)
 		log_warn("recording: could not keep a copy in %s: %s", audio,
 		    strerror(errno));
 	free(audio);
@@ -291,11 +340,45 @@ recording_cb(struct hreq *r)
 	api_submit(a, 0);
 }
 
+/*
+ * One file of the folder: a copy goes with its type file (which says when
+ * it was made, so it is read first); a type file alone goes by itself.
+ * Returns the files removed (or, dry, that would be).
+ */
+static int
+recording_sweep_one(const char *path, time_t cutoff, int dry)
+{
+	struct stat	 st;
+	char		*tpath, *audio;
+	size_t		 n = strlen(path);
+	int		 gone = 0;
+
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return (0);
+	if (n > 5 && strcmp(path + n - 5, ".type") == 0) {
+		audio = xstrndup(path, n - 5);
+		n = access(audio, F_OK) == 0;
+		free(audio);
+		if (n)
+			return (0);	/* goes with its copy */
+		return (recording_made(path, st.st_mtime) < cutoff &&
+		    (dry || unlink(path) == 0));
+	}
+	if (recording_made(path, st.st_mtime) >= cutoff)
+		return (0);
+	xasprintf(&tpath, "%s.type", path);
+	if (dry || unlink(path) == 0)
+		gone++;
+	if (access(tpath, F_OK) == 0 && (dry || unlink(tpath) == 0))
+		gone++;
+	free(tpath);
+	return (gone);
+}
+
 int
 recording_sweep(const struct config *cfg, time_t now, int dry)
 {
 	struct dirent	*e;
-	struct stat	 st;
 	DIR		*d;
 	char		*dir, *path;
 	time_t		 cutoff;
@@ -314,9 +397,7 @@ recording_sweep(const struct config *cfg, time_t now, int dry)
 		if (e->d_name[0] == '.')
 			continue;
 		xasprintf(&path, "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_mtime < cutoff && (dry || unlink(path) == 0))
-			n++;
+		n += recording_sweep_one(path, cutoff, dry);
 		free(path);
 	}
 	closedir(d);
