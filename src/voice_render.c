@@ -460,13 +460,35 @@ voice_opening(struct voice_ctx *v, const struct estimate *e, int lang,
 	snprintf(buf, len, "%s.", when);
 }
 
+/*
+ * A callback or appointment question: the Gather (nd digits), the
+ * reprompt, at the confirm stage the number's last four digits, then p.
+ */
+static void
+voice_ask(struct voice_ctx *v, const struct voice_state *st,
+    const struct prompt *p, const char *nd)
+{
+	char	buf[32];
+
+	voice_gather_open(v, st, nd, "");
+	voice_reprompt(v, st);
+	if (st->stage == VOICE_STAGE_CONFIRM) {
+		voice_spaced(v->in->from + strlen(v->in->from) -
+		    (strlen(v->in->from) >= 4 ? 4 : strlen(v->in->from)), buf,
+		    sizeof buf);
+		strncat(buf, ".", sizeof buf - strlen(buf) - 1);
+		voice_sys_extra(v, FS_CB_NUMBER_ENDS, st->lang, buf);
+	}
+	voice_prompt(v, p, st->lang);
+	voice_gather_close(v, st);
+}
+
 /* A callback node's question for the stage the call is at. */
 void
 voice_show_callback(struct voice_ctx *v, const struct voice_state *st)
 {
 	struct flow_node	*n = st->node;
 	const struct prompt	*p;
-	char			 buf[32];
 	const char		*nd = "1";
 
 	switch (st->stage) {
@@ -485,17 +507,7 @@ voice_show_callback(struct voice_ctx *v, const struct voice_state *st)
 		p = n->when;
 		break;
 	}
-	voice_gather_open(v, st, nd, "");
-	voice_reprompt(v, st);
-	if (st->stage == VOICE_STAGE_CONFIRM) {
-		voice_spaced(v->in->from + strlen(v->in->from) -
-		    (strlen(v->in->from) >= 4 ? 4 : strlen(v->in->from)), buf,
-		    sizeof buf);
-		strncat(buf, ".", sizeof buf - strlen(buf) - 1);
-		voice_sys_extra(v, FS_CB_NUMBER_ENDS, st->lang, buf);
-	}
-	voice_prompt(v, p, st->lang);
-	voice_gather_close(v, st);
+	voice_ask(v, st, p, nd);
 }
 
 /* An appointment node's question at st->stage (voice_decide.c's order). */
@@ -504,7 +516,6 @@ voice_show_appointment(struct voice_ctx *v, const struct voice_state *st)
 {
 	struct flow_node	*n = st->node;
 	const struct prompt	*p;
-	char			 buf[32];
 	const char		*nd = "1";
 
 	switch (st->stage) {
@@ -528,17 +539,7 @@ voice_show_appointment(struct voice_ctx *v, const struct voice_state *st)
 		p = n->prompt;
 		break;
 	}
-	voice_gather_open(v, st, nd, "");
-	voice_reprompt(v, st);
-	if (st->stage == VOICE_STAGE_CONFIRM) {
-		voice_spaced(v->in->from + strlen(v->in->from) -
-		    (strlen(v->in->from) >= 4 ? 4 : strlen(v->in->from)), buf,
-		    sizeof buf);
-		strncat(buf, ".", sizeof buf - strlen(buf) - 1);
-		voice_sys_extra(v, FS_CB_NUMBER_ENDS, st->lang, buf);
-	}
-	voice_prompt(v, p, st->lang);
-	voice_gather_close(v, st);
+	voice_ask(v, st, p, nd);
 }
 
 /* A location chosen by ZIP, key or name: its name, so the caller knows. */
