@@ -47,11 +47,47 @@ callback_take_changed(void)
 /* Minutes one callback takes when there is no history yet. */
 #define CALLBACK_DEFAULT_MINUTES 10
 
+/*
+ * The place in line is counted by callback_counts (migration 12): the
+ * open entries of each queue by priority.  A shard is a store thread's
+ * row, so that two PostgreSQL connections changing the same queue never
+ * wait for each other's row lock (nor deadlock over two of them); the
+ * threads of one process take shards in turn.  Another instance on the
+ * same database shares shards with this one: at worst one waits for the
+ * other's commit.
+ */
+#define CALLBACK_SHARDS	16
+
+static atomic_int		callback_next_shard;
+static _Thread_local int	callback_shard = -1;
+
+/* delta more open entries with priority in location's queue.  0 or -1. */
+static int
+callback_count(struct db *db, const char *location, long long priority,
+    long long delta)
+{
+	if (callback_shard == -1)
+		callback_shard = atomic_fetch_add(&callback_next_shard, 1) %
+		    CALLBACK_SHARDS;
+	return (db_exec(db, "INSERT INTO callback_counts (location, priority, "
+	    "shard, n) VALUES (?, ?, ?, ?) ON CONFLICT (location, priority, "
+	    "shard) DO UPDATE SET n = callback_counts.n + excluded.n", "siii",
+	    location != NULL ? location : "", priority,
+	    (long long)callback_shard, delta));
+}
+
+/*
+ * Entries behind one in its own priority that callback_position counts
+ * before it counts those ahead instead.
+ */
+#define CALLBACK_BEHIND_MAX	"64"
+
 int
 callback_position(struct db *db, long long id)
 {
 	struct db_res	*r;
-	long long	 pos = 0;
+	long long	 pos = 0, open = 0, behind = 0, prio, q;
+	char		*loc;
 	int		 rc;
 
 	r = db_query(db, "SELECT priority, queued_at, location, status FROM "
@@ -67,31 +103,66 @@ callback_position(struct db *db, long long id)
 		db_done(r);
 		return (0);
 	}
-	{
-		long long	 prio = db_int(r, 0), q = db_int(r, 1);
-		char		*loc = db_isnull(r, 2) ? NULL :
-				    strdup(db_text(r, 2));
+	prio = db_int(r, 0);
+	q = db_int(r, 1);
+	loc = db_isnull(r, 2) ? NULL : xstrdup(db_text(r, 2));
+	db_done(r);
 
-		db_done(r);
-		/*
-		 * Counted along callbacks_place alone (migration 11): the
-		 * location is matched with = or IS NULL, not with an OR of
-		 * both, which no index serves.
-		 */
-		if (loc != NULL)
-			rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
-			    "callbacks WHERE status IN ('waiting', 'claimed') "
-			    "AND location = ? AND (priority > ? OR (priority = "
-			    "? AND (queued_at < ? OR (queued_at = ? AND id <= "
-			    "?))))", "siiiii", loc, prio, prio, q, q, id);
-		else
-			rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
-			    "callbacks WHERE status IN ('waiting', 'claimed') "
-			    "AND location IS NULL AND (priority > ? OR "
-			    "(priority = ? AND (queued_at < ? OR (queued_at = ? "
-			    "AND id <= ?))))", "iiiii", prio, prio, q, q, id);
+	/*
+	 * Everyone open in its queue with its priority or higher, less
+	 * those behind it in its own priority: a new entry joins the end of
+	 * its priority, so there are none behind it (unless the clock went
+	 * back), and finding none is a step or two along callbacks_place
+	 * (those queued in the same second after it, then those queued
+	 * later: two ranges of the index, where the pair (queued_at, id) as
+	 * one would walk the whole second).  All in one statement, so all
+	 * see the same commits.
+	 */
+	if (loc != NULL)
+		rc = db_pair_query(db, &open, &behind, "SELECT (SELECT SUM(n) "
+		    "FROM callback_counts WHERE location = ? AND priority >= ?), "
+		    "(SELECT COUNT(*) FROM (SELECT 1 FROM callbacks WHERE "
+		    "status IN ('waiting', 'claimed') AND location = ? AND "
+		    "priority = ? AND queued_at = ? AND id > ? LIMIT "
+		    CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 "
+		    "FROM callbacks WHERE status IN ('waiting', 'claimed') AND "
+		    "location = ? AND priority = ? AND queued_at > ? LIMIT "
+		    CALLBACK_BEHIND_MAX ") u)", "sisiiisii", loc, prio, loc,
+		    prio, q, id, loc, prio, q);
+	else
+		rc = db_pair_query(db, &open, &behind, "SELECT (SELECT SUM(n) "
+		    "FROM callback_counts WHERE location = '' AND priority >= ?), "
+		    "(SELECT COUNT(*) FROM (SELECT 1 FROM callbacks WHERE "
+		    "status IN ('waiting', 'claimed') AND location IS NULL AND "
+		    "priority = ? AND queued_at = ? AND id > ? LIMIT "
+		    CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 "
+		    "FROM callbacks WHERE status IN ('waiting', 'claimed') AND "
+		    "location IS NULL AND priority = ? AND queued_at > ? LIMIT "
+		    CALLBACK_BEHIND_MAX ") u)", "iiiiii", prio, prio, q, id, prio,
+		    q);
+	if (rc == 0 && behind < atoll(CALLBACK_BEHIND_MAX)) {
 		free(loc);
+		return ((int)(open - behind));
 	}
+	/*
+	 * Far from the end (an entry staff look at, a repeat request from
+	 * someone who waits long): count those ahead, along callbacks_place
+	 * alone (migration 11): the location is matched with = or IS NULL,
+	 * not with an OR of both, which no index serves.
+	 */
+	if (rc == 0 && loc != NULL)
+		rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
+		    "callbacks WHERE status IN ('waiting', 'claimed') "
+		    "AND location = ? AND (priority > ? OR (priority = "
+		    "? AND (queued_at < ? OR (queued_at = ? AND id <= "
+		    "?))))", "siiiii", loc, prio, prio, q, q, id);
+	else if (rc == 0)
+		rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
+		    "callbacks WHERE status IN ('waiting', 'claimed') "
+		    "AND location IS NULL AND (priority > ? OR "
+		    "(priority = ? AND (queued_at < ? OR (queued_at = ? "
+		    "AND id <= ?))))", "iiiii", prio, prio, q, q, id);
+	free(loc);
 	return (rc == 0 ? (int)pos : -1);
 }
 
@@ -264,6 +335,11 @@ callback_join(struct db *db, const struct config *cfg, long long id,
 	*news = callback_repeat_news(f, q, named > 0);
 	callback_merge(&m, q, cfg != NULL && cfg->nlangs > 0 ? cfg->langs[0] :
 	    NULL);
+	/* A red flag moves the entry up to its priority's queue counts. */
+	if (m.priority != f->priority && (callback_count(db, f->location,
+	    f->priority, -1) != 0 || callback_count(db, f->location,
+	    m.priority, 1) != 0))
+		return (-1);
 	/* Keep the place in line: queued_at and location stay. */
 	return (db_exec(db, "UPDATE callbacks SET topic = ?, language = ?, "
 	    "preferred_window = ?, priority = ?, recording_url = ?, "
@@ -327,6 +403,9 @@ callback_request(struct db *db, const struct config *cfg,
 			    NULL;
 		}
 		db_done(r);
+		if (rc == 1 && callback_count(db, q->location, q->priority,
+		    1) != 0)
+			rc = -1;
 		if (rc == 0 && (rc = callback_open_entry(db, q->phone, &id, &f,
 		    held)) != 1) {
 			log_error("%s: no open entry after a conflict", __func__);
@@ -771,7 +850,7 @@ callback_finish(struct db *db, const struct config *cfg, long long id,
 	struct callback_outcome	 d;
 	char			 status[32], holder[128], *loc = NULL;
 	struct db_res		*r;
-	long long		 attempts = 0;
+	long long		 attempts = 0, prio;
 	int			 rc;
 
 	if (queued != NULL)
@@ -788,14 +867,15 @@ callback_finish(struct db *db, const struct config *cfg, long long id,
 	    (staff != NULL && strcmp(holder, staff) != 0))
 		return (CB_CONFLICT);
 
-	r = db_query(db, "SELECT attempts, location FROM callbacks WHERE id = ?",
-	    "i", id);
+	r = db_query(db, "SELECT attempts, location, priority FROM callbacks "
+	    "WHERE id = ?", "i", id);
 	if (r == NULL || db_next(r) != 1) {
 		db_done(r);
 		return (CB_ERROR);
 	}
 	attempts = db_int(r, 0);
 	loc = db_isnull(r, 1) ? NULL : xstrdup(db_text(r, 1));
+	prio = db_int(r, 2);
 	db_done(r);
 	callback_outcome_decide(cfg, outcome, attempts, loc, now, &d);
 	if (strcmp(d.status, "waiting") == 0) {
@@ -812,6 +892,9 @@ callback_finish(struct db *db, const struct config *cfg, long long id,
 		    "first_attempt_at = COALESCE(first_attempt_at, ?) "
 		    "WHERE id = ?", "sisiiii", d.status, d.attempts, outcome,
 		    (long long)now, (long long)now, (long long)now, id);
+		/* Out of the queue: one fewer open in its counts. */
+		if (rc == 0)
+			rc = callback_count(db, loc, prio, -1);
 		if (rc == 0 && d.tell)
 			rc = callback_tell_unreachable(db, cfg, id, now, queued);
 		/* Reached (not a message left): ask how helpful it was. */

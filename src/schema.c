@@ -457,5 +457,26 @@ const struct schema_migration schema_migrations[] = {
 "CREATE INDEX callbacks_claimed ON callbacks (claimed_at, claimed_by);\n"
 "CREATE INDEX outbox_recipient ON outbox (recipient, created_at)"
 },
+{ 12, "queue counts",
+/*
+ * The open entries (waiting or claimed) of each queue (location, '' for
+ * the shared one) by priority, kept by callback.c in the transaction of
+ * every change: a new entry joins the end of its priority in its queue,
+ * so its place is a sum of these rows, not a count of the people ahead.
+ * A (location, priority) has a row per shard, one per store thread that
+ * writes, so that two connections never wait on one row; its count is
+ * their sum (a shard's own n may be negative).
+ */
+"CREATE TABLE callback_counts ("
+"  location TEXT NOT NULL,"
+"  priority INTEGER NOT NULL,"
+"  shard INTEGER NOT NULL,"
+"  n BIGINT NOT NULL,"
+"  PRIMARY KEY (location, priority, shard));\n"
+"INSERT INTO callback_counts (location, priority, shard, n) "
+"SELECT COALESCE(location, ''), priority, 0, COUNT(*) FROM callbacks "
+"WHERE status IN ('waiting', 'claimed') "
+"GROUP BY COALESCE(location, ''), priority"
+},
 { 0, NULL, NULL }
 };
