@@ -82,13 +82,16 @@ callback_count(struct db *db, const char *location, long long priority,
  */
 #define CALLBACK_BEHIND_MAX	"64"
 
+static int	callback_place(struct db *, long long, long long, long long,
+		    const char *);
+
 int
 callback_position(struct db *db, long long id)
 {
 	struct db_res	*r;
-	long long	 pos = 0, open = 0, behind = 0, prio, q;
+	long long	 prio, q;
 	char		*loc;
-	int		 rc;
+	int		 rc, pos;
 
 	r = db_query(db, "SELECT priority, queued_at, location, status FROM "
 	    "callbacks WHERE id = ?", "i", id);
@@ -107,6 +110,21 @@ callback_position(struct db *db, long long id)
 	q = db_int(r, 1);
 	loc = db_isnull(r, 2) ? NULL : xstrdup(db_text(r, 2));
 	db_done(r);
+	pos = callback_place(db, id, prio, q, loc);
+	free(loc);
+	return (pos);
+}
+
+/*
+ * The place of open entry id, of priority prio, queued at q in loc's
+ * queue (NULL: the shared one): 1 = next, or -1.
+ */
+static int
+callback_place(struct db *db, long long id, long long prio, long long q,
+    const char *loc)
+{
+	long long	 pos = 0, open = 0, behind = 0;
+	int		 rc;
 
 	/*
 	 * Everyone open in its queue with its priority or higher, less
@@ -140,10 +158,8 @@ callback_position(struct db *db, long long id)
 		    "location IS NULL AND priority = ? AND queued_at > ? LIMIT "
 		    CALLBACK_BEHIND_MAX ") u)", "iiiiii", prio, prio, q, id, prio,
 		    q);
-	if (rc == 0 && behind < atoll(CALLBACK_BEHIND_MAX)) {
-		free(loc);
+	if (rc == 0 && behind < atoll(CALLBACK_BEHIND_MAX))
 		return ((int)(open - behind));
-	}
 	/*
 	 * Far from the end (an entry staff look at, a repeat request from
 	 * someone who waits long): count those ahead, along callbacks_place
@@ -162,7 +178,6 @@ callback_position(struct db *db, long long id)
 		    "AND location IS NULL AND (priority > ? OR "
 		    "(priority = ? AND (queued_at < ? OR (queued_at = ? "
 		    "AND id <= ?))))", "iiiii", prio, prio, q, q, id);
-	free(loc);
 	return (rc == 0 ? (int)pos : -1);
 }
 
@@ -171,22 +186,22 @@ callback_rate(struct db *db, time_t now, struct estimate_rate *rate)
 {
 	long long	avg = 0, staff = 0;
 
-	/* How long recent callbacks took from claim to done. */
-	if (db_int_query(db, &avg, "SELECT CAST(AVG(done_at - claimed_at) AS "
-	    "BIGINT) FROM "
-	    "(SELECT done_at, claimed_at FROM callbacks WHERE done_at IS NOT "
-	    "NULL AND claimed_at IS NOT NULL AND done_at >= claimed_at "
-	    "ORDER BY done_at DESC LIMIT 20) t", "") == -1)
+	/*
+	 * How long recent callbacks took from claim to done (along
+	 * callbacks_done), and the staff on duty: who claimed something in
+	 * the last two hours (along callbacks_claimed).  One statement.
+	 */
+	if (db_pair_query(db, &avg, &staff, "SELECT (SELECT CAST(AVG(done_at "
+	    "- claimed_at) AS BIGINT) FROM (SELECT done_at, claimed_at FROM "
+	    "callbacks WHERE done_at IS NOT NULL AND claimed_at IS NOT NULL "
+	    "AND done_at >= claimed_at ORDER BY done_at DESC LIMIT 20) t), "
+	    "(SELECT COUNT(DISTINCT claimed_by) FROM callbacks WHERE "
+	    "claimed_at >= ?)", "i", (long long)(now - 7200)) != 0)
 		return (-1);
 	rate->minutes_each = avg > 0 ? (int)((avg + 59) / 60) :
 	    CALLBACK_DEFAULT_MINUTES;
 	if (rate->minutes_each < 2)
 		rate->minutes_each = 2;
-	/* Staff on duty: who claimed something in the last two hours. */
-	if (db_int_query(db, &staff, "SELECT COUNT(DISTINCT claimed_by) FROM "
-	    "callbacks WHERE claimed_at >= ?", "i", (long long)(now - 7200)) ==
-	    -1)
-		return (-1);
 	rate->staff = staff > 0 ? (int)staff : 1;
 	return (0);
 }
@@ -375,47 +390,48 @@ callback_request(struct db *db, const struct config *cfg,
 	int			 rc, i, news = 0;
 
 	memset(res, 0, sizeof *res);
-	if ((rc = callback_open_entry(db, q->phone, &id, &f, held)) == 0) {
-		/*
-		 * A new entry.  Another store thread may be adding one for the
-		 * same number right now (PostgreSQL): the partial unique index
-		 * makes this insert wait for it and then do nothing, and the
-		 * request joins that entry instead of failing.
-		 */
-		r = db_query(db, "INSERT INTO callbacks (phone, location, "
-		    "topic, language, preferred_window, priority, status, "
-		    "source, created_at, updated_at, queued_at, recording_url, "
-		    "call_sid) VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, "
-		    "?, ?) ON CONFLICT (phone) WHERE status IN ('waiting', "
-		    "'claimed') DO NOTHING RETURNING id", "sssssisiiiss",
-		    q->phone, q->location, q->topic, q->language, q->window,
-		    (long long)q->priority, q->source, (long long)q->now,
-		    (long long)q->now, (long long)q->now, q->recording_url,
-		    q->call_sid);
-		if (r == NULL || (rc = db_next(r)) == -1) {
-			db_done(r);
-			return (-1);
-		}
-		if (rc == 1) {
-			id = db_int(r, 0);
-			res->created = 1;
-			queue = q->location != NULL ? xstrdup(q->location) :
-			    NULL;
-		}
+	memset(&f, 0, sizeof f);
+	for (i = 0; i < 5; i++)
+		held[i] = NULL;
+	/*
+	 * A new entry, unless the number has an open one (the partial
+	 * unique index): most requests are a number's first, so the insert
+	 * comes before any look.  Another store thread may be adding one for
+	 * the same number right now (PostgreSQL): the index makes this
+	 * insert wait for it and then do nothing, and the request joins
+	 * that entry instead of failing.
+	 */
+	r = db_query(db, "INSERT INTO callbacks (phone, location, topic, "
+	    "language, preferred_window, priority, status, source, created_at, "
+	    "updated_at, queued_at, recording_url, call_sid) VALUES (?, ?, ?, "
+	    "?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?) ON CONFLICT (phone) WHERE "
+	    "status IN ('waiting', 'claimed') DO NOTHING RETURNING id",
+	    "sssssisiiiss", q->phone, q->location, q->topic, q->language,
+	    q->window, (long long)q->priority, q->source, (long long)q->now,
+	    (long long)q->now, (long long)q->now, q->recording_url, q->call_sid);
+	if (r == NULL || (rc = db_next(r)) == -1) {
 		db_done(r);
-		if (rc == 1 && callback_count(db, q->location, q->priority,
-		    1) != 0)
-			rc = -1;
-		if (rc == 0 && (rc = callback_open_entry(db, q->phone, &id, &f,
-		    held)) != 1) {
-			log_error("%s: no open entry after a conflict", __func__);
-			rc = -1;
-		}
+		return (-1);
 	}
-	if (rc == 1 && !res->created) {
+	if (rc == 1) {
+		id = db_int(r, 0);
+		res->created = 1;
+	}
+	db_done(r);
+	if (res->created) {
+		queue = q->location != NULL ? xstrdup(q->location) : NULL;
+		if (callback_count(db, q->location, q->priority, 1) != 0)
+			rc = -1;
+	} else if ((rc = callback_open_entry(db, q->phone, &id, &f, held)) !=
+	    1) {
+		if (rc == 0)
+			log_error("%s: no open entry after a conflict",
+			    __func__);
+		rc = -1;
+	} else {
+		queue = f.location != NULL ? xstrdup(f.location) : NULL;
 		if (callback_join(db, cfg, id, &f, q, &news) != 0)
 			rc = -1;
-		queue = f.location != NULL ? xstrdup(f.location) : NULL;
 	}
 	for (i = 0; i < 5; i++)
 		free(held[i]);
@@ -435,12 +451,21 @@ callback_request(struct db *db, const struct config *cfg,
 	}
 	res->request_id = db_int(r, 0);
 	db_done(r);
-	if (db_int_query(db, &n, "SELECT COUNT(*) FROM callback_requests "
-	    "WHERE callback_id = ?", "i", id) != 0)
+	/*
+	 * A new entry holds this one request, and its place is found
+	 * without reading it back: it joined the end of its priority.
+	 */
+	if (!res->created && db_int_query(db, &n, "SELECT COUNT(*) FROM "
+	    "callback_requests WHERE callback_id = ?", "i", id) != 0)
 		goto fail;
 	res->id = id;
-	res->requests = (int)n;
-	if ((res->position = callback_position(db, id)) < 0)
+	res->requests = res->created ? 1 : (int)n;
+	if (res->created)
+		res->position = callback_place(db, id, q->priority, q->now,
+		    q->location);
+	else
+		res->position = callback_position(db, id);
+	if (res->position < 0)
 		goto fail;
 	if (callback_estimate(db, cfg, queue, res->position, q->now,
 	    &res->estimate) != 0)
