@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -49,16 +50,16 @@ callback_take_changed(void)
 
 /*
  * The place in line is counted by callback_counts (migration 12): the
- * open entries of each queue by priority.  A shard is a store thread's
- * row, so that two PostgreSQL connections changing the same queue never
- * wait for each other's row lock (nor deadlock over two of them); the
- * threads of one process take shards in turn.  Another instance on the
- * same database shares shards with this one: at worst one waits for the
- * other's commit.
+ * open entries of each queue by priority.  A shard is a thread's row, so
+ * that two PostgreSQL connections changing the same queue never wait for
+ * each other's row lock, nor deadlock over two of them.  The threads of
+ * a process take shards in turn from a place set by its process id, so
+ * another instance, or the command-line tool, most likely uses others;
+ * where two share one, one waits for the other's commit.
  */
-#define CALLBACK_SHARDS	16
+#define CALLBACK_SHARDS	64
 
-static atomic_int		callback_next_shard;
+static atomic_int		callback_next_shard = -1;
 static _Thread_local int	callback_shard = -1;
 
 /* delta more open entries with priority in location's queue.  0 or -1. */
@@ -66,9 +67,14 @@ static int
 callback_count(struct db *db, const char *location, long long priority,
     long long delta)
 {
-	if (callback_shard == -1)
+	int	first = -1;
+
+	if (callback_shard == -1) {
+		atomic_compare_exchange_strong(&callback_next_shard, &first,
+		    (int)(getpid() % CALLBACK_SHARDS));
 		callback_shard = atomic_fetch_add(&callback_next_shard, 1) %
 		    CALLBACK_SHARDS;
+	}
 	return (db_exec(db, "INSERT INTO callback_counts (location, priority, "
 	    "shard, n) VALUES (?, ?, ?, ?) ON CONFLICT (location, priority, "
 	    "shard) DO UPDATE SET n = callback_counts.n + excluded.n", "siii",
@@ -452,8 +458,8 @@ callback_request(struct db *db, const struct config *cfg,
 	res->request_id = db_int(r, 0);
 	db_done(r);
 	/*
-	 * A new entry holds this one request, and its place is found
-	 * without reading it back: it joined the end of its priority.
+	 * A new entry holds this one request, and its place is found from
+	 * what was just written, without reading the entry back.
 	 */
 	if (!res->created && db_int_query(db, &n, "SELECT COUNT(*) FROM "
 	    "callback_requests WHERE callback_id = ?", "i", id) != 0)

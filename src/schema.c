@@ -463,9 +463,9 @@ const struct schema_migration schema_migrations[] = {
  * the shared one) by priority, kept by callback.c in the transaction of
  * every change: a new entry joins the end of its priority in its queue,
  * so its place is a sum of these rows, not a count of the people ahead.
- * A (location, priority) has a row per shard, one per store thread that
- * writes, so that two connections never wait on one row; its count is
- * their sum (a shard's own n may be negative).
+ * A (location, priority) has a row per shard (callback.c gives each
+ * thread that writes its own), so that two connections never wait on
+ * one row; its count is their sum (a shard's own n may be negative).
  */
 "CREATE TABLE callback_counts ("
 "  location TEXT NOT NULL,"
