@@ -134,8 +134,18 @@ int	callback_person_visible(struct db *, const char *phone,
 	    const char *locations);
 /* 1 visible, 0 not, CB_NOTFOUND (no such entry) or CB_ERROR. */
 int	callback_visible(struct db *, long long id, const char *locations);
-/* Position in its queue (1 = next) of an open entry; 0 if not open; -1. */
+/*
+ * Position in its queue (1 = next) of an open entry; 0 if not open; -1.
+ * A few index steps for an entry near the end of its priority (a new
+ * one); one with many behind it is counted from the front.
+ */
 int	callback_position(struct db *, long long id);
+/*
+ * The same for open entry id whose priority, queued_at and queue
+ * (location, NULL: shared) the caller has just written.
+ */
+int	callback_place(struct db *, long long id, long long priority,
+	    long long queued_at, const char *location);
 /* The measured handling rate: recent claim-to-done times, staff on duty. */
 int	callback_rate(struct db *, time_t now, struct estimate_rate *);
 /*

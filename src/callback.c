@@ -45,9 +45,6 @@ callback_take_changed(void)
 	return (atomic_exchange(&callback_changed, 0));
 }
 
-/* Minutes one callback takes when there is no history yet. */
-#define CALLBACK_DEFAULT_MINUTES 10
-
 /*
  * The place in line is counted by callback_counts (migration 12): the
  * open entries of each queue by priority.  A shard is a thread's row, so
@@ -62,7 +59,11 @@ callback_take_changed(void)
 static atomic_int		callback_next_shard = -1;
 static _Thread_local int	callback_shard = -1;
 
-/* delta more open entries with priority in location's queue.  0 or -1. */
+/*
+ * delta more open entries with priority in location's queue (delta 0:
+ * none), and one change more to the queue (callback_fingerprint), in
+ * one statement.  0 or -1.
+ */
 static int
 callback_count(struct db *db, const char *location, long long priority,
     long long delta)
@@ -75,157 +76,17 @@ callback_count(struct db *db, const char *location, long long priority,
 		callback_shard = atomic_fetch_add(&callback_next_shard, 1) %
 		    CALLBACK_SHARDS;
 	}
+	if (delta == 0)
+		return (db_exec(db, "INSERT INTO callback_counts (location, "
+		    "priority, shard, n) VALUES ('', -1, ?, 1) ON CONFLICT "
+		    "(location, priority, shard) DO UPDATE SET n = "
+		    "callback_counts.n + excluded.n", "i",
+		    (long long)callback_shard));
 	return (db_exec(db, "INSERT INTO callback_counts (location, priority, "
-	    "shard, n) VALUES (?, ?, ?, ?) ON CONFLICT (location, priority, "
-	    "shard) DO UPDATE SET n = callback_counts.n + excluded.n", "siii",
-	    location != NULL ? location : "", priority,
-	    (long long)callback_shard, delta));
-}
-
-/*
- * Entries behind one in its own priority that callback_position counts
- * before it counts those ahead instead.
- */
-#define CALLBACK_BEHIND_MAX	"64"
-
-static int	callback_place(struct db *, long long, long long, long long,
-		    const char *);
-
-int
-callback_position(struct db *db, long long id)
-{
-	struct db_res	*r;
-	long long	 prio, q;
-	char		*loc;
-	int		 rc, pos;
-
-	r = db_query(db, "SELECT priority, queued_at, location, status FROM "
-	    "callbacks WHERE id = ?", "i", id);
-	if (r == NULL)
-		return (-1);
-	if ((rc = db_next(r)) != 1) {
-		db_done(r);
-		return (rc == 0 ? 0 : -1);
-	}
-	if (strcmp(db_text(r, 3), "waiting") != 0 &&
-	    strcmp(db_text(r, 3), "claimed") != 0) {
-		db_done(r);
-		return (0);
-	}
-	prio = db_int(r, 0);
-	q = db_int(r, 1);
-	loc = db_isnull(r, 2) ? NULL : xstrdup(db_text(r, 2));
-	db_done(r);
-	pos = callback_place(db, id, prio, q, loc);
-	free(loc);
-	return (pos);
-}
-
-/*
- * The place of open entry id, of priority prio, queued at q in loc's
- * queue (NULL: the shared one): 1 = next, or -1.
- */
-static int
-callback_place(struct db *db, long long id, long long prio, long long q,
-    const char *loc)
-{
-	long long	 pos = 0, open = 0, behind = 0;
-	int		 rc;
-
-	/*
-	 * Everyone open in its queue with its priority or higher, less
-	 * those behind it in its own priority: a new entry joins the end of
-	 * its priority, so there are none behind it (unless the clock went
-	 * back), and finding none is a step or two along callbacks_place
-	 * (those queued in the same second after it, then those queued
-	 * later: two ranges of the index, where the pair (queued_at, id) as
-	 * one would walk the whole second).  All in one statement, so all
-	 * see the same commits.
-	 */
-	if (loc != NULL)
-		rc = db_pair_query(db, &open, &behind, "SELECT (SELECT SUM(n) "
-		    "FROM callback_counts WHERE location = ? AND priority >= ?), "
-		    "(SELECT COUNT(*) FROM (SELECT 1 FROM callbacks WHERE "
-		    "status IN ('waiting', 'claimed') AND location = ? AND "
-		    "priority = ? AND queued_at = ? AND id > ? LIMIT "
-		    CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 "
-		    "FROM callbacks WHERE status IN ('waiting', 'claimed') AND "
-		    "location = ? AND priority = ? AND queued_at > ? LIMIT "
-		    CALLBACK_BEHIND_MAX ") u)", "sisiiisii", loc, prio, loc,
-		    prio, q, id, loc, prio, q);
-	else
-		rc = db_pair_query(db, &open, &behind, "SELECT (SELECT SUM(n) "
-		    "FROM callback_counts WHERE location = '' AND priority >= ?), "
-		    "(SELECT COUNT(*) FROM (SELECT 1 FROM callbacks WHERE "
-		    "status IN ('waiting', 'claimed') AND location IS NULL AND "
-		    "priority = ? AND queued_at = ? AND id > ? LIMIT "
-		    CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 "
-		    "FROM callbacks WHERE status IN ('waiting', 'claimed') AND "
-		    "location IS NULL AND priority = ? AND queued_at > ? LIMIT "
-		    CALLBACK_BEHIND_MAX ") u)", "iiiiii", prio, prio, q, id, prio,
-		    q);
-	if (rc == 0 && behind < atoll(CALLBACK_BEHIND_MAX))
-		return ((int)(open - behind));
-	/*
-	 * Far from the end (an entry staff look at, a repeat request from
-	 * someone who waits long): count those ahead, along callbacks_place
-	 * alone (migration 11): the location is matched with = or IS NULL,
-	 * not with an OR of both, which no index serves.
-	 */
-	if (rc == 0 && loc != NULL)
-		rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
-		    "callbacks WHERE status IN ('waiting', 'claimed') "
-		    "AND location = ? AND (priority > ? OR (priority = "
-		    "? AND (queued_at < ? OR (queued_at = ? AND id <= "
-		    "?))))", "siiiii", loc, prio, prio, q, q, id);
-	else if (rc == 0)
-		rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
-		    "callbacks WHERE status IN ('waiting', 'claimed') "
-		    "AND location IS NULL AND (priority > ? OR "
-		    "(priority = ? AND (queued_at < ? OR (queued_at = ? "
-		    "AND id <= ?))))", "iiiii", prio, prio, q, q, id);
-	return (rc == 0 ? (int)pos : -1);
-}
-
-int
-callback_rate(struct db *db, time_t now, struct estimate_rate *rate)
-{
-	long long	avg = 0, staff = 0;
-
-	/*
-	 * How long recent callbacks took from claim to done (along
-	 * callbacks_done), and the staff on duty: who claimed something in
-	 * the last two hours (along callbacks_claimed).  One statement.
-	 */
-	if (db_pair_query(db, &avg, &staff, "SELECT (SELECT CAST(AVG(done_at "
-	    "- claimed_at) AS BIGINT) FROM (SELECT done_at, claimed_at FROM "
-	    "callbacks WHERE done_at IS NOT NULL AND claimed_at IS NOT NULL "
-	    "AND done_at >= claimed_at ORDER BY done_at DESC LIMIT 20) t), "
-	    "(SELECT COUNT(DISTINCT claimed_by) FROM callbacks WHERE "
-	    "claimed_at >= ?)", "i", (long long)(now - 7200)) != 0)
-		return (-1);
-	rate->minutes_each = avg > 0 ? (int)((avg + 59) / 60) :
-	    CALLBACK_DEFAULT_MINUTES;
-	if (rate->minutes_each < 2)
-		rate->minutes_each = 2;
-	rate->staff = staff > 0 ? (int)staff : 1;
-	return (0);
-}
-
-int
-callback_estimate(struct db *db, const struct config *cfg,
-    const char *location, int position, time_t now, struct estimate *e)
-{
-	struct estimate_rate	rate;
-
-	memset(e, 0, sizeof *e);
-	if (callback_rate(db, now, &rate) != 0)
-		return (-1);
-	if (cfg != NULL)
-		estimate_wait(cfg, location, position, &rate, now, e);
-	else
-		e->minutes = position * rate.minutes_each / rate.staff;
-	return (0);
+	    "shard, n) VALUES (?, ?, ?, ?), ('', -1, ?, 1) ON CONFLICT "
+	    "(location, priority, shard) DO UPDATE SET n = callback_counts.n + "
+	    "excluded.n", "siiii", location != NULL ? location : "", priority,
+	    (long long)callback_shard, delta, (long long)callback_shard));
 }
 
 const char *
@@ -357,9 +218,11 @@ callback_join(struct db *db, const struct config *cfg, long long id,
 	callback_merge(&m, q, cfg != NULL && cfg->nlangs > 0 ? cfg->langs[0] :
 	    NULL);
 	/* A red flag moves the entry up to its priority's queue counts. */
-	if (m.priority != f->priority && (callback_count(db, f->location,
-	    f->priority, -1) != 0 || callback_count(db, f->location,
-	    m.priority, 1) != 0))
+	if (m.priority != f->priority && callback_count(db, f->location,
+	    f->priority, -1) != 0)
+		return (-1);
+	if (callback_count(db, f->location, m.priority,
+	    m.priority != f->priority ? 1 : 0) != 0)
 		return (-1);
 	/* Keep the place in line: queued_at and location stay. */
 	return (db_exec(db, "UPDATE callbacks SET topic = ?, language = ?, "
@@ -656,6 +519,8 @@ callback_settle(struct db *db, long long id, const char *want,
 	int	rc;
 
 	if (db_changes(db) == 1) {
+		if (callback_count(db, NULL, 0, 0) != 0)
+			return (CB_ERROR);
 		callback_mark_changed();
 		return (CB_OK);
 	}
@@ -917,6 +782,8 @@ callback_finish(struct db *db, const struct config *cfg, long long id,
 		    "first_attempt_at = COALESCE(first_attempt_at, ?) "
 		    "WHERE id = ?", "isiiii", d.attempts, outcome,
 		    (long long)d.not_before, (long long)now, (long long)now, id);
+		if (rc == 0)
+			rc = callback_count(db, NULL, 0, 0);
 	} else {
 		rc = db_exec(db, "UPDATE callbacks SET status = ?, "
 		    "attempts = ?, outcome = ?, done_at = ?, updated_at = ?, "
@@ -958,7 +825,7 @@ callback_note(struct db *db, long long id, const char *author,
 	    "text) VALUES (?, ?, ?, ?)", "iiss", id, (long long)now, author,
 	    text) != 0 ||
 	    db_exec(db, "UPDATE callbacks SET updated_at = ? WHERE id = ?", "ii",
-	    (long long)now, id) != 0)
+	    (long long)now, id) != 0 || callback_count(db, NULL, 0, 0) != 0)
 		return (CB_ERROR);
 	callback_mark_changed();
 	return (CB_OK);
@@ -982,6 +849,8 @@ callback_expire_claims(struct db *db, const struct config *cfg, time_t now)
 	    (long long)(now - cfg->claim_timeout)) != 0)
 		return (-1);
 	if ((n = db_changes(db)) > 0) {
+		if (callback_count(db, NULL, 0, 0) != 0)
+			return (-1);
 		log_info("callback: %lld claim(s) timed out; back in line", n);
 		callback_mark_changed();
 	}

@@ -2,9 +2,10 @@
  * callback_read.c -- the callback queue as the rest of the service reads
  * it (see callback.h): an entry as the API shows it, a page of entries
  * for staff, the list for the command-line tool, what click-to-call says,
- * what a staff notice names, the entries waiting long unreported, a
- * fingerprint that changes with the queue, the backlog for /metrics,
- * and the topic a number waits with.  Changing the queue is callback.c's.
+ * what a staff notice names, an entry's place in line and when it can
+ * expect the call, the entries waiting long unreported, a fingerprint
+ * that changes with the queue, the backlog for /metrics, and the topic a
+ * number waits with.  Changing the queue is callback.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,148 @@ fail:
 	json_decref(it);
 	*rc = -1;
 	return (NULL);
+}
+
+/* Minutes one callback takes when there is no history yet. */
+#define CALLBACK_DEFAULT_MINUTES 10
+
+/*
+ * Entries behind one in its own priority that callback_position counts
+ * before it counts those ahead instead.
+ */
+#define CALLBACK_BEHIND_MAX	"64"
+
+int
+callback_position(struct db *db, long long id)
+{
+	struct db_res	*r;
+	long long	 prio, q;
+	char		*loc;
+	int		 rc, pos;
+
+	r = db_query(db, "SELECT priority, queued_at, location, status FROM "
+	    "callbacks WHERE id = ?", "i", id);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) != 1) {
+		db_done(r);
+		return (rc == 0 ? 0 : -1);
+	}
+	if (strcmp(db_text(r, 3), "waiting") != 0 &&
+	    strcmp(db_text(r, 3), "claimed") != 0) {
+		db_done(r);
+		return (0);
+	}
+	prio = db_int(r, 0);
+	q = db_int(r, 1);
+	loc = db_isnull(r, 2) ? NULL : xstrdup(db_text(r, 2));
+	db_done(r);
+	pos = callback_place(db, id, prio, q, loc);
+	free(loc);
+	return (pos);
+}
+
+int
+callback_place(struct db *db, long long id, long long prio, long long q,
+    const char *loc)
+{
+	long long	 pos = 0, open = 0, behind = 0;
+	int		 rc;
+
+	/*
+	 * Everyone open in its queue with its priority or higher, less
+	 * those behind it in its own priority: a new entry joins the end of
+	 * its priority, so there are none behind it (unless the clock went
+	 * back), and finding none is a step or two along callbacks_place
+	 * (those queued in the same second after it, then those queued
+	 * later: two ranges of the index, where the pair (queued_at, id) as
+	 * one would walk the whole second).  All in one statement, so all
+	 * see the same commits.
+	 */
+	if (loc != NULL)
+		rc = db_pair_query(db, &open, &behind, "SELECT (SELECT SUM(n) "
+		    "FROM callback_counts WHERE location = ? AND priority >= ?), "
+		    "(SELECT COUNT(*) FROM (SELECT 1 FROM callbacks WHERE "
+		    "status IN ('waiting', 'claimed') AND location = ? AND "
+		    "priority = ? AND queued_at = ? AND id > ? LIMIT "
+		    CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 "
+		    "FROM callbacks WHERE status IN ('waiting', 'claimed') AND "
+		    "location = ? AND priority = ? AND queued_at > ? LIMIT "
+		    CALLBACK_BEHIND_MAX ") u)", "sisiiisii", loc, prio, loc,
+		    prio, q, id, loc, prio, q);
+	else
+		rc = db_pair_query(db, &open, &behind, "SELECT (SELECT SUM(n) "
+		    "FROM callback_counts WHERE location = '' AND priority >= ?), "
+		    "(SELECT COUNT(*) FROM (SELECT 1 FROM callbacks WHERE "
+		    "status IN ('waiting', 'claimed') AND location IS NULL AND "
+		    "priority = ? AND queued_at = ? AND id > ? LIMIT "
+		    CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 "
+		    "FROM callbacks WHERE status IN ('waiting', 'claimed') AND "
+		    "location IS NULL AND priority = ? AND queued_at > ? LIMIT "
+		    CALLBACK_BEHIND_MAX ") u)", "iiiiii", prio, prio, q, id, prio,
+		    q);
+	if (rc == 0 && behind < atoll(CALLBACK_BEHIND_MAX))
+		return ((int)(open - behind));
+	/*
+	 * Far from the end (an entry staff look at, a repeat request from
+	 * someone who waits long): count those ahead, along callbacks_place
+	 * alone (migration 11): the location is matched with = or IS NULL,
+	 * not with an OR of both, which no index serves.
+	 */
+	if (rc == 0 && loc != NULL)
+		rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
+		    "callbacks WHERE status IN ('waiting', 'claimed') "
+		    "AND location = ? AND (priority > ? OR (priority = "
+		    "? AND (queued_at < ? OR (queued_at = ? AND id <= "
+		    "?))))", "siiiii", loc, prio, prio, q, q, id);
+	else if (rc == 0)
+		rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
+		    "callbacks WHERE status IN ('waiting', 'claimed') "
+		    "AND location IS NULL AND (priority > ? OR "
+		    "(priority = ? AND (queued_at < ? OR (queued_at = ? "
+		    "AND id <= ?))))", "iiiii", prio, prio, q, q, id);
+	return (rc == 0 ? (int)pos : -1);
+}
+
+int
+callback_rate(struct db *db, time_t now, struct estimate_rate *rate)
+{
+	long long	avg = 0, staff = 0;
+
+	/*
+	 * How long recent callbacks took from claim to done (along
+	 * callbacks_done), and the staff on duty: who claimed something in
+	 * the last two hours (along callbacks_claimed).  One statement.
+	 */
+	if (db_pair_query(db, &avg, &staff, "SELECT (SELECT CAST(AVG(done_at "
+	    "- claimed_at) AS BIGINT) FROM (SELECT done_at, claimed_at FROM "
+	    "callbacks WHERE done_at IS NOT NULL AND claimed_at IS NOT NULL "
+	    "AND done_at >= claimed_at ORDER BY done_at DESC LIMIT 20) t), "
+	    "(SELECT COUNT(DISTINCT claimed_by) FROM callbacks WHERE "
+	    "claimed_at >= ?)", "i", (long long)(now - 7200)) != 0)
+		return (-1);
+	rate->minutes_each = avg > 0 ? (int)((avg + 59) / 60) :
+	    CALLBACK_DEFAULT_MINUTES;
+	if (rate->minutes_each < 2)
+		rate->minutes_each = 2;
+	rate->staff = staff > 0 ? (int)staff : 1;
+	return (0);
+}
+
+int
+callback_estimate(struct db *db, const struct config *cfg,
+    const char *location, int position, time_t now, struct estimate *e)
+{
+	struct estimate_rate	rate;
+
+	memset(e, 0, sizeof *e);
+	if (callback_rate(db, now, &rate) != 0)
+		return (-1);
+	if (cfg != NULL)
+		estimate_wait(cfg, location, position, &rate, now, e);
+	else
+		e->minutes = position * rate.minutes_each / rate.staff;
+	return (0);
 }
 
 int
@@ -332,24 +475,23 @@ int
 callback_fingerprint(struct db *db, char **mark)
 {
 	struct db_res	*r;
-	long long	 notes = 0;
 
-	if (db_int_query(db, &notes, "SELECT COUNT(*) FROM callback_notes",
-	    "") == -1)
-		return (-1);
-	r = db_query(db, "SELECT COUNT(*), COALESCE(MAX(id), 0), "
-	    "COALESCE(MAX(updated_at), 0), COALESCE(SUM(attempts), 0), "
-	    "COALESCE(SUM(id * CASE status WHEN 'waiting' THEN 1 "
-	    "WHEN 'claimed' THEN 3 WHEN 'done' THEN 7 WHEN 'unreachable' "
-	    "THEN 11 ELSE 13 END), 0), COALESCE(SUM(id * LENGTH("
-	    "COALESCE(claimed_by, ''))), 0) FROM callbacks", "");
+	/*
+	 * Every change callback.c makes counts one in callback_counts
+	 * (priority -1, a row per shard); counting the entries and the
+	 * notes catches what the retention purge removes.  A count walks
+	 * the smallest index, never the rows themselves.
+	 */
+	r = db_query(db, "SELECT (SELECT COALESCE(SUM(n), 0) FROM "
+	    "callback_counts WHERE location = '' AND priority = -1), "
+	    "(SELECT COUNT(*) FROM callbacks), (SELECT COALESCE(MAX(id), 0) "
+	    "FROM callbacks), (SELECT COUNT(*) FROM callback_notes)", "");
 	if (r == NULL || db_next(r) != 1) {
 		db_done(r);
 		return (-1);
 	}
-	xasprintf(mark, "%lld.%lld.%lld.%lld.%lld.%lld.%lld", db_int(r, 0),
-	    db_int(r, 1), db_int(r, 2), db_int(r, 3), db_int(r, 4),
-	    db_int(r, 5), notes);
+	xasprintf(mark, "%lld.%lld.%lld.%lld", db_int(r, 0), db_int(r, 1),
+	    db_int(r, 2), db_int(r, 3));
 	db_done(r);
 	return (0);
 }

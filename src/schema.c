@@ -466,6 +466,9 @@ const struct schema_migration schema_migrations[] = {
  * A (location, priority) has a row per shard (callback.c gives each
  * thread that writes its own), so that two connections never wait on
  * one row; its count is their sum (a shard's own n may be negative).
+ * The rows of priority -1 (location '') count changes to the queue
+ * instead: the staff dashboard's fingerprint is their sum, where it
+ * read every row of callbacks.
  */
 "CREATE TABLE callback_counts ("
 "  location TEXT NOT NULL,"

@@ -16,7 +16,7 @@ class TestQueueCounts(RequestsCase):
     def counts(self):
         got = {(loc, int(p)): int(n) for loc, p, n in self.h.rows(
             "SELECT location, priority, SUM(n) FROM callback_counts "
-            "GROUP BY location, priority")}
+            "WHERE priority >= 0 GROUP BY location, priority")}
         return {k: n for k, n in got.items() if n != 0}
 
     def open_counts(self):
@@ -37,8 +37,18 @@ class TestQueueCounts(RequestsCase):
                          (p2 > p or (p2 == p and (q2, j) <= (q, i))))
         return pos
 
+    def changes(self):
+        """What the staff dashboard's fingerprint counts: one for each
+        change to the queue."""
+        return int(self.h.rows("SELECT COALESCE(SUM(n), 0) FROM "
+                               "callback_counts WHERE priority = -1")[0][0])
+
     def check(self, tok, what):
         self.assertEqual(self.counts(), self.open_counts(), what)
+        # Something changed since the last look, and the count says so.
+        seen = self.changes()
+        self.assertGreater(seen, getattr(self, "seen", -1), what)
+        self.seen = seen
         for cid, want in self.positions().items():
             self.assertEqual(self.item(tok, cid)["position"], want,
                              "%s: entry %d" % (what, cid))
