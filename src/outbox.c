@@ -738,12 +738,10 @@ outbox_fhir_result(struct db *db, struct outbox_send *s, time_t now)
 	    s->fhir_outcome, now));
 }
 
-int
-outbox_result_tx(struct db *db, void *arg)
+/* One send's result. */
+static int
+outbox_result(struct db *db, struct outbox_send *s, time_t now)
 {
-	struct outbox_send	*s = arg;
-	time_t			 now = util_now();
-
 	switch (s->result) {
 	case OUTBOX_SENT:
 		if (db_exec(db, "UPDATE outbox SET status = 'sent', "
@@ -786,4 +784,24 @@ outbox_result_tx(struct db *db, void *arg)
 		return (0);
 	}
 	return (-1);
+}
+
+/*
+ * The results of many sends in one job: a busy dispatcher makes one
+ * job per commit instead of one per message.  A failure rolls back the
+ * whole batch; its rows stay 'sending' and are reconciled after their
+ * lease, as a single row's would be.
+ */
+int
+outbox_results_tx(struct db *db, void *arg)
+{
+	struct outbox_results	*r = arg;
+	struct outbox_send	*s;
+	time_t			 now = util_now();
+
+	TAILQ_FOREACH(s, &r->rows, entry) {
+		if (outbox_result(db, s, now) != 0)
+			return (-1);
+	}
+	return (0);
 }
