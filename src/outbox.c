@@ -497,20 +497,26 @@ outbox_str(json_t *o, const char *key)
 
 /* --- claiming (store thread) ------------------------------------------ */
 
-/* Load one claimed row into a send. */
+/* What a send needs of its row, as outbox_load reads it. */
+#define OUTBOX_LOAD_COLUMNS						\
+	"kind, dedupe, recipient, payload, attempts, last_error, send_after"
+
+/*
+ * One claimed row into a send, from r (OUTBOX_LOAD_COLUMNS), which is
+ * consumed: NULL when r has no row (another instance took it), -1 in *rc
+ * on a database error.
+ */
 static struct outbox_send *
-outbox_load(struct db *db, struct outbox_claim *c, long long id)
+outbox_load(struct db_res *r, struct outbox_claim *c, long long id, int *rc)
 {
 	struct outbox_send	*s;
-	struct db_res		*r;
 	json_error_t		 jerr;
 	const char		*le;
 
-	r = db_query(db, "SELECT kind, dedupe, recipient, payload, attempts, "
-	    "last_error, send_after FROM outbox WHERE id = ?", "i", id);
+	*rc = -1;
 	if (r == NULL)
 		return (NULL);
-	if (db_next(r) != 1) {
+	if ((*rc = db_next(r)) != 1) {
 		db_done(r);
 		return (NULL);
 	}
@@ -608,18 +614,20 @@ outbox_not_now(struct db *db, struct outbox_claim *c, struct outbox_send *s,
 }
 
 /*
- * Queue a row this claim has just marked as sending: 1 when queued, 0 when
- * it is gone or held back, -1 on a database error.
+ * Queue a row this claim has just marked as sending, r being the claiming
+ * UPDATE's RETURNING OUTBOX_LOAD_COLUMNS (no row: another instance took
+ * it): 1 when queued, 0 when it is gone or held back, -1 on a database
+ * error.
  */
 static int
-outbox_claim_take(struct db *db, struct outbox_claim *c, long long id,
-    time_t prev_started, int orphan, time_t now)
+outbox_claim_take(struct db *db, struct outbox_claim *c, struct db_res *r,
+    long long id, time_t prev_started, int orphan, time_t now)
 {
 	struct outbox_send	*s;
 	int			 rc;
 
-	if ((s = outbox_load(db, c, id)) == NULL)
-		return (0);
+	if ((s = outbox_load(r, c, id, &rc)) == NULL)
+		return (rc == -1 ? -1 : 0);
 	if (orphan)
 		s->reconcile = 1;
 	s->prev_started = prev_started;
@@ -638,6 +646,7 @@ outbox_claim_tx(struct db *db, void *arg)
 {
 	struct outbox_claim	*c = arg;
 	struct outbox_send	*s;
+	struct db_res		*r;
 	long long		*ids = NULL;
 	time_t			*times = NULL, now = util_now();
 	const char		*me = lease_instance();
@@ -662,14 +671,12 @@ outbox_claim_tx(struct db *db, void *arg)
 			goto fail;
 	}
 	for (i = 0; i < n; i++) {
-		if (db_exec(db, "UPDATE outbox SET started_at = ?, updated_at = ?, "
-		    "claimed_by = ? WHERE id = ? AND status = 'sending' AND "
-		    "started_at = ?", "iisii", (long long)now, (long long)now, me,
-		    ids[i], (long long)times[i]) != 0)
-			goto fail;
-		if (db_changes(db) != 1)
-			continue;
-		if ((rc = outbox_claim_take(db, c, ids[i], times[i], 1,
+		r = db_query(db, "UPDATE outbox SET started_at = ?, updated_at = "
+		    "?, claimed_by = ? WHERE id = ? AND status = 'sending' AND "
+		    "started_at = ? RETURNING " OUTBOX_LOAD_COLUMNS, "iisii",
+		    (long long)now, (long long)now, me, ids[i],
+		    (long long)times[i]);
+		if ((rc = outbox_claim_take(db, c, r, ids[i], times[i], 1,
 		    now)) == -1)
 			goto fail;
 		if (rc == 1)
@@ -692,14 +699,12 @@ outbox_claim_tx(struct db *db, void *arg)
 			goto fail;
 	}
 	for (i = 0; left > 0 && i < n; i++) {
-		if (db_exec(db, "UPDATE outbox SET status = 'sending', "
+		/* No row back: another instance took it. */
+		r = db_query(db, "UPDATE outbox SET status = 'sending', "
 		    "started_at = ?, updated_at = ?, claimed_by = ? WHERE id = ? "
-		    "AND status = 'pending'", "iisi", (long long)now,
-		    (long long)now, me, ids[i]) != 0)
-			goto fail;
-		if (db_changes(db) != 1)
-			continue;	/* another instance took it */
-		if ((rc = outbox_claim_take(db, c, ids[i], times[i], 0,
+		    "AND status = 'pending' RETURNING " OUTBOX_LOAD_COLUMNS,
+		    "iisi", (long long)now, (long long)now, me, ids[i]);
+		if ((rc = outbox_claim_take(db, c, r, ids[i], times[i], 0,
 		    now)) == -1)
 			goto fail;
 		if (rc == 1)
