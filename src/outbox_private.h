@@ -34,7 +34,12 @@ struct hotline;
 /* s after which a dead instance's request has surely ended (the timeout) */
 #define OUTBOX_DEAD_AFTER	(OUTBOX_TIMEOUT_MS / 1000 + 5)
 #define OUTBOX_WHATSAPP		"whatsapp"
-#define OUTBOX_RESULTS_MAX	64	/* results stored in one job at most */
+/*
+ * Rows claimed, or results stored, in one store job at most: a job this
+ * size takes a few milliseconds even on PostgreSQL, where each row is a
+ * round trip, so webhooks whose jobs share its commit do not wait long.
+ */
+#define OUTBOX_BATCH_MAX	32
 #define OUTBOX_WHATSAPP_WINDOW	86400	/* s WhatsApp takes free text after */
 #define OUTBOX_LATE_MAX		86400	/* s late a scheduled text is skipped */
 

@@ -158,8 +158,13 @@ outbox_pump(struct outbox *ob)
 		return;
 	ob->pumping = 1;
 	outbox_refill(ob, cfg);
-	while (ob->nsending < cfg->send_concurrency && ob->tokens >= 1 &&
-	    (s = TAILQ_FIRST(&ob->ready)) != NULL) {
+	/*
+	 * Closing, the rows already claimed go out at once (at most a
+	 * second's worth at send_rate, the burst the rate allows anyway)
+	 * rather than be left 'sending' for the next start to reconcile.
+	 */
+	while (ob->nsending < cfg->send_concurrency && (ob->tokens >= 1 ||
+	    hl->stopping) && (s = TAILQ_FIRST(&ob->ready)) != NULL) {
 		TAILQ_REMOVE(&ob->ready, s, entry);
 		ob->nready--;
 		TAILQ_INSERT_TAIL(&ob->sends, s, entry);
@@ -167,7 +172,8 @@ outbox_pump(struct outbox *ob)
 		outbox_start(s);
 	}
 	ob->pumping = 0;
-	if (ob->nready > 0 && ob->nsending < cfg->send_concurrency) {
+	if (ob->nready > 0 && ob->nsending < cfg->send_concurrency &&
+	    !hl->stopping) {
 		/* Held back by the rate: back when the next token is due. */
 		wait = (1 - ob->tokens) / cfg->send_rate;
 		tv.tv_sec = (time_t)wait;
@@ -180,6 +186,8 @@ outbox_pump(struct outbox *ob)
 	if (ob->nready > cfg->send_concurrency / 2)
 		return;
 	limit = outbox_ahead(cfg) - ob->nready - ob->nsending;
+	if (limit > OUTBOX_BATCH_MAX)
+		limit = OUTBOX_BATCH_MAX;
 	if (limit > 0)
 		outbox_claim(ob, cfg, limit);
 }
@@ -368,7 +376,7 @@ outbox_results_done(int ok, void *arg)
 }
 
 /*
- * Give the results waiting to the store, at most OUTBOX_RESULTS_MAX in
+ * Give the results waiting to the store, at most OUTBOX_BATCH_MAX in
  * one job and one job at a time: the results that come in while a job
  * commits go together in the next, and no job is so big that the
  * webhooks' commits behind it wait long.
@@ -384,7 +392,7 @@ outbox_store(struct outbox *ob)
 	r = xcalloc(1, sizeof *r);
 	r->ob = ob;
 	TAILQ_INIT(&r->rows);
-	while (r->n < OUTBOX_RESULTS_MAX &&
+	while (r->n < OUTBOX_BATCH_MAX &&
 	    (s = TAILQ_FIRST(&ob->done)) != NULL) {
 		TAILQ_REMOVE(&ob->done, s, entry);
 		ob->ndone--;
