@@ -246,7 +246,7 @@ cfg_load_main(struct cfgctx *ctx, struct fy_node *root)
 	cfg->messaging_service_sid = cfg_strdup(ctx, prov,
 	    "messaging_service_sid", NULL);
 	cfg->voice_caller_id = cfg_strdup(ctx, prov, "voice_caller_id", NULL);
-	cfg->send_rate = cfg_int(ctx, prov, "send_rate", 10, 1, 1000);
+	cfg->send_rate = cfg_int(ctx, prov, "send_rate", 10, 1, 10000);
 	cfg->send_concurrency = cfg_int(ctx, prov, "send_concurrency", 4, 1,
 	    64);
 	cfg->send_max_attempts = cfg_int(ctx, prov, "send_max_attempts", 8, 1,

@@ -10,6 +10,13 @@
  *
  * Transfers beyond max_total wait in a FIFO of prepared easy handles, so
  * the order requests were made is the order they reach the network.
+ *
+ * A finished transfer's easy handle and buffers are kept (up to max_total
+ * of them) and reset for the next request: a busy outbox would otherwise
+ * build and tear down a handle, a response buffer and a body copy for
+ * every message.  curl_easy_reset clears every option, so nothing of one
+ * request (a method, credentials, a header) leaks into the next; the
+ * connections live in the multi handle's cache, not in the easy handle.
  */
 #include <sys/queue.h>
 
@@ -44,14 +51,16 @@ struct curlev_xfer {
 	curlev_cb		 cb;
 	void			*arg;
 
-	/* Everything libcurl points at is ours, so callers may free theirs. */
-	char			*url;
-	char			*userpwd;
+	/*
+	 * What libcurl points at and does not copy is ours, so callers may
+	 * free theirs (it copies string options such as the URL).  body is
+	 * kept across reuses; body_size is its allocation.
+	 */
 	char			*body;
 	size_t			 body_len;
+	size_t			 body_size;
 	struct curl_slist	*headers;
 	struct curl_slist	*rcpt;
-	char			*from;
 
 	/* SMTP upload position in body. */
 	size_t			 upload_off;
@@ -83,6 +92,8 @@ struct curlev {
 	int			 queued;
 	struct curlev_xfers	 queue;		/* waiting, FIFO */
 	struct curlev_xfers	 active;	/* added to multi or failed */
+	struct curlev_xfers	 idle;		/* finished, kept for reuse */
+	int			 nidle;
 	struct curlev_socks	 socks;
 	/*
 	 * A callback may call curlev_free; while callbacks are being
@@ -99,6 +110,8 @@ static void	curlev_drain(struct curlev *);
 static void	curlev_finish(struct curlev *, struct curlev_xfer *, CURLcode);
 static void	curlev_destroy(struct curlev *);
 
+#define CURLEV_KEEP_BUFFER	(64 * 1024)	/* larger ones are not kept */
+
 static void
 curlev_xfer_free(struct curlev_xfer *x)
 {
@@ -106,12 +119,49 @@ curlev_xfer_free(struct curlev_xfer *x)
 		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->rcpt);
-	free(x->userpwd);
-	free(x->url);
 	free(x->body);
-	free(x->from);
 	free(x->resp);
 	free(x);
+}
+
+/* A transfer whose callback has run: keep it for the next request. */
+static void
+curlev_xfer_release(struct curlev *cv, struct curlev_xfer *x)
+{
+	if (cv->dying || cv->nidle >= cv->max_total) {
+		curlev_xfer_free(x);
+		return;
+	}
+	curl_slist_free_all(x->headers);
+	curl_slist_free_all(x->rcpt);
+	x->headers = x->rcpt = NULL;
+	if (x->body_size > CURLEV_KEEP_BUFFER) {
+		free(x->body);
+		x->body = NULL;
+		x->body_size = 0;
+	}
+	if (x->resp_size > CURLEV_KEEP_BUFFER) {
+		free(x->resp);
+		x->resp = NULL;
+		x->resp_size = 0;
+	}
+	curl_easy_reset(x->easy);
+	TAILQ_INSERT_HEAD(&cv->idle, x, entry);
+	cv->nidle++;
+}
+
+/* Room for len bytes and a NUL in x's body. */
+static char *
+curlev_body(struct curlev_xfer *x, size_t len)
+{
+	if (len + 1 > x->body_size) {
+		free(x->body);
+		x->body = xmalloc(len + 1);
+		x->body_size = len + 1;
+	}
+	x->body_len = len;
+	x->body[len] = '\0';
+	return (x->body);
 }
 
 static size_t
@@ -336,7 +386,7 @@ curlev_finish(struct curlev *cv, struct curlev_xfer *x, CURLcode code)
 		    resp.seconds);
 
 	x->cb(&resp, x->arg);
-	curlev_xfer_free(x);
+	curlev_xfer_release(cv, x);
 }
 
 static void
@@ -406,6 +456,7 @@ curlev_new(struct event_base *base, int max_total)
 	cv->max_total = max_total < 1 ? 1 : max_total;
 	TAILQ_INIT(&cv->queue);
 	TAILQ_INIT(&cv->active);
+	TAILQ_INIT(&cv->idle);
 	TAILQ_INIT(&cv->socks);
 
 	if ((cv->multi = curl_multi_init()) == NULL)
@@ -437,6 +488,10 @@ curlev_destroy(struct curlev *cv)
 	}
 	while ((x = TAILQ_FIRST(&cv->queue)) != NULL) {
 		TAILQ_REMOVE(&cv->queue, x, entry);
+		curlev_xfer_free(x);
+	}
+	while ((x = TAILQ_FIRST(&cv->idle)) != NULL) {
+		TAILQ_REMOVE(&cv->idle, x, entry);
 		curlev_xfer_free(x);
 	}
 	/* Closing cached connections may still call the socket function. */
@@ -528,19 +583,34 @@ curlev_xfer_new(struct curlev *cv, const char *url, curlev_cb cb, void *arg)
 {
 	struct curlev_xfer	*x;
 
-	x = xcalloc(1, sizeof *x);
+	if ((x = TAILQ_FIRST(&cv->idle)) != NULL) {
+		TAILQ_REMOVE(&cv->idle, x, entry);
+		cv->nidle--;
+	} else {
+		x = xcalloc(1, sizeof *x);
+		if ((x->easy = curl_easy_init()) == NULL) {
+			log_error("curlev: curl_easy_init failed");
+			curlev_xfer_free(x);
+			return (NULL);
+		}
+	}
 	x->cv = cv;
 	x->cb = cb;
 	x->arg = arg;
 	x->state = CURLEV_QUEUED;
-	x->url = xstrdup(url);
+	x->body_len = 0;
+	x->upload_off = 0;
+	x->resp_len = 0;
+	if (x->resp != NULL)
+		x->resp[0] = '\0';
 	x->resp_max = CURLEV_BODY_MAX;
-	if ((x->easy = curl_easy_init()) == NULL) {
-		log_error("curlev: curl_easy_init failed");
-		curlev_xfer_free(x);
+	x->overflow = 0;
+	x->errbuf[0] = '\0';
+	if (curl_easy_setopt(x->easy, CURLOPT_URL, url) != CURLE_OK) {
+		log_error("curlev: cannot set the URL");
+		curlev_xfer_release(cv, x);
 		return (NULL);
 	}
-	curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
@@ -621,11 +691,9 @@ curlev_http(struct curlev *cv, const struct curlev_req *req, curlev_cb cb,
 			    method);
 	} else {
 		/* libcurl does not copy POSTFIELDS; the copy lives in x. */
-		x->body = xmalloc(req->body_len + 1);
+		curlev_body(x, req->body_len);
 		if (req->body_len > 0)
 			memcpy(x->body, req->body, req->body_len);
-		x->body[req->body_len] = '\0';
-		x->body_len = req->body_len;
 		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)x->body_len);
 		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->body);
@@ -635,9 +703,8 @@ curlev_http(struct curlev *cv, const struct curlev_req *req, curlev_cb cb,
 	}
 
 	if (req->userpwd != NULL) {
-		x->userpwd = xstrdup(req->userpwd);
 		curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(x->easy, CURLOPT_USERPWD, x->userpwd);
+		curl_easy_setopt(x->easy, CURLOPT_USERPWD, req->userpwd);
 	}
 
 	/* A 100-continue round trip only adds latency for small bodies. */
@@ -651,7 +718,7 @@ curlev_http(struct curlev *cv, const struct curlev_req *req, curlev_cb cb,
 		x->headers = curl_slist_append(x->headers, *h);
 	if (x->headers == NULL) {
 		log_error("curlev_http: curl_slist_append failed");
-		curlev_xfer_free(x);
+		curlev_xfer_release(cv, x);
 		return (-1);
 	}
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
@@ -679,9 +746,12 @@ curlev_http(struct curlev *cv, const struct curlev_req *req, curlev_cb cb,
 	return (0);
 }
 
-/* SMTP wants CRLF line ends; a bare LF in the message becomes CRLF. */
-static char *
-curlev_crlf(const char *msg, size_t *lenp)
+/*
+ * SMTP wants CRLF line ends; a bare LF in the message becomes CRLF.  The
+ * result is x's body.
+ */
+static void
+curlev_crlf(struct curlev_xfer *x, const char *msg)
 {
 	size_t	 i, o = 0, extra = 0, len = strlen(msg);
 	char	*out;
@@ -690,15 +760,12 @@ curlev_crlf(const char *msg, size_t *lenp)
 		if (msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r'))
 			extra++;
 	}
-	out = xmalloc(len + extra + 1);
+	out = curlev_body(x, len + extra);
 	for (i = 0; i < len; i++) {
 		if (msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r'))
 			out[o++] = '\r';
 		out[o++] = msg[i];
 	}
-	out[o] = '\0';
-	*lenp = o;
-	return (out);
 }
 
 static int
@@ -742,16 +809,15 @@ curlev_smtp(struct curlev *cv, const char *url, const char *from,
 		/* Use STARTTLS when the server offers it. */
 		curl_easy_setopt(x->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
 	}
-	x->from = xstrdup(from);
-	curl_easy_setopt(x->easy, CURLOPT_MAIL_FROM, x->from);
+	curl_easy_setopt(x->easy, CURLOPT_MAIL_FROM, from);
 	if ((x->rcpt = curl_slist_append(NULL, to)) == NULL) {
 		log_error("curlev_smtp: curl_slist_append failed");
-		curlev_xfer_free(x);
+		curlev_xfer_release(cv, x);
 		return (-1);
 	}
 	curl_easy_setopt(x->easy, CURLOPT_MAIL_RCPT, x->rcpt);
 
-	x->body = curlev_crlf(message, &x->body_len);
+	curlev_crlf(x, message);
 	curl_easy_setopt(x->easy, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, curlev_read);
 	curl_easy_setopt(x->easy, CURLOPT_READDATA, x);

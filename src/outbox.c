@@ -497,39 +497,60 @@ outbox_str(json_t *o, const char *key)
 
 /* --- claiming (store thread) ------------------------------------------ */
 
-/* Load one claimed row into a send. */
+/* Pending rows claimed by one statement (its text has as many places). */
+#define OUTBOX_CLAIM_IN		8
+
+/* What a send needs of its row, as outbox_load reads it. */
+#define OUTBOX_LOAD_COLUMNS						\
+	"kind, dedupe, recipient, payload, attempts, last_error, send_after"
+
+/* The claimed row at r's current row, OUTBOX_LOAD_COLUMNS from col on. */
 static struct outbox_send *
-outbox_load(struct db *db, struct outbox_claim *c, long long id)
+outbox_load_row(struct db_res *r, int col, struct outbox_claim *c,
+    long long id)
 {
 	struct outbox_send	*s;
-	struct db_res		*r;
 	json_error_t		 jerr;
 	const char		*le;
 
-	r = db_query(db, "SELECT kind, dedupe, recipient, payload, attempts, "
-	    "last_error, send_after FROM outbox WHERE id = ?", "i", id);
-	if (r == NULL)
-		return (NULL);
-	if (db_next(r) != 1) {
-		db_done(r);
-		return (NULL);
-	}
 	s = xcalloc(1, sizeof *s);
 	s->ob = c->ob;
 	s->id = id;
-	s->kind = xstrdup(db_text(r, 0));
-	s->dedupe = xstrdup(db_text(r, 1));
-	s->recipient = xstrdup(db_text(r, 2));
-	s->payload = json_loads(db_text(r, 3), 0, &jerr);
-	s->attempts = (int)db_int(r, 4);
-	s->send_after = db_isnull(r, 6) ? 0 : (time_t)db_int(r, 6);
-	le = db_text(r, 5);
+	s->kind = xstrdup(db_text(r, col));
+	s->dedupe = xstrdup(db_text(r, col + 1));
+	s->recipient = xstrdup(db_text(r, col + 2));
+	s->payload = json_loads(db_text(r, col + 3), 0, &jerr);
+	s->attempts = (int)db_int(r, col + 4);
+	s->send_after = db_isnull(r, col + 6) ? 0 : (time_t)db_int(r,
+	    col + 6);
+	le = db_text(r, col + 5);
 	if (le != NULL && strncmp(le, OUTBOX_UNCONFIRMED,
 	    strlen(OUTBOX_UNCONFIRMED)) == 0)
 		s->reconcile = 1;
-	db_done(r);
 	if (s->payload == NULL || !json_is_object(s->payload))
 		s->bad = 1;
+	return (s);
+}
+
+/*
+ * One claimed row into a send, from r (OUTBOX_LOAD_COLUMNS), which is
+ * consumed: NULL when r has no row (another instance took it), -1 in *rc
+ * on a database error.
+ */
+static struct outbox_send *
+outbox_load(struct db_res *r, struct outbox_claim *c, long long id, int *rc)
+{
+	struct outbox_send	*s;
+
+	*rc = -1;
+	if (r == NULL)
+		return (NULL);
+	if ((*rc = db_next(r)) != 1) {
+		db_done(r);
+		return (NULL);
+	}
+	s = outbox_load_row(r, 0, c, id);
+	db_done(r);
 	return (s);
 }
 
@@ -608,20 +629,16 @@ outbox_not_now(struct db *db, struct outbox_claim *c, struct outbox_send *s,
 }
 
 /*
- * Queue a row this claim has just marked as sending: 1 when queued, 0 when
- * it is gone or held back, -1 on a database error.
+ * Queue s, a row this claim has just marked as sending, unless STOP or
+ * its schedule holds it back: 1 when queued, 0 when held back (s is then
+ * freed), -1 on a database error (s is freed).
  */
 static int
-outbox_claim_take(struct db *db, struct outbox_claim *c, long long id,
-    time_t prev_started, int orphan, time_t now)
+outbox_claim_keep(struct db *db, struct outbox_claim *c, struct outbox_send *s,
+    time_t prev_started, time_t now)
 {
-	struct outbox_send	*s;
-	int			 rc;
+	int	rc;
 
-	if ((s = outbox_load(db, c, id)) == NULL)
-		return (0);
-	if (orphan)
-		s->reconcile = 1;
 	s->prev_started = prev_started;
 	if ((rc = outbox_held_back(db, c, s, now)) != 0 ||
 	    (rc = outbox_not_now(db, c, s, now)) != 0) {
@@ -633,11 +650,99 @@ outbox_claim_take(struct db *db, struct outbox_claim *c, long long id,
 	return (1);
 }
 
+/*
+ * Queue a row this claim has just marked as sending, r being the claiming
+ * UPDATE's RETURNING OUTBOX_LOAD_COLUMNS (no row: another instance took
+ * it): 1 when queued, 0 when it is gone or held back, -1 on a database
+ * error.
+ */
+static int
+outbox_claim_take(struct db *db, struct outbox_claim *c, struct db_res *r,
+    long long id, time_t prev_started, int orphan, time_t now)
+{
+	struct outbox_send	*s;
+	int			 rc;
+
+	if ((s = outbox_load(r, c, id, &rc)) == NULL)
+		return (rc == -1 ? -1 : 0);
+	if (orphan)
+		s->reconcile = 1;
+	return (outbox_claim_keep(db, c, s, prev_started, now));
+}
+
+/*
+ * Claim up to limit due pending rows: one SELECT reads them (locking them
+ * on PostgreSQL), then one UPDATE for each OUTBOX_CLAIM_IN of them marks
+ * them sending, and each is queued in order as outbox_claim_keep does.
+ * Within this transaction no other instance can take a row the SELECT
+ * returned (SQLite has one writer; PostgreSQL's rows are locked), so each
+ * UPDATE changes all of its rows.  0, or -1 on a database error.
+ */
+static int
+outbox_claim_pending(struct db *db, struct outbox_claim *c, int limit,
+    const char *me, time_t now)
+{
+	struct outbox_send	**got;
+	struct db_res		 *r;
+	long long		  v[OUTBOX_CLAIM_IN];
+	char			 *sql;
+	int			  n = 0, i, j, k, rc = 0;
+
+	got = xcalloc(limit > 0 ? limit : 1, sizeof *got);
+	xasprintf(&sql, "SELECT id, updated_at, " OUTBOX_LOAD_COLUMNS " FROM "
+	    "outbox WHERE status = 'pending' AND next_at <= ? ORDER BY "
+	    "next_at, id LIMIT ?%s", db_skip_locked_sql(db));
+	r = db_query(db, sql, "ii", (long long)now, (long long)limit);
+	free(sql);
+	if (r == NULL) {
+		free(got);
+		return (-1);
+	}
+	while (n < limit && (rc = db_next(r)) == 1) {
+		got[n] = outbox_load_row(r, 2, c, db_int(r, 0));
+		got[n]->prev_started = (time_t)db_int(r, 1);
+		n++;
+	}
+	db_done(r);
+	/*
+	 * One statement text, cached: unused places hold no id.  The CAST
+	 * keeps SQLite from walking outbox_due's 'pending' entries (all of
+	 * a backlog) instead of looking the few ids up.
+	 */
+	for (i = 0; rc != -1 && i < n; i += k) {
+		k = n - i < OUTBOX_CLAIM_IN ? n - i : OUTBOX_CLAIM_IN;
+		for (j = 0; j < OUTBOX_CLAIM_IN; j++)
+			v[j] = j < k ? got[i + j]->id : -1;
+		if (db_exec(db, "UPDATE outbox SET status = 'sending', "
+		    "started_at = ?, updated_at = ?, claimed_by = ? WHERE id IN "
+		    "(?, ?, ?, ?, ?, ?, ?, ?) AND CAST(status AS TEXT) = "
+		    "'pending'", "iisiiiiiiii", (long long)now, (long long)now,
+		    me, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]) != 0)
+			rc = -1;
+		else if (db_changes(db) != k) {
+			log_warn("outbox: claimed %lld of %d rows; trying again",
+			    db_changes(db), k);
+			rc = -1;
+		}
+	}
+	/* After an error the rest are only freed. */
+	for (i = 0; i < n; i++) {
+		if (rc == -1)
+			outbox_send_free(got[i]);
+		else if (outbox_claim_keep(db, c, got[i], got[i]->prev_started,
+		    now) == -1)
+			rc = -1;
+	}
+	free(got);
+	return (rc == -1 ? -1 : 0);
+}
+
 int
 outbox_claim_tx(struct db *db, void *arg)
 {
 	struct outbox_claim	*c = arg;
 	struct outbox_send	*s;
+	struct db_res		*r;
 	long long		*ids = NULL;
 	time_t			*times = NULL, now = util_now();
 	const char		*me = lease_instance();
@@ -662,14 +767,12 @@ outbox_claim_tx(struct db *db, void *arg)
 			goto fail;
 	}
 	for (i = 0; i < n; i++) {
-		if (db_exec(db, "UPDATE outbox SET started_at = ?, updated_at = ?, "
-		    "claimed_by = ? WHERE id = ? AND status = 'sending' AND "
-		    "started_at = ?", "iisii", (long long)now, (long long)now, me,
-		    ids[i], (long long)times[i]) != 0)
-			goto fail;
-		if (db_changes(db) != 1)
-			continue;
-		if ((rc = outbox_claim_take(db, c, ids[i], times[i], 1,
+		r = db_query(db, "UPDATE outbox SET started_at = ?, updated_at = "
+		    "?, claimed_by = ? WHERE id = ? AND status = 'sending' AND "
+		    "started_at = ? RETURNING " OUTBOX_LOAD_COLUMNS, "iisii",
+		    (long long)now, (long long)now, me, ids[i],
+		    (long long)times[i]);
+		if ((rc = outbox_claim_take(db, c, r, ids[i], times[i], 1,
 		    now)) == -1)
 			goto fail;
 		if (rc == 1)
@@ -679,34 +782,8 @@ outbox_claim_tx(struct db *db, void *arg)
 	free(times);
 	ids = NULL;
 	times = NULL;
-
-	n = 0;
-	if (left > 0) {
-		xasprintf(&sql, "SELECT id, updated_at FROM outbox WHERE status "
-		    "= 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?%s",
-		    lock);
-		rc = outbox_ids(db_query(db, sql, "ii", (long long)now,
-		    (long long)left), &ids, &times, &n, left);
-		free(sql);
-		if (rc != 0)
-			goto fail;
-	}
-	for (i = 0; left > 0 && i < n; i++) {
-		if (db_exec(db, "UPDATE outbox SET status = 'sending', "
-		    "started_at = ?, updated_at = ?, claimed_by = ? WHERE id = ? "
-		    "AND status = 'pending'", "iisi", (long long)now,
-		    (long long)now, me, ids[i]) != 0)
-			goto fail;
-		if (db_changes(db) != 1)
-			continue;	/* another instance took it */
-		if ((rc = outbox_claim_take(db, c, ids[i], times[i], 0,
-		    now)) == -1)
-			goto fail;
-		if (rc == 1)
-			left--;
-	}
-	free(ids);
-	free(times);
+	if (left > 0 && outbox_claim_pending(db, c, left, me, now) != 0)
+		goto fail;
 	return (0);
 fail:
 	free(ids);
@@ -738,12 +815,10 @@ outbox_fhir_result(struct db *db, struct outbox_send *s, time_t now)
 	    s->fhir_outcome, now));
 }
 
-int
-outbox_result_tx(struct db *db, void *arg)
+/* One send's result. */
+static int
+outbox_result(struct db *db, struct outbox_send *s, time_t now)
 {
-	struct outbox_send	*s = arg;
-	time_t			 now = util_now();
-
 	switch (s->result) {
 	case OUTBOX_SENT:
 		if (db_exec(db, "UPDATE outbox SET status = 'sent', "
@@ -786,4 +861,24 @@ outbox_result_tx(struct db *db, void *arg)
 		return (0);
 	}
 	return (-1);
+}
+
+/*
+ * The results of many sends in one job: a busy dispatcher makes one
+ * job per commit instead of one per message.  A failure rolls back the
+ * whole batch; its rows stay 'sending' and are reconciled after their
+ * lease, as a single row's would be.
+ */
+int
+outbox_results_tx(struct db *db, void *arg)
+{
+	struct outbox_results	*r = arg;
+	struct outbox_send	*s;
+	time_t			 now = util_now();
+
+	TAILQ_FOREACH(s, &r->rows, entry) {
+		if (outbox_result(db, s, now) != 0)
+			return (-1);
+	}
+	return (0);
 }

@@ -34,6 +34,12 @@ struct hotline;
 /* s after which a dead instance's request has surely ended (the timeout) */
 #define OUTBOX_DEAD_AFTER	(OUTBOX_TIMEOUT_MS / 1000 + 5)
 #define OUTBOX_WHATSAPP		"whatsapp"
+/*
+ * Rows claimed, or results stored, in one store job at most: a job this
+ * size takes a few milliseconds even on PostgreSQL, where each row is a
+ * round trip, so webhooks whose jobs share its commit do not wait long.
+ */
+#define OUTBOX_BATCH_MAX	32
 #define OUTBOX_WHATSAPP_WINDOW	86400	/* s WhatsApp takes free text after */
 #define OUTBOX_LATE_MAX		86400	/* s late a scheduled text is skipped */
 
@@ -72,17 +78,44 @@ struct outbox_send {
 
 TAILQ_HEAD(outbox_sends, outbox_send);
 
+/*
+ * A send is on exactly one of the dispatcher's lists: claimed and waiting
+ * its turn (ready), its request in flight (sends), answered and its
+ * result not yet given to the store (done), or in a results job.
+ */
 struct outbox {
 	struct hotline		*hl;
 	struct event		*timer;
 	struct event		*kick;
+	struct event		*pace;		/* the next token is due */
 	int			 claiming;
-	int			 again;
-	int			 inflight;
+	int			 more;		/* rows may be due: claim */
+	int			 pumping;
+	int			 storing;	/* a results job in flight */
+	int			 nready;
+	int			 nsending;
+	int			 ndone;
 	double			 tokens;
 	long long		 refill_ms;
 	time_t			 started;
+	struct outbox_sends	 ready;
 	struct outbox_sends	 sends;
+	struct outbox_sends	 done;
+
+	/* the REST API's addresses and credentials under scfg */
+	struct config		*scfg;
+	char			*api_messages;
+	char			*api_calls;
+	char			*userpwd;
+	char			*sms_status_url;
+	char			*voice_status_url;
+};
+
+/* Many sends' results, stored in one job. */
+struct outbox_results {
+	struct outbox		*ob;
+	struct outbox_sends	 rows;
+	int			 n;
 };
 
 struct outbox_claim {
@@ -101,7 +134,7 @@ struct outbox_claim {
 void		 outbox_send_free(struct outbox_send *);
 const char	*outbox_str(json_t *, const char *key);
 int		 outbox_claim_tx(struct db *, void *);
-int		 outbox_result_tx(struct db *, void *);
+int		 outbox_results_tx(struct db *, void *);
 
 /* outbox_send.c */
 void		 outbox_finish(struct outbox_send *, enum outbox_result,

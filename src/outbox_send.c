@@ -42,6 +42,7 @@
 #include "xmalloc.h"
 
 static void	outbox_tick(evutil_socket_t, short, void *);
+static void	outbox_pump(struct outbox *);
 static void	outbox_start(struct outbox_send *);
 
 static void
@@ -50,7 +51,6 @@ outbox_claim_done(int ok, void *arg)
 	struct outbox_claim	*c = arg;
 	struct outbox		*ob = c->ob;
 	struct outbox_send	*s;
-	int			 full = c->n >= c->limit;
 
 	ob->claiming = 0;
 	if (c->suppressed > 0)
@@ -59,15 +59,17 @@ outbox_claim_done(int ok, void *arg)
 	while ((s = TAILQ_FIRST(&c->rows)) != NULL) {
 		TAILQ_REMOVE(&c->rows, s, entry);
 		s->cfg = config_ref(c->cfg);
-		TAILQ_INSERT_TAIL(&ob->sends, s, entry);
-		ob->inflight++;
-		outbox_start(s);
+		TAILQ_INSERT_TAIL(&ob->ready, s, entry);
+		ob->nready++;
 	}
+	/* A full batch: more may be due.  A failed claim waits for a tick. */
+	if (!ok)
+		ob->more = 0;
+	else if (c->n >= c->limit)
+		ob->more = 1;
 	config_unref(c->cfg);
 	free(c);
-	if (ok && (full || ob->again))
-		outbox_kick(ob);
-	ob->again = 0;
+	outbox_pump(ob);
 }
 
 /* --- the dispatcher (loop) --------------------------------------------- */
@@ -85,27 +87,12 @@ outbox_refill(struct outbox *ob, const struct config *cfg)
 }
 
 static void
-outbox_tick(evutil_socket_t fd, short what, void *arg)
+outbox_claim(struct outbox *ob, struct config *cfg, int limit)
 {
-	struct outbox		*ob = arg;
 	struct hotline		*hl = ob->hl;
-	struct config		*cfg = hotline_config(hl);
 	struct outbox_claim	*c;
 	time_t			 now = util_now();
-	int			 limit;
 
-	if (hl->stopping)
-		return;
-	if (ob->claiming) {
-		ob->again = 1;
-		return;
-	}
-	outbox_refill(ob, cfg);
-	limit = cfg->send_concurrency - ob->inflight;
-	if (limit > (int)ob->tokens)
-		limit = (int)ob->tokens;
-	if (limit <= 0)
-		return;
 	c = xcalloc(1, sizeof *c);
 	c->ob = ob;
 	c->cfg = config_ref(cfg);
@@ -125,11 +112,102 @@ outbox_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	c->orphans = lease_held("outbox-reconcile");
 	ob->claiming = 1;
+	ob->more = 0;
 	if (store_submit(hl->store, outbox_claim_tx, outbox_claim_done, c) != 0) {
 		ob->claiming = 0;
 		config_unref(c->cfg);
 		free(c);
 	}
+}
+
+/*
+ * How many rows the dispatcher holds at most, claimed and in flight: two
+ * rounds of the connections, so that the next batch is claimed while this
+ * one is being sent and no connection waits for a claim's commit; and no
+ * more than a second's sends at the configured rate, so that a claimed
+ * row goes out well within its lease (OUTBOX_LEASE).
+ */
+static int
+outbox_ahead(const struct config *cfg)
+{
+	int	n = 2 * cfg->send_concurrency;
+
+	if (n > (int)cfg->send_rate)
+		n = (int)cfg->send_rate;
+	return (n > 1 ? n : 1);
+}
+
+/*
+ * The dispatcher's step: start claimed rows while the rate and the
+ * concurrency allow, and claim the next batch once fewer than half a round
+ * are waiting.  Called whenever something changed: a claim came back, a
+ * send ended, a tick, a kick, a token came due.
+ */
+static void
+outbox_pump(struct outbox *ob)
+{
+	struct hotline		*hl = ob->hl;
+	struct config		*cfg = hotline_config(hl);
+	struct outbox_send	*s;
+	struct timeval		 tv;
+	double			 wait;
+	int			 limit;
+
+	/* A send that ends at once (a bad row) comes back here. */
+	if (ob->pumping)
+		return;
+	ob->pumping = 1;
+	outbox_refill(ob, cfg);
+	/*
+	 * Closing, the rows already claimed go out at once (at most a
+	 * second's worth at send_rate, the burst the rate allows anyway)
+	 * rather than be left 'sending' for the next start to reconcile.
+	 */
+	while (ob->nsending < cfg->send_concurrency && (ob->tokens >= 1 ||
+	    hl->stopping) && (s = TAILQ_FIRST(&ob->ready)) != NULL) {
+		TAILQ_REMOVE(&ob->ready, s, entry);
+		ob->nready--;
+		TAILQ_INSERT_TAIL(&ob->sends, s, entry);
+		ob->nsending++;
+		outbox_start(s);
+	}
+	ob->pumping = 0;
+	if (ob->nready > 0 && ob->nsending < cfg->send_concurrency &&
+	    !hl->stopping) {
+		/* Held back by the rate: back when the next token is due. */
+		wait = (1 - ob->tokens) / cfg->send_rate;
+		tv.tv_sec = (time_t)wait;
+		tv.tv_usec = (suseconds_t)((wait - tv.tv_sec) * 1e6) + 1;
+		evtimer_add(ob->pace, &tv);
+	}
+	/* Closing: what is claimed goes out, nothing more is claimed. */
+	if (hl->stopping || ob->claiming || !ob->more)
+		return;
+	if (ob->nready > cfg->send_concurrency / 2)
+		return;
+	limit = outbox_ahead(cfg) - ob->nready - ob->nsending;
+	if (limit > OUTBOX_BATCH_MAX)
+		limit = OUTBOX_BATCH_MAX;
+	if (limit > 0)
+		outbox_claim(ob, cfg, limit);
+}
+
+static void
+outbox_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct outbox	*ob = arg;
+
+	if (ob->hl->stopping)
+		return;
+	/* Rows may have come due (a retry's backoff, a scheduled text). */
+	ob->more = 1;
+	outbox_pump(ob);
+}
+
+static void
+outbox_pace(evutil_socket_t fd, short what, void *arg)
+{
+	outbox_pump(arg);
 }
 
 void
@@ -153,10 +231,13 @@ outbox_init(struct hotline *hl)
 	ob->started = util_now();
 	ob->refill_ms = util_mono_ms();
 	ob->tokens = hl->cfg->send_rate > 1 ? hl->cfg->send_rate : 1;
+	TAILQ_INIT(&ob->ready);
 	TAILQ_INIT(&ob->sends);
+	TAILQ_INIT(&ob->done);
 	srandom((unsigned int)(time(NULL) ^ getpid()));
 	ob->timer = event_new(hl->base, -1, EV_PERSIST, outbox_tick, ob);
 	ob->kick = event_new(hl->base, -1, 0, outbox_tick, ob);
+	ob->pace = evtimer_new(hl->base, outbox_pace, ob);
 	event_add(ob->timer, &tv);
 	hl->outbox = ob;
 	metrics_help("hotline_outbox_sent_total", "counter",
@@ -177,6 +258,19 @@ outbox_init(struct hotline *hl)
 	outbox_kick(ob);
 }
 
+static void
+outbox_strings_free(struct outbox *ob)
+{
+	if (ob->scfg != NULL)
+		config_unref(ob->scfg);
+	ob->scfg = NULL;
+	free(ob->api_messages);
+	free(ob->api_calls);
+	free(ob->userpwd);
+	free(ob->sms_status_url);
+	free(ob->voice_status_url);
+}
+
 void
 outbox_free(struct outbox *ob)
 {
@@ -184,13 +278,27 @@ outbox_free(struct outbox *ob)
 
 	if (ob == NULL)
 		return;
-	/* curlev_free, called after us, cancels their transfers. */
+	/*
+	 * curlev_free, called after us, cancels the transfers of the sends.
+	 * A results job still queued keeps its rows: the store runs it when
+	 * it closes.
+	 */
+	while ((s = TAILQ_FIRST(&ob->ready)) != NULL) {
+		TAILQ_REMOVE(&ob->ready, s, entry);
+		outbox_send_free(s);
+	}
 	while ((s = TAILQ_FIRST(&ob->sends)) != NULL) {
 		TAILQ_REMOVE(&ob->sends, s, entry);
 		outbox_send_free(s);
 	}
+	while ((s = TAILQ_FIRST(&ob->done)) != NULL) {
+		TAILQ_REMOVE(&ob->done, s, entry);
+		outbox_send_free(s);
+	}
+	outbox_strings_free(ob);
 	event_free(ob->timer);
 	event_free(ob->kick);
+	event_free(ob->pace);
 	free(ob);
 }
 
@@ -237,28 +345,71 @@ outbox_log_text(const char *why)
 }
 
 static void
-outbox_result_done(int ok, void *arg)
+outbox_store(struct outbox *);
+
+static void
+outbox_results_done(int ok, void *arg)
 {
-	struct outbox_send	*s = arg;
-	struct outbox		*ob = s->ob;
+	struct outbox_results	*r = arg;
+	struct outbox		*ob = r->ob;
+	struct outbox_send	*s;
 	char			 ph[LOG_PHONE_LEN], *why;
 
-	if (!ok)
-		log_error("outbox: row %lld: result not stored; it is retried "
-		    "after its lease", s->id);
-	else if (s->result == OUTBOX_FAILED) {
-		why = outbox_log_text(s->last_error != NULL ? s->last_error :
-		    "error");
-		log_warn("outbox: row %lld (%s to %s) failed: %s", s->id, s->kind,
-		    strchr(s->recipient, '@') != NULL ? "an address" :
-		    log_phone(s->recipient, ph), why);
-		free(why);
+	while ((s = TAILQ_FIRST(&r->rows)) != NULL) {
+		TAILQ_REMOVE(&r->rows, s, entry);
+		if (!ok)
+			log_error("outbox: row %lld: result not stored; it is "
+			    "retried after its lease", s->id);
+		else if (s->result == OUTBOX_FAILED) {
+			why = outbox_log_text(s->last_error != NULL ?
+			    s->last_error : "error");
+			log_warn("outbox: row %lld (%s to %s) failed: %s", s->id,
+			    s->kind, strchr(s->recipient, '@') != NULL ?
+			    "an address" : log_phone(s->recipient, ph), why);
+			free(why);
+		}
+		outbox_send_free(s);
 	}
-	TAILQ_REMOVE(&ob->sends, s, entry);
-	ob->inflight--;
-	outbox_send_free(s);
-	if (!ob->hl->stopping)
-		outbox_kick(ob);
+	free(r);
+	ob->storing = 0;
+	outbox_store(ob);
+}
+
+/*
+ * Give the results waiting to the store, at most OUTBOX_BATCH_MAX in
+ * one job and one job at a time: the results that come in while a job
+ * commits go together in the next, and no job is so big that the
+ * webhooks' commits behind it wait long.
+ */
+static void
+outbox_store(struct outbox *ob)
+{
+	struct outbox_results	*r;
+	struct outbox_send	*s;
+
+	if (ob->storing || ob->ndone == 0)
+		return;
+	r = xcalloc(1, sizeof *r);
+	r->ob = ob;
+	TAILQ_INIT(&r->rows);
+	while (r->n < OUTBOX_BATCH_MAX &&
+	    (s = TAILQ_FIRST(&ob->done)) != NULL) {
+		TAILQ_REMOVE(&ob->done, s, entry);
+		ob->ndone--;
+		TAILQ_INSERT_TAIL(&r->rows, s, entry);
+		r->n++;
+	}
+	ob->storing = 1;
+	if (store_submit(ob->hl->store, outbox_results_tx, outbox_results_done,
+	    r) != 0) {
+		/* Closing: the rows stay 'sending' and are reconciled next start. */
+		ob->storing = 0;
+		while ((s = TAILQ_FIRST(&r->rows)) != NULL) {
+			TAILQ_REMOVE(&r->rows, s, entry);
+			outbox_send_free(s);
+		}
+		free(r);
+	}
 }
 
 void
@@ -306,13 +457,12 @@ outbox_finish(struct outbox_send *s, enum outbox_result result,
 		metrics_add("hotline_outbox_failed_total", labels, 1);
 		break;
 	}
-	if (store_submit(ob->hl->store, outbox_result_tx, outbox_result_done,
-	    s) != 0) {
-		/* Closing: the row stays 'sending' and is reconciled next start. */
-		TAILQ_REMOVE(&ob->sends, s, entry);
-		ob->inflight--;
-		outbox_send_free(s);
-	}
+	TAILQ_REMOVE(&ob->sends, s, entry);
+	ob->nsending--;
+	TAILQ_INSERT_TAIL(&ob->done, s, entry);
+	ob->ndone++;
+	outbox_store(ob);
+	outbox_pump(ob);
 }
 
 /* --- sending (loop) ------------------------------------------------------ */
@@ -475,30 +625,50 @@ outbox_send_fhir(struct outbox_send *s)
 	outbox_fhir_req_free(&fr);
 }
 
-/* A REST API request whose progress the provider reports to status_path. */
+/*
+ * The REST API's addresses and credentials under cfg, made once per
+ * configuration rather than once per message.  The configuration is held
+ * while they are kept, so a reload's new one is never taken for it.
+ */
 static void
-outbox_post_form(struct outbox_send *s, const char *what,
-    const char *status_path, struct form *f)
+outbox_strings(struct outbox *ob, struct config *cfg)
 {
-	struct curlev_req	 req;
-	char			*url, *body, *userpwd;
+	if (ob->scfg == cfg)
+		return;
+	outbox_strings_free(ob);
+	ob->scfg = config_ref(cfg);
+	ob->api_messages = outbox_api(cfg, "Messages.json");
+	ob->api_calls = outbox_api(cfg, "Calls.json");
+	xasprintf(&ob->userpwd, "%s:%s", cfg->account_sid != NULL ?
+	    cfg->account_sid : "", cfg->auth_token != NULL ? cfg->auth_token :
+	    "");
+	xasprintf(&ob->sms_status_url, "%s/sms/status", cfg->public_url);
+	xasprintf(&ob->voice_status_url, "%s/voice/status", cfg->public_url);
+}
 
-	xasprintf(&url, "%s%s", s->cfg->public_url, status_path);
-	form_add(f, "StatusCallback", url);
-	free(url);
-	url = outbox_api(s->cfg, what);
+/*
+ * A REST API request (to Messages.json for a text, Calls.json for a
+ * call) whose progress the provider reports to our status callback.
+ */
+static void
+outbox_post_form(struct outbox_send *s, int call, struct form *f)
+{
+	struct outbox		*ob = s->ob;
+	struct curlev_req	 req;
+	char			*body;
+
+	outbox_strings(ob, s->cfg);
+	form_add(f, "StatusCallback", call ? ob->voice_status_url :
+	    ob->sms_status_url);
 	body = form_encode(f);
-	xasprintf(&userpwd, "%s:%s", s->cfg->account_sid, s->cfg->auth_token);
 	memset(&req, 0, sizeof req);
-	req.url = url;
-	req.userpwd = userpwd;
+	req.url = call ? ob->api_calls : ob->api_messages;
+	req.userpwd = ob->userpwd;
 	req.content_type = "application/x-www-form-urlencoded";
 	req.body = body;
 	if (outbox_post(s, &req, "I-Twilio-Idempotency-Token") != 0)
 		outbox_finish(s, OUTBOX_RETRY, 0, "could not start the request");
-	free(url);
 	free(body);
-	free(userpwd);
 }
 
 /*
@@ -554,7 +724,7 @@ outbox_send_sms(struct outbox_send *s)
 	    0 ? xstrdup(body) : segment_fold(body);
 	form_add(&f, "Body", folded);
 	free(folded);
-	outbox_post_form(s, "Messages.json", "/sms/status", &f);
+	outbox_post_form(s, 0, &f);
 	form_free(&f);
 	free(to);
 	free(from);
@@ -583,7 +753,7 @@ outbox_send_call(struct outbox_send *s)
 	form_add(&f, "To", s->recipient);
 	form_add(&f, "From", from);
 	form_add(&f, "Url", url);
-	outbox_post_form(s, "Calls.json", "/voice/status", &f);
+	outbox_post_form(s, 1, &f);
 	form_free(&f);
 }
 

@@ -194,6 +194,38 @@ class TestSend(OutboxCase):
         self.assertEqual(bodies, sorted("note %d" % i for i in range(12)))
 
 
+    def test_mixed_answers_each_row_its_own_result(self):
+        """Answers that arrive together are stored together: each row still
+        gets its own answer, its own sid and its own message record."""
+        self.provider.fail = [(400, {"code": 21211, "message": "Invalid To"})
+                              ] * 3
+        to = ["+1817555%04d" % (400 + i) for i in range(10)]
+        ds = [self.enqueue("sms", t, {"to": t, "body": "mixed %d" % i})
+              for i, t in enumerate(to)]
+        self.assertTrue(self.provider.wait_for(lambda: all(
+            (self.row(d, "status") or [None])[0] in ("sent", "failed")
+            for d in ds), timeout=20), self.h.log()[-2000:])
+        sids = {m["form"]["To"]: m.get("sid")
+                for m in self.provider.messages()}
+        self.assertEqual(len(self.provider.messages()), 10)
+        failed = 0
+        for d, t in zip(ds, to):
+            st, attempts, sid, code = self.row(d)
+            self.assertEqual(attempts, "1")
+            if sids[t] is None:
+                failed += 1
+                self.assertEqual((st, sid, code), ("failed", None, "21211"))
+            else:
+                self.assertEqual((st, sid, code), ("sent", sids[t], None))
+                self.assertEqual(self.h.query(
+                    "SELECT phone, body FROM messages WHERE sid = %s" %
+                    q(sid)), [[t, "mixed %d" % to.index(t)]])
+        self.assertEqual(failed, 3)
+        self.assertEqual(self.h.query(
+            "SELECT COUNT(*) FROM messages WHERE direction = 'out'"),
+            [["7"]])
+
+
 class TestEmail(OutboxCase):
     def setUp(self):
         self.smtp = SmtpStandIn()

@@ -614,6 +614,73 @@ START_TEST(test_body_cap)
 }
 END_TEST
 
+/*
+ * A finished transfer's handle is reset and used again: nothing of one
+ * request (method, credentials, headers, body, a failure) reaches the
+ * next.
+ */
+START_TEST(test_reuse_forgets)
+{
+	struct curlev_req	 req;
+	struct result		 res;
+	const char		*headers[] = { "X-Test: only-once", NULL };
+	int			 i;
+
+	memset(&req, 0, sizeof req);
+	memset(&res, 0, sizeof res);
+	req.url = url("/echo");
+	req.method = "PUT";
+	req.userpwd = "AC123:secret";
+	req.headers = headers;
+	req.content_type = "application/json";
+	req.body = "{\"a\":1}";
+	req.body_len = 7;
+	ck_assert_int_eq(curlev_http(cv, &req, on_done, &res), 0);
+	ck_assert(run_until(&res.done, 1, 5000));
+	ck_assert_str_eq(seen.method, "PUT");
+	ck_assert_str_eq(seen.custom, "only-once");
+
+	for (i = 0; i < 2; i++) {
+		memset(&req, 0, sizeof req);
+		memset(&res, 0, sizeof res);
+		req.url = url("/echo?again=1");
+		ck_assert_int_eq(curlev_http(cv, &req, on_done, &res), 0);
+		ck_assert(run_until(&res.done, 1, 5000));
+		ck_assert_int_eq(res.code, 0);
+		ck_assert_int_eq(res.status, 200);
+		ck_assert_str_eq(res.body, "hello");
+		ck_assert_str_eq(seen.method, "GET");
+		ck_assert_str_eq(seen.uri, "/echo?again=1");
+		ck_assert_str_eq(seen.auth, "");
+		ck_assert_str_eq(seen.custom, "");
+		ck_assert_str_eq(seen.ctype, "");
+		ck_assert_uint_eq(seen.body_len, 0);
+
+		/* A failed transfer's error and cap do not stay either. */
+		memset(&req, 0, sizeof req);
+		memset(&res, 0, sizeof res);
+		req.url = url("/big");
+		req.max_body = 100;
+		ck_assert_int_eq(curlev_http(cv, &req, on_done, &res), 0);
+		ck_assert(run_until(&res.done, 1, 5000));
+		ck_assert_int_eq(res.code, CURLE_WRITE_ERROR);
+		ck_assert_ptr_nonnull(strstr(res.error, "larger than 100 "));
+	}
+	memset(&req, 0, sizeof req);
+	memset(&res, 0, sizeof res);
+	req.url = url("/echo");
+	req.method = "POST";
+	ck_assert_int_eq(curlev_http(cv, &req, on_done, &res), 0);
+	ck_assert(run_until(&res.done, 1, 5000));
+	ck_assert_int_eq(res.code, 0);
+	ck_assert_str_eq(res.error, "");
+	ck_assert_str_eq(res.body, "hello");
+	ck_assert_uint_eq(res.body_len, 5);
+	ck_assert_str_eq(seen.method, "POST");
+	ck_assert_uint_eq(seen.body_len, 0);
+}
+END_TEST
+
 START_TEST(test_bad_requests)
 {
 	struct curlev_req	 req;
@@ -996,6 +1063,7 @@ curlev_suite(void)
 	tcase_add_test(tc, test_queue_wait_not_timed);
 	tcase_add_test(tc, test_connection_reused);
 	tcase_add_test(tc, test_body_cap);
+	tcase_add_test(tc, test_reuse_forgets);
 	tcase_add_test(tc, test_bad_requests);
 	tcase_add_test(tc, test_free_cancels);
 	tcase_add_test(tc, test_free_from_callback);
