@@ -35,10 +35,21 @@ static const char *flowdot_types[] = {
 	"front desk", "goodbye", "appointment"
 };
 
+/* Indexed by enum flow_action: one name for every action. */
 static const char *flowdot_actions[] = {
-	"go to", "repeat", "back", "language", "next", "again", "text it",
-	"text the address", "location"
+	[FA_GOTO] = "go to",
+	[FA_REPEAT] = "repeat",
+	[FA_BACK] = "back",
+	[FA_LANGUAGE] = "language",
+	[FA_NEXT] = "next",
+	[FA_AGAIN] = "again",
+	[FA_TEXT] = "text it",
+	[FA_TEXT_ADDRESS] = "text the address",
+	[FA_LOCATION] = "location",
+	[FA_DAILY] = "daily texts"
 };
+_Static_assert(sizeof flowdot_actions / sizeof flowdot_actions[0] ==
+    FA_DAILY + 1, "flowdot_actions names every flow action");
 
 /* The report's rows of section name, or NULL. */
 static json_t *

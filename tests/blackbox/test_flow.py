@@ -36,6 +36,10 @@ class TestFlowGraph(unittest.TestCase):
         self.assertIn('"location" -> "location: connect" [label="open"', dot)
         self.assertIn('"location" -> "callback" [label="closed: 1 | say: '
                       'callback"]', dot)
+        # every action that stays on its node is named (the daily texts'
+        # sign-up was read from past the end of the names)
+        self.assertIn('"text_menu" -> "text_menu" [label="5 | say: daily: '
+                      'daily texts", style=dashed]', dot)
 
     def test_spanish_words(self):
         r = graph("--lang", "es")
