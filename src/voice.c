@@ -293,6 +293,38 @@ voice_behind_free(void *arg)
 	free(b);
 }
 
+static void	voice_done(int, void *);
+
+/*
+ * Queue b's records behind its answer and answer; when too much is
+ * behind already, wait for room (the answer paced to the disk); when
+ * nothing can be written behind (several store connections), the step
+ * goes the durable way.
+ */
+static void
+voice_behind_go(void *arg)
+{
+	struct voice_behind	*b = arg;
+	struct voice_job	*j = b->j;
+	struct store		*store = j->hl->store;
+	int			 rc;
+
+	/* The store thread reads the job and the plan, never the request. */
+	rc = store_behind(store, voice_behind_tx, voice_behind_free, b);
+	if (rc == 1 && store_behind_park(store, voice_behind_go, b) == 0)
+		return;
+	if (rc != 0) {
+		voice_plan_free(&b->plan);
+		free(b);
+		if (store_submit(store, voice_tx, voice_done, j) != 0)
+			voice_done(0, j);
+		return;
+	}
+	http_twiml(j->r, b->plan.doc, strlen(b->plan.doc));
+	j->r = NULL;
+	metrics_add("hotline_voice_steps_total", "", 1);
+}
+
 /*
  * Menu navigation waits for no disk: where the call is travels in the
  * signed step URLs, so a step whose plan promises nothing (no callback
@@ -316,21 +348,14 @@ voice_answer_now(struct voice_job *j)
 	facts.opted = -1;
 	if (voice_decide(j->cfg, &j->in, &b->st, &facts, &b->plan) != 0 ||
 	    b->plan.need != VOICE_NEED_NONE || b->plan.ntexts != 0 ||
-	    b->plan.red_flag || b->plan.has_flag || b->plan.doc == NULL)
-		goto durable;
+	    b->plan.red_flag || b->plan.has_flag || b->plan.doc == NULL) {
+		voice_plan_free(&b->plan);
+		free(b);
+		return (-1);
+	}
 	util_hash(j->cfg->secret, j->call_sid, b->subject);
-	/* The store thread reads the job and the plan, never the request. */
-	if (store_behind(j->hl->store, voice_behind_tx, voice_behind_free,
-	    b) != 0)
-		goto durable;	/* too much waiting: pace with the disk */
-	http_twiml(j->r, b->plan.doc, strlen(b->plan.doc));
-	j->r = NULL;
-	metrics_add("hotline_voice_steps_total", "", 1);
+	voice_behind_go(b);
 	return (0);
-durable:
-	voice_plan_free(&b->plan);
-	free(b);
-	return (-1);
 }
 
 static void
