@@ -17,6 +17,9 @@
  * backend says how it spells it (store_backend.h).
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +115,7 @@ struct store {
 	int			 behind_waiting;	/* on the list */
 	int			 behind_flying;		/* in the batch */
 	int			 behind_resuming;	/* store_behind_done */
+	int			 behind_burst;	/* queued since the last trim */
 	struct store_behind_park *park_head, *park_tail;
 	pthread_t		 loop;			/* store_open's thread */
 
@@ -820,6 +824,20 @@ store_behind_done(int ok, void *arg)
 	}
 	s->behind_resuming = 0;
 	store_behind_flush(s);
+#ifdef __GLIBC__
+	/*
+	 * A burst of steps leaves the memory its queue held free but
+	 * resident; give it back once the queue is empty again.  Only after
+	 * a burst (trimming walks every arena, which a few steps would not
+	 * pay for).  Otherwise what calls in progress cost grew with the
+	 * busiest moment so far.
+	 */
+	if (s->behind_waiting + s->behind_flying == 0 &&
+	    s->park_head == NULL && s->behind_burst >= STORE_BEHIND_BATCH) {
+		s->behind_burst = 0;
+		malloc_trim(0);
+	}
+#endif
 }
 
 /* Send the first n waiting as one job. */
@@ -894,6 +912,7 @@ store_behind(struct store *s, store_tx_fn fn, void (*release)(void *),
 		s->behind_head = it;
 	s->behind_tail = it;
 	s->behind_waiting++;
+	s->behind_burst++;
 	store_behind_flush(s);
 	return (0);
 }
