@@ -69,7 +69,7 @@ struct store_job {
  * slowest answers wait for hundreds of steps' writes.
  */
 #define STORE_BEHIND_MAX	256
-#define STORE_BEHIND_BATCH	64
+#define STORE_BEHIND_BATCH	32
 
 struct store_behind_item {
 	store_tx_fn			 fn;
@@ -828,12 +828,12 @@ store_behind_done(int ok, void *arg)
 	/*
 	 * A burst of steps leaves the memory its queue held free but
 	 * resident; give it back once the queue is empty again.  Only after
-	 * a burst (trimming walks every arena, which a few steps would not
-	 * pay for).  Otherwise what calls in progress cost grew with the
+	 * as many steps as the queue holds (trimming walks every arena,
+	 * which a few steps would not pay for).  Otherwise what calls in progress cost grew with the
 	 * busiest moment so far.
 	 */
 	if (s->behind_waiting + s->behind_flying == 0 &&
-	    s->park_head == NULL && s->behind_burst >= STORE_BEHIND_BATCH) {
+	    s->park_head == NULL && s->behind_burst >= STORE_BEHIND_MAX) {
 		s->behind_burst = 0;
 		malloc_trim(0);
 	}
