@@ -116,6 +116,7 @@ struct store {
 	int			 behind_flying;		/* in the batch */
 	int			 behind_resuming;	/* store_behind_done */
 	int			 behind_burst;	/* queued since the last trim */
+	int			 behind_sending;	/* store_behind_batch */
 	struct store_behind_park *park_head, *park_tail;
 	pthread_t		 loop;			/* store_open's thread */
 
@@ -706,7 +707,8 @@ store_submit(struct store *s, store_tx_fn fn, store_done_fn done, void *arg)
 	 * it (a call's final status after its steps' events), even while a
 	 * batch of them is on its way: the one writer runs jobs in order.
 	 */
-	if (s->behind_head != NULL && pthread_equal(pthread_self(), s->loop))
+	if (s->behind_head != NULL && !s->behind_sending &&
+	    pthread_equal(pthread_self(), s->loop))
 		store_behind_send(s);
 	j = xcalloc(1, sizeof *j);
 	j->fn = fn;
@@ -846,7 +848,7 @@ store_behind_batch(struct store *s, int n)
 {
 	struct store_behind_batch	*b;
 	struct store_behind_item	*last;
-	int				 i;
+	int				 i, rc;
 
 	b = xmalloc(sizeof *b);
 	b->store = s;
@@ -859,7 +861,11 @@ store_behind_batch(struct store *s, int n)
 		s->behind_tail = NULL;
 	last->next = NULL;
 	s->behind_waiting -= n;
-	if (store_submit(s, store_behind_tx, store_behind_done, b) != 0) {
+	/* The rest waits for its turn: not sent ahead of this batch. */
+	s->behind_sending = 1;
+	rc = store_submit(s, store_behind_tx, store_behind_done, b);
+	s->behind_sending = 0;
+	if (rc != 0) {
 		/* Closing: nothing will run them. */
 		store_behind_done(0, b);
 	}
