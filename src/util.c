@@ -352,40 +352,68 @@ util_hex(const unsigned char *in, size_t n, char *out)
  * util_hash's HMAC keyed with the secret, made once per thread and copied
  * for each hash: HMAC() looks the algorithms up and hashes the key again
  * on every call, and every webhook hashes its caller or call.  Another
- * secret (a reload) makes a new one.
+ * secret (a reload) makes a new one; a thread's goes when it ends.
  */
-static __thread EVP_MAC_CTX	*util_hash_ctx;
-static __thread char		*util_hash_secret;
+struct util_keyed {
+	EVP_MAC_CTX	*ctx;
+	char		*secret;
+};
+
+static pthread_key_t	util_hash_key;
+static pthread_once_t	util_hash_once = PTHREAD_ONCE_INIT;
+
+static void
+util_keyed_free(void *arg)
+{
+	struct util_keyed	*k = arg;
+
+	EVP_MAC_CTX_free(k->ctx);
+	free(k->secret);
+	free(k);
+}
+
+static void
+util_hash_init(void)
+{
+	if (pthread_key_create(&util_hash_key, util_keyed_free) != 0)
+		fatalx("util_hash: pthread_key_create failed");
+}
 
 static EVP_MAC_CTX *
 util_hash_keyed(const char *secret)
 {
-	EVP_MAC		*mac;
-	OSSL_PARAM	 params[2];
+	struct util_keyed	*k;
+	EVP_MAC			*mac;
+	OSSL_PARAM		 params[2];
 
-	if (util_hash_ctx != NULL && strcmp(util_hash_secret, secret) == 0)
-		return (util_hash_ctx);
-	EVP_MAC_CTX_free(util_hash_ctx);
-	free(util_hash_secret);
-	util_hash_ctx = NULL;
-	util_hash_secret = NULL;
+	pthread_once(&util_hash_once, util_hash_init);
+	if ((k = pthread_getspecific(util_hash_key)) == NULL) {
+		k = xcalloc(1, sizeof *k);
+		pthread_setspecific(util_hash_key, k);
+	}
+	if (k->ctx != NULL && strcmp(k->secret, secret) == 0)
+		return (k->ctx);
+	EVP_MAC_CTX_free(k->ctx);
+	free(k->secret);
+	k->ctx = NULL;
+	k->secret = NULL;
 	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
 		return (NULL);
-	util_hash_ctx = EVP_MAC_CTX_new(mac);
+	k->ctx = EVP_MAC_CTX_new(mac);
 	EVP_MAC_free(mac);
-	if (util_hash_ctx == NULL)
+	if (k->ctx == NULL)
 		return (NULL);
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    (char *)"SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(util_hash_ctx, (const unsigned char *)secret,
+	if (EVP_MAC_init(k->ctx, (const unsigned char *)secret,
 	    strlen(secret), params) != 1) {
-		EVP_MAC_CTX_free(util_hash_ctx);
-		util_hash_ctx = NULL;
+		EVP_MAC_CTX_free(k->ctx);
+		k->ctx = NULL;
 		return (NULL);
 	}
-	util_hash_secret = xstrdup(secret);
-	return (util_hash_ctx);
+	k->secret = xstrdup(secret);
+	return (k->ctx);
 }
 
 char *

@@ -76,6 +76,7 @@ struct voice_job {
 	char			*todo;		/* "do": show, dial, rec */
 	char			*heard;		/* "sl": the speech's language */
 	char			*key;		/* webhook dedupe key */
+	char			 caller[17];	/* the caller's hash, or "" */
 	struct voice_in		 in;		/* the strings above, borrowed */
 	struct voice_state	 st;
 
@@ -97,11 +98,10 @@ voice_record_step(struct db *db, struct voice_job *j,
 	const char	*lang = voice_lang_code(j->cfg, st->lang);
 
 	if (j->kind == VK_INCOMING) {
-		char	caller[17];
-
-		util_hash(j->cfg->secret, j->from != NULL ? j->from :
-		    "anonymous", caller);
-		if (call_start(db, j->call_sid, caller, lang, st->node->id,
+		if (j->caller[0] == '\0')
+			util_hash(j->cfg->secret, j->from != NULL ? j->from :
+			    "anonymous", j->caller);
+		if (call_start(db, j->call_sid, j->caller, lang, st->node->id,
 		    now) != 0)
 			return (-1);
 		return (track_event(db, "call.start", subject, st->node->id,
@@ -360,22 +360,29 @@ voice_first_cacheable(const struct voice_job *j)
 static void
 voice_first_keep(const struct voice_job *j, const struct voice_behind *b)
 {
-	int	i;
-
 	if (!voice_first_cacheable(j) || b->plan.nevents != 0 ||
 	    b->plan.programme || b->st.node != j->cfg->flow->start)
 		return;
 	if (voice_first_cfg != j->cfg) {
-		for (i = 0; i < LANG_MAX; i++) {
-			free(voice_first_doc[i]);
-			voice_first_doc[i] = NULL;
-		}
-		if (voice_first_cfg != NULL)
-			config_unref(voice_first_cfg);
+		voice_free();
 		voice_first_cfg = config_ref(j->cfg);
 	}
 	if (voice_first_doc[j->st.lang] == NULL)
 		voice_first_doc[j->st.lang] = xstrdup(b->plan.doc);
+}
+
+void
+voice_free(void)
+{
+	int	i;
+
+	for (i = 0; i < LANG_MAX; i++) {
+		free(voice_first_doc[i]);
+		voice_first_doc[i] = NULL;
+	}
+	if (voice_first_cfg != NULL)
+		config_unref(voice_first_cfg);
+	voice_first_cfg = NULL;
 }
 
 /*
@@ -415,6 +422,10 @@ voice_answer_now(struct voice_job *j)
 	voice_first_keep(j, b);
 behind:
 	util_hash(j->cfg->secret, j->call_sid, b->subject);
+	/* Hashed here: the one store thread is the slower side of a new call. */
+	if (j->kind == VK_INCOMING)
+		util_hash(j->cfg->secret, j->from != NULL ? j->from :
+		    "anonymous", j->caller);
 	voice_behind_go(b);
 	return (0);
 }
