@@ -14,7 +14,7 @@
 
 struct form_param {
 	char	*name;		/* decoded, NUL-terminated, owned by the form */
-	char	*value;
+	char	*value;	/* in name's allocation, freed with it */
 };
 
 struct form {

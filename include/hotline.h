@@ -40,6 +40,8 @@ hotline_config(struct hotline *h)
 
 /* Module set-up, called once at start in this order; each registers its routes. */
 void	voice_init(struct hotline *);
+/* Frees what voice.c keeps between webhooks (a call's first answer). */
+void	voice_free(void);
 void	sms_init(struct hotline *);
 void	outbox_init(struct hotline *);
 void	staff_init(struct hotline *);

@@ -55,17 +55,28 @@ int		 store_submit(struct store *, store_tx_fn fn, store_done_fn done,
  * Queue work that makes no promise to anyone (events for the reports, a
  * call's row), to be written behind the answer: in the order queued, many
  * in one commit, one such commit in flight at a time.  fn runs on a store
- * thread in a savepoint of its own (its failure is counted and logged,
- * and rolls back only itself); release then runs on the loop, whatever
+ * thread, maybe twice (when another item of its batch fails, the batch
+ * runs again with a savepoint each): its failure is counted and logged,
+ * and rolls back only itself; release then runs on the loop, whatever
  * happened.  What is queued and not yet committed is lost if the process
- * dies: at most what arrives during one commit.  Returns -1, taking
- * nothing, when too much is waiting already or the store runs other than
- * one thread (several connections could commit a later durable job of
- * the same call first): the caller then does the work the durable way (store_submit),
- * which paces it to the disk.  Call it on the loop only.
+ * dies: at most what arrives during one commit.  Returns 0 when queued;
+ * 1, taking nothing, when too much is waiting already (the caller waits
+ * for room with store_behind_park, which paces it to the disk); -1,
+ * taking nothing, when the store runs other than one thread (several
+ * connections could commit a later durable job of the same call first):
+ * the caller then does the work the durable way (store_submit).  Call it
+ * on the loop only.
  */
 int		 store_behind(struct store *, store_tx_fn fn,
 		     void (*release)(void *), void *arg);
+/*
+ * After store_behind returned 1: fn(arg) runs on the loop once a batch
+ * written behind is committed and there is room again, callers in the
+ * order they came.  Returns 0, or -1 when nothing is in flight to wait
+ * for.
+ */
+int		 store_behind_park(struct store *, void (*fn)(void *),
+		     void *arg);
 /* Items store_behind took that are not committed yet (on the loop). */
 int		 store_behind_waiting(struct store *);
 /* Run a transaction now on the calling thread (command-line tools). */

@@ -43,5 +43,7 @@ void		 twiml_leaf(struct twiml *, const char *name, const char *text,
  * invalid was attempted.
  */
 const char	*twiml_finish(struct twiml *, size_t *len);
+/* twiml_finish's document, the caller's to free, and t freed; or NULL. */
+char		*twiml_take(struct twiml *);
 
 #endif

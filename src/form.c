@@ -5,6 +5,8 @@
  * checked before anything else sees it: no NUL (it would silently truncate
  * the string for every later strcmp), no broken escapes, valid UTF-8 only.
  */
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,7 @@
 #include "xmalloc.h"
 
 static int	form_hexval(unsigned char);
-static char	*form_decode(const char *, size_t, const char **);
+static ssize_t	form_decode(const char *, size_t, char *, const char **);
 
 static int
 form_hexval(unsigned char c)
@@ -88,15 +90,16 @@ form_utf8_valid(const char *s, size_t len)
 	return (1);
 }
 
-/* Decode one name or value; NULL with *err set if it is not acceptable. */
-static char *
-form_decode(const char *s, size_t len, const char **err)
+/*
+ * Decode one name or value into out (room for len + 1); its length, or -1
+ * with *err set if it is not acceptable.
+ */
+static ssize_t
+form_decode(const char *s, size_t len, char *out, const char **err)
 {
-	char	*out;
 	size_t	 i, o = 0;
 	int	 hi, lo;
 
-	out = xmalloc(len + 1);
 	for (i = 0; i < len; i++) {
 		if (s[i] == '+')
 			out[o++] = ' ';
@@ -105,7 +108,7 @@ form_decode(const char *s, size_t len, const char **err)
 			    (hi = form_hexval((unsigned char)s[i + 1])) == -1 ||
 			    (lo = form_hexval((unsigned char)s[i + 2])) == -1) {
 				*err = "bad percent escape";
-				goto fail;
+				return (-1);
 			}
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;
@@ -113,31 +116,42 @@ form_decode(const char *s, size_t len, const char **err)
 			out[o++] = s[i];
 		if (out[o - 1] == '\0') {
 			*err = "NUL byte";
-			goto fail;
+			return (-1);
 		}
 	}
 	out[o] = '\0';
 	if (!form_utf8_valid(out, o)) {
 		*err = "invalid UTF-8";
-		goto fail;
+		return (-1);
 	}
-	return (out);
-
-fail:
-	free(out);
-	return (NULL);
+	return ((ssize_t)o);
 }
 
+/*
+ * Each parameter is one allocation, its name then its value (form_free
+ * frees the name), and the table is sized once: a webhook has a dozen
+ * or two of them, and an allocation each made parsing a visible part of
+ * answering one.
+ */
 int
 form_parse(struct form *f, const char *body, size_t len, const char **err)
 {
-	const char	*p = body, *end = body + len, *amp, *eq;
-	char		*name, *value;
+	const char	*p = body, *end = body + len, *amp, *eq, *q;
+	char		*name;
+	size_t		 max = 1;
+	ssize_t		 nl;
 
 	f->params = NULL;
 	f->n = 0;
 	*err = NULL;
 
+	for (q = body; q < end && max <= FORM_MAX_PARAMS; q++) {
+		if ((q = memchr(q, '&', end - q)) == NULL)
+			break;
+		max++;
+	}
+	if (len > 0)
+		f->params = xreallocarray(NULL, max, sizeof *f->params);
 	while (p < end) {
 		if ((amp = memchr(p, '&', end - p)) == NULL)
 			amp = end;
@@ -159,19 +173,21 @@ form_parse(struct form *f, const char *body, size_t len, const char **err)
 			*err = "empty parameter name";
 			goto fail;
 		}
-		if ((name = form_decode(p, eq - p, err)) == NULL)
-			goto fail;
-		if (eq == amp)
-			value = xstrdup("");
-		else if ((value = form_decode(eq + 1, amp - eq - 1, err)) ==
-		    NULL) {
+		/* Decoding only shortens: the encoded lengths are room enough. */
+		name = xmalloc((size_t)(amp - p) + 2);
+		if ((nl = form_decode(p, eq - p, name, err)) == -1) {
 			free(name);
 			goto fail;
 		}
-		f->params = xreallocarray(f->params, f->n + 1,
-		    sizeof *f->params);
+		if (eq == amp)
+			name[nl + 1] = '\0';
+		else if (form_decode(eq + 1, amp - eq - 1, name + nl + 1,
+		    err) == -1) {
+			free(name);
+			goto fail;
+		}
 		f->params[f->n].name = name;
-		f->params[f->n].value = value;
+		f->params[f->n].value = name + nl + 1;
 		f->n++;
 		p = amp + 1;
 	}
@@ -197,9 +213,15 @@ form_get(const struct form *f, const char *name)
 void
 form_add(struct form *f, const char *name, const char *value)
 {
+	size_t	nl = strlen(name), vl = strlen(value);
+	char	*p;
+
 	f->params = xreallocarray(f->params, f->n + 1, sizeof *f->params);
-	f->params[f->n].name = xstrdup(name);
-	f->params[f->n].value = xstrdup(value);
+	p = xmalloc(nl + vl + 2);
+	memcpy(p, name, nl + 1);
+	memcpy(p + nl + 1, value, vl + 1);
+	f->params[f->n].name = p;
+	f->params[f->n].value = p + nl + 1;
 	f->n++;
 }
 
@@ -260,10 +282,9 @@ form_free(struct form *f)
 {
 	size_t	i;
 
-	for (i = 0; i < f->n; i++) {
+	/* A parameter's value is in its name's allocation (form_parse). */
+	for (i = 0; i < f->n; i++)
 		free(f->params[i].name);
-		free(f->params[i].value);
-	}
 	free(f->params);
 	f->params = NULL;
 	f->n = 0;

@@ -515,6 +515,7 @@ main(int argc, char **argv)
 	curlev_free(hl.curl);
 	http_free(hl.http);
 	store_close(hl.store);
+	voice_free();
 	event_base_free(hl.base);
 	config_unref(hl.cfg);
 	free(hl.config_path);

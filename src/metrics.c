@@ -1,7 +1,10 @@
 /*
  * metrics.c -- a small registry of series for /metrics.  Series are few
- * (routes x codes, outbox states, ...) so a linear table under one mutex
- * is enough; values are doubles as Prometheus has them.
+ * (routes x codes, outbox states, ...): a table under one mutex, in the
+ * order they were first seen, found by a hash of name and labels (every
+ * answer counts itself a few times, and comparing names through the
+ * table was a visible part of answering); values are doubles as
+ * Prometheus has them.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include "xmalloc.h"
 
 #define METRICS_MAX	1024
+#define METRICS_SLOTS	4096	/* a power of two, well above METRICS_MAX */
 #define METRICS_BUCKETS	10
 
 static const double metrics_le[METRICS_BUCKETS] = {
@@ -40,24 +44,56 @@ struct help {
 static pthread_mutex_t	 metrics_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct series	 metrics[METRICS_MAX];
 static size_t		 nmetrics;
+static unsigned short	 metrics_slots[METRICS_SLOTS];	/* index + 1 */
 static struct help	 helps[128];
 static size_t		 nhelps;
+
+/* FNV-1a over name, a NUL, labels. */
+static unsigned int
+metrics_hash(const char *name, const char *labels)
+{
+	unsigned int	 h = 2166136261u;
+	const char	*p;
+
+	for (p = name; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h *= 16777619u;
+	for (p = labels; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return (h);
+}
+
+/* The slot holding name{labels}, or the empty one where it would go. */
+static unsigned short *
+metrics_slot(const char *name, const char *labels)
+{
+	unsigned int	 i = metrics_hash(name, labels);
+	unsigned short	*slot;
+	struct series	*s;
+
+	for (;; i++) {
+		slot = &metrics_slots[i & (METRICS_SLOTS - 1)];
+		if (*slot == 0)
+			return (slot);
+		s = &metrics[*slot - 1];
+		if (strcmp(s->name, name) == 0 && strcmp(s->labels, labels) == 0)
+			return (slot);
+	}
+}
 
 static struct series *
 metrics_find(const char *name, const char *labels, enum metric_type type)
 {
-	size_t	i;
+	unsigned short	*slot = metrics_slot(name, labels);
 
-	for (i = 0; i < nmetrics; i++) {
-		if (strcmp(metrics[i].name, name) == 0 &&
-		    strcmp(metrics[i].labels, labels) == 0)
-			return (&metrics[i]);
-	}
+	if (*slot != 0)
+		return (&metrics[*slot - 1]);
 	if (nmetrics == METRICS_MAX)
 		return (NULL);
 	metrics[nmetrics].name = xstrdup(name);
 	metrics[nmetrics].labels = xstrdup(labels);
 	metrics[nmetrics].type = type;
+	*slot = (unsigned short)(nmetrics + 1);
 	return (&metrics[nmetrics++]);
 }
 
@@ -123,17 +159,12 @@ metrics_observe(const char *name, const char *labels, double v)
 double
 metrics_get(const char *name, const char *labels)
 {
-	double	v = 0;
-	size_t	i;
+	double		 v = 0;
+	unsigned short	*slot;
 
 	pthread_mutex_lock(&metrics_lock);
-	for (i = 0; i < nmetrics; i++) {
-		if (strcmp(metrics[i].name, name) == 0 &&
-		    strcmp(metrics[i].labels, labels) == 0) {
-			v = metrics[i].value;
-			break;
-		}
-	}
+	if (*(slot = metrics_slot(name, labels)) != 0)
+		v = metrics[*slot - 1].value;
 	pthread_mutex_unlock(&metrics_lock);
 	return (v);
 }

@@ -11,9 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "form.h"
 #include "sig.h"
@@ -30,6 +31,63 @@ static int	sig_param_cmp(const void *, const void *);
 static int	sig_url_variants(const char *, char **, char **);
 static int	sig_match(const char *, const char *, const struct form *,
 		    const char *);
+
+/*
+ * HMAC-SHA1 keyed with the token, made once per thread and copied for
+ * each signature: HMAC() looks the algorithms up and hashes the key
+ * again on every call, which cost more than the rest of a webhook's
+ * checks together.  A new token (a reload) makes a new one.
+ */
+static __thread EVP_MAC_CTX	*sig_ctx;
+static __thread char		*sig_ctx_token;
+
+static EVP_MAC_CTX *
+sig_keyed(const char *token)
+{
+	EVP_MAC		*mac;
+	OSSL_PARAM	 params[2];
+
+	if (sig_ctx != NULL && strcmp(sig_ctx_token, token) == 0)
+		return (sig_ctx);
+	EVP_MAC_CTX_free(sig_ctx);
+	free(sig_ctx_token);
+	sig_ctx = NULL;
+	sig_ctx_token = NULL;
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return (NULL);
+	sig_ctx = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac);
+	if (sig_ctx == NULL)
+		return (NULL);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)"SHA1", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(sig_ctx, (const unsigned char *)token,
+	    strlen(token), params) != 1) {
+		EVP_MAC_CTX_free(sig_ctx);
+		sig_ctx = NULL;
+		return (NULL);
+	}
+	sig_ctx_token = xstrdup(token);
+	return (sig_ctx);
+}
+
+/* HMAC-SHA1 of msg under token into md (at least EVP_MAX_MD_SIZE). */
+static int
+sig_hmac(const char *token, const char *msg, size_t len, unsigned char *md,
+    size_t *mdlen)
+{
+	EVP_MAC_CTX	*keyed, *c;
+	int		 ok;
+
+	if ((keyed = sig_keyed(token)) == NULL ||
+	    (c = EVP_MAC_CTX_dup(keyed)) == NULL)
+		return (-1);
+	ok = EVP_MAC_update(c, (const unsigned char *)msg, len) == 1 &&
+	    EVP_MAC_final(c, md, mdlen, EVP_MAX_MD_SIZE) == 1;
+	EVP_MAC_CTX_free(c);
+	return (ok ? 0 : -1);
+}
 
 static void
 sig_buf_add(struct sig_buf *b, const char *s)
@@ -64,8 +122,7 @@ sig_compute(const char *token, const char *url, const struct form *params,
 	struct sig_buf		  b = { NULL, 0, 0 };
 	const struct form_param	**sorted = NULL, *prev = NULL;
 	unsigned char		  md[EVP_MAX_MD_SIZE];
-	unsigned int		  mdlen = 0;
-	size_t			  i, n = 0;
+	size_t			  mdlen = 0, i, n = 0;
 
 	if (outlen < SIG_LEN)
 		return (-1);
@@ -88,8 +145,7 @@ sig_compute(const char *token, const char *url, const struct form *params,
 		free(sorted);
 	}
 
-	if (HMAC(EVP_sha1(), token, (int)strlen(token),
-	    (const unsigned char *)b.s, b.len, md, &mdlen) == NULL) {
+	if (sig_hmac(token, b.s, b.len, md, &mdlen) != 0) {
 		free(b.s);
 		return (-1);
 	}
@@ -182,8 +238,17 @@ sig_valid_form(const char *token, const char *url, const struct form *params,
 
 	if (sig_url_variants(url, &with, &without) != 0)
 		return (sig_match(token, url, params, signature));
-	ok = sig_match(token, with, params, signature);
-	ok |= sig_match(token, without, params, signature);
+	/*
+	 * The URL as configured first: what the provider was told to call,
+	 * so usually what it signed.  Which form matched tells nothing of
+	 * the token.
+	 */
+	if (strcmp(with, url) == 0)
+		ok = sig_match(token, with, params, signature) ||
+		    sig_match(token, without, params, signature);
+	else
+		ok = sig_match(token, without, params, signature) ||
+		    sig_match(token, with, params, signature);
 	free(with);
 	free(without);
 	return (ok);

@@ -17,6 +17,9 @@
  * backend says how it spells it (store_backend.h).
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,18 +60,29 @@ struct store_job {
 
 /*
  * Written behind (store_behind): at most this many waiting; beyond that
- * callers wait for the disk again, so a store that cannot keep up slows
- * the answers instead of growing the queue, what a crash loses and the
- * memory held (each item keeps its answer, a few kB: 4,096 of them
- * doubled the resident size with 5,000 calls in progress).
+ * callers wait for room (store_behind_park), so a store that cannot keep
+ * up slows the answers instead of growing the queue, what a crash loses
+ * and the memory held (each item keeps its answer, a few kB: 4,096 of
+ * them doubled the resident size with 5,000 calls in progress).  A
+ * batch holds at most STORE_BEHIND_BATCH: what a parked answer waits for
+ * is one batch's commit, so a batch as large as the queue made the
+ * slowest answers wait for hundreds of steps' writes.
  */
 #define STORE_BEHIND_MAX	256
+#define STORE_BEHIND_BATCH	32
 
 struct store_behind_item {
 	store_tx_fn			 fn;
 	void				(*release)(void *);
 	void				*arg;
 	struct store_behind_item	*next;
+};
+
+/* A caller waiting for room behind (store_behind_park). */
+struct store_behind_park {
+	void				(*fn)(void *);
+	void				*arg;
+	struct store_behind_park	*next;
 };
 
 struct store_thread {
@@ -100,6 +114,10 @@ struct store {
 	struct store_behind_item *behind_head, *behind_tail;
 	int			 behind_waiting;	/* on the list */
 	int			 behind_flying;		/* in the batch */
+	int			 behind_resuming;	/* store_behind_done */
+	int			 behind_burst;	/* queued since the last trim */
+	int			 behind_sending;	/* store_behind_batch */
+	struct store_behind_park *park_head, *park_tail;
 	pthread_t		 loop;			/* store_open's thread */
 
 	struct store_thread	 threads[STORE_THREADS];
@@ -689,7 +707,8 @@ store_submit(struct store *s, store_tx_fn fn, store_done_fn done, void *arg)
 	 * it (a call's final status after its steps' events), even while a
 	 * batch of them is on its way: the one writer runs jobs in order.
 	 */
-	if (s->behind_head != NULL && pthread_equal(pthread_self(), s->loop))
+	if (s->behind_head != NULL && !s->behind_sending &&
+	    pthread_equal(pthread_self(), s->loop))
 		store_behind_send(s);
 	j = xcalloc(1, sizeof *j);
 	j->fn = fn;
@@ -723,13 +742,39 @@ struct store_behind_batch {
 	int				 n;
 };
 
-/* On a store thread: the items of one batch, a savepoint each. */
+/* One item after another; the index of the first that failed, or -1. */
+static int
+store_behind_run(struct db *db, struct store_behind_item *items)
+{
+	struct store_behind_item	*it;
+	int				 i = 0;
+
+	for (it = items; it != NULL; it = it->next, i++) {
+		if (it->fn(db, it->arg) != 0)
+			return (i);
+	}
+	return (-1);
+}
+
+/*
+ * On a store thread: the items of one batch.  They run in one savepoint
+ * (two statements more for each item cost a good part of writing it);
+ * if one fails, that is rolled back and they run again with a savepoint
+ * each, so that the failing one rolls back alone.
+ */
 static int
 store_behind_tx(struct db *db, void *arg)
 {
 	struct store_behind_batch	*b = arg;
 	struct store_behind_item	*it;
 
+	if (db_exec(db, "SAVEPOINT behind", "") != 0)
+		return (-1);
+	if (store_behind_run(db, b->items) == -1)
+		return (db_exec(db, "RELEASE SAVEPOINT behind", "") != 0 ? -1 : 0);
+	if (db_exec(db, "ROLLBACK TO SAVEPOINT behind", "") != 0 ||
+	    db_exec(db, "RELEASE SAVEPOINT behind", "") != 0)
+		return (-1);
 	for (it = b->items; it != NULL; it = it->next) {
 		if (db_exec(db, "SAVEPOINT behind", "") != 0)
 			return (-1);
@@ -751,7 +796,9 @@ static void
 store_behind_done(int ok, void *arg)
 {
 	struct store_behind_batch	*b = arg;
+	struct store			*s = b->store;
 	struct store_behind_item	*it, *next;
+	struct store_behind_park	*p;
 
 	if (!ok) {
 		log_error("store: a batch of writes behind the answers was "
@@ -763,37 +810,84 @@ store_behind_done(int ok, void *arg)
 		it->release(it->arg);
 		free(it);
 	}
-	b->store->behind_flying -= b->n;
-	store_behind_flush(b->store);
+	s->behind_flying -= b->n;
 	free(b);
+	/*
+	 * Those waiting for room first, in the order they came; what they
+	 * queue goes in the next batch together rather than one alone.
+	 */
+	s->behind_resuming = 1;
+	while ((p = s->park_head) != NULL &&
+	    s->behind_waiting + s->behind_flying < STORE_BEHIND_MAX) {
+		if ((s->park_head = p->next) == NULL)
+			s->park_tail = NULL;
+		p->fn(p->arg);
+		free(p);
+	}
+	s->behind_resuming = 0;
+	store_behind_flush(s);
+#ifdef __GLIBC__
+	/*
+	 * A burst of steps leaves the memory its queue held free but
+	 * resident; give it back once the queue is empty again.  Only after
+	 * as many steps as the queue holds (trimming walks every arena,
+	 * which a few steps would not pay for).  Otherwise what calls in progress cost grew with the
+	 * busiest moment so far.
+	 */
+	if (s->behind_waiting + s->behind_flying == 0 &&
+	    s->park_head == NULL && s->behind_burst >= STORE_BEHIND_MAX) {
+		s->behind_burst = 0;
+		malloc_trim(0);
+	}
+#endif
 }
 
-/* Send what waits as one job (the list is emptied before store_submit). */
+/* Send the first n waiting as one job. */
 static void
-store_behind_send(struct store *s)
+store_behind_batch(struct store *s, int n)
 {
 	struct store_behind_batch	*b;
+	struct store_behind_item	*last;
+	int				 i, rc;
 
 	b = xmalloc(sizeof *b);
 	b->store = s;
-	b->items = s->behind_head;
-	b->n = s->behind_waiting;
-	s->behind_flying += b->n;
-	s->behind_head = s->behind_tail = NULL;
-	s->behind_waiting = 0;
-	if (store_submit(s, store_behind_tx, store_behind_done, b) != 0) {
+	b->items = last = s->behind_head;
+	for (i = 1; i < n; i++)
+		last = last->next;
+	b->n = n;
+	s->behind_flying += n;
+	if ((s->behind_head = last->next) == NULL)
+		s->behind_tail = NULL;
+	last->next = NULL;
+	s->behind_waiting -= n;
+	/* The rest waits for its turn: not sent ahead of this batch. */
+	s->behind_sending = 1;
+	rc = store_submit(s, store_behind_tx, store_behind_done, b);
+	s->behind_sending = 0;
+	if (rc != 0) {
 		/* Closing: nothing will run them. */
 		store_behind_done(0, b);
 	}
 }
 
-/* Send what waits as one job, unless a batch is still on its way. */
+/* Send everything waiting as one job (the list is emptied first). */
+static void
+store_behind_send(struct store *s)
+{
+	if (s->behind_head != NULL)
+		store_behind_batch(s, s->behind_waiting);
+}
+
+/* Send a batch of what waits, unless one is still on its way. */
 static void
 store_behind_flush(struct store *s)
 {
-	if (s->behind_head == NULL || s->behind_flying > 0)
+	if (s->behind_head == NULL || s->behind_flying > 0 ||
+	    s->behind_resuming)
 		return;
-	store_behind_send(s);
+	store_behind_batch(s, s->behind_waiting < STORE_BEHIND_BATCH ?
+	    s->behind_waiting : STORE_BEHIND_BATCH);
 }
 
 int
@@ -808,9 +902,12 @@ store_behind(struct store *s, store_tx_fn fn, void (*release)(void *),
 	 * several connections (PostgreSQL) a later job could commit first, so
 	 * every step waits for its commit there, as before.
 	 */
-	if (s->nthreads != 1 ||
-	    s->behind_waiting + s->behind_flying >= STORE_BEHIND_MAX)
+	if (s->nthreads != 1)
 		return (-1);
+	if (s->behind_waiting + s->behind_flying >= STORE_BEHIND_MAX) {
+		metrics_add("hotline_store_behind_full_total", "", 1);
+		return (1);
+	}
 	it = xcalloc(1, sizeof *it);
 	it->fn = fn;
 	it->release = release;
@@ -821,7 +918,27 @@ store_behind(struct store *s, store_tx_fn fn, void (*release)(void *),
 		s->behind_head = it;
 	s->behind_tail = it;
 	s->behind_waiting++;
+	s->behind_burst++;
 	store_behind_flush(s);
+	return (0);
+}
+
+int
+store_behind_park(struct store *s, void (*fn)(void *), void *arg)
+{
+	struct store_behind_park	*p;
+
+	/* Room comes back only when a batch in flight is done. */
+	if (s->behind_flying == 0)
+		return (-1);
+	p = xcalloc(1, sizeof *p);
+	p->fn = fn;
+	p->arg = arg;
+	if (s->park_tail != NULL)
+		s->park_tail->next = p;
+	else
+		s->park_head = p;
+	s->park_tail = p;
 	return (0);
 }
 

@@ -197,12 +197,16 @@ sqlite_open(const char *url, char **err)
 	/*
 	 * Switching a new file to WAL needs an exclusive lock and does not
 	 * wait under the busy timeout: two processes opening a fresh store
-	 * at once retry here for a while.
+	 * at once retry here for a while.  Each connection caches at most
+	 * 512 kB of pages (SQLite's default is 2 MB): the cache filled as the
+	 * store grew and was most of what the service's memory grew by with
+	 * calls in progress; pages it drops are read again from the
+	 * system's file cache.
 	 */
 	for (tries = 0;; tries++) {
 		rc = sqlite3_exec(s->h, "PRAGMA journal_mode=WAL; "
 		    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-		    "PRAGMA temp_store=MEMORY;", NULL, NULL, &msg);
+		    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-512;", NULL, NULL, &msg);
 		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries == 200)
 			break;
 		sqlite3_free(msg);

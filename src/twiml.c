@@ -51,15 +51,20 @@ static const struct twiml_elem twiml_elems[] = {
 	{ "Media", { NULL }, 1 },
 };
 
+/*
+ * The document is written into one growing string, handed over whole by
+ * twiml_finish: an evbuffer took its lock and went through printf for
+ * every tag, a large part of answering a menu step.
+ */
 struct twiml {
-	struct evbuffer		*buf;
+	char			*buf;
+	size_t			 used;
+	size_t			 size;
 	const struct twiml_elem	*stack[TWIML_MAX_DEPTH];
 	int			 depth;
 	int			 pending;	/* start tag not yet closed with '>' */
 	int			 invalid;
 	int			 finished;
-	char			*doc;
-	size_t			 len;
 };
 
 static const struct twiml_elem	*twiml_elem_find(const char *);
@@ -70,14 +75,36 @@ static void			 twiml_end_pending(struct twiml *);
 static void			 twiml_vopen(struct twiml *, const char *,
 				     va_list);
 
+static void
+twiml_add(void *arg, const char *s, size_t n)
+{
+	struct twiml	*t = arg;
+
+	if (t->used + n + 1 > t->size) {
+		while (t->used + n + 1 > t->size)
+			t->size *= 2;
+		t->buf = xreallocarray(t->buf, t->size, 1);
+	}
+	memcpy(t->buf + t->used, s, n);
+	t->used += n;
+}
+
+static void
+twiml_adds(struct twiml *t, const char *s)
+{
+	twiml_add(t, s, strlen(s));
+}
+
+/* Where escaped text goes: an evbuffer (xml_escape) or a document. */
+typedef void	(*twiml_add_fn)(void *, const char *, size_t);
+
 /*
- * Characters that need nothing are copied in runs: one evbuffer_add per
- * run, not per character (each add takes the buffer's lock, libevent
- * being set up for threads), which made escaping the largest part of
- * rendering an answer.
+ * Characters that need nothing are copied in runs: one add per run, not
+ * per character, which made escaping the largest part of rendering an
+ * answer.
  */
-void
-xml_escape(struct evbuffer *out, const char *s)
+static void
+twiml_escape(twiml_add_fn add, void *to, const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s, *run = p;
 	size_t			 len = strlen(s), n;
@@ -127,15 +154,27 @@ xml_escape(struct evbuffer *out, const char *s)
 			continue;
 		}
 		if (p > run)
-			evbuffer_add(out, run, p - run);
+			add(to, (const char *)run, p - run);
 		if (*rep != '\0')
-			evbuffer_add(out, rep, strlen(rep));
+			add(to, rep, strlen(rep));
 		p += n;
 		len -= n;
 		run = p;
 	}
 	if (p > run)
-		evbuffer_add(out, run, p - run);
+		add(to, (const char *)run, p - run);
+}
+
+static void
+twiml_evbuffer_add(void *to, const char *s, size_t n)
+{
+	evbuffer_add(to, s, n);
+}
+
+void
+xml_escape(struct evbuffer *out, const char *s)
+{
+	twiml_escape(twiml_evbuffer_add, out, s);
 }
 
 static const struct twiml_elem *
@@ -187,11 +226,10 @@ twiml_new(void)
 	struct twiml	*t;
 
 	t = xcalloc(1, sizeof *t);
-	if ((t->buf = evbuffer_new()) == NULL)
-		fatalx("%s: evbuffer_new failed", __func__);
+	t->size = 2048;
+	t->buf = xmalloc(t->size);
 	/* Left open so that a document with no verbs is just <Response/>. */
-	evbuffer_add_printf(t->buf,
-	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response");
+	twiml_adds(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response");
 	t->stack[0] = twiml_elem_find("Response");
 	t->depth = 1;
 	t->pending = 1;
@@ -203,8 +241,7 @@ twiml_free(struct twiml *t)
 {
 	if (t == NULL)
 		return;
-	evbuffer_free(t->buf);
-	free(t->doc);
+	free(t->buf);
 	free(t);
 }
 
@@ -212,7 +249,7 @@ static void
 twiml_end_pending(struct twiml *t)
 {
 	if (t->pending) {
-		evbuffer_add(t->buf, ">", 1);
+		twiml_add(t, ">", 1);
 		t->pending = 0;
 	}
 }
@@ -242,7 +279,8 @@ twiml_vopen(struct twiml *t, const char *name, va_list ap)
 	}
 
 	twiml_end_pending(t);
-	evbuffer_add_printf(t->buf, "<%s", name);
+	twiml_add(t, "<", 1);
+	twiml_adds(t, name);
 	while ((an = va_arg(ap, const char *)) != NULL) {
 		av = va_arg(ap, const char *);
 		if (av == NULL)
@@ -256,9 +294,11 @@ twiml_vopen(struct twiml *t, const char *name, va_list ap)
 				t->invalid = 1;
 		}
 		seen[nseen++] = an;
-		evbuffer_add_printf(t->buf, " %s=\"", an);
-		xml_escape(t->buf, av);
-		evbuffer_add(t->buf, "\"", 1);
+		twiml_add(t, " ", 1);
+		twiml_adds(t, an);
+		twiml_add(t, "=\"", 2);
+		twiml_escape(twiml_add, t, av);
+		twiml_add(t, "\"", 1);
 	}
 	t->stack[t->depth++] = e;
 	t->pending = 1;
@@ -290,7 +330,7 @@ twiml_text(struct twiml *t, const char *text)
 		return;
 	}
 	twiml_end_pending(t);
-	xml_escape(t->buf, text);
+	twiml_escape(twiml_add, t, text);
 }
 
 void
@@ -302,10 +342,13 @@ twiml_close(struct twiml *t)
 	}
 	t->depth--;
 	if (t->pending) {
-		evbuffer_add(t->buf, "/>", 2);
+		twiml_add(t, "/>", 2);
 		t->pending = 0;
-	} else
-		evbuffer_add_printf(t->buf, "</%s>", t->stack[t->depth]->name);
+	} else {
+		twiml_add(t, "</", 2);
+		twiml_adds(t, t->stack[t->depth]->name);
+		twiml_add(t, ">", 1);
+	}
 }
 
 void
@@ -327,22 +370,29 @@ twiml_leaf(struct twiml *t, const char *name, const char *text, ...)
 const char *
 twiml_finish(struct twiml *t, size_t *len)
 {
-	size_t	n;
-
 	if (!t->finished) {
 		while (t->depth > 0)
 			twiml_close(t);
-		evbuffer_add(t->buf, "\n", 1);
+		twiml_add(t, "\n", 1);
+		t->buf[t->used] = '\0';
 		t->finished = 1;
-		n = evbuffer_get_length(t->buf);
-		t->doc = xmalloc(n + 1);
-		evbuffer_remove(t->buf, t->doc, n);
-		t->doc[n] = '\0';
-		t->len = n;
 	}
 	if (t->invalid)
 		return (NULL);
 	if (len != NULL)
-		*len = t->len;
-	return (t->doc);
+		*len = t->used;
+	return (t->buf);
+}
+
+char *
+twiml_take(struct twiml *t)
+{
+	char	*doc = NULL;
+
+	if (twiml_finish(t, NULL) != NULL) {
+		doc = t->buf;
+		t->buf = NULL;
+	}
+	twiml_free(t);
+	return (doc);
 }

@@ -15,8 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -346,12 +348,91 @@ util_hex(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/*
+ * util_hash's HMAC keyed with the secret, made once per thread and copied
+ * for each hash: HMAC() looks the algorithms up and hashes the key again
+ * on every call, and every webhook hashes its caller or call.  Another
+ * secret (a reload) makes a new one; a thread's goes when it ends.
+ */
+struct util_keyed {
+	EVP_MAC_CTX	*ctx;
+	char		*secret;
+};
+
+static pthread_key_t	util_hash_key;
+static pthread_once_t	util_hash_once = PTHREAD_ONCE_INIT;
+
+static void
+util_keyed_free(void *arg)
+{
+	struct util_keyed	*k = arg;
+
+	EVP_MAC_CTX_free(k->ctx);
+	free(k->secret);
+	free(k);
+}
+
+static void
+util_hash_init(void)
+{
+	if (pthread_key_create(&util_hash_key, util_keyed_free) != 0)
+		fatalx("util_hash: pthread_key_create failed");
+}
+
+static EVP_MAC_CTX *
+util_hash_keyed(const char *secret)
+{
+	struct util_keyed	*k;
+	EVP_MAC			*mac;
+	OSSL_PARAM		 params[2];
+
+	pthread_once(&util_hash_once, util_hash_init);
+	if ((k = pthread_getspecific(util_hash_key)) == NULL) {
+		k = xcalloc(1, sizeof *k);
+		pthread_setspecific(util_hash_key, k);
+	}
+	if (k->ctx != NULL && strcmp(k->secret, secret) == 0)
+		return (k->ctx);
+	EVP_MAC_CTX_free(k->ctx);
+	free(k->secret);
+	k->ctx = NULL;
+	k->secret = NULL;
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return (NULL);
+	k->ctx = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac);
+	if (k->ctx == NULL)
+		return (NULL);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(k->ctx, (const unsigned char *)secret,
+	    strlen(secret), params) != 1) {
+		EVP_MAC_CTX_free(k->ctx);
+		k->ctx = NULL;
+		return (NULL);
+	}
+	k->secret = xstrdup(secret);
+	return (k->ctx);
+}
+
 char *
 util_hash(const char *secret, const char *s, char *out)
 {
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	mdlen = 0;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	size_t		 n = 0;
+	EVP_MAC_CTX	*keyed, *c = NULL;
 
+	if ((keyed = util_hash_keyed(secret)) != NULL &&
+	    (c = EVP_MAC_CTX_dup(keyed)) != NULL &&
+	    EVP_MAC_update(c, (const unsigned char *)s, strlen(s)) == 1 &&
+	    EVP_MAC_final(c, md, &n, sizeof md) == 1 && n >= 8) {
+		EVP_MAC_CTX_free(c);
+		util_hex(md, 8, out);
+		return (out);
+	}
+	EVP_MAC_CTX_free(c);
 	HMAC(EVP_sha256(), secret, (int)strlen(secret),
 	    (const unsigned char *)s, strlen(s), md, &mdlen);
 	util_hex(md, 8, out);
@@ -373,12 +454,25 @@ util_random_hex(size_t n)
 	return (out);
 }
 
+/* SHA-256 looked up once: SHA256() fetches it again on every call. */
+static EVP_MD		*util_sha256_md;
+static pthread_once_t	 util_sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+util_sha256_fetch(void)
+{
+	util_sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 char *
 util_sha256_hex(const char *s, size_t len, char *out)
 {
 	unsigned char	md[SHA256_DIGEST_LENGTH];
 
-	SHA256((const unsigned char *)s, len, md);
+	pthread_once(&util_sha256_once, util_sha256_fetch);
+	if (util_sha256_md == NULL || EVP_Digest(s, len, md, NULL,
+	    util_sha256_md, NULL) != 1)
+		SHA256((const unsigned char *)s, len, md);
 	util_hex(md, sizeof md, out);
 	return (out);
 }

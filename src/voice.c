@@ -76,6 +76,7 @@ struct voice_job {
 	char			*todo;		/* "do": show, dial, rec */
 	char			*heard;		/* "sl": the speech's language */
 	char			*key;		/* webhook dedupe key */
+	char			 caller[17];	/* the caller's hash, or "" */
 	struct voice_in		 in;		/* the strings above, borrowed */
 	struct voice_state	 st;
 
@@ -97,11 +98,10 @@ voice_record_step(struct db *db, struct voice_job *j,
 	const char	*lang = voice_lang_code(j->cfg, st->lang);
 
 	if (j->kind == VK_INCOMING) {
-		char	caller[17];
-
-		util_hash(j->cfg->secret, j->from != NULL ? j->from :
-		    "anonymous", caller);
-		if (call_start(db, j->call_sid, caller, lang, st->node->id,
+		if (j->caller[0] == '\0')
+			util_hash(j->cfg->secret, j->from != NULL ? j->from :
+			    "anonymous", j->caller);
+		if (call_start(db, j->call_sid, j->caller, lang, st->node->id,
 		    now) != 0)
 			return (-1);
 		return (track_event(db, "call.start", subject, st->node->id,
@@ -194,12 +194,23 @@ voice_tx(struct db *db, void *arg)
 	struct voice_plan	 plan;
 	struct voice_state	 st;
 	char			*ctype = NULL, subject[17];
-	int			 status, rc;
+	int			 status, rc, again = 0;
 
 	if ((rc = webhook_lookup(db, j->key, &status, &ctype, &j->doc)) != 0) {
 		free(ctype);
 		j->replayed = rc == 1;
-		return (rc == 1 ? 0 : -1);
+		if (rc != 1)
+			return (-1);
+		/*
+		 * A step answered without the store keeps no answer
+		 * (voice_behind_tx): it promised nothing and is decided
+		 * again the same way, recording nothing twice.
+		 */
+		if (*j->doc != '\0')
+			return (0);
+		free(j->doc);
+		j->doc = NULL;
+		again = 1;
 	}
 	j->in.now = util_now();
 	util_hash(j->cfg->secret, j->call_sid, subject);
@@ -237,10 +248,10 @@ voice_tx(struct db *db, void *arg)
 		if (rc != 0)
 			return (-1);
 	}
-	if (voice_apply_plan(db, j, &plan, subject) != 0 ||
+	if (!again && (voice_apply_plan(db, j, &plan, subject) != 0 ||
 	    voice_record_step(db, j, &st, &plan, subject) != 0 ||
 	    webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, plan.doc,
-	    j->in.now) != 0) {
+	    j->in.now) != 0)) {
 		voice_plan_free(&plan);
 		return (-1);
 	}
@@ -252,9 +263,12 @@ voice_tx(struct db *db, void *arg)
 
 /*
  * A step decided and answered on the loop (voice_answer_now): the call's
- * row, the step's events and the stored answer, written behind.  A
- * redelivery whose first delivery is already written records nothing
- * twice.
+ * row, the step's events and its key among the webhooks answered,
+ * written behind.  A redelivery whose first delivery is already written
+ * records nothing twice.  The answer itself is not kept: a redelivery of
+ * a step that promised nothing is decided again the same way (here, or
+ * in voice_tx), and a few kB for each step waiting behind was most of
+ * the memory the queue held and of what its commits wrote.
  */
 struct voice_behind {
 	struct voice_job	*j;
@@ -269,9 +283,8 @@ voice_behind_tx(struct db *db, void *arg)
 	struct voice_behind	*b = arg;
 	struct voice_job	*j = b->j;
 
-	/* The stored answer first: nothing stored means a redelivery. */
-	if (webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, b->plan.doc,
-	    j->in.now) != 0)
+	/* The key first: nothing stored means a redelivery. */
+	if (webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, "", j->in.now) != 0)
 		return (-1);
 	if (db_changes(db) == 0)
 		return (0);
@@ -293,6 +306,85 @@ voice_behind_free(void *arg)
 	free(b);
 }
 
+static void	voice_done(int, void *);
+
+/*
+ * Queue b's records behind its answer and answer; when too much is
+ * behind already, wait for room (the answer paced to the disk); when
+ * nothing can be written behind (several store connections), the step
+ * goes the durable way.
+ */
+static void
+voice_behind_go(void *arg)
+{
+	struct voice_behind	*b = arg;
+	struct voice_job	*j = b->j;
+	struct store		*store = j->hl->store;
+	int			 rc;
+
+	/* The store thread reads the job and the plan, never the request. */
+	rc = store_behind(store, voice_behind_tx, voice_behind_free, b);
+	if (rc == 1 && store_behind_park(store, voice_behind_go, b) == 0)
+		return;
+	if (rc != 0) {
+		voice_plan_free(&b->plan);
+		free(b);
+		if (store_submit(store, voice_tx, voice_done, j) != 0)
+			voice_done(0, j);
+		return;
+	}
+	http_twiml(j->r, b->plan.doc, strlen(b->plan.doc));
+	j->r = NULL;
+	free(b->plan.doc);
+	b->plan.doc = NULL;
+	metrics_add("hotline_voice_steps_total", "", 1);
+}
+
+/*
+ * A call's first answer, made once per configuration and language: when
+ * the webhook carries no query string and the start node is a menu, it
+ * depends on nothing else (no caller, no hours), and making it was the
+ * largest part of answering a new call.  The loop's only.
+ */
+static struct config	*voice_first_cfg;
+static char		*voice_first_doc[LANG_MAX];
+
+static int
+voice_first_cacheable(const struct voice_job *j)
+{
+	return (j->in.incoming && j->r->query == NULL &&
+	    j->cfg->flow->start->type == FLOW_MENU && j->st.lang >= 0 &&
+	    j->st.lang < LANG_MAX);
+}
+
+static void
+voice_first_keep(const struct voice_job *j, const struct voice_behind *b)
+{
+	if (!voice_first_cacheable(j) || b->plan.nevents != 0 ||
+	    b->plan.programme || b->st.node != j->cfg->flow->start)
+		return;
+	if (voice_first_cfg != j->cfg) {
+		voice_free();
+		voice_first_cfg = config_ref(j->cfg);
+	}
+	if (voice_first_doc[j->st.lang] == NULL)
+		voice_first_doc[j->st.lang] = xstrdup(b->plan.doc);
+}
+
+void
+voice_free(void)
+{
+	int	i;
+
+	for (i = 0; i < LANG_MAX; i++) {
+		free(voice_first_doc[i]);
+		voice_first_doc[i] = NULL;
+	}
+	if (voice_first_cfg != NULL)
+		config_unref(voice_first_cfg);
+	voice_first_cfg = NULL;
+}
+
 /*
  * Menu navigation waits for no disk: where the call is travels in the
  * signed step URLs, so a step whose plan promises nothing (no callback
@@ -312,25 +404,30 @@ voice_answer_now(struct voice_job *j)
 	b->j = j;
 	b->st = j->st;
 	j->in.now = util_now();
+	if (voice_first_cacheable(j) && voice_first_cfg == j->cfg &&
+	    voice_first_doc[j->st.lang] != NULL) {
+		b->plan.in_node = b->st.node->id;
+		b->plan.doc = xstrdup(voice_first_doc[j->st.lang]);
+		goto behind;
+	}
 	memset(&facts, 0, sizeof facts);
 	facts.opted = -1;
 	if (voice_decide(j->cfg, &j->in, &b->st, &facts, &b->plan) != 0 ||
 	    b->plan.need != VOICE_NEED_NONE || b->plan.ntexts != 0 ||
-	    b->plan.red_flag || b->plan.has_flag || b->plan.doc == NULL)
-		goto durable;
+	    b->plan.red_flag || b->plan.has_flag || b->plan.doc == NULL) {
+		voice_plan_free(&b->plan);
+		free(b);
+		return (-1);
+	}
+	voice_first_keep(j, b);
+behind:
 	util_hash(j->cfg->secret, j->call_sid, b->subject);
-	/* The store thread reads the job and the plan, never the request. */
-	if (store_behind(j->hl->store, voice_behind_tx, voice_behind_free,
-	    b) != 0)
-		goto durable;	/* too much waiting: pace with the disk */
-	http_twiml(j->r, b->plan.doc, strlen(b->plan.doc));
-	j->r = NULL;
-	metrics_add("hotline_voice_steps_total", "", 1);
+	/* Hashed here: the one store thread is the slower side of a new call. */
+	if (j->kind == VK_INCOMING)
+		util_hash(j->cfg->secret, j->from != NULL ? j->from :
+		    "anonymous", j->caller);
+	voice_behind_go(b);
 	return (0);
-durable:
-	voice_plan_free(&b->plan);
-	free(b);
-	return (-1);
 }
 
 static void

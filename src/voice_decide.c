@@ -892,7 +892,6 @@ voice_decide(const struct config *cfg, const struct voice_in *in,
     struct voice_plan *plan)
 {
 	struct voice_ctx	 v;
-	const char		*doc;
 
 	memset(plan, 0, sizeof *plan);
 	memset(&v, 0, sizeof v);
@@ -912,12 +911,8 @@ voice_decide(const struct config *cfg, const struct voice_in *in,
 		twiml_free(v.tw);
 		return (0);
 	}
-	if ((doc = twiml_finish(v.tw, NULL)) == NULL) {
-		twiml_free(v.tw);
+	if ((plan->doc = twiml_take(v.tw)) == NULL)
 		return (-1);
-	}
-	plan->doc = xstrdup(doc);
-	twiml_free(v.tw);
 	return (0);
 }
 

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
 
 #include "config.h"
 #include "estimate.h"
@@ -118,64 +117,94 @@ voice_sys_extra(struct voice_ctx *v, enum flow_sys s, int lang,
 	voice_prompt_extra(v, v->f->sys[s], lang, extra);
 }
 
-static void
-voice_url_add(struct evbuffer *b, const char *name, const char *value)
-{
-	char	*e;
+/* A step URL being written: one string grown as needed. */
+struct voice_ubuf {
+	char	*s;
+	size_t	 len;
+	size_t	 size;
+};
 
+static void
+voice_ubuf_add(struct voice_ubuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->size) {
+		while (b->len + n + 1 > b->size)
+			b->size = b->size == 0 ? 256 : b->size * 2;
+		b->s = xreallocarray(b->s, b->size, 1);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+/* value form-escaped (as form_escape does) onto b. */
+static void
+voice_ubuf_escape(struct voice_ubuf *b, const char *value)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			 e[3];
+
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~')
+			voice_ubuf_add(b, (const char *)p, 1);
+		else {
+			e[0] = '%';
+			e[1] = hex[*p >> 4];
+			e[2] = hex[*p & 0xf];
+			voice_ubuf_add(b, e, 3);
+		}
+	}
+}
+
+static void
+voice_url_add(struct voice_ubuf *b, const char *name, const char *value)
+{
 	if (value == NULL || *value == '\0')
 		return;
-	e = form_escape(value);
-	evbuffer_add_printf(b, "&%s=%s", name, e);
-	free(e);
+	voice_ubuf_add(b, "&", 1);
+	voice_ubuf_add(b, name, strlen(name));
+	voice_ubuf_add(b, "=", 1);
+	voice_ubuf_escape(b, value);
 }
 
 /* The step URL for st (absolute: the provider signs what it calls). */
 static char *
 voice_url(struct voice_ctx *v, const struct voice_state *st, const char *todo)
 {
-	struct evbuffer	*b;
-	char		 num[16], *out;
-	size_t		 len;
+	struct voice_ubuf	 b = { NULL, 0, 0 };
+	char			 num[16];
 
-	b = evbuffer_new();
-	evbuffer_add_printf(b, "%s/voice/step?n=", v->cfg->public_url);
-	{
-		char	*e = form_escape(st->node->id);
-
-		evbuffer_add(b, e, strlen(e));
-		free(e);
-	}
-	voice_url_add(b, "l", voice_lang_code(v->cfg, st->lang));
+	voice_ubuf_add(&b, v->cfg->public_url, strlen(v->cfg->public_url));
+	voice_ubuf_add(&b, "/voice/step?n=", 14);
+	voice_ubuf_escape(&b, st->node->id);
+	voice_url_add(&b, "l", voice_lang_code(v->cfg, st->lang));
 	snprintf(num, sizeof num, "%d", st->tries);
-	voice_url_add(b, "t", num);
+	voice_url_add(&b, "t", num);
 	if (st->item > 0) {
 		snprintf(num, sizeof num, "%d", st->item);
-		voice_url_add(b, "i", num);
+		voice_url_add(&b, "i", num);
 	}
 	if (st->loc != NULL)
-		voice_url_add(b, "loc", st->loc->id);
+		voice_url_add(&b, "loc", st->loc->id);
 	else if (st->loc_any)
-		voice_url_add(b, "loc", "any");
-	voice_url_add(b, "top", st->topic);
-	voice_url_add(b, "p", st->phone);
-	voice_url_add(b, "w", st->window);
-	voice_url_add(b, "s", voice_stage_letters[st->stage]);
+		voice_url_add(&b, "loc", "any");
+	voice_url_add(&b, "top", st->topic);
+	voice_url_add(&b, "p", st->phone);
+	voice_url_add(&b, "w", st->window);
+	voice_url_add(&b, "s", voice_stage_letters[st->stage]);
 	if (st->asked != 0) {
 		snprintf(num, sizeof num, "%d", st->asked);
-		voice_url_add(b, "ask", num);
+		voice_url_add(&b, "ask", num);
 	}
 	if ((st->asked & VOICE_ASKED_PATIENT) && st->new_patient >= 0)
-		voice_url_add(b, "np", st->new_patient ? "1" : "0");
-	voice_url_add(b, "pd", st->days);
-	voice_url_add(b, "pr", st->reason);
-	voice_url_add(b, "do", todo);
-	len = evbuffer_get_length(b);
-	out = xmalloc(len + 1);
-	evbuffer_remove(b, out, len);
-	out[len] = '\0';
-	evbuffer_free(b);
-	return (out);
+		voice_url_add(&b, "np", st->new_patient ? "1" : "0");
+	voice_url_add(&b, "pd", st->days);
+	voice_url_add(&b, "pr", st->reason);
+	voice_url_add(&b, "do", todo);
+	return (b.s);
 }
 
 static char *

@@ -537,6 +537,13 @@ tx_count_behind(struct db *db, void *arg)
 	    "kind = 'behind'", "") == 0 ? 0 : -1);
 }
 
+static int
+tx_behind_last(struct db *db, void *arg)
+{
+	return (db_int_query(db, arg, "SELECT at FROM events WHERE "
+	    "kind = 'behind' ORDER BY id DESC LIMIT 1", "") == 0 ? 0 : -1);
+}
+
 static void
 behind_settled(evutil_socket_t fd, short what, void *arg)
 {
@@ -593,6 +600,74 @@ START_TEST(test_store_behind)
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(store_run(s, tx_count_behind, &bad), 0);
 	ck_assert_int_eq(bad, 209);
+	store_close(s);
+	event_base_free(base);
+}
+END_TEST
+
+/*
+ * A full queue takes nothing more (store_behind returns 1); a caller
+ * parked then runs once a batch in flight is committed, its item goes
+ * in after those queued before it, and nothing is lost.
+ */
+static int	parked_ran;
+
+static void
+behind_parked(void *arg)
+{
+	struct store	*s = ((void **)arg)[0];
+	intptr_t	 at = (intptr_t)((void **)arg)[2];
+
+	parked_ran++;
+	ck_assert_int_eq(store_behind(s, tx_behind, behind_release,
+	    (void *)at), 0);
+}
+
+START_TEST(test_store_behind_park)
+{
+	char			 dir[] = "/tmp/hotline-core-XXXXXX", url[256];
+	struct event_base	*base;
+	struct store		*s;
+	struct event		*ev;
+	struct timeval		 tv = { 0, 5000 };
+	void			*args[3];
+	char			*err = NULL;
+	long long		 bad = -1, n = 0;
+	intptr_t		 i;
+	int			 rc = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(url, sizeof url, "sqlite:%s/h.db", dir);
+	evthread_use_pthreads();
+	base = event_base_new();
+	s = store_open(base, url, 1, &err);
+	ck_assert_msg(s != NULL, "%s", err ? err : "");
+	behind_released = parked_ran = 0;
+	for (i = 0; i < 100000; i++) {
+		if ((rc = store_behind(s, tx_behind, behind_release,
+		    (void *)(i + 100))) != 0)
+			break;
+	}
+	ck_assert_int_eq(rc, 1);
+	ck_assert_int_gt(i, 0);
+	args[0] = s;
+	args[2] = (void *)(i + 100);
+	ck_assert_int_eq(store_behind_park(s, behind_parked, args), 0);
+	ck_assert_int_eq(parked_ran, 0);
+	ev = evtimer_new(base, behind_settled, args);
+	args[1] = ev;
+	event_add(ev, &tv);
+	event_base_dispatch(base);
+	event_free(ev);
+	ck_assert_int_eq(parked_ran, 1);
+	ck_assert_int_eq(behind_released, i + 1);
+	ck_assert_int_eq(store_run(s, tx_count_behind, &n), 0);
+	ck_assert_int_eq(n, i + 1);
+	/* In the order queued: the parked one last. */
+	ck_assert_int_eq(store_run(s, tx_behind_last, &bad), 0);
+	ck_assert_int_eq(bad, i + 100);
+	/* Nothing in flight: nothing to wait for. */
+	ck_assert_int_eq(store_behind_park(s, behind_parked, args), -1);
 	store_close(s);
 	event_base_free(base);
 }
@@ -788,6 +863,26 @@ END_TEST
  * a day's local midnight to the next one's, 25 hours on the day the
  * clocks go back and 23 on the day they go forward.
  */
+/* Many series of one name, each found again (a hash, collisions too). */
+START_TEST(test_metrics_many_series)
+{
+	char	labels[32];
+	int	i;
+
+	for (i = 0; i < 600; i++) {
+		snprintf(labels, sizeof labels, "n=\"%d\"", i);
+		metrics_add("t_many_total", labels, i);
+		metrics_add("t_many_total", labels, 1);
+	}
+	for (i = 0; i < 600; i++) {
+		snprintf(labels, sizeof labels, "n=\"%d\"", i);
+		ck_assert_int_eq((int)metrics_get("t_many_total", labels), i + 1);
+	}
+	ck_assert_int_eq((int)metrics_get("t_many_total", "n=\"600\""), 0);
+	ck_assert_int_eq((int)metrics_get("t_many", "n=\"1\""), 0);
+}
+END_TEST
+
 START_TEST(test_report_period)
 {
 	const char	*tz = "America/Chicago";
@@ -835,9 +930,11 @@ main(void)
 	tcase_add_test(tc, test_config_env_overrides);
 	tcase_add_test(tc, test_store_group_commit_and_savepoints);
 	tcase_add_test(tc, test_store_behind);
+	tcase_add_test(tc, test_store_behind_park);
 	tcase_add_test(tc, test_store_batch_failures_stay_alone);
 	tcase_add_test(tc, test_store_types);
 	tcase_add_test(tc, test_metrics_render);
+	tcase_add_test(tc, test_metrics_many_series);
 	tcase_add_test(tc, test_report_period);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("files");

@@ -243,8 +243,8 @@ END_TEST
 
 START_TEST(test_tampered_param)
 {
-	free(params.params[2].value);
-	params.params[2].value = strdup("1235");
+	/* The value lives in its name's allocation (form_parse). */
+	params.params[2].value = (char *)"1235";
 	ck_assert_int_eq(sig_valid_form(TOKEN, URL, &params, EXPECT), 0);
 }
 END_TEST

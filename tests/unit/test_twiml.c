@@ -482,6 +482,31 @@ START_TEST(test_refused_text_and_structure)
 }
 END_TEST
 
+/* twiml_take hands over what twiml_finish makes, or NULL when invalid. */
+START_TEST(test_take)
+{
+	struct twiml	*t;
+	char		*taken, *copy;
+
+	t = twiml_new();
+	twiml_leaf(t, "Say", "a < b", NULL);
+	copy = strdup(twiml_finish(t, NULL));
+	twiml_free(t);
+	t = twiml_new();
+	twiml_leaf(t, "Say", "a < b", NULL);
+	taken = twiml_take(t);
+	ck_assert_ptr_nonnull(taken);
+	ck_assert_str_eq(taken, copy);
+	free(taken);
+	free(copy);
+
+	t = twiml_new();
+	twiml_open(t, "Gather", NULL);
+	twiml_open(t, "Dial", NULL);
+	ck_assert_ptr_null(twiml_take(t));
+}
+END_TEST
+
 START_TEST(test_use_after_finish)
 {
 	struct twiml	*t = twiml_new();
@@ -512,6 +537,7 @@ twiml_suite(void)
 	tcase_add_test(tc, test_refused_nesting);
 	tcase_add_test(tc, test_refused_text_and_structure);
 	tcase_add_test(tc, test_use_after_finish);
+	tcase_add_test(tc, test_take);
 	suite_add_tcase(s, tc);
 	return (s);
 }
