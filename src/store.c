@@ -458,8 +458,17 @@ store_run_batch(struct db *db, struct store_job *batch, long long *commit_us)
 	/* What staff watch changed: other instances hear of it (live.c). */
 	if (fail_all || (store_precommit != NULL && store_precommit(db) != 0) ||
 	    db_exec(db, "COMMIT", "") != 0) {
-		log_error("store: commit failed: %s", db_error(db));
-		metrics_add("hotline_store_failures_total", "", 1);
+		/*
+		 * Alone, the job's own write may have failed with the COMMIT:
+		 * that job failed, not the store.
+		 */
+		if (alone && db->ops->settle != NULL &&
+		    db->ops->settle(db) != 0)
+			log_error("store: a job failed: %s", db_error(db));
+		else {
+			log_error("store: commit failed: %s", db_error(db));
+			metrics_add("hotline_store_failures_total", "", 1);
+		}
 		db_exec(db, "ROLLBACK", "");
 		for (j = batch; j != NULL; j = j->next)
 			j->ok = 0;

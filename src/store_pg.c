@@ -482,6 +482,9 @@ pg_pipeline(struct pg_db *p, const char *q, int n, const Oid *oids,
 			pg_seterr(p, "postgresql", st == PGRES_PIPELINE_ABORTED ?
 			    "skipped after an error" : PQresultErrorMessage(res));
 			ok = 0;
+			/* The job's own error, whatever statement it came with. */
+			if (idx < p->ndeferred && p->deferred[idx].write)
+				p->failed = 1;
 		}
 		if (idx < p->ndeferred) {
 			h = &p->deferred[idx];
@@ -558,8 +561,8 @@ pg_hold(struct pg_db *p, const char *sql, const char *q, const char *name,
 
 /*
  * Send what was held back now, if it holds a write; -1 (and the error)
- * when a held write failed, now or when db_changes sent it.  The error is
- * told once: a rollback follows.
+ * when a held write failed, now or when db_changes sent it, until the
+ * rollback that follows.
  */
 static int
 pg_settle(struct db *db)
@@ -664,7 +667,7 @@ again:
 	}
 	if (n > 0 && pg_prepare(p, sql, q, types, n, oids, &name) != 0)
 		goto fail;
-	if (held != NULL && (n == 0 || name != NULL)) {
+	if (held != NULL && (n > 0 ? name != NULL : strchr(q, ';') == NULL)) {
 		if (p->ndeferred == PG_DEFERRED) {
 			if ((res = pg_pipeline(p, NULL, 0, NULL, NULL,
 			    NULL)) == NULL)
@@ -721,9 +724,13 @@ pg_exec(struct db *db, const char *sql, const char *types, va_list ap)
 	struct pg_db	*p = (struct pg_db *)db;
 	PGresult	*res;
 	const char	*n;
-
 	int		 held = 0, commit;
 
+	/* A new transaction: nothing of the last one is left to tell. */
+	if (pg_isbegin(sql)) {
+		pg_drop_writes(p);
+		p->failed = 0;
+	}
 	/*
 	 * Sent with the next statement (see the top); full: sent now.  A
 	 * savepoint is made or released only once the held writes before it

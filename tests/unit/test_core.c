@@ -772,9 +772,11 @@ held_one(const char *url, int shared)
 	struct store	*s;
 	char		*err = NULL;
 	long long	 n = -1;
+	double		 f0;
 
 	s = store_open(NULL, url, 1, &err);
 	ck_assert_msg(s != NULL, "%s: %s", url, err ? err : "");
+	f0 = metrics_get("hotline_store_failures_total", "");
 	ck_assert_int_eq(store_run(s, tx_changes, &n), 0);
 	ck_assert_int_eq(n, 2);
 	ck_assert_int_eq(store_run(s, tx_count_held, &n), 0);
@@ -787,6 +789,8 @@ held_one(const char *url, int shared)
 		ck_assert_int_eq(store_run(s, tx_changes_unchecked, NULL), -1);
 	ck_assert_int_eq(store_run(s, tx_count_rb, &n), 0);
 	ck_assert_int_eq(n, 0);
+	/* Each was its job's failure, not the store's. */
+	ck_assert(metrics_get("hotline_store_failures_total", "") == f0);
 	/* The connection is usable after each. */
 	ck_assert_int_eq(store_run(s, tx_count_held, &n), 0);
 	ck_assert_int_eq(n, 2);
