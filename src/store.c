@@ -423,6 +423,11 @@ store_now_us(void)
 /*
  * Run a batch in one transaction.  A savepoint per job lets a failing job
  * roll back alone; if the commit itself fails, every job in the batch fails.
+ * A batch of one needs no savepoint: its job's failure is the batch's, so
+ * it is rolled back whole, and a backend that holds statements back
+ * (PostgreSQL) sends the job's last writes with the COMMIT.  Otherwise
+ * each job's held statements are settled before its savepoint is
+ * released, so that an error is told to the job it belongs to.
  * *commit_us (when not NULL) is set to what the COMMIT took.
  */
 static void
@@ -430,7 +435,7 @@ store_run_batch(struct db *db, struct store_job *batch, long long *commit_us)
 {
 	struct store_job	*j;
 	long long		 t0;
-	int			 fail_all = 0;
+	int			 fail_all = 0, alone = batch->next == NULL;
 
 	if (db_exec(db, db->ops->begin, "") != 0) {
 		log_error("store: BEGIN failed: %s", db_error(db));
@@ -439,12 +444,23 @@ store_run_batch(struct db *db, struct store_job *batch, long long *commit_us)
 			j->ok = 0;
 		return;
 	}
-	for (j = batch; j != NULL; j = j->next) {
+	if (alone) {
+		batch->ok = (batch->fn(db, batch->arg) == 0);
+		if (!batch->ok) {
+			db_exec(db, "ROLLBACK", "");
+			if (commit_us != NULL)
+				*commit_us = 0;
+			return;
+		}
+	}
+	for (j = batch; j != NULL && !alone; j = j->next) {
 		if (db_exec(db, "SAVEPOINT job", "") != 0) {
 			fail_all = 1;
 			break;
 		}
 		j->ok = (j->fn(db, j->arg) == 0);
+		if (j->ok && db->ops->settle != NULL && db->ops->settle(db) != 0)
+			j->ok = 0;
 		if (!j->ok) {
 			if (db_exec(db, "ROLLBACK TO SAVEPOINT job", "") != 0) {
 				fail_all = 1;
@@ -460,8 +476,17 @@ store_run_batch(struct db *db, struct store_job *batch, long long *commit_us)
 	/* What staff watch changed: other instances hear of it (live.c). */
 	if (fail_all || (store_precommit != NULL && store_precommit(db) != 0) ||
 	    db_exec(db, "COMMIT", "") != 0) {
-		log_error("store: commit failed: %s", db_error(db));
-		metrics_add("hotline_store_failures_total", "", 1);
+		/*
+		 * Alone, the job's own write may have failed with the COMMIT:
+		 * that job failed, not the store.
+		 */
+		if (alone && db->ops->settle != NULL &&
+		    db->ops->settle(db) != 0)
+			log_error("store: a job failed: %s", db_error(db));
+		else {
+			log_error("store: commit failed: %s", db_error(db));
+			metrics_add("hotline_store_failures_total", "", 1);
+		}
 		db_exec(db, "ROLLBACK", "");
 		for (j = batch; j != NULL; j = j->next)
 			j->ok = 0;

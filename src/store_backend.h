@@ -28,6 +28,12 @@ struct db_ops {
 	void		 (*done)(struct db_res *);
 	long long	 (*changes)(struct db *);
 	const char	*(*error)(struct db *);
+	/*
+	 * Statements a backend held back to send with a later one are sent
+	 * now; -1 when one of them failed (the job's own error).  NULL: the
+	 * backend sends each statement when it is run.
+	 */
+	int		 (*settle)(struct db *);
 	/* max threads worth running (SQLite: 1 writer) */
 	int		 max_threads;
 

@@ -17,6 +17,16 @@
  * (libpq pipeline mode): a group commit's per-job savepoints, and its
  * BEGIN, cost no round trip of their own.  Their errors surface on that
  * next statement, which then fails as if it had failed itself.
+ *
+ * Inside a transaction, an INSERT, UPDATE or DELETE run with db_exec is
+ * held back too: nothing reads its answer but db_changes, which sends it
+ * then.  A job's writes after its last query (a webhook's event, its
+ * answer, its reply) go in one round trip with whatever comes next.  Its
+ * error must still be its own job's: the held writes are sent, and their
+ * errors told, before a savepoint is released or made (pg_settle, or the
+ * RELEASE itself), never with the next job's statements; a rollback
+ * drops them unsent.  A COMMIT that the server answers with ROLLBACK (the
+ * transaction had failed) fails.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +51,21 @@
 #define PG_CACHE	256
 #define PG_DEFERRED	32	/* held-back statements before a forced send */
 
+/*
+ * A statement held back (see the top): its text, and for a write its
+ * prepared statement and a copy of its values.
+ */
+struct pg_held {
+	char		*sql;
+	char		*q;		/* with $n, for a new session */
+	const char	*name;		/* prepared, or NULL: sql has no values */
+	unsigned int	 session;	/* p->session when prepared */
+	int		 write;		/* its error belongs to the caller's job */
+	int		 n;
+	char		*values[PG_MAXPARAMS];
+	Oid		 oids[PG_MAXPARAMS];
+};
+
 /* A statement prepared on this connection, by its text and argument types. */
 struct pg_stmt {
 	char		*sql;
@@ -57,8 +82,11 @@ struct pg_db {
 	struct pg_stmt	 cache[PG_CACHE];
 	int		 ncache;
 	unsigned int	 serial;
-	char		*deferred[PG_DEFERRED];	/* to send before the next one */
+	struct pg_held	 deferred[PG_DEFERRED];	/* to send before the next one */
 	int		 ndeferred;
+	int		 nwrites;	/* held writes among them */
+	unsigned int	 session;	/* connections made (prepared names) */
+	int		 failed;	/* a held write failed, untold */
 	char		 err[512];
 };
 
@@ -132,13 +160,44 @@ pg_open(const char *url, char **err)
 }
 
 static void
+pg_held_free(struct pg_held *h)
+{
+	int	i;
+
+	free(h->sql);
+	free(h->q);
+	for (i = 0; i < h->n; i++)
+		free(h->values[i]);
+	memset(h, 0, sizeof *h);
+}
+
+static void
 pg_forget_deferred(struct pg_db *p)
 {
 	int	i;
 
 	for (i = 0; i < p->ndeferred; i++)
-		free(p->deferred[i]);
+		pg_held_free(&p->deferred[i]);
 	p->ndeferred = 0;
+	p->nwrites = 0;
+}
+
+/* A rollback undoes the held writes anyway: they are not sent. */
+static void
+pg_drop_writes(struct pg_db *p)
+{
+	int	i, o;
+
+	for (i = o = 0; i < p->ndeferred; i++) {
+		if (p->deferred[i].write)
+			pg_held_free(&p->deferred[i]);
+		else
+			p->deferred[o++] = p->deferred[i];
+	}
+	for (i = o; i < p->ndeferred; i++)
+		memset(&p->deferred[i], 0, sizeof p->deferred[i]);
+	p->ndeferred = o;
+	p->nwrites = 0;
 }
 
 static void
@@ -275,6 +334,22 @@ pg_deferrable(const char *sql)
 	    pg_starts(sql, "RELEASE"));
 }
 
+/* A write whose answer only db_changes reads (see the top). */
+static int
+pg_iswrite(const char *sql)
+{
+	return (pg_starts(sql, "INSERT") || pg_starts(sql, "UPDATE") ||
+	    pg_starts(sql, "DELETE") || pg_starts(sql, "WITH"));
+}
+
+/* In a transaction, or about to be: a held write is sent before its end. */
+static int
+pg_opening(struct pg_db *p)
+{
+	return (p->intx ||
+	    (p->ndeferred > 0 && pg_isbegin(p->deferred[0].sql)));
+}
+
 /* Reset a broken connection; only ever between transactions. */
 static int
 pg_revive(struct pg_db *p)
@@ -285,6 +360,7 @@ pg_revive(struct pg_db *p)
 		log_warn("store_pg: connection lost, reconnecting");
 	/* A new session has none of the old one's prepared statements. */
 	pg_forget(p);
+	p->session++;
 	PQreset(p->conn);
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		pg_seterr(p, "reconnect", PQerrorMessage(p->conn));
@@ -363,15 +439,23 @@ pg_pipeline(struct pg_db *p, const char *q, int n, const Oid *oids,
     const char *const *values, const char *name)
 {
 	PGresult	*res, *out = NULL;
+	struct pg_held	*h;
 	ExecStatusType	 st;
+	const char	*tuples;
 	int		 i, total = p->ndeferred + (q != NULL), ok = 1, good, idx;
 	int		 synced = 0;
 
 	if (!PQenterPipelineMode(p->conn))
 		goto broken;
 	for (i = 0; i < p->ndeferred; i++) {
-		if (!PQsendQueryParams(p->conn, p->deferred[i], 0, NULL, NULL,
-		    NULL, NULL, 0))
+		h = &p->deferred[i];
+		/* Sent again on a new session: its name is gone there. */
+		if (!(h->name != NULL && h->session == p->session ?
+		    PQsendQueryPrepared(p->conn, h->name, h->n,
+		    (const char *const *)h->values, NULL, NULL, 0) :
+		    PQsendQueryParams(p->conn, h->q != NULL ? h->q : h->sql,
+		    h->n, h->oids, (const char *const *)h->values, NULL, NULL,
+		    0)))
 			goto broken;
 	}
 	if (q != NULL && !(name != NULL ? PQsendQueryPrepared(p->conn, name, n,
@@ -398,9 +482,19 @@ pg_pipeline(struct pg_db *p, const char *q, int n, const Oid *oids,
 			pg_seterr(p, "postgresql", st == PGRES_PIPELINE_ABORTED ?
 			    "skipped after an error" : PQresultErrorMessage(res));
 			ok = 0;
+			/* The job's own error, whatever statement it came with. */
+			if (idx < p->ndeferred && p->deferred[idx].write)
+				p->failed = 1;
 		}
-		if (idx < p->ndeferred)
-			pg_track(p, p->deferred[idx], good);
+		if (idx < p->ndeferred) {
+			h = &p->deferred[idx];
+			pg_track(p, h->sql, good);
+			if (good && h->write) {
+				tuples = PQcmdTuples(res);
+				p->changes = *tuples != '\0' ?
+				    strtoll(tuples, NULL, 10) : 0;
+			}
+		}
 		if (idx == total - 1 && good && out == NULL)
 			out = res;
 		else
@@ -443,6 +537,53 @@ broken:
 	return (NULL);
 }
 
+/* Hold a write back (see the top), with a copy of its values. */
+static void
+pg_hold(struct pg_db *p, const char *sql, const char *q, const char *name,
+    int n, const Oid *oids, const char *const *values)
+{
+	struct pg_held	*h = &p->deferred[p->ndeferred++];
+	int		 i;
+
+	memset(h, 0, sizeof *h);
+	h->sql = xstrdup(sql);
+	h->q = xstrdup(q);
+	h->name = name;
+	h->session = p->session;
+	h->write = 1;
+	h->n = n;
+	for (i = 0; i < n; i++) {
+		h->values[i] = values[i] != NULL ? xstrdup(values[i]) : NULL;
+		h->oids[i] = oids[i];
+	}
+	p->nwrites++;
+}
+
+/*
+ * Send what was held back now, if it holds a write; -1 (and the error)
+ * when a held write failed, now or when db_changes sent it, until the
+ * rollback that follows.
+ */
+static int
+pg_settle(struct db *db)
+{
+	struct pg_db	*p = (struct pg_db *)db;
+	PGresult	*res;
+
+	if (p->failed)
+		return (-1);
+	if (p->nwrites == 0)
+		return (0);
+	res = pg_pipeline(p, NULL, 0, NULL, NULL, NULL);
+	pg_forget_deferred(p);
+	if (res == NULL) {
+		p->failed = 1;
+		return (-1);
+	}
+	PQclear(res);
+	return (0);
+}
+
 /*
  * Run sql with its arguments, every value as text.  Numbers are typed so
  * that '? IS NULL' or '? > col' needs no guess.  Strings stay untyped and
@@ -451,7 +592,8 @@ broken:
  * type from and would refuse the statement.
  */
 static PGresult *
-pg_run(struct pg_db *p, const char *sql, const char *types, va_list ap)
+pg_run(struct pg_db *p, const char *sql, const char *types, va_list ap,
+    int *held)
 {
 	const char	*values[PG_MAXPARAMS];
 	Oid		 oids[PG_MAXPARAMS];
@@ -500,8 +642,13 @@ pg_run(struct pg_db *p, const char *sql, const char *types, va_list ap)
 		free(q);
 		return (NULL);
 	}
+	/* A rollback undoes the held writes: they need not be sent. */
+	if (pg_starts(sql, "ROLLBACK")) {
+		pg_drop_writes(p);
+		p->failed = 0;
+	}
 again:
-	began = pg_isbegin(p->ndeferred > 0 ? p->deferred[0] : sql);
+	began = pg_isbegin(p->ndeferred > 0 ? p->deferred[0].sql : sql);
 	/*
 	 * A Parse that fails aborts the transaction: a statement is prepared
 	 * only once what was held back is on the server, so that it takes
@@ -520,6 +667,19 @@ again:
 	}
 	if (n > 0 && pg_prepare(p, sql, q, types, n, oids, &name) != 0)
 		goto fail;
+	if (held != NULL && (n > 0 ? name != NULL : strchr(q, ';') == NULL)) {
+		if (p->ndeferred == PG_DEFERRED) {
+			if ((res = pg_pipeline(p, NULL, 0, NULL, NULL,
+			    NULL)) == NULL)
+				goto fail;
+			PQclear(res);
+			pg_forget_deferred(p);
+		}
+		pg_hold(p, sql, q, name, n, oids, values);
+		*held = 1;
+		free(q);
+		return (NULL);
+	}
 	if (p->ndeferred > 0) {
 		if ((res = pg_pipeline(p, q, n, oids, values,
 		    n > 0 ? name : NULL)) == NULL)
@@ -564,16 +724,45 @@ pg_exec(struct db *db, const char *sql, const char *types, va_list ap)
 	struct pg_db	*p = (struct pg_db *)db;
 	PGresult	*res;
 	const char	*n;
+	int		 held = 0, commit;
 
-	/* Sent with the next statement (see the top); full: sent now. */
+	/* A new transaction: nothing of the last one is left to tell. */
+	if (pg_isbegin(sql)) {
+		pg_drop_writes(p);
+		p->failed = 0;
+	}
+	/*
+	 * Sent with the next statement (see the top); full: sent now.  A
+	 * savepoint is made or released only once the held writes before it
+	 * are known to have worked: their error is their job's.
+	 */
+	if (pg_deferrable(sql) && (p->nwrites > 0 || p->failed)) {
+		if (pg_settle(db) != 0)
+			return (-1);
+	}
 	if (*types == '\0' && pg_deferrable(sql) &&
 	    p->ndeferred < PG_DEFERRED) {
-		p->deferred[p->ndeferred++] = xstrdup(sql);
+		memset(&p->deferred[p->ndeferred], 0,
+		    sizeof p->deferred[p->ndeferred]);
+		p->deferred[p->ndeferred++].sql = xstrdup(sql);
 		p->changes = 0;
 		return (0);
 	}
-	if ((res = pg_run(p, sql, types, ap)) == NULL)
+	commit = pg_starts(sql, "COMMIT");
+	if (commit && p->failed) {
+		/* The server would answer ROLLBACK; p->err says why. */
 		return (-1);
+	}
+	if ((res = pg_run(p, sql, types, ap, pg_iswrite(sql) &&
+	    pg_opening(p) ? &held : NULL)) == NULL)
+		return (held ? 0 : -1);
+	/* A transaction that had failed ends with ROLLBACK, not COMMIT. */
+	if (commit && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		snprintf(p->err, sizeof p->err, "postgresql: the transaction "
+		    "was rolled back (%s)", PQcmdStatus(res));
+		PQclear(res);
+		return (-1);
+	}
 	n = PQcmdTuples(res);
 	p->changes = *n != '\0' ? strtoll(n, NULL, 10) : 0;
 	PQclear(res);
@@ -587,7 +776,7 @@ pg_query(struct db *db, const char *sql, const char *types, va_list ap)
 	struct pg_res	*r;
 	PGresult	*res;
 
-	if ((res = pg_run(p, sql, types, ap)) == NULL)
+	if ((res = pg_run(p, sql, types, ap, NULL)) == NULL)
 		return (NULL);
 	r = xcalloc(1, sizeof *r);
 	r->db = db;
@@ -649,7 +838,12 @@ pg_done(struct db_res *res)
 static long long
 pg_changes(struct db *db)
 {
-	return (((struct pg_db *)db)->changes);
+	struct pg_db	*p = (struct pg_db *)db;
+
+	/* The last write is held back: send it now (an error: pg_settle). */
+	if (p->nwrites > 0 && pg_settle(db) != 0)
+		return (0);
+	return (p->changes);
 }
 
 static const char *
@@ -670,6 +864,7 @@ const struct db_ops store_pg_ops = {
 	.done = pg_done,
 	.changes = pg_changes,
 	.error = pg_error,
+	.settle = pg_settle,
 	.max_threads = 8,
 	.begin = "BEGIN",
 	/*

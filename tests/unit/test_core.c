@@ -799,6 +799,112 @@ START_TEST(test_store_batch_failures_stay_alone)
 }
 END_TEST
 
+/*
+ * Writes whose answers nothing reads yet (PostgreSQL sends them with the
+ * next statement that needs one): db_changes still counts them, and a
+ * failing one fails its own job, even as the last statement of a job
+ * alone in its transaction.
+ */
+static int
+tx_changes(struct db *db, void *arg)
+{
+	long long	*out = arg;
+
+	if (db_exec(db, "INSERT INTO events (at, kind) VALUES (?, ?)", "is",
+	    1LL, "held") != 0 || db_exec(db, "INSERT INTO events (at, kind) "
+	    "VALUES (?, ?)", "is", 2LL, "held") != 0 ||
+	    db_exec(db, "UPDATE events SET node = ? WHERE kind = ?", "ss",
+	    "n", "held") != 0)
+		return (-1);
+	*out = db_changes(db);
+	return (0);
+}
+
+static int
+tx_count_held(struct db *db, void *arg)
+{
+	long long	*out = arg;
+
+	return (db_int_query(db, out, "SELECT COUNT(*) FROM events WHERE "
+	    "kind = 'held' AND node = 'n'", "") == 0 ? 0 : -1);
+}
+
+/* A failing write told only by db_changes; the job does not look. */
+static int
+tx_changes_unchecked(struct db *db, void *arg)
+{
+	db_exec(db, "INSERT INTO events (at, kind) VALUES (0, 'rolled-back')",
+	    "");
+	db_exec(db, "INSERT INTO events (at, kind) VALUES (?, ?)", "is", 0LL,
+	    NULL);
+	(void)db_changes(db);
+	return (0);
+}
+
+static void
+held_one(const char *url, int shared)
+{
+	struct store	*s;
+	char		*err = NULL;
+	long long	 n = -1;
+	double		 f0;
+
+	s = store_open(NULL, url, 1, &err);
+	ck_assert_msg(s != NULL, "%s: %s", url, err ? err : "");
+	f0 = metrics_get("hotline_store_failures_total", "");
+	ck_assert_int_eq(store_run(s, tx_changes, &n), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(store_run(s, tx_count_held, &n), 0);
+	ck_assert_int_eq(n, 2);
+	/* Alone in its transaction, the failing write is the last one. */
+	ck_assert_int_eq(store_run(s, tx_constraint, NULL), -1);
+	ck_assert_int_eq(store_run(s, tx_unparsable, NULL), -1);
+	/* SQLite goes on after a failed statement; PostgreSQL cannot. */
+	if (shared)
+		ck_assert_int_eq(store_run(s, tx_changes_unchecked, NULL), -1);
+	ck_assert_int_eq(store_run(s, tx_count_rb, &n), 0);
+	ck_assert_int_eq(n, 0);
+	/* Each was its job's failure, not the store's. */
+	ck_assert(metrics_get("hotline_store_failures_total", "") == f0);
+	/* The connection is usable after each. */
+	ck_assert_int_eq(store_run(s, tx_count_held, &n), 0);
+	ck_assert_int_eq(n, 2);
+	store_close(s);
+}
+
+START_TEST(test_store_held_writes)
+{
+	char		 dir[] = "/tmp/hotline-core-XXXXXX", url[512];
+#ifdef HAVE_PQ
+	const char	*pg = getenv("HOTLINE_TEST_PG");
+	PGconn		*c;
+	PGresult	*r;
+	char		 db[64];
+#endif
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(url, sizeof url, "sqlite:%s/h.db", dir);
+	held_one(url, 0);
+#ifdef HAVE_PQ
+	if (pg == NULL || *pg == '\0')
+		return;
+	snprintf(db, sizeof db, "unit_held_%d", (int)getpid());
+	c = PQconnectdb(pg);
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	snprintf(url, sizeof url, "CREATE DATABASE %s", db);
+	r = PQexec(c, url);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	snprintf(url, sizeof url, "%.*s/%s", (int)(strrchr(pg, '/') - pg), pg,
+	    db);
+	held_one(url, 1);
+	snprintf(url, sizeof url, "DROP DATABASE %s", db);
+	PQclear(PQexec(c, url));
+	PQfinish(c);
+#endif
+}
+END_TEST
+
 static int
 tx_types(struct db *db, void *arg)
 {
@@ -932,6 +1038,7 @@ main(void)
 	tcase_add_test(tc, test_store_behind);
 	tcase_add_test(tc, test_store_behind_park);
 	tcase_add_test(tc, test_store_batch_failures_stay_alone);
+	tcase_add_test(tc, test_store_held_writes);
 	tcase_add_test(tc, test_store_types);
 	tcase_add_test(tc, test_metrics_render);
 	tcase_add_test(tc, test_metrics_many_series);
