@@ -111,14 +111,26 @@ pg_notice(void *arg, const char *msg)
 static void
 pg_seterr(struct pg_db *p, const char *what, const char *msg)
 {
+	static const char *const quoting[] = {
+		"\nDETAIL:", "\nCONTEXT:", "\nHINT:"
+	};
 	char	*c;
-	size_t	 len;
+	size_t	 len, i;
 
 	snprintf(p->err, sizeof p->err, "%s: %s", what,
 	    msg != NULL && *msg != '\0' ? msg : "unknown error");
 	len = strlen(p->err);
 	while (len > 0 && p->err[len - 1] == '\n')
 		p->err[--len] = '\0';
+	/*
+	 * The server's DETAIL and CONTEXT lines quote the row that failed
+	 * ("Failing row contains (...)", "Key (phone)=(...)"): a phone
+	 * number or a text's words, which no log may hold.  Errors go to
+	 * the log, so only the first line of a statement's error is kept.
+	 */
+	for (i = 0; i < sizeof quoting / sizeof quoting[0]; i++)
+		if ((c = strstr(p->err, quoting[i])) != NULL)
+			*c = '\0';
 	/* libpq's messages run over several lines; a log line must not. */
 	for (c = p->err; *c != '\0'; c++)
 		if (*c == '\n' || *c == '\t')

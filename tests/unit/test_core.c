@@ -841,6 +841,30 @@ tx_changes_unchecked(struct db *db, void *arg)
 	return (0);
 }
 
+/*
+ * A failed statement's error goes to the log: PostgreSQL's DETAIL line
+ * ("Failing row contains (+1817...)") must not come with it.  0 when
+ * the insert failed and its error names no part of the row; *clean is
+ * set to 1 then (PostgreSQL fails the job whatever it returns).
+ */
+static int
+tx_error_quotes_nothing(struct db *db, void *arg)
+{
+	int		*clean = arg;
+	const char	*e;
+
+	if (db_exec(db, "INSERT INTO optouts (phone, opted_out, at, source) "
+	    "VALUES (?, ?, ?, ?)", "siis", "+18175550199", 1LL, 42LL,
+	    NULL) == 0 && db_changes(db) > 0)
+		return (-1);	/* source is NOT NULL: must fail */
+	e = db_error(db);
+	if (e == NULL || *e == '\0' || strstr(e, "5550199") != NULL ||
+	    strchr(e, '\n') != NULL)
+		return (-1);
+	*clean = 1;
+	return (0);
+}
+
 static void
 held_one(const char *url, int shared)
 {
@@ -848,6 +872,7 @@ held_one(const char *url, int shared)
 	char		*err = NULL;
 	long long	 n = -1;
 	double		 f0;
+	int		 clean = 0;
 
 	s = store_open(NULL, url, 1, &err);
 	ck_assert_msg(s != NULL, "%s: %s", url, err ? err : "");
@@ -864,6 +889,10 @@ held_one(const char *url, int shared)
 		ck_assert_int_eq(store_run(s, tx_changes_unchecked, NULL), -1);
 	ck_assert_int_eq(store_run(s, tx_count_rb, &n), 0);
 	ck_assert_int_eq(n, 0);
+	/* Its job sees the error; PostgreSQL then fails the job anyway. */
+	ck_assert_int_eq(store_run(s, tx_error_quotes_nothing, &clean),
+	    shared ? -1 : 0);
+	ck_assert_int_eq(clean, 1);
 	/* Each was its job's failure, not the store's. */
 	ck_assert(metrics_get("hotline_store_failures_total", "") == f0);
 	/* The connection is usable after each. */
