@@ -427,61 +427,6 @@ callback_person_location(struct db *db, const char *phone, char **location)
 	return (0);
 }
 
-json_t *
-callback_requests_json(struct db *db, long long id)
-{
-	struct db_res	*r;
-	json_t		*a;
-	char		 ts[32];
-	int		 rc;
-
-	r = db_query(db, "SELECT id, at, channel, reason, location, topic, "
-	    "language, priority, preferred_window, text, recording_url FROM "
-	    "callback_requests WHERE callback_id = ? ORDER BY at, id", "i", id);
-	if (r == NULL)
-		return (NULL);
-	a = json_array();
-	while ((rc = db_next(r)) == 1)
-		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s?, "
-		    "s:s?, s:s, s:I, s:s?, s:s?, s:s?}",
-		    "id", (json_int_t)db_int(r, 0),
-		    "at", util_iso8601((time_t)db_int(r, 1), ts, sizeof ts),
-		    "channel", db_text(r, 2), "reason", db_text(r, 3),
-		    "location", db_text(r, 4), "topic", db_text(r, 5),
-		    "language", db_text(r, 6), "priority",
-		    (json_int_t)db_int(r, 7), "preferred_window", db_text(r, 8),
-		    "text", db_text(r, 9), "recording_url", db_text(r, 10)));
-	db_done(r);
-	if (rc == -1) {
-		json_decref(a);
-		return (NULL);
-	}
-	return (a);
-}
-
-json_t *
-callback_locations(const json_t *requests)
-{
-	json_t		*a, *q;
-	const char	*l;
-	size_t		 i, k;
-	int		 seen;
-
-	a = json_array();
-	json_array_foreach(requests, i, q) {
-		if ((l = json_string_value(json_object_get(q, "location"))) ==
-		    NULL)
-			continue;
-		seen = 0;
-		for (k = 0; k < json_array_size(a) && !seen; k++)
-			seen = strcmp(json_string_value(json_array_get(a, k)),
-			    l) == 0;
-		if (!seen)
-			json_array_append_new(a, json_string(l));
-	}
-	return (a);
-}
-
 /* Status and holder of an entry: CB_OK, CB_NOTFOUND or CB_ERROR. */
 static int
 callback_state(struct db *db, long long id, char *status, size_t slen,
