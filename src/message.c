@@ -1,5 +1,6 @@
 /* message.c -- the texts we received and sent (see message.h). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "message.h"
 #include "store.h"
@@ -73,17 +74,6 @@ message_set_status(struct db *db, const char *sid, const char *status,
 }
 
 int
-message_last_language(struct db *db, const char *phone, char **code)
-{
-	int	rc;
-
-	rc = db_text_query(db, code, "SELECT language FROM messages WHERE "
-	    "phone = ? AND language IS NOT NULL ORDER BY at DESC, id DESC "
-	    "LIMIT 1", "s", phone);
-	return (rc == -1 ? -1 : rc == 0);
-}
-
-int
 message_last_inbound(struct db *db, const char *phone, char **channel,
     long long *at)
 {
@@ -103,21 +93,45 @@ message_last_inbound(struct db *db, const char *phone, char **channel,
 }
 
 int
-message_answered_since(struct db *db, const char *phone, time_t since,
-    long long *n)
+message_facts(struct db *db, const char *phone, time_t minute, time_t day,
+    const char *advice, time_t advice_since, struct message_facts *f)
 {
-	return (db_int_query(db, n, "SELECT COUNT(*) FROM messages WHERE "
-	    "phone = ? AND direction = 'in' AND replied = 1 AND at > ?", "si",
-	    phone, (long long)since) == -1 ? -1 : 0);
-}
+	struct db_res	*r;
+	time_t		 since;
+	int		 rc;
 
-int
-message_sent_since(struct db *db, const char *phone, const char *keyword,
-    time_t since, long long *n)
-{
-	return (db_int_query(db, n, "SELECT COUNT(*) FROM messages WHERE "
-	    "phone = ? AND direction = 'out' AND keyword = ? AND at > ?", "ssi",
-	    phone, keyword, (long long)since) == -1 ? -1 : 0);
+	/*
+	 * The counts scan this number's rows of the longest window once
+	 * (messages_phone: phone, at); each CASE keeps its own window.
+	 */
+	since = day < minute ? day : minute;
+	if (advice_since < since)
+		since = advice_since;
+	memset(f, 0, sizeof *f);
+	r = db_query(db, "SELECT (SELECT language FROM messages WHERE "
+	    "phone = ? AND language IS NOT NULL ORDER BY at DESC, id DESC "
+	    "LIMIT 1), (SELECT opted_out FROM optouts WHERE phone = ?), "
+	    "COALESCE(SUM(CASE WHEN direction = 'in' AND replied = 1 AND "
+	    "at > ? THEN 1 ELSE 0 END), 0), "
+	    "COALESCE(SUM(CASE WHEN direction = 'in' AND replied = 1 AND "
+	    "at > ? THEN 1 ELSE 0 END), 0), "
+	    "COALESCE(SUM(CASE WHEN direction = 'out' AND keyword = ? AND "
+	    "at > ? THEN 1 ELSE 0 END), 0) "
+	    "FROM messages WHERE phone = ? AND at > ?", "ssiisisi", phone,
+	    phone, (long long)minute, (long long)day, advice,
+	    (long long)advice_since, phone, (long long)since);
+	if (r == NULL)
+		return (-1);
+	if ((rc = db_next(r)) == 1) {
+		if (!db_isnull(r, 0))
+			f->lang = xstrdup(db_text(r, 0));
+		f->opted = !db_isnull(r, 1) && db_int(r, 1) != 0;
+		f->minute = db_int(r, 2);
+		f->day = db_int(r, 3);
+		f->advised = db_int(r, 4);
+	}
+	db_done(r);
+	return (rc == 1 ? 0 : -1);
 }
 
 int
