@@ -20,13 +20,26 @@ struct db;
  */
 int	message_receive(struct db *, const char *sid, const char *phone,
 	    const char *channel, const char *body, time_t now, long long *id);
-/* One text of our answer in the webhook's TwiML (status "replied"). */
-int	message_reply(struct db *, const char *phone, const char *channel,
-	    const char *language, const char *keyword, const char *body,
-	    time_t now);
-/* What the received text id turned out to be and whether it was answered. */
-int	message_answered(struct db *, long long id, const char *language,
-	    const char *keyword, int replied, const char *status);
+/*
+ * The answer to the received text (message_receive's sid and id): each of
+ * texts[0..n) recorded as one of our texts (status "replied"), and the
+ * received text's language, keyword, whether it was answered and status.
+ * One statement when there is one text.  0 or -1.
+ */
+struct message_answer {
+	long long		 id;
+	const char		*sid;
+	const char		*phone;
+	const char		*channel;
+	const char		*body;
+	const char		*language;
+	const char		*keyword;
+	const char		*status;
+	char *const		*texts;
+	size_t			 n;
+	time_t			 now;
+};
+int	message_answer(struct db *, const struct message_answer *);
 /* A text the provider took from the outbox (ignored if sid is known). */
 int	message_sent(struct db *, const char *sid, const char *phone,
 	    const char *channel, const char *language, const char *body,

@@ -26,24 +26,48 @@ message_receive(struct db *db, const char *sid, const char *phone,
 	return (rc);
 }
 
-int
-message_reply(struct db *db, const char *phone, const char *channel,
-    const char *language, const char *keyword, const char *body, time_t now)
+static int
+message_reply(struct db *db, const struct message_answer *a,
+    const char *body)
 {
 	return (db_exec(db, "INSERT INTO messages (direction, phone, "
 	    "channel, language, keyword, body, status, at, updated_at) "
 	    "VALUES ('out', ?, ?, ?, ?, ?, 'replied', ?, ?)", "sssssii",
-	    phone, channel, language, keyword, body, (long long)now,
-	    (long long)now));
+	    a->phone, a->channel, a->language, a->keyword, body,
+	    (long long)a->now, (long long)a->now));
 }
 
 int
-message_answered(struct db *db, long long id, const char *language,
-    const char *keyword, int replied, const char *status)
+message_answer(struct db *db, const struct message_answer *a)
 {
+	size_t	i;
+
+	/*
+	 * The usual answer, one text: the reply's row and the received
+	 * text's new columns in one statement.  The received row (its sid
+	 * stored by message_receive in this transaction) is the conflict
+	 * that takes the update; the reply, with no sid, never conflicts.
+	 */
+	if (a->n == 1)
+		return (db_exec(db, "INSERT INTO messages (sid, direction, "
+		    "phone, channel, language, keyword, body, status, replied, "
+		    "at, updated_at) VALUES (NULL, 'out', ?, ?, ?, ?, ?, "
+		    "'replied', 0, ?, ?), (?, 'in', ?, ?, ?, ?, ?, ?, 1, ?, ?) "
+		    "ON CONFLICT (sid) DO UPDATE SET language = "
+		    "excluded.language, keyword = excluded.keyword, replied = "
+		    "excluded.replied, status = excluded.status",
+		    "sssssiisssssssii", a->phone, a->channel, a->language,
+		    a->keyword, a->texts[0], (long long)a->now,
+		    (long long)a->now, a->sid, a->phone, a->channel,
+		    a->language, a->keyword, a->body, a->status,
+		    (long long)a->now, (long long)a->now));
+	for (i = 0; i < a->n; i++) {
+		if (message_reply(db, a, a->texts[i]) != 0)
+			return (-1);
+	}
 	return (db_exec(db, "UPDATE messages SET language = ?, keyword = ?, "
-	    "replied = ?, status = ? WHERE id = ?", "ssisi", language, keyword,
-	    (long long)replied, status, id));
+	    "replied = ?, status = ? WHERE id = ?", "ssisi", a->language,
+	    a->keyword, (long long)(a->n > 0), a->status, a->id));
 }
 
 int

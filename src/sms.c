@@ -370,6 +370,7 @@ sms_incoming_tx(struct db *db, void *arg)
 {
 	struct sms_job	*j = arg;
 	struct sms_plan	 rep;
+	struct message_answer ma;
 	struct twiml	*t;
 	const char	*doc;
 	char		*key, *ctype = NULL, hash[17], *folded;
@@ -421,12 +422,6 @@ sms_incoming_tx(struct db *db, void *arg)
 		    j->reply_from, NULL);
 		twiml_leaf(t, "Body", rep.texts[i], NULL);
 		twiml_close(t);
-		if (message_reply(db, j->from, j->channel,
-		    j->cfg->langs[rep.lang], rep.keyword, rep.texts[i],
-		    now) != 0) {
-			twiml_free(t);
-			goto fail;
-		}
 	}
 	if ((doc = twiml_finish(t, &len)) == NULL) {
 		log_error("sms: reply did not make a valid TwiML document");
@@ -435,8 +430,19 @@ sms_incoming_tx(struct db *db, void *arg)
 	}
 	j->doc = xstrdup(doc);
 	twiml_free(t);
-	if (message_answered(db, id, j->cfg->langs[rep.lang], rep.keyword,
-	    i > 0, rep.throttled ? "throttled" : "received") != 0)
+	memset(&ma, 0, sizeof ma);
+	ma.id = id;
+	ma.sid = j->sid;
+	ma.phone = j->from;
+	ma.channel = j->channel;
+	ma.body = j->body;
+	ma.language = j->cfg->langs[rep.lang];
+	ma.keyword = rep.keyword;
+	ma.status = rep.throttled ? "throttled" : "received";
+	ma.texts = rep.texts;
+	ma.n = i;
+	ma.now = now;
+	if (message_answer(db, &ma) != 0)
 		goto fail;
 	util_hash(j->cfg->secret, j->from, hash);
 	if (track_event(db, "sms.in", hash, NULL, rep.keyword, NULL,
