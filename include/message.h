@@ -14,20 +14,19 @@
 struct db;
 
 /*
- * A text received (status "received").  1 with *id set when it is new, 0
- * when this MessageSid is already stored (another store thread took it
- * first), -1 on error.
+ * A text received (status "received").  1 when it is new, 0 when this
+ * MessageSid is already stored (another store thread took it first), -1
+ * on error.
  */
 int	message_receive(struct db *, const char *sid, const char *phone,
-	    const char *channel, const char *body, time_t now, long long *id);
+	    const char *channel, const char *body, time_t now);
 /*
- * The answer to the received text (message_receive's sid and id): each of
+ * The answer to the received text (message_receive's sid): each of
  * texts[0..n) recorded as one of our texts (status "replied"), and the
  * received text's language, keyword, whether it was answered and status.
- * One statement when there is one text.  0 or -1.
+ * 0 or -1.
  */
 struct message_answer {
-	long long		 id;
 	const char		*sid;
 	const char		*phone;
 	const char		*channel;

@@ -8,22 +8,23 @@
 
 int
 message_receive(struct db *db, const char *sid, const char *phone,
-    const char *channel, const char *body, time_t now, long long *id)
+    const char *channel, const char *body, time_t now)
 {
-	struct db_res	*r;
-	int		 rc;
+	long long	n;
 
-	r = db_query(db, "INSERT INTO messages (sid, direction, phone, "
+	/*
+	 * Whether the row went in, from the rows changed: RETURNING id made
+	 * SQLite's INSERT cost nearly twice as much (callgrind: ~65k
+	 * instructions against ~36k), and the answer updates it by sid.
+	 */
+	if (db_exec(db, "INSERT INTO messages (sid, direction, phone, "
 	    "channel, body, status, at, updated_at) VALUES (?, 'in', ?, ?, ?, "
-	    "'received', ?, ?) ON CONFLICT (sid) DO NOTHING RETURNING id",
-	    "ssssii", sid, phone, channel, body, (long long)now,
-	    (long long)now);
-	if (r == NULL)
+	    "'received', ?, ?) ON CONFLICT (sid) DO NOTHING", "ssssii", sid,
+	    phone, channel, body, (long long)now, (long long)now) != 0)
 		return (-1);
-	if ((rc = db_next(r)) == 1)
-		*id = db_int(r, 0);
-	db_done(r);
-	return (rc);
+	if ((n = db_changes(db)) < 0)
+		return (-1);
+	return (n > 0);
 }
 
 static int
@@ -43,31 +44,18 @@ message_answer(struct db *db, const struct message_answer *a)
 	size_t	i;
 
 	/*
-	 * The usual answer, one text: the reply's row and the received
-	 * text's new columns in one statement.  The received row (its sid
-	 * stored by message_receive in this transaction) is the conflict
-	 * that takes the update; the reply, with no sid, never conflicts.
+	 * A row per text and the UPDATE: one two-row INSERT whose received
+	 * row takes the update ON CONFLICT (sid) saves PostgreSQL a statement
+	 * but costs SQLite more than the two (callgrind, store thread: about
+	 * 64k instructions a text against 37k), so they stay two.
 	 */
-	if (a->n == 1)
-		return (db_exec(db, "INSERT INTO messages (sid, direction, "
-		    "phone, channel, language, keyword, body, status, replied, "
-		    "at, updated_at) VALUES (NULL, 'out', ?, ?, ?, ?, ?, "
-		    "'replied', 0, ?, ?), (?, 'in', ?, ?, ?, ?, ?, ?, 1, ?, ?) "
-		    "ON CONFLICT (sid) DO UPDATE SET language = "
-		    "excluded.language, keyword = excluded.keyword, replied = "
-		    "excluded.replied, status = excluded.status",
-		    "sssssiisssssssii", a->phone, a->channel, a->language,
-		    a->keyword, a->texts[0], (long long)a->now,
-		    (long long)a->now, a->sid, a->phone, a->channel,
-		    a->language, a->keyword, a->body, a->status,
-		    (long long)a->now, (long long)a->now));
 	for (i = 0; i < a->n; i++) {
 		if (message_reply(db, a, a->texts[i]) != 0)
 			return (-1);
 	}
 	return (db_exec(db, "UPDATE messages SET language = ?, keyword = ?, "
-	    "replied = ?, status = ? WHERE id = ?", "ssisi", a->language,
-	    a->keyword, (long long)(a->n > 0), a->status, a->id));
+	    "replied = ?, status = ? WHERE sid = ?", "ssiss", a->language,
+	    a->keyword, (long long)(a->n > 0), a->status, a->sid));
 }
 
 int

@@ -374,7 +374,6 @@ sms_incoming_tx(struct db *db, void *arg)
 	struct twiml	*t;
 	const char	*doc;
 	char		*key, *ctype = NULL, hash[17], *folded;
-	long long	 id = 0;
 	time_t		 now = util_now();
 	size_t		 i, len;
 	int		 status, rc;
@@ -386,8 +385,7 @@ sms_incoming_tx(struct db *db, void *arg)
 		j->redelivery = rc == 1;
 		return (rc == 1 ? 0 : -1);
 	}
-	rc = message_receive(db, j->sid, j->from, j->channel, j->body, now,
-	    &id);
+	rc = message_receive(db, j->sid, j->from, j->channel, j->body, now);
 	if (rc != 1) {
 		/* Another store thread took this MessageSid first. */
 		rc = rc == 0 ? webhook_lookup(db, key, &status, &ctype,
@@ -431,7 +429,6 @@ sms_incoming_tx(struct db *db, void *arg)
 	j->doc = xstrdup(doc);
 	twiml_free(t);
 	memset(&ma, 0, sizeof ma);
-	ma.id = id;
 	ma.sid = j->sid;
 	ma.phone = j->from;
 	ma.channel = j->channel;
