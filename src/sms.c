@@ -206,10 +206,10 @@ sms_callback(struct db *db, struct sms_job *j, struct sms_plan *p)
  * The facts the answer depends on, in one statement (message.h): the
  * language this number used last (else the first configured), opt-out
  * state, whether it had its share of replies, and whether it was given
- * the emergency advice lately.  Only then does the throttle hold the
- * advice back: someone over the limit still hears it, while an
- * auto-responder echoing it (the advice is full of red-flag words) gets
- * one more, not a loop.  0 or -1.
+ * the emergency advice lately.  Only a number advised lately has the
+ * advice held back by the throttle: someone over the limit still hears
+ * it, while an auto-responder echoing it (the advice is full of red-flag
+ * words) gets one more, not a loop.  0 or -1.
  */
 static int
 sms_facts(struct db *db, const struct config *cfg, const char *phone,
