@@ -116,6 +116,18 @@ segment_is_gsm7(const char *s)
 	unsigned int		 cp;
 
 	while (left > 0) {
+		/*
+		 * Every text answered goes through here (segment_fold): plain
+		 * ASCII, most of any reply, skips the decoder and the table.
+		 */
+		if (*p < 0x80) {
+			if (!((*p >= 0x20 && *p < 0x7f && *p != '`') ||
+			    *p == '\n' || *p == '\r' || *p == '\f'))
+				return (0);
+			p++;
+			left--;
+			continue;
+		}
 		if ((n = form_utf8_decode(p, left, &cp)) == 0 ||
 		    segment_gsm_width(cp) == 0)
 			return (0);

@@ -202,49 +202,34 @@ sms_callback(struct db *db, struct sms_job *j, struct sms_plan *p)
 	return (0);
 }
 
-/* The language this number used last, else the first configured. */
-static int
-sms_number_lang(struct db *db, const struct config *cfg, const char *phone)
-{
-	char	*code = NULL;
-	int	 lang = 0, l, rc;
-
-	if ((rc = message_last_language(db, phone, &code)) == -1)
-		return (-1);
-	if (rc == 1 && (l = config_lang(cfg, code)) >= 0)
-		lang = l;
-	free(code);
-	return (lang);
-}
-
-/* 1 when this number has had its share of replies, 0 not, -1 error. */
-static int
-sms_throttled(struct db *db, const struct config *cfg, const char *phone,
-    time_t now)
-{
-	long long	minute = 0, day = 0;
-
-	if (message_answered_since(db, phone, now - 60, &minute) != 0 ||
-	    message_answered_since(db, phone, now - 86400, &day) != 0)
-		return (-1);
-	return (minute >= cfg->sms->per_minute || day >= cfg->sms->per_day);
-}
-
 /*
- * 1 when this number was given the emergency advice lately, 0 not, -1.
- * Only then does the throttle hold the advice back: someone over the
- * limit still hears it, while an auto-responder echoing it (the advice
- * is full of red-flag words) gets one more, not a loop.
+ * The facts the answer depends on, in one statement (message.h): the
+ * language this number used last (else the first configured), opt-out
+ * state, whether it had its share of replies, and whether it was given
+ * the emergency advice lately.  Only a number advised lately has the
+ * advice held back by the throttle: someone over the limit still hears
+ * it, while an auto-responder echoing it (the advice is full of red-flag
+ * words) gets one more, not a loop.  0 or -1.
  */
 static int
-sms_advised(struct db *db, const char *phone, time_t now)
+sms_facts(struct db *db, const struct config *cfg, const char *phone,
+    time_t now, struct sms_facts *f)
 {
-	long long	n = 0;
+	struct message_facts	mf;
+	int			l;
 
-	if (message_sent_since(db, phone, "red_flag", now - SMS_ADVICE_SECS,
-	    &n) != 0)
+	if (message_facts(db, phone, now - 60, now - 86400, "red_flag",
+	    now - SMS_ADVICE_SECS, &mf) != 0)
 		return (-1);
-	return (n > 0);
+	f->number_lang = 0;
+	if (mf.lang != NULL && (l = config_lang(cfg, mf.lang)) >= 0)
+		f->number_lang = l;
+	free(mf.lang);
+	f->opted = mf.opted;
+	f->throttled = mf.minute >= cfg->sms->per_minute ||
+	    mf.day >= cfg->sms->per_day;
+	f->advised = mf.advised > 0;
+	return (0);
 }
 
 /*
@@ -313,9 +298,14 @@ sms_plan(struct db *db, struct sms_job *j, struct sms_plan *p)
 
 	memset(p, 0, sizeof *p);
 	memset(&f, 0, sizeof f);
-	if ((f.number_lang = sms_number_lang(db, cfg, j->from)) < 0)
+	if (sms_facts(db, cfg, j->from, j->in.now, &f) != 0)
 		return (-1);
 	sms_classify(cfg, &j->in, f.number_lang, &c);
+	/* The advice and the throttle only count on their routes. */
+	if (c.route != SMS_RED_FLAG)
+		f.advised = 0;
+	if (c.route == SMS_OPTOUT)
+		f.throttled = 0;
 	/* A paged on-call contact answering takes the red flag (escalate.h). */
 	if (c.route == SMS_RED_FLAG || c.route == SMS_CONTENT) {
 		char	*ack;
@@ -331,14 +321,6 @@ sms_plan(struct db *db, struct sms_job *j, struct sms_plan *p)
 			return (0);
 		}
 	}
-	if ((f.opted = optout_is(db, j->from)) < 0)
-		return (-1);
-	if (c.route == SMS_RED_FLAG &&
-	    (f.advised = sms_advised(db, j->from, j->in.now)) < 0)
-		return (-1);
-	if (c.route != SMS_OPTOUT &&
-	    (f.throttled = sms_throttled(db, cfg, j->from, j->in.now)) < 0)
-		return (-1);
 	/* An appointment's conversation or a reminder's answer (appointment.h). */
 	if ((rc = appointment_sms(db, cfg, j->from, &j->in, &c, &f, p,
 	    &j->kick)) != 0)
@@ -388,10 +370,10 @@ sms_incoming_tx(struct db *db, void *arg)
 {
 	struct sms_job	*j = arg;
 	struct sms_plan	 rep;
+	struct message_answer ma;
 	struct twiml	*t;
 	const char	*doc;
 	char		*key, *ctype = NULL, hash[17], *folded;
-	long long	 id = 0;
 	time_t		 now = util_now();
 	size_t		 i, len;
 	int		 status, rc;
@@ -403,8 +385,7 @@ sms_incoming_tx(struct db *db, void *arg)
 		j->redelivery = rc == 1;
 		return (rc == 1 ? 0 : -1);
 	}
-	rc = message_receive(db, j->sid, j->from, j->channel, j->body, now,
-	    &id);
+	rc = message_receive(db, j->sid, j->from, j->channel, j->body, now);
 	if (rc != 1) {
 		/* Another store thread took this MessageSid first. */
 		rc = rc == 0 ? webhook_lookup(db, key, &status, &ctype,
@@ -439,12 +420,6 @@ sms_incoming_tx(struct db *db, void *arg)
 		    j->reply_from, NULL);
 		twiml_leaf(t, "Body", rep.texts[i], NULL);
 		twiml_close(t);
-		if (message_reply(db, j->from, j->channel,
-		    j->cfg->langs[rep.lang], rep.keyword, rep.texts[i],
-		    now) != 0) {
-			twiml_free(t);
-			goto fail;
-		}
 	}
 	if ((doc = twiml_finish(t, &len)) == NULL) {
 		log_error("sms: reply did not make a valid TwiML document");
@@ -453,8 +428,18 @@ sms_incoming_tx(struct db *db, void *arg)
 	}
 	j->doc = xstrdup(doc);
 	twiml_free(t);
-	if (message_answered(db, id, j->cfg->langs[rep.lang], rep.keyword,
-	    i > 0, rep.throttled ? "throttled" : "received") != 0)
+	memset(&ma, 0, sizeof ma);
+	ma.sid = j->sid;
+	ma.phone = j->from;
+	ma.channel = j->channel;
+	ma.body = j->body;
+	ma.language = j->cfg->langs[rep.lang];
+	ma.keyword = rep.keyword;
+	ma.status = rep.throttled ? "throttled" : "received";
+	ma.texts = rep.texts;
+	ma.n = i;
+	ma.now = now;
+	if (message_answer(db, &ma) != 0)
 		goto fail;
 	util_hash(j->cfg->secret, j->from, hash);
 	if (track_event(db, "sms.in", hash, NULL, rep.keyword, NULL,

@@ -92,6 +92,11 @@ START_TEST(test_gsm_alphabet)
 	expect("e\xcc\x81", SEGMENT_UCS2, 2, 1);
 	ck_assert_int_eq(segment_is_gsm7("Fort Worth: (817) 555-0101."), 1);
 	ck_assert_int_eq(segment_is_gsm7("Clínicas"), 0);
+	/* ASCII's own edges: line ends, form feed, the extension table. */
+	ck_assert_int_eq(segment_is_gsm7("a\r\n\fb{}[]~|^\\ ~"), 1);
+	ck_assert_int_eq(segment_is_gsm7("a\x01b"), 0);
+	ck_assert_int_eq(segment_is_gsm7("a\x7f"), 0);
+	ck_assert_int_eq(segment_is_gsm7("ok ` no"), 0);
 }
 END_TEST
 
