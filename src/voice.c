@@ -98,6 +98,7 @@ voice_record_step(struct db *db, struct voice_job *j,
     const char *subject)
 {
 	struct call_step	 cs;
+	char			 key[17];
 	time_t			 now = j->in.now;
 	const char		*lang = voice_lang_code(j->cfg, st->lang);
 
@@ -113,8 +114,12 @@ voice_record_step(struct db *db, struct voice_job *j,
 	}
 	cs.call_sid = j->call_sid;
 	cs.subject = subject;
-	/* The key's hash: the subject says which call already. */
-	cs.key = strrchr(j->key, ':') + 1;
+	/*
+	 * Half the key's hash: the subject says which call already, and a
+	 * shorter key is a smaller index to insert into.
+	 */
+	snprintf(key, sizeof key, "%s", strrchr(j->key, ':') + 1);
+	cs.key = key;
 	cs.node = p->in_node;
 	cs.input = p->input[0] != '\0' ? p->input : NULL;
 	cs.location = st->loc != NULL ? st->loc->id : NULL;
@@ -301,6 +306,7 @@ voice_behind_tx(struct db *db, void *arg)
 	 * a round trip.)
 	 */
 	if (j->kind == VK_STEP) {
+		util_hash(j->cfg->secret, j->call_sid, b->subject);
 		if (voice_record_step(db, j, &b->st, &b->plan, b->subject) != 0)
 			return (-1);
 		if ((b->plan.nevents == 0 && !b->plan.programme) ||
@@ -316,6 +322,7 @@ voice_behind_tx(struct db *db, void *arg)
 		return (-1);
 	if (db_changes(db) == 0)
 		return (0);
+	util_hash(j->cfg->secret, j->call_sid, b->subject);
 	if (voice_apply_plan(db, j, &b->plan, b->subject) != 0 ||
 	    voice_record_step(db, j, &b->st, &b->plan, b->subject) != 0)
 		return (-1);
@@ -479,11 +486,11 @@ voice_answer_now(struct voice_job *j)
 	}
 	voice_first_keep(j, b);
 behind:
-	util_hash(j->cfg->secret, j->call_sid, b->subject);
-	/* Hashed here: the one store thread is the slower side of a new call. */
-	if (j->kind == VK_INCOMING)
-		util_hash(j->cfg->secret, j->from != NULL ? j->from :
-		    "anonymous", j->caller);
+	/*
+	 * The call's and the caller's hashes are made by the store thread
+	 * (voice_behind_tx): with a step one statement there, the loop is
+	 * the busier side of a step and of a new call.
+	 */
 	voice_behind_go(b);
 	return (0);
 }
