@@ -1,8 +1,9 @@
 /*
  * call.h -- the calls we answered (the calls table): one row a call, from
  * its first answer to the provider's final status.  call.c is the table's
- * one owner; voice.c records through it.  Each runs in the caller's
- * transaction.
+ * one owner; voice.c records through it.  A menu step is a call.step event
+ * only (call_step writes it, read back by call_end), not a change of the
+ * row.  Each runs in the caller's transaction.
  */
 #ifndef HOTLINE_CALL_H
 #define HOTLINE_CALL_H
