@@ -481,5 +481,19 @@ const struct schema_migration schema_migrations[] = {
 "WHERE status IN ('waiting', 'claimed') "
 "GROUP BY COALESCE(location, ''), priority"
 },
+{ 13, "call steps as events",
+/*
+ * A menu step is recorded by its event alone (call.c): step_key is the
+ * step's webhook (its URL and input, hashed), so that a redelivery
+ * records nothing twice without a row in webhooks, and to_node is where
+ * the step sent the call.  The call's row is summed from them when the
+ * call ends (its steps, last node and language), instead of an UPDATE
+ * of the row at every step.  The index also finds a call's steps then.
+ */
+"ALTER TABLE events ADD COLUMN step_key TEXT;\n"
+"ALTER TABLE events ADD COLUMN to_node TEXT;\n"
+"CREATE UNIQUE INDEX events_step ON events (subject, step_key) "
+"WHERE step_key IS NOT NULL"
+},
 { 0, NULL, NULL }
 };

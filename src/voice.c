@@ -88,14 +88,19 @@ struct voice_job {
 
 /* --- the transaction ----------------------------------------------------- */
 
-/* The call's row and the step's event. */
+/*
+ * The call's row and its first event, or a step's event (call_step: the
+ * row is summed from those when the call ends).
+ */
 static int
 voice_record_step(struct db *db, struct voice_job *j,
     const struct voice_state *st, const struct voice_plan *p,
     const char *subject)
 {
-	time_t		 started, now = j->in.now;
-	const char	*lang = voice_lang_code(j->cfg, st->lang);
+	struct call_step	 cs;
+	char			 key[17];
+	time_t			 now = j->in.now;
+	const char		*lang = voice_lang_code(j->cfg, st->lang);
 
 	if (j->kind == VK_INCOMING) {
 		if (j->caller[0] == '\0')
@@ -107,13 +112,21 @@ voice_record_step(struct db *db, struct voice_job *j,
 		return (track_event(db, "call.start", subject, st->node->id,
 		    NULL, NULL, lang, 0, now));
 	}
-	if (call_step(db, j->call_sid, lang, st->node->id, now,
-	    &started) != 0)
-		return (-1);
-	return (track_event(db, "call.step", subject, p->in_node,
-	    p->input[0] != '\0' ? p->input : NULL,
-	    st->loc != NULL ? st->loc->id : NULL, lang,
-	    ((long long)now - started) * 1000, now));
+	cs.call_sid = j->call_sid;
+	cs.subject = subject;
+	/*
+	 * Half the key's hash: the subject says which call already, and a
+	 * shorter key is a smaller index to insert into.
+	 */
+	snprintf(key, sizeof key, "%s", strrchr(j->key, ':') + 1);
+	cs.key = key;
+	cs.node = p->in_node;
+	cs.input = p->input[0] != '\0' ? p->input : NULL;
+	cs.location = st->loc != NULL ? st->loc->id : NULL;
+	cs.language = lang;
+	cs.next = st->node->id;
+	cs.now = now;
+	return (call_step(db, &cs));
 }
 
 /* Carry out a decided plan: the red flag's request, texts, events. */
@@ -262,10 +275,10 @@ voice_tx(struct db *db, void *arg)
 }
 
 /*
- * A step decided and answered on the loop (voice_answer_now): the call's
- * row, the step's events and its key among the webhooks answered,
- * written behind.  A redelivery whose first delivery is already written
- * records nothing twice.  The answer itself is not kept: a redelivery of
+ * A step decided and answered on the loop (voice_answer_now): a menu
+ * step's event (and the plan's), or a first answer's row, event and key
+ * among the webhooks answered, written behind.  A redelivery whose first
+ * delivery is already written records nothing twice.  The answer itself is not kept: a redelivery of
  * a step that promised nothing is decided again the same way (here, or
  * in voice_tx), and a few kB for each step waiting behind was most of
  * the memory the queue held and of what its commits wrote.
@@ -283,11 +296,33 @@ voice_behind_tx(struct db *db, void *arg)
 	struct voice_behind	*b = arg;
 	struct voice_job	*j = b->j;
 
-	/* The key first: nothing stored means a redelivery. */
+	/*
+	 * A step keeps no row in webhooks: its answer is decided again the
+	 * same way from its signed URL, so a redelivery needs nothing
+	 * stored to be answered, only to record nothing twice, and its
+	 * event says that by its step_key (call_step).  The step's event
+	 * first, then: nothing recorded means a redelivery.  (Asked only
+	 * when the plan has more to record: on PostgreSQL the question is
+	 * a round trip.)
+	 */
+	if (j->kind == VK_STEP) {
+		util_hash(j->cfg->secret, j->call_sid, b->subject);
+		if (voice_record_step(db, j, &b->st, &b->plan, b->subject) != 0)
+			return (-1);
+		if ((b->plan.nevents == 0 && !b->plan.programme) ||
+		    db_changes(db) == 0)
+			return (0);
+		return (voice_apply_plan(db, j, &b->plan, b->subject));
+	}
+	/*
+	 * A call's first answer keeps its key: its row and call.start event
+	 * are written once however often the provider sends it.
+	 */
 	if (webhook_save(db, j->key, 200, VOICE_TWIML_TYPE, "", j->in.now) != 0)
 		return (-1);
 	if (db_changes(db) == 0)
 		return (0);
+	util_hash(j->cfg->secret, j->call_sid, b->subject);
 	if (voice_apply_plan(db, j, &b->plan, b->subject) != 0 ||
 	    voice_record_step(db, j, &b->st, &b->plan, b->subject) != 0)
 		return (-1);
@@ -308,11 +343,30 @@ voice_behind_free(void *arg)
 
 static void	voice_done(int, void *);
 
+/* On the loop: b's records are committed (or not); answer. */
+static void
+voice_behind_done(int ok, void *arg)
+{
+	struct voice_behind	*b = arg;
+	struct voice_job	*j = b->j;
+
+	if (!ok) {
+		voice_plan_free(&b->plan);
+		free(b);
+		voice_done(0, j);
+		return;
+	}
+	http_twiml(j->r, b->plan.doc, strlen(b->plan.doc));
+	j->r = NULL;
+	metrics_add("hotline_voice_steps_total", "", 1);
+	voice_behind_free(b);
+}
+
 /*
  * Queue b's records behind its answer and answer; when too much is
  * behind already, wait for room (the answer paced to the disk); when
- * nothing can be written behind (several store connections), the step
- * goes the durable way.
+ * nothing can be written behind (several store connections), the same
+ * records commit before the answer.
  */
 static void
 voice_behind_go(void *arg)
@@ -326,6 +380,17 @@ voice_behind_go(void *arg)
 	rc = store_behind(store, voice_behind_tx, voice_behind_free, b);
 	if (rc == 1 && store_behind_park(store, voice_behind_go, b) == 0)
 		return;
+	if (rc == -1) {
+		/*
+		 * Several connections: the step's records commit before its
+		 * answer, as one job of their own (a promise-free plan asks
+		 * the store nothing, not even for a stored answer).
+		 */
+		if (store_submit(store, voice_behind_tx, voice_behind_done,
+		    b) != 0)
+			voice_behind_done(0, b);
+		return;
+	}
 	if (rc != 0) {
 		voice_plan_free(&b->plan);
 		free(b);
@@ -421,11 +486,11 @@ voice_answer_now(struct voice_job *j)
 	}
 	voice_first_keep(j, b);
 behind:
-	util_hash(j->cfg->secret, j->call_sid, b->subject);
-	/* Hashed here: the one store thread is the slower side of a new call. */
-	if (j->kind == VK_INCOMING)
-		util_hash(j->cfg->secret, j->from != NULL ? j->from :
-		    "anonymous", j->caller);
+	/*
+	 * The call's and the caller's hashes are made by the store thread
+	 * (voice_behind_tx): with a step one statement there, the loop is
+	 * the busier side of a step and of a new call.
+	 */
 	voice_behind_go(b);
 	return (0);
 }
@@ -664,13 +729,14 @@ voice_status_tx(struct db *db, void *arg)
 
 	if (!voice_status_final(j->status))
 		return (call_status(db, j->call_sid, j->status));
+	util_hash(j->cfg->secret, j->call_sid, subject);
 	/* A redelivered callback closes nothing twice. */
-	if ((rc = call_end(db, j->call_sid, j->status, j->duration, now)) != 1)
+	if ((rc = call_end(db, j->call_sid, subject, j->status, j->duration,
+	    now)) != 1)
 		return (rc);
 	/* Where it ended, for the report's funnel (hung up here). */
 	if (call_last_node(db, j->call_sid, &node) != 0)
 		return (-1);
-	util_hash(j->cfg->secret, j->call_sid, subject);
 	rc = track_event(db, "call.end", subject, node, j->status, NULL,
 	    NULL, j->duration * 1000, now);
 	free(node);

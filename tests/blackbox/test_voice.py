@@ -549,6 +549,31 @@ class TestVoiceOpen(Voice):
             "SELECT COUNT(*) FROM events WHERE kind='callback.request'"),
             [(1,)])
 
+    def test_redelivered_menu_step_is_recorded_once(self):
+        # A menu step keeps no stored answer: a redelivery is decided
+        # again, answered the same, and its event is not written twice;
+        # the call's row gets its steps and last node when it ends.
+        c = self.call().start()
+        action = c.gather().get("action")
+        first = self.h.follow(action, c.params(Digits="2"))
+        again = self.h.follow(action, c.params(Digits="2"))
+        self.assertEqual(first.body, again.body)
+        self.assertEqual(self.rows(
+            "SELECT COUNT(*) FROM events WHERE kind='call.step'"), [(1,)])
+        self.assertEqual(self.rows(
+            "SELECT COUNT(*) FROM webhooks WHERE key LIKE ?",
+            "voice:%s:%%" % c.sid), [(1,)])     # the first answer's only
+        c.root = self.check_twiml(first)
+        node = [urllib.parse.parse_qs(urllib.parse.urlparse(u).query)
+                .get("n", [None])[0] for u in c.urls()][0]
+        self.h.webhook("/voice/status", c.params(
+            CallStatus="completed", CallDuration="30"))
+        self.assertEqual(self.rows(
+            "SELECT steps, last_node FROM calls WHERE call_sid=?", c.sid),
+            [(1, node)])
+        self.assertEqual(self.rows(
+            "SELECT node FROM events WHERE kind='call.end'"), [(node,)])
+
     def test_second_request_keeps_place_in_line(self):
         other = self.call(frm="+18175550142").start().press("5")
         other.press("1").press("5").press("4")
