@@ -36,23 +36,34 @@ people_at(long long t, char *buf, size_t len)
 /* The menu nodes a call went through and where it was routed. */
 static int
 people_call_path(struct db *db, const struct config *cfg, const char *sid,
-    json_t *ev)
+    int ongoing, json_t *ev)
 {
 	struct db_res	*r;
 	json_t		*path, *locs;
 	const char	*node, *loc;
 	char		 subject[17];
+	long long	 steps = 0;
 	int		 rc;
 
 	util_hash(cfg->secret, sid, subject);
-	r = db_query(db, "SELECT node, input, location FROM events WHERE "
-	    "subject = ? AND kind IN ('call.start', 'call.step') ORDER BY at, "
-	    "id", "s", subject);
+	r = db_query(db, "SELECT node, input, location, step_key, to_node "
+	    "FROM events WHERE subject = ? AND kind IN ('call.start', "
+	    "'call.step') ORDER BY at, id", "s", subject);
 	if (r == NULL)
 		return (-1);
 	path = json_array();
 	locs = json_array();
 	while ((rc = db_next(r)) == 1) {
+		/*
+		 * A call's row counts its menu steps when it ends (call_end);
+		 * while it goes on, they are its events so far.
+		 */
+		if (ongoing && !db_isnull(r, 3)) {
+			steps++;
+			if (db_text(r, 4) != NULL)
+				json_object_set_new(ev, "last_node",
+				    json_string(db_text(r, 4)));
+		}
 		node = db_text(r, 0);
 		if (node != NULL)
 			json_array_append_new(path, json_pack("{s:s, s:s?}",
@@ -64,6 +75,8 @@ people_call_path(struct db *db, const struct config *cfg, const char *sid,
 			json_array_append_new(locs, json_string(loc));
 	}
 	db_done(r);
+	if (ongoing && steps > 0)
+		json_object_set_new(ev, "steps", json_integer(steps));
 	json_object_set_new(ev, "path", path);
 	json_object_set_new(ev, "locations", locs);
 	return (rc == -1 ? -1 : 0);
@@ -77,12 +90,14 @@ people_calls(struct db *db, const struct config *cfg, const char *phone,
 	json_t		*ev;
 	char		 hash[17], ts[32];
 	char		*sids[PEOPLE_MAX_ROWS];
+	int		 ongoing[PEOPLE_MAX_ROWS];
 	size_t		 first = json_array_size(events);
 	int		 rc, i, n = 0;
 
 	util_hash(cfg->secret, phone, hash);
 	r = db_query(db, "SELECT call_sid, started_at, duration, status, "
-	    "language, last_node, steps FROM calls WHERE caller_hash = ? "
+	    "language, last_node, steps, ended_at FROM calls WHERE "
+	    "caller_hash = ? "
 	    "ORDER BY started_at DESC LIMIT ?", "si", hash,
 	    (long long)PEOPLE_MAX_ROWS);
 	if (r == NULL)
@@ -96,12 +111,14 @@ people_calls(struct db *db, const struct config *cfg, const char *phone,
 		json_object_set_new(ev, "duration", db_isnull(r, 2) ?
 		    json_null() : json_integer(db_int(r, 2)));
 		json_array_append_new(events, ev);
+		ongoing[n] = db_isnull(r, 7);
 		sids[n++] = xstrdup(db_text(r, 0));
 	}
 	db_done(r);
 	for (i = 0; i < n; i++) {
 		ev = json_array_get(events, first + (size_t)i);
-		if (rc != -1 && people_call_path(db, cfg, sids[i], ev) != 0)
+		if (rc != -1 && people_call_path(db, cfg, sids[i], ongoing[i],
+		    ev) != 0)
 			rc = -1;
 		free(sids[i]);
 	}

@@ -294,6 +294,10 @@ class TestPersonAndAudit(InboxTestCase):
         call = [e for e in rec["events"] if e["kind"] == "call"][0]
         self.assertIn("duration", call)
         self.assertGreater(len(call["path"]), 1)
+        # The call has not ended: its steps so far, and where it is now
+        # (the row is summed from its steps only when it ends).
+        self.assertEqual(call["steps"], len(call["path"]) - 1, call)
+        self.assertEqual(call["last_node"], "anything_else", call)
         self.assertIn("fort-worth", call["locations"])
         cb = [e for e in rec["events"] if e["kind"] == "callback"][0]
         self.assertEqual(cb["id"], cid)
