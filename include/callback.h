@@ -48,6 +48,9 @@ struct callback_res {
 	int		requests;	/* requests in the entry, this one included */
 	int		position;	/* 1 = next */
 	struct estimate	estimate;	/* when they can expect the call */
+	const struct callback_req *req;	/* the request, borrowed from the
+					   caller: notify_request reads a new
+					   entry from it, not from the store */
 };
 
 /*
@@ -155,6 +158,13 @@ int	callback_rate(struct db *, time_t now, struct estimate_rate *);
  */
 int	callback_estimate(struct db *, const struct config *,
 	    const char *location, int position, time_t now, struct estimate *);
+/*
+ * callback_place and callback_estimate at now together, the place and
+ * the rate read in one statement.  0 or -1.
+ */
+int	callback_place_estimate(struct db *, const struct config *,
+	    long long id, long long priority, long long queued_at,
+	    const char *location, time_t now, int *position, struct estimate *);
 
 /*
  * --- working the queue (staff) -------------------------------------------

@@ -259,6 +259,7 @@ callback_request(struct db *db, const struct config *cfg,
 	int			 rc, i, news = 0;
 
 	memset(res, 0, sizeof *res);
+	res->req = q;
 	memset(&f, 0, sizeof f);
 	for (i = 0; i < 5; i++)
 		held[i] = NULL;
@@ -329,14 +330,12 @@ callback_request(struct db *db, const struct config *cfg,
 		goto fail;
 	res->id = id;
 	res->requests = res->created ? 1 : (int)n;
-	if (res->created)
-		res->position = callback_place(db, id, q->priority, q->now,
-		    q->location);
-	else
-		res->position = callback_position(db, id);
-	if (res->position < 0)
-		goto fail;
-	if (callback_estimate(db, cfg, queue, res->position, q->now,
+	if (res->created) {
+		if (callback_place_estimate(db, cfg, id, q->priority, q->now,
+		    q->location, q->now, &res->position, &res->estimate) != 0)
+			goto fail;
+	} else if ((res->position = callback_position(db, id)) < 0 ||
+	    callback_estimate(db, cfg, queue, res->position, q->now,
 	    &res->estimate) != 0)
 		goto fail;
 	/* Staff hear of it from the caller (notify_request). */
