@@ -170,15 +170,17 @@ callback_position(struct db *db, long long id)
 /*
  * How long recent callbacks took from claim to done (along
  * callbacks_done), and the staff on duty: who claimed something in the
- * last two hours (along callbacks_claimed); one parameter, the time two
+ * last two hours (along callbacks_claimed: the count, with the table it
+ * builds, only when there is anyone); two parameters, both the time two
  * hours ago.
  */
 #define CALLBACK_RATE_SQL \
 	"(SELECT CAST(AVG(done_at - claimed_at) AS BIGINT) FROM (SELECT " \
 	"done_at, claimed_at FROM callbacks WHERE done_at IS NOT NULL AND " \
 	"claimed_at IS NOT NULL AND done_at >= claimed_at ORDER BY done_at " \
-	"DESC LIMIT 20) t), (SELECT COUNT(DISTINCT claimed_by) FROM " \
-	"callbacks WHERE claimed_at >= ?)"
+	"DESC LIMIT 20) t), CASE WHEN EXISTS (SELECT 1 FROM callbacks WHERE " \
+	"claimed_at >= ?) THEN (SELECT COUNT(DISTINCT claimed_by) FROM " \
+	"callbacks WHERE claimed_at >= ?) ELSE 0 END"
 
 static void
 callback_rate_set(long long avg, long long staff, struct estimate_rate *rate)
@@ -212,37 +214,40 @@ callback_place_rate(struct db *db, long long id, long long prio, long long q,
 	 * one would walk the whole second).  All in one statement, so all
 	 * see the same commits.
 	 */
+	/*
+	 * Each status on its own: SQLite builds a table for an IN list on
+	 * every run, which cost more than the four look-ups together.
+	 */
+#define BEHIND(st, where) \
+	"(SELECT COUNT(*) FROM (SELECT 1 FROM callbacks WHERE status = '" st \
+	"' AND " where " AND priority = ? AND queued_at = ? AND id > ? " \
+	"LIMIT " CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 " \
+	"FROM callbacks WHERE status = '" st "' AND " where " AND priority = " \
+	"? AND queued_at > ? LIMIT " CALLBACK_BEHIND_MAX ") u)"
 #define PLACE_LOC \
 	"SELECT (SELECT SUM(n) FROM callback_counts WHERE location = ? AND " \
-	"priority >= ?), (SELECT COUNT(*) FROM (SELECT 1 FROM callbacks " \
-	"WHERE status IN ('waiting', 'claimed') AND location = ? AND " \
-	"priority = ? AND queued_at = ? AND id > ? LIMIT " \
-	CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 FROM " \
-	"callbacks WHERE status IN ('waiting', 'claimed') AND location = ? " \
-	"AND priority = ? AND queued_at > ? LIMIT " CALLBACK_BEHIND_MAX ") u)"
+	"priority >= ?), " BEHIND("waiting", "location = ?") " + " \
+	BEHIND("claimed", "location = ?")
 #define PLACE_SHARED \
 	"SELECT (SELECT SUM(n) FROM callback_counts WHERE location = '' AND " \
-	"priority >= ?), (SELECT COUNT(*) FROM (SELECT 1 FROM callbacks " \
-	"WHERE status IN ('waiting', 'claimed') AND location IS NULL AND " \
-	"priority = ? AND queued_at = ? AND id > ? LIMIT " \
-	CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 FROM " \
-	"callbacks WHERE status IN ('waiting', 'claimed') AND location IS " \
-	"NULL AND priority = ? AND queued_at > ? LIMIT " CALLBACK_BEHIND_MAX \
-	") u)"
+	"priority >= ?), " BEHIND("waiting", "location IS NULL") " + " \
+	BEHIND("claimed", "location IS NULL")
 	if (loc != NULL && rate != NULL)
-		r = db_query(db, PLACE_LOC ", " CALLBACK_RATE_SQL, "sisiiisiii",
-		    loc, prio, loc, prio, q, id, loc, prio, q,
-		    (long long)(now - 7200));
+		r = db_query(db, PLACE_LOC ", " CALLBACK_RATE_SQL,
+		    "sisiiisiisiiisiiii", loc, prio, loc, prio, q, id, loc,
+		    prio, q, loc, prio, q, id, loc, prio, q,
+		    (long long)(now - 7200), (long long)(now - 7200));
 	else if (loc != NULL)
-		r = db_query(db, PLACE_LOC, "sisiiisii", loc, prio, loc, prio,
-		    q, id, loc, prio, q);
+		r = db_query(db, PLACE_LOC, "sisiiisiisiiisii", loc, prio, loc,
+		    prio, q, id, loc, prio, q, loc, prio, q, id, loc, prio, q);
 	else if (rate != NULL)
 		r = db_query(db, PLACE_SHARED ", " CALLBACK_RATE_SQL,
-		    "iiiiiii", prio, prio, q, id, prio, q,
-		    (long long)(now - 7200));
+		    "iiiiiiiiiiiii", prio, prio, q, id, prio, q, prio, q, id,
+		    prio, q, (long long)(now - 7200), (long long)(now - 7200));
 	else
-		r = db_query(db, PLACE_SHARED, "iiiiii", prio, prio, q, id,
-		    prio, q);
+		r = db_query(db, PLACE_SHARED, "iiiiiiiiiii", prio, prio, q, id,
+		    prio, q, prio, q, id, prio, q);
+#undef BEHIND
 #undef PLACE_LOC
 #undef PLACE_SHARED
 	if (r == NULL || db_next(r) != 1) {
@@ -292,8 +297,8 @@ callback_rate(struct db *db, time_t now, struct estimate_rate *rate)
 {
 	long long	avg = 0, staff = 0;
 
-	if (db_pair_query(db, &avg, &staff, "SELECT " CALLBACK_RATE_SQL, "i",
-	    (long long)(now - 7200)) != 0)
+	if (db_pair_query(db, &avg, &staff, "SELECT " CALLBACK_RATE_SQL, "ii",
+	    (long long)(now - 7200), (long long)(now - 7200)) != 0)
 		return (-1);
 	callback_rate_set(avg, staff, rate);
 	return (0);
