@@ -48,10 +48,12 @@ struct callback_res {
 	int		requests;	/* requests in the entry, this one included */
 	int		position;	/* 1 = next */
 	struct estimate	estimate;	/* when they can expect the call */
-	const struct callback_req *req;	/* the request, borrowed: as long as
-					   the caller keeps it; notify_request,
-					   right after, reads a new entry from
-					   it instead of the store */
+	/*
+	 * The request, borrowed: as long as the caller keeps it.
+	 * notify_request, right after, reads a new entry from it instead of
+	 * the store.
+	 */
+	const struct callback_req *req;
 };
 
 /*

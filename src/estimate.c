@@ -48,11 +48,11 @@ estimate_closes(const struct location **q, size_t nq, time_t now)
 #define ESTIMATE_MEMO	8
 
 struct estimate_memo {
-	unsigned long		 gen;		/* 0: empty */
-	const struct location	*queue;		/* NULL: the shared queue */
+	unsigned long		 gen;	/* 0: empty */
+	const struct location	*queue;	/* NULL: the shared queue */
 	time_t			 now;
-	time_t			 until;		/* estimate_closes */
-	int			 opening;	/* opens_at and where are known */
+	time_t			 until;	/* estimate_closes */
+	int			 opening; /* opens_at and where are known */
 	time_t			 opens_at;
 	const struct location	*where;
 };
@@ -84,11 +84,11 @@ estimate_wait(const struct config *cfg, const char *location, int position,
 	e->minutes = (position * each + staff - 1) / staff;
 
 	for (i = 0; cfg->generation != 0 && i < ESTIMATE_MEMO; i++) {
-		if (estimate_memo[i].gen == cfg->generation &&
-		    estimate_memo[i].queue == l && estimate_memo[i].now == now) {
-			m = &estimate_memo[i];
+		m = &estimate_memo[i];
+		if (m->gen == cfg->generation && m->queue == l &&
+		    m->now == now)
 			break;
-		}
+		m = NULL;
 	}
 	if (m == NULL) {
 		/* A configuration built by hand (generation 0): no memo. */
