@@ -48,6 +48,12 @@ struct callback_res {
 	int		requests;	/* requests in the entry, this one included */
 	int		position;	/* 1 = next */
 	struct estimate	estimate;	/* when they can expect the call */
+	/*
+	 * The request, borrowed: as long as the caller keeps it.
+	 * notify_request, right after, reads a new entry from it instead of
+	 * the store.
+	 */
+	const struct callback_req *req;
 };
 
 /*
@@ -155,6 +161,13 @@ int	callback_rate(struct db *, time_t now, struct estimate_rate *);
  */
 int	callback_estimate(struct db *, const struct config *,
 	    const char *location, int position, time_t now, struct estimate *);
+/*
+ * callback_place and callback_estimate at now together, the place and
+ * the rate read in one statement.  0 or -1.
+ */
+int	callback_place_estimate(struct db *, const struct config *,
+	    long long id, long long priority, long long queued_at,
+	    const char *location, time_t now, int *position, struct estimate *);
 
 /*
  * --- working the queue (staff) -------------------------------------------

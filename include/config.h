@@ -136,6 +136,13 @@ struct escalation;	/* escalate.h: who red flags page, in order */
 
 struct config {
 	int			 refs;
+	/*
+	 * Different for every configuration loaded in this process, never
+	 * 0: what is remembered from one (estimate.c) is keyed by it, so
+	 * that a reload, even into the same memory, never reuses it.  0 in
+	 * one built by hand: nothing is remembered.
+	 */
+	unsigned long		 generation;
 	char			*path;		/* config/hotline.yaml as given */
 	char			*dir;		/* its directory: other files are relative to it */
 

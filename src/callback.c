@@ -173,7 +173,7 @@ callback_request_words(const char *channel, const char *reason,
  */
 static int
 callback_open_entry(struct db *db, const char *phone, long long *id,
-    struct callback_fields *f, char *store[5])
+    long long *queued_at, struct callback_fields *f, char *store[5])
 {
 	struct db_res	*r;
 	int		 rc, i;
@@ -182,8 +182,9 @@ callback_open_entry(struct db *db, const char *phone, long long *id,
 	for (i = 0; i < 5; i++)
 		store[i] = NULL;
 	r = db_query(db, "SELECT id, location, topic, language, "
-	    "preferred_window, recording_url, priority FROM callbacks WHERE "
-	    "phone = ? AND status IN ('waiting', 'claimed')", "s", phone);
+	    "preferred_window, recording_url, priority, queued_at FROM "
+	    "callbacks WHERE phone = ? AND status IN ('waiting', 'claimed')",
+	    "s", phone);
 	if (r == NULL)
 		return (-1);
 	if ((rc = db_next(r)) == 1) {
@@ -197,15 +198,20 @@ callback_open_entry(struct db *db, const char *phone, long long *id,
 		f->window = store[3];
 		f->recording_url = store[4];
 		f->priority = (int)db_int(r, 6);
+		*queued_at = db_int(r, 7);
 	}
 	db_done(r);
 	return (rc);
 }
 
-/* Join q to open entry id; *news says whether staff should hear of it. */
+/*
+ * Join q to open entry id; *news says whether staff should hear of it,
+ * *prio is the entry's priority now.
+ */
 static int
 callback_join(struct db *db, const struct config *cfg, long long id,
-    const struct callback_fields *f, const struct callback_req *q, int *news)
+    const struct callback_fields *f, const struct callback_req *q, int *news,
+    int *prio)
 {
 	struct callback_fields	m = *f;
 	long long		named = 0;
@@ -217,6 +223,7 @@ callback_join(struct db *db, const struct config *cfg, long long id,
 	*news = callback_repeat_news(f, q, named > 0);
 	callback_merge(&m, q, cfg != NULL && cfg->nlangs > 0 ? cfg->langs[0] :
 	    NULL);
+	*prio = m.priority;
 	/* A red flag moves the entry up to its priority's queue counts. */
 	if (m.priority != f->priority && callback_count(db, f->location,
 	    f->priority, -1) != 0)
@@ -255,10 +262,11 @@ callback_request(struct db *db, const struct config *cfg,
 	struct callback_fields	 f;
 	struct db_res		*r;
 	char			*held[5], *queue = NULL;
-	long long		 id = 0, n = 0;
-	int			 rc, i, news = 0;
+	long long		 id = 0, n = 0, queued_at = 0;
+	int			 rc, i, news = 0, prio = 0;
 
 	memset(res, 0, sizeof *res);
+	res->req = q;
 	memset(&f, 0, sizeof f);
 	for (i = 0; i < 5; i++)
 		held[i] = NULL;
@@ -291,15 +299,15 @@ callback_request(struct db *db, const struct config *cfg,
 		queue = q->location != NULL ? xstrdup(q->location) : NULL;
 		if (callback_count(db, q->location, q->priority, 1) != 0)
 			rc = -1;
-	} else if ((rc = callback_open_entry(db, q->phone, &id, &f, held)) !=
-	    1) {
+	} else if ((rc = callback_open_entry(db, q->phone, &id, &queued_at, &f,
+	    held)) != 1) {
 		if (rc == 0)
 			log_error("%s: no open entry after a conflict",
 			    __func__);
 		rc = -1;
 	} else {
 		queue = f.location != NULL ? xstrdup(f.location) : NULL;
-		if (callback_join(db, cfg, id, &f, q, &news) != 0)
+		if (callback_join(db, cfg, id, &f, q, &news, &prio) != 0)
 			rc = -1;
 	}
 	for (i = 0; i < 5; i++)
@@ -329,15 +337,16 @@ callback_request(struct db *db, const struct config *cfg,
 		goto fail;
 	res->id = id;
 	res->requests = res->created ? 1 : (int)n;
-	if (res->created)
-		res->position = callback_place(db, id, q->priority, q->now,
-		    q->location);
-	else
-		res->position = callback_position(db, id);
-	if (res->position < 0)
-		goto fail;
-	if (callback_estimate(db, cfg, queue, res->position, q->now,
-	    &res->estimate) != 0)
+	/*
+	 * Its place in its queue (an entry joined keeps its queue and time
+	 * in line, at the priority it has now) and when to expect the call.
+	 */
+	if (res->created) {
+		prio = q->priority;
+		queued_at = q->now;
+	}
+	if (callback_place_estimate(db, cfg, id, prio, queued_at, queue,
+	    q->now, &res->position, &res->estimate) != 0)
 		goto fail;
 	/* Staff hear of it from the caller (notify_request). */
 	res->news = news;
@@ -345,9 +354,9 @@ callback_request(struct db *db, const struct config *cfg,
 	 * A red flag pages the always-on contacts, at any hour, unless
 	 * someone has already claimed the entry.
 	 */
-	if (cfg != NULL && q->priority > 0 && ((rc = callback_waiting(db,
-	    id)) == -1 || (rc == 1 && escalate_start(db, cfg, id, q->phone,
-	    q->source, queue, q->now) < 0)))
+	if (cfg != NULL && q->priority > 0 && ((rc = res->created ? 1 :
+	    callback_waiting(db, id)) == -1 || (rc == 1 && escalate_start(db,
+	    cfg, id, q->phone, q->source, queue, q->now) < 0)))
 		goto fail;
 	free(queue);
 	callback_mark_changed();

@@ -223,11 +223,42 @@ callback_position(struct db *db, long long id)
 	return (pos);
 }
 
-int
-callback_place(struct db *db, long long id, long long prio, long long q,
-    const char *loc)
+/*
+ * How long recent callbacks took from claim to done (along
+ * callbacks_done), and the staff on duty: who claimed something in the
+ * last two hours (along callbacks_claimed: the count, with the table it
+ * builds, only when the latest claim is that recent, which is the last
+ * entry of the index; an EXISTS there was a scan of the whole table on
+ * PostgreSQL); two parameters, both the time two hours ago.
+ */
+#define CALLBACK_RATE_SQL \
+	"(SELECT CAST(AVG(done_at - claimed_at) AS BIGINT) FROM (SELECT " \
+	"done_at, claimed_at FROM callbacks WHERE done_at IS NOT NULL AND " \
+	"claimed_at IS NOT NULL AND done_at >= claimed_at ORDER BY done_at " \
+	"DESC LIMIT 20) t), CASE WHEN (SELECT MAX(claimed_at) FROM " \
+	"callbacks) >= ? THEN (SELECT COUNT(DISTINCT claimed_by) FROM " \
+	"callbacks WHERE claimed_at >= ?) ELSE 0 END"
+
+static void
+callback_rate_set(long long avg, long long staff, struct estimate_rate *rate)
 {
-	long long	 pos = 0, open = 0, behind = 0;
+	rate->minutes_each = avg > 0 ? (int)((avg + 59) / 60) :
+	    CALLBACK_DEFAULT_MINUTES;
+	if (rate->minutes_each < 2)
+		rate->minutes_each = 2;
+	rate->staff = staff > 0 ? (int)staff : 1;
+}
+
+/*
+ * callback_place, and with rate not NULL the handling rate at now in the
+ * same statement (one round trip where the entry is near the end).
+ */
+static int
+callback_place_rate(struct db *db, long long id, long long prio, long long q,
+    const char *loc, time_t now, struct estimate_rate *rate)
+{
+	struct db_res	*r;
+	long long	 pos = 0, open = 0, behind = 0, avg = 0, staff = 0;
 	int		 rc;
 
 	/*
@@ -240,29 +271,55 @@ callback_place(struct db *db, long long id, long long prio, long long q,
 	 * one would walk the whole second).  All in one statement, so all
 	 * see the same commits.
 	 */
-	if (loc != NULL)
-		rc = db_pair_query(db, &open, &behind, "SELECT (SELECT SUM(n) "
-		    "FROM callback_counts WHERE location = ? AND priority >= ?), "
-		    "(SELECT COUNT(*) FROM (SELECT 1 FROM callbacks WHERE "
-		    "status IN ('waiting', 'claimed') AND location = ? AND "
-		    "priority = ? AND queued_at = ? AND id > ? LIMIT "
-		    CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 "
-		    "FROM callbacks WHERE status IN ('waiting', 'claimed') AND "
-		    "location = ? AND priority = ? AND queued_at > ? LIMIT "
-		    CALLBACK_BEHIND_MAX ") u)", "sisiiisii", loc, prio, loc,
-		    prio, q, id, loc, prio, q);
+	/*
+	 * Each status on its own: SQLite builds a table for an IN list on
+	 * every run, which cost more than the four look-ups together.
+	 */
+#define BEHIND(st, where) \
+	"(SELECT COUNT(*) FROM (SELECT 1 FROM callbacks WHERE status = '" st \
+	"' AND " where " AND priority = ? AND queued_at = ? AND id > ? " \
+	"LIMIT " CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 " \
+	"FROM callbacks WHERE status = '" st "' AND " where " AND priority = " \
+	"? AND queued_at > ? LIMIT " CALLBACK_BEHIND_MAX ") u)"
+#define PLACE_LOC \
+	"SELECT (SELECT SUM(n) FROM callback_counts WHERE location = ? AND " \
+	"priority >= ?), " BEHIND("waiting", "location = ?") " + " \
+	BEHIND("claimed", "location = ?")
+#define PLACE_SHARED \
+	"SELECT (SELECT SUM(n) FROM callback_counts WHERE location = '' AND " \
+	"priority >= ?), " BEHIND("waiting", "location IS NULL") " + " \
+	BEHIND("claimed", "location IS NULL")
+	if (loc != NULL && rate != NULL)
+		r = db_query(db, PLACE_LOC ", " CALLBACK_RATE_SQL,
+		    "sisiiisiisiiisiiii", loc, prio, loc, prio, q, id, loc,
+		    prio, q, loc, prio, q, id, loc, prio, q,
+		    (long long)(now - 7200), (long long)(now - 7200));
+	else if (loc != NULL)
+		r = db_query(db, PLACE_LOC, "sisiiisiisiiisii", loc, prio, loc,
+		    prio, q, id, loc, prio, q, loc, prio, q, id, loc, prio, q);
+	else if (rate != NULL)
+		r = db_query(db, PLACE_SHARED ", " CALLBACK_RATE_SQL,
+		    "iiiiiiiiiiiii", prio, prio, q, id, prio, q, prio, q, id,
+		    prio, q, (long long)(now - 7200), (long long)(now - 7200));
 	else
-		rc = db_pair_query(db, &open, &behind, "SELECT (SELECT SUM(n) "
-		    "FROM callback_counts WHERE location = '' AND priority >= ?), "
-		    "(SELECT COUNT(*) FROM (SELECT 1 FROM callbacks WHERE "
-		    "status IN ('waiting', 'claimed') AND location IS NULL AND "
-		    "priority = ? AND queued_at = ? AND id > ? LIMIT "
-		    CALLBACK_BEHIND_MAX ") t) + (SELECT COUNT(*) FROM (SELECT 1 "
-		    "FROM callbacks WHERE status IN ('waiting', 'claimed') AND "
-		    "location IS NULL AND priority = ? AND queued_at > ? LIMIT "
-		    CALLBACK_BEHIND_MAX ") u)", "iiiiii", prio, prio, q, id, prio,
-		    q);
-	if (rc == 0 && behind < atoll(CALLBACK_BEHIND_MAX))
+		r = db_query(db, PLACE_SHARED, "iiiiiiiiiii", prio, prio, q, id,
+		    prio, q, prio, q, id, prio, q);
+#undef BEHIND
+#undef PLACE_LOC
+#undef PLACE_SHARED
+	if (r == NULL || db_next(r) != 1) {
+		db_done(r);
+		return (-1);
+	}
+	open = db_int(r, 0);
+	behind = db_int(r, 1);
+	if (rate != NULL) {
+		avg = db_int(r, 2);
+		staff = db_int(r, 3);
+		callback_rate_set(avg, staff, rate);
+	}
+	db_done(r);
+	if (behind < atoll(CALLBACK_BEHIND_MAX))
 		return ((int)(open - behind));
 	/*
 	 * Far from the end (an entry staff look at, a repeat request from
@@ -270,13 +327,13 @@ callback_place(struct db *db, long long id, long long prio, long long q,
 	 * alone (migration 11): the location is matched with = or IS NULL,
 	 * not with an OR of both, which no index serves.
 	 */
-	if (rc == 0 && loc != NULL)
+	if (loc != NULL)
 		rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
 		    "callbacks WHERE status IN ('waiting', 'claimed') "
 		    "AND location = ? AND (priority > ? OR (priority = "
 		    "? AND (queued_at < ? OR (queued_at = ? AND id <= "
 		    "?))))", "siiiii", loc, prio, prio, q, q, id);
-	else if (rc == 0)
+	else
 		rc = db_int_query(db, &pos, "SELECT COUNT(*) FROM "
 		    "callbacks WHERE status IN ('waiting', 'claimed') "
 		    "AND location IS NULL AND (priority > ? OR "
@@ -286,28 +343,35 @@ callback_place(struct db *db, long long id, long long prio, long long q,
 }
 
 int
+callback_place(struct db *db, long long id, long long prio, long long q,
+    const char *loc)
+{
+	return (callback_place_rate(db, id, prio, q, loc, 0, NULL));
+}
+
+int
 callback_rate(struct db *db, time_t now, struct estimate_rate *rate)
 {
 	long long	avg = 0, staff = 0;
 
-	/*
-	 * How long recent callbacks took from claim to done (along
-	 * callbacks_done), and the staff on duty: who claimed something in
-	 * the last two hours (along callbacks_claimed).  One statement.
-	 */
-	if (db_pair_query(db, &avg, &staff, "SELECT (SELECT CAST(AVG(done_at "
-	    "- claimed_at) AS BIGINT) FROM (SELECT done_at, claimed_at FROM "
-	    "callbacks WHERE done_at IS NOT NULL AND claimed_at IS NOT NULL "
-	    "AND done_at >= claimed_at ORDER BY done_at DESC LIMIT 20) t), "
-	    "(SELECT COUNT(DISTINCT claimed_by) FROM callbacks WHERE "
-	    "claimed_at >= ?)", "i", (long long)(now - 7200)) != 0)
+	if (db_pair_query(db, &avg, &staff, "SELECT " CALLBACK_RATE_SQL, "ii",
+	    (long long)(now - 7200), (long long)(now - 7200)) != 0)
 		return (-1);
-	rate->minutes_each = avg > 0 ? (int)((avg + 59) / 60) :
-	    CALLBACK_DEFAULT_MINUTES;
-	if (rate->minutes_each < 2)
-		rate->minutes_each = 2;
-	rate->staff = staff > 0 ? (int)staff : 1;
+	callback_rate_set(avg, staff, rate);
 	return (0);
+}
+
+/* estimate_wait at rate, or minutes only without cfg. */
+static void
+callback_estimate_at(const struct config *cfg, const char *location,
+    int position, const struct estimate_rate *rate, time_t now,
+    struct estimate *e)
+{
+	memset(e, 0, sizeof *e);
+	if (cfg != NULL)
+		estimate_wait(cfg, location, position, rate, now, e);
+	else
+		e->minutes = position * rate->minutes_each / rate->staff;
 }
 
 int
@@ -319,10 +383,21 @@ callback_estimate(struct db *db, const struct config *cfg,
 	memset(e, 0, sizeof *e);
 	if (callback_rate(db, now, &rate) != 0)
 		return (-1);
-	if (cfg != NULL)
-		estimate_wait(cfg, location, position, &rate, now, e);
-	else
-		e->minutes = position * rate.minutes_each / rate.staff;
+	callback_estimate_at(cfg, location, position, &rate, now, e);
+	return (0);
+}
+
+int
+callback_place_estimate(struct db *db, const struct config *cfg,
+    long long id, long long prio, long long queued_at, const char *loc,
+    time_t now, int *position, struct estimate *e)
+{
+	struct estimate_rate	rate;
+
+	if ((*position = callback_place_rate(db, id, prio, queued_at, loc, now,
+	    &rate)) < 0)
+		return (-1);
+	callback_estimate_at(cfg, loc, *position, &rate, now, e);
 	return (0);
 }
 

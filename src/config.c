@@ -9,6 +9,7 @@
  * they all use are yaml.c's.
  */
 #include <libgen.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +414,9 @@ cfg_close_part(struct cfgctx *main, struct cfgctx *part)
 	free(part->text);
 }
 
+/* The last generation given to a loaded configuration (config.h). */
+static atomic_ulong	config_generations;
+
 struct config *
 config_load(const char *path, char ***errors)
 {
@@ -423,6 +427,7 @@ config_load(const char *path, char ***errors)
 	const char	*s;
 
 	cfg = xcalloc(1, sizeof *cfg);
+	cfg->generation = atomic_fetch_add(&config_generations, 1) + 1;
 	cfg->refs = 1;
 	cfg->path = xstrdup(path);
 	tmp = xstrdup(path);

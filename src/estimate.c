@@ -39,13 +39,35 @@ estimate_closes(const struct location **q, size_t nq, time_t now)
 	return (until);
 }
 
+/*
+ * What the opening hours say for a queue at a second (when it closes, and
+ * the next opening after) is the same for everyone asking in that second:
+ * remembered per thread for a few queues, keyed by the configuration's
+ * generation so that a reload never reuses it (config.h).
+ */
+#define ESTIMATE_MEMO	8
+
+struct estimate_memo {
+	unsigned long		 gen;	/* 0: empty */
+	const struct location	*queue;	/* NULL: the shared queue */
+	time_t			 now;
+	time_t			 until;	/* estimate_closes */
+	int			 opening; /* opens_at and where are known */
+	time_t			 opens_at;
+	const struct location	*where;
+};
+
+static _Thread_local struct estimate_memo	estimate_memo[ESTIMATE_MEMO];
+static _Thread_local unsigned int		estimate_memo_next;
+
 void
 estimate_wait(const struct config *cfg, const char *location, int position,
     const struct estimate_rate *rate, time_t now, struct estimate *e)
 {
-	const struct location	*q[64], *l;
+	const struct location	*q[64], *l = NULL;
+	struct estimate_memo	*m = NULL, one;
 	size_t			 nq = 0, i;
-	time_t			 until, from, t;
+	time_t			 from, t;
 	int			 each, staff;
 
 	memset(e, 0, sizeof *e);
@@ -61,20 +83,41 @@ estimate_wait(const struct config *cfg, const char *location, int position,
 		position = 1;
 	e->minutes = (position * each + staff - 1) / staff;
 
-	until = estimate_closes(q, nq, now);
-	if (until != 0 && now + (time_t)e->minutes * 60 <= until)
+	for (i = 0; cfg->generation != 0 && i < ESTIMATE_MEMO; i++) {
+		m = &estimate_memo[i];
+		if (m->gen == cfg->generation && m->queue == l &&
+		    m->now == now)
+			break;
+		m = NULL;
+	}
+	if (m == NULL) {
+		/* A configuration built by hand (generation 0): no memo. */
+		m = cfg->generation != 0 ? &estimate_memo[estimate_memo_next++ %
+		    ESTIMATE_MEMO] : &one;
+		memset(m, 0, sizeof *m);
+		m->queue = l;
+		m->now = now;
+		m->until = estimate_closes(q, nq, now);
+		m->gen = cfg->generation;
+	}
+	if (m->until != 0 && now + (time_t)e->minutes * 60 <= m->until)
 		return;
 	/* Closed, or the line runs past closing: the next opening after. */
 	e->later = 1;
 	e->minutes = 0;
-	from = until != 0 ? until : now;
-	for (i = 0; i < nq; i++) {
-		t = location_next_open(q[i], from);
-		if (t != 0 && (e->opens_at == 0 || t < e->opens_at)) {
-			e->opens_at = t;
-			e->where = q[i];
+	if (!m->opening) {
+		from = m->until != 0 ? m->until : now;
+		for (i = 0; i < nq; i++) {
+			t = location_next_open(q[i], from);
+			if (t != 0 && (m->opens_at == 0 || t < m->opens_at)) {
+				m->opens_at = t;
+				m->where = q[i];
+			}
 		}
+		m->opening = 1;
 	}
+	e->opens_at = m->opens_at;
+	e->where = m->where;
 }
 
 void

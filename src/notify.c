@@ -25,13 +25,28 @@
 #include "store.h"
 #include "xmalloc.h"
 
-/* 1 when someone can act on a notice about location now. */
+/*
+ * 1 when someone can act on a notice about location now.  The answer is
+ * the same all second: the last one is remembered per thread, keyed by
+ * the configuration's generation (config.h: 0, never).
+ */
 static int
 notify_open(const struct config *cfg, const struct location *loc, time_t now)
 {
-	if (loc == NULL)
-		return (location_any_open(cfg, now));
-	return (location_is_open(loc, now));
+	static _Thread_local unsigned long		 gen;
+	static _Thread_local const struct location	*last;
+	static _Thread_local time_t			 at;
+	static _Thread_local int			 open;
+
+	if (cfg->generation != 0 && gen == cfg->generation && last == loc &&
+	    at == now)
+		return (open);
+	open = loc == NULL ? location_any_open(cfg, now) :
+	    location_is_open(loc, now);
+	gen = cfg->generation;
+	last = loc;
+	at = now;
+	return (open);
 }
 
 int
@@ -299,11 +314,13 @@ notify_store(struct db *db, struct notify_plan *p, time_t now)
 
 /*
  * Notify about entry id: event "joined" or "waiting" (rid 0), or
- * "repeat" for its request rid.  The number of rows written, or -1.
+ * "repeat" for its request rid.  A new entry is q as it was just written
+ * (NULL: read it).  The number of rows written, or -1.
  */
 static int
 notify_send(struct db *db, const struct config *cfg, long long id,
-    const char *event, long long rid, time_t now)
+    const char *event, long long rid, const struct callback_req *q,
+    time_t now)
 {
 	struct callback_brief	 e;
 	struct callback_asked	 a;
@@ -317,7 +334,23 @@ notify_send(struct db *db, const struct config *cfg, long long id,
 	memset(&a, 0, sizeof a);
 	memset(&f, 0, sizeof f);
 	memset(&plan, 0, sizeof plan);
-	if ((rc = callback_brief(db, id, &e)) != 1) {
+	memset(&e, 0, sizeof e);
+	if (q != NULL) {
+		/*
+		 * Nobody to tell while its queue is closed (notify_decide),
+		 * and nothing to read: the entry holds q alone, unclaimed.
+		 */
+		if (!notify_due(cfg, q->location, now))
+			return (0);
+		e.id = id;
+		e.phone = (char *)q->phone;
+		e.location = (char *)q->location;
+		e.language = (char *)q->language;
+		e.topic = (char *)q->topic;
+		e.priority = q->priority;
+		e.queued_at = q->now;
+		e.requests = 1;
+	} else if ((rc = callback_brief(db, id, &e)) != 1) {
 		callback_brief_clear(&e);
 		return (rc == 0 ? 0 : -1);
 	}
@@ -346,7 +379,8 @@ out:
 	free(f.staff);
 	notify_plan_clear(&plan);
 	callback_asked_clear(&a);
-	callback_brief_clear(&e);
+	if (q == NULL)
+		callback_brief_clear(&e);
 	return (count);
 }
 
@@ -355,10 +389,11 @@ notify_request(struct db *db, const struct config *cfg,
     const struct callback_res *res, time_t now)
 {
 	if (res->created)
-		return (notify_send(db, cfg, res->id, "joined", 0, now));
+		return (notify_send(db, cfg, res->id, "joined", 0, res->req,
+		    now));
 	if (res->news)
 		return (notify_send(db, cfg, res->id, "repeat", res->request_id,
-		    now));
+		    NULL, now));
 	return (0);
 }
 
@@ -376,7 +411,7 @@ notify_waiting(struct db *db, const struct config *cfg, time_t now)
 		/* Closed now: the notice waits for opening time. */
 		if (!notify_due(cfg, due[i].location, now))
 			continue;
-		if ((n = notify_send(db, cfg, due[i].id, "waiting", 0,
+		if ((n = notify_send(db, cfg, due[i].id, "waiting", 0, NULL,
 		    now)) < 0 || callback_noticed(db, due[i].id) != 0) {
 			total = -1;
 			break;

@@ -227,6 +227,44 @@ START_TEST(test_closed_until_further_notice)
 }
 END_TEST
 
+/*
+ * A loaded configuration's answers are remembered per queue and second,
+ * keyed by its generation: a reload (a new generation) is never answered
+ * from the one before, and every position in the same second gets its own
+ * answer.
+ */
+START_TEST(test_remembered_per_generation)
+{
+	struct estimate	e;
+	time_t		now = at(2026, 12, 1, 16, 0);	/* Tuesday */
+
+	cfg.generation = 7;
+	estimate_wait(&cfg, "fw", 1, &ten, now, &e);
+	ck_assert_int_eq(e.later, 0);
+	ck_assert_int_eq(e.minutes, 10);
+	/* Past closing in the same second: the next opening. */
+	estimate_wait(&cfg, "fw", 7, &ten, now, &e);
+	ck_assert_int_eq(e.later, 1);
+	ck_assert_int_eq(e.opens_at, at(2026, 12, 2, 8, 0));
+	estimate_wait(&cfg, "fw", 2, &ten, now, &e);
+	ck_assert_int_eq(e.later, 0);
+	ck_assert_int_eq(e.minutes, 20);
+	/* The shared queue is another: its next opening is Allen's. */
+	estimate_wait(&cfg, NULL, 7, &ten, now, &e);
+	ck_assert_int_eq(e.later, 1);
+	ck_assert_int_eq(e.opens_at, at(2026, 12, 2, 7, 30));
+	/* Reloaded with Fort Worth closed, in the same second. */
+	locs[0].emergency_closed = 1;
+	cfg.generation = 8;
+	estimate_wait(&cfg, "fw", 1, &ten, now, &e);
+	ck_assert_int_eq(e.later, 1);
+	ck_assert_int_eq(e.opens_at, 0);
+	estimate_wait(&cfg, NULL, 1, &ten, now, &e);
+	ck_assert_int_eq(e.later, 0);
+	ck_assert_int_eq(e.minutes, 10);
+}
+END_TEST
+
 static Suite *
 estimate_suite(void)
 {
@@ -240,6 +278,7 @@ estimate_suite(void)
 	tcase_add_test(tc, test_weekend);
 	tcase_add_test(tc, test_holiday);
 	tcase_add_test(tc, test_closed_until_further_notice);
+	tcase_add_test(tc, test_remembered_per_generation);
 	suite_add_tcase(s, tc);
 	return (s);
 }
