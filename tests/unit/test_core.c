@@ -765,7 +765,13 @@ batch_one(const char *url)
 	event_base_free(base);
 }
 
-START_TEST(test_store_batch_failures_stay_alone)
+/*
+ * run(URL, shared) on a store in a new SQLite file, then, when
+ * HOTLINE_TEST_PG names a server, in a new database on it (unit_NAME_PID,
+ * dropped after).
+ */
+static void
+both_stores(const char *name, void (*run)(const char *, int))
 {
 	char		 dir[] = "/tmp/hotline-core-XXXXXX", url[512];
 #ifdef HAVE_PQ
@@ -777,11 +783,11 @@ START_TEST(test_store_batch_failures_stay_alone)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(url, sizeof url, "sqlite:%s/h.db", dir);
-	batch_one(url);
+	run(url, 0);
 #ifdef HAVE_PQ
 	if (pg == NULL || *pg == '\0')
 		return;
-	snprintf(db, sizeof db, "unit_batch_%d", (int)getpid());
+	snprintf(db, sizeof db, "unit_%s_%d", name, (int)getpid());
 	c = PQconnectdb(pg);
 	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
 	snprintf(url, sizeof url, "CREATE DATABASE %s", db);
@@ -791,11 +797,25 @@ START_TEST(test_store_batch_failures_stay_alone)
 	/* The same server, the new database: postgresql://host:port/DB */
 	snprintf(url, sizeof url, "%.*s/%s", (int)(strrchr(pg, '/') - pg), pg,
 	    db);
-	batch_one(url);
+	run(url, 1);
 	snprintf(url, sizeof url, "DROP DATABASE %s", db);
 	PQclear(PQexec(c, url));
 	PQfinish(c);
+#else
+	(void)name;
 #endif
+}
+
+static void
+batch_any(const char *url, int shared)
+{
+	(void)shared;
+	batch_one(url);
+}
+
+START_TEST(test_store_batch_failures_stay_alone)
+{
+	both_stores("batch", batch_any);
 }
 END_TEST
 
@@ -903,34 +923,7 @@ held_one(const char *url, int shared)
 
 START_TEST(test_store_held_writes)
 {
-	char		 dir[] = "/tmp/hotline-core-XXXXXX", url[512];
-#ifdef HAVE_PQ
-	const char	*pg = getenv("HOTLINE_TEST_PG");
-	PGconn		*c;
-	PGresult	*r;
-	char		 db[64];
-#endif
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(url, sizeof url, "sqlite:%s/h.db", dir);
-	held_one(url, 0);
-#ifdef HAVE_PQ
-	if (pg == NULL || *pg == '\0')
-		return;
-	snprintf(db, sizeof db, "unit_held_%d", (int)getpid());
-	c = PQconnectdb(pg);
-	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
-	snprintf(url, sizeof url, "CREATE DATABASE %s", db);
-	r = PQexec(c, url);
-	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
-	PQclear(r);
-	snprintf(url, sizeof url, "%.*s/%s", (int)(strrchr(pg, '/') - pg), pg,
-	    db);
-	held_one(url, 1);
-	snprintf(url, sizeof url, "DROP DATABASE %s", db);
-	PQclear(PQexec(c, url));
-	PQfinish(c);
-#endif
+	both_stores("held", held_one);
 }
 END_TEST
 
